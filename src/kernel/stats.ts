@@ -1,0 +1,23 @@
+/** Summary numbers of a kernel matrix, for the CLI's report and --json. */
+export interface KernelStats {
+  min: number;
+  max: number;
+  /** Σ_i K_ii (square matrices only, else null). */
+  trace: number | null;
+  /** trace / n (square matrices only, else null). */
+  diag_mean: number | null;
+}
+
+export function kernelStats(values: ArrayLike<number>, rows: number, cols: number): KernelStats {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (rows !== cols) return { min, max, trace: null, diag_mean: null };
+  let trace = 0;
+  for (let i = 0; i < rows; i++) trace += values[i * cols + i];
+  return { min, max, trace, diag_mean: trace / rows };
+}
