@@ -6,7 +6,7 @@
  * the figure; `colorbar()` gives the right 15% of that box to the colorbar,
  * after a 5% pad (`make_axes`, fraction 0.15, pad 0.05), at a 20:1 aspect. The
  * image keeps square cells and sits at the right of its box. Sizes in points
- * (tick labels 10 pt, title 14.4 pt, ticks 3.5 pt long, 3.5 pt pad, lines
+ * (tick labels 10 pt, title 12 pt, ticks 3.5 pt long, 3.5 pt pad, lines
  * 0.8 pt) scale with the dpi.
  */
 import { createCanvas, type CanvasRenderingContext2D } from 'canvas';
@@ -36,7 +36,7 @@ export interface HeatmapOptions {
 
 export type ImageFormat = 'png' | 'svg' | 'pdf';
 
-interface Box {
+export interface Box {
   x: number;
   y: number;
   w: number;
@@ -91,6 +91,30 @@ function drawText(ctx: CanvasRenderingContext2D, text: string, x: number, y: num
   ctx.fillText(text, x, y);
 }
 
+/** A box with its edges rounded to whole pixels (so neighbouring boxes share edges), at least 1 px. */
+function pixelBox(x: number, y: number, w: number, h: number): Box {
+  const left = Math.round(x);
+  const top = Math.round(y);
+  return { x: left, y: top, w: Math.max(1, Math.round(x + w) - left), h: Math.max(1, Math.round(y + h) - top) };
+}
+
+/**
+ * Where the image and the colorbar go, in whole pixels (y down). The axes box
+ * is [0.125, 0.9] × [0.11, 0.88] of the figure; the colorbar takes its right
+ * 15% after a 5% pad, at 20:1; the image keeps square cells, right-aligned
+ * and vertically centred in what is left (matplotlib's anchors 'E' and 'W').
+ */
+export function heatmapLayout(rows: number, cols: number, W: number, H: number): { image: Box; bar: Box } {
+  const axes = { x: 0.125 * W, y: (1 - 0.88) * H, w: 0.775 * W, h: 0.77 * H };
+  const parentW = axes.w * 0.8;
+  const scale = Math.min(parentW / cols, axes.h / rows);
+  const imageX = axes.x + parentW - scale * cols;
+  const imageY = axes.y + (axes.h - scale * rows) / 2;
+  const image = pixelBox(imageX, imageY, scale * cols, scale * rows);
+  const bar = pixelBox(axes.x + axes.w * 0.85, axes.y, axes.h / 20, axes.h);
+  return { image, bar };
+}
+
 export function renderHeatmap(matrix: Matrix, options: HeatmapOptions = {}, format: ImageFormat = 'png'): Buffer {
   const dpi = options.dpi ?? 100;
   const W = options.width ?? Math.round(6.4 * dpi);
@@ -112,16 +136,7 @@ export function renderHeatmap(matrix: Matrix, options: HeatmapOptions = {}, form
     return [cmap.lut[i * 3], cmap.lut[i * 3 + 1], cmap.lut[i * 3 + 2]];
   };
 
-  // Axes box and its split between image and colorbar (figure fractions → pixels, y down).
-  const axes: Box = { x: 0.125 * W, y: (1 - 0.88) * H, w: 0.775 * W, h: 0.77 * H };
-  const parent: Box = { ...axes, w: axes.w * 0.8 };
-  const scale = Math.min(parent.w / matrix.cols, parent.h / matrix.rows);
-  const imgW = Math.round(scale * matrix.cols);
-  const imgH = Math.round(scale * matrix.rows);
-  const image: Box = { x: Math.round(parent.x + parent.w - imgW), y: Math.round(parent.y + (parent.h - imgH) / 2), w: imgW, h: imgH };
-  const barH = Math.round(axes.h);
-  const bar: Box = { x: Math.round(axes.x + axes.w * 0.85), y: Math.round(axes.y), w: Math.max(1, Math.round(barH / 20)), h: barH };
-
+  const { image, bar } = heatmapLayout(matrix.rows, matrix.cols, W, H);
   paintMatrix(ctx, matrix, image, colourOf);
   // Colorbar: 256 equal bands from the bottom (t = 0) to the top (t = 1).
   const barImage = ctx.createImageData(bar.w, bar.h);
@@ -186,7 +201,7 @@ export function renderHeatmap(matrix: Matrix, options: HeatmapOptions = {}, form
   }
   const title = options.title ?? 'Neural Tangent Kernel';
   if (title) {
-    ctx.font = `${14.4 * pt}px "${family}"`;
+    ctx.font = `${12 * pt}px "${family}"`;
     drawText(ctx, title, image.x + image.w / 2, image.y - 6 * pt, 'center', 'alphabetic');
   }
   return format === 'png' ? canvas.toBuffer('image/png') : canvas.toBuffer();

@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import { parseNpy } from '../src/io/npy';
+import { kernelCases, loadCaseArray, relativeMaxError, runCli, tempDir } from './helpers';
+
+const dir = tempDir();
+const seedKernel = loadCaseArray('seed', 'kernel_float32.npy');
+
+test('heatmap on the defaults writes the seed kernel as a 640×480 PNG and reports it in JSON', () => {
+  const out = path.join(dir, 'ntk.png');
+  const matrix = path.join(dir, 'ntk.npy');
+  const run = runCli(['heatmap', '--out', out, '--matrix', matrix, '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const report = JSON.parse(run.stdout);
+  assert.equal(report.n, 100);
+  assert.equal(report.parameters, 221);
+  assert.equal(report.method, 'structured');
+  assert.ok(['node', 'wasm', 'cpu'].includes(report.backend));
+  assert.ok(report.seconds.kernel > 0 && report.seconds.total >= report.seconds.kernel);
+  const max = Math.max(...seedKernel);
+  assert.ok(Math.abs(report.kernel.max - max) <= 1e-5 * max);
+  let trace = 0;
+  for (let i = 0; i < 100; i++) trace += seedKernel[i * 101];
+  assert.ok(Math.abs(report.kernel.trace - trace) <= 1e-5 * trace);
+  assert.ok(Math.abs(report.kernel.diag_mean - trace / 100) <= 1e-5 * trace);
+  const png = PNG.sync.read(fs.readFileSync(out));
+  assert.deepEqual([png.width, png.height], [640, 480]);
+  assert.ok(relativeMaxError(parseNpy(fs.readFileSync(matrix)).data, seedKernel) <= 1e-5);
+});
+
+test("kernel writes PyTorch's seed kernel as .npy, .csv and .json", () => {
+  for (const ext of ['npy', 'csv', 'json']) {
+    const out = path.join(dir, `k.${ext}`);
+    const run = runCli(['kernel', '--out', out]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /NTK of a 20-10-1 relu MLP \(221 parameters/);
+    let values: ArrayLike<number>;
+    if (ext === 'npy') {
+      const array = parseNpy(fs.readFileSync(out));
+      assert.deepEqual(array.shape, [100, 100]);
+      assert.equal(array.dtype, 'float32');
+      values = array.data;
+    } else if (ext === 'csv') {
+      const rows = fs.readFileSync(out, 'utf8').trim().split('\n');
+      assert.equal(rows.length, 100);
+      values = rows.flatMap((r) => r.split(',').map(Number));
+    } else {
+      const parsed = JSON.parse(fs.readFileSync(out, 'utf8'));
+      assert.deepEqual(parsed.shape, [100, 100]);
+      values = parsed.data.flat();
+    }
+    assert.ok(relativeMaxError(values, seedKernel) <= 1e-5, ext);
+  }
+});
+
+test('flags reach the model: an NTK-parameterised erf net with two outputs matches its fixture', () => {
+  const c = kernelCases().find((k) => k.name === 'ntk_erf')!;
+  const out = path.join(dir, 'erf.npy');
+  const run = runCli([
+    'kernel', '--out', out, '--dtype', 'float64', '--parameterization', 'ntk', '--activation', 'erf',
+    '--width', String(c.width), '--depth', String(c.depth), '--input-dim', String(c.inputDim),
+    '--output-dim', String(c.outputDim), '--samples', String(c.samples), '--seed', String(c.seed), '--method', 'naive',
+  ]);
+  assert.equal(run.status, 0, run.stderr);
+  const array = parseNpy(fs.readFileSync(out));
+  assert.equal(array.dtype, 'float64');
+  assert.ok(relativeMaxError(array.data, loadCaseArray(c, 'kernel.npy')) <= 1e-5);
+});
+
+const usageErrors: [string[], RegExp][] = [
+  [['--width', '0'], /--width/],
+  [['--width', 'ten'], /--width/],
+  [['--width', '1.5'], /--width/],
+  [['--samples', '-3'], /--samples/],
+  [['--seed', '-1'], /--seed/],
+  [['--seed', '18446744073709551616'], /--seed/],
+  [['--activation', 'sigmoid'], /--activation/],
+  [['--backend', 'gpu'], /--backend/],
+  [['--out', 'picture.bmp'], /--out picture\.bmp/],
+  [['--vmin', '5', '--vmax', '1'], /--vmin/],
+  [['--no-such-flag'], /unknown option '--no-such-flag'/],
+];
+
+for (const [args, message] of usageErrors) {
+  test(`heatmap ${args.join(' ')} is a usage error (exit 2, one line)`, () => {
+    const run = runCli(['heatmap', ...args]);
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, message);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.equal(run.stdout, '');
+  });
+}
+
+test('an --out in a missing directory fails before any work (exit 1) and writes nothing', () => {
+  const out = path.join(dir, 'missing', 'k.npy');
+  const run = runCli(['kernel', '--out', out]);
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /--out .*missing.*does not exist/);
+  assert.equal(fs.existsSync(path.dirname(out)), false);
+});
+
+test('--help documents the options', () => {
+  const run = runCli(['heatmap', '--help']);
+  assert.equal(run.status, 0);
+  for (const flag of ['--width', '--depth', '--input-dim', '--output-dim', '--samples', '--seed', '--activation', '--parameterization', '--method', '--trace', '--backend', '--json', '--out', '--matrix']) {
+    assert.ok(run.stdout.includes(flag), flag);
+  }
+});

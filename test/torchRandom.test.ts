@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TorchGenerator } from '../src/model/torchRandom';
+import { cephesLogf, cephesSincosf } from '../src/model/float32Math';
+import { seededModelAndInputs } from '../src/model/mlp';
+import { caseShape, kernelCases, loadCaseArray, maxAbsDiff } from './helpers';
+
+test('mt19937 meets the C++ standard check: the 10000th draw from seed 5489 is 4123659995', () => {
+  const g = new TorchGenerator(5489);
+  let value = 0;
+  for (let i = 0; i < 10000; i++) value = g.random();
+  assert.equal(value, 4123659995);
+});
+
+test('seeds use their low 32 bits, like at::mt19937', () => {
+  const a = new TorchGenerator(2n ** 32n + 7n).random();
+  const b = new TorchGenerator(7).random();
+  assert.equal(a, b);
+  assert.throws(() => new TorchGenerator(2n ** 64n), RangeError);
+});
+
+test('Cephes float32 log and sincos stay within 2 ulp of the true values', () => {
+  for (let i = 1; i <= 2000; i++) {
+    const x = Math.fround(i / 2000);
+    const log = cephesLogf(x);
+    assert.ok(Math.abs(log - Math.log(x)) <= 2 * 2 ** -23 * Math.max(1, Math.abs(Math.log(x))), `log ${x}`);
+    const theta = Math.fround(2 * Math.PI * x);
+    const [s, c] = cephesSincosf(theta);
+    assert.ok(Math.abs(s - Math.sin(theta)) < 3e-7, `sin ${theta}`);
+    assert.ok(Math.abs(c - Math.cos(theta)) < 3e-7, `cos ${theta}`);
+  }
+});
+
+for (const c of kernelCases()) {
+  test(`${c.name}: weights, biases and inputs equal PyTorch's bit for bit`, () => {
+    const { model, inputs } = seededModelAndInputs(caseShape(c), c.samples, c.seed);
+    assert.equal(maxAbsDiff(inputs, loadCaseArray(c, 'inputs.npy')), 0, 'inputs');
+    model.layers.forEach((layer, l) => {
+      assert.equal(maxAbsDiff(layer.weight, loadCaseArray(c, `layer${l}.weight.npy`)), 0, `layer ${l} weight`);
+      assert.equal(maxAbsDiff(layer.bias!, loadCaseArray(c, `layer${l}.bias.npy`)), 0, `layer ${l} bias`);
+    });
+  });
+}
