@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { heatmapCommand } from './commands/heatmap';
 import { kernelCommand } from './commands/kernel';
+import { renderCommand } from './commands/render';
 import { InputError, UsageError } from './errors';
 
 const { version } = require('../../package.json') as { version: string };
@@ -12,7 +13,7 @@ export function buildProgram(): Command {
     .version(version)
     .exitOverride()
     .configureOutput({ outputError: writeOneLineError });
-  for (const command of [heatmapCommand(), kernelCommand()]) {
+  for (const command of [heatmapCommand(), kernelCommand(), renderCommand()]) {
     program.addCommand(command.exitOverride().configureOutput({ outputError: writeOneLineError }));
   }
   return program;

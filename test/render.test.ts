@@ -6,13 +6,16 @@ import { PNG } from 'pngjs';
 import { colormapByName, lutIndex } from '../src/render/colormaps';
 import { heatmapLayout, renderHeatmap } from '../src/render/heatmap';
 import { formatTicks, niceTicks } from '../src/render/ticks';
-import { FIXTURES } from './helpers';
+import { FIXTURES, loadCaseArray } from './helpers';
+import { parseNpy } from '../src/io/npy';
+import { blockReduce } from '../src/render/downsample';
+import { normaliser, NormError, resolveNorm } from '../src/render/normalize';
 
 const reference = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'render', 'colormaps.json'), 'utf8')) as {
   tables: Record<string, number[][]>;
 };
 
-for (const name of ['hot', 'gray']) {
+for (const name of Object.keys(reference.tables)) {
   test(`${name} table equals matplotlib's bytes`, () => {
     const { lut } = colormapByName(name);
     assert.deepEqual(
@@ -65,7 +68,7 @@ test("the default layout is matplotlib's: a 369.6 px square image and a 20:1 col
 test("the heatmap PNG draws every cell's colour, 256 colorbar bands, a title and tick labels", () => {
   const n = 4;
   const values = Float32Array.from({ length: n * n }, (_, i) => i); // minimum top-left, maximum bottom-right
-  const png = decode(renderHeatmap({ values, rows: n, cols: n }));
+  const png = decode(renderHeatmap({ values, rows: n, cols: n }).image);
   assert.equal(png.width, 640);
   assert.equal(png.height, 480);
   const { image, bar } = heatmapLayout(n, n, 640, 480);
@@ -81,7 +84,7 @@ test("the heatmap PNG draws every cell's colour, 256 colorbar bands, a title and
   // Colorbar: 256 equal bands, entry 0 at the bottom and 255 at the top, under a thin frame.
   const barMid = bar.x + Math.floor(bar.w / 2);
   for (let py = 2; py < bar.h - 2; py++) {
-    const band = Math.floor(((bar.h - 1 - py + 0.5) / bar.h) * 256);
+    const band = 255 - Math.floor(((py + 0.5) * 256) / bar.h);
     assert.deepEqual(pixel(png, barMid, bar.y + py), entry(band), `colorbar row ${py}`);
   }
   assert.deepEqual(pixel(png, barMid, bar.y + bar.h - 3), entry(1));
@@ -97,7 +100,109 @@ test("the heatmap PNG draws every cell's colour, 256 colorbar bands, a title and
 
 test('the same arguments give byte-identical PNGs', () => {
   const values = Float32Array.from({ length: 25 }, (_, i) => Math.sin(i));
-  const a = renderHeatmap({ values, rows: 5, cols: 5 });
-  const b = renderHeatmap({ values, rows: 5, cols: 5 });
+  const a = renderHeatmap({ values, rows: 5, cols: 5 }).image;
+  const b = renderHeatmap({ values, rows: 5, cols: 5 }).image;
   assert.ok(a.equals(b));
+});
+
+// --- Normalisation, downsampling, bare images and the matplotlib figure ---
+
+
+function readRgb(buffer: Buffer): { width: number; height: number; rgb: (x: number, y: number) => string } {
+  const png = decode(buffer);
+  return { width: png.width, height: png.height, rgb: (x, y) => pixel(png, x, y).join() };
+}
+
+for (const [data, reference, cmap] of [
+  ['ramp32.npy', 'ramp32_matplotlib.png', 'hot'],
+  ['ramp64.npy', 'ramp64_matplotlib.png', 'hot'],
+  ['ramp32.npy', 'ramp32_viridis_matplotlib.png', 'viridis'],
+]) {
+  test(`bare ${data} in ${cmap} equals matplotlib's cmap(norm(A), bytes=True), cell by cell`, () => {
+    const array = parseNpy(fs.readFileSync(path.join(FIXTURES, 'render', data)));
+    const [rows, cols] = array.shape;
+    const ours = readRgb(renderHeatmap({ values: array.data, rows, cols }, { bare: true, cmap }).image);
+    const theirs = readRgb(fs.readFileSync(path.join(FIXTURES, 'render', reference)));
+    assert.deepEqual([ours.width, ours.height], [cols, rows]);
+    let differing = 0;
+    for (let y = 0; y < rows; y++) for (let x = 0; x < cols; x++) if (ours.rgb(x, y) !== theirs.rgb(x, y)) differing++;
+    assert.equal(differing, 0);
+  });
+}
+
+test("every cell of the default figure has the colour of matplotlib's figure of the same kernel", () => {
+  const kernel = loadCaseArray('seed', 'kernel_float32.npy');
+  const ours = readRgb(renderHeatmap({ values: kernel, rows: 100, cols: 100 }).image);
+  const theirs = readRgb(fs.readFileSync(path.join(FIXTURES, 'render', 'seed_matplotlib.png')));
+  // matplotlib puts the image at (107.2, 57.6), 369.6 px square; sample each cell's centre, kept two
+  // pixels inside the frame, whose antialiased edge blends into the outermost pixel rows.
+  const cell = 369.6 / 100;
+  let differing = 0;
+  for (let r = 0; r < 100; r++) {
+    for (let c = 0; c < 100; c++) {
+      const x = Math.min(475, Math.max(109, Math.round(107.2 + (c + 0.5) * cell)));
+      const y = Math.min(425, Math.max(60, Math.round(57.6 + (r + 0.5) * cell)));
+      if (ours.rgb(x, y) !== theirs.rgb(x, y)) differing++;
+    }
+  }
+  assert.equal(differing, 0);
+});
+
+test('block reduction takes the mean or max of each block and skips NaN', () => {
+  const values = Float64Array.from([1, 2, 3, 4, NaN, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+  const matrix = { values, rows: 4, cols: 4 };
+  assert.deepEqual(Array.from(blockReduce(matrix, 2, 2, 'mean').values), [(1 + 2 + 6) / 3, 5.5, 11.5, 13.5]);
+  assert.deepEqual(Array.from(blockReduce(matrix, 2, 2, 'max').values), [6, 8, 14, 16]);
+  const uneven = blockReduce({ values: Float64Array.from({ length: 5 }, (_, i) => i), rows: 1, cols: 5 }, 1, 2, 'mean');
+  assert.deepEqual(Array.from(uneven.values), [0.5, 3]); // columns {0,1} and {2,3,4}
+});
+
+test('a large matrix is block-reduced to the image pixels, and the summary says so', () => {
+  const n = 1200;
+  const values = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) values[i * n + i] = 1;
+  const result = renderHeatmap({ values, rows: n, cols: n });
+  const { image } = heatmapLayout(n, n, 640, 480);
+  assert.deepEqual(result.downsampled, { mode: 'mean', from: [n, n], to: [image.h, image.w] });
+  const max = renderHeatmap({ values, rows: n, cols: n }, { downsample: 'max' });
+  // With max, the diagonal survives as the top colour; with mean it fades to ~1/3.
+  const diag = readRgb(max.image).rgb(image.x + 100, image.y + 100);
+  assert.equal(diag, '255,255,255');
+  assert.notEqual(readRgb(result.image).rgb(image.x + 100, image.y + 100), '255,255,255');
+});
+
+test('log refuses non-positive data unless --vmin clips it; symlog is continuous at ±linthresh', () => {
+  assert.throws(() => resolveNorm([0, 1, 10], { kind: 'log' }), NormError);
+  const spec = resolveNorm([0, 1, 10], { kind: 'log', vmin: 0.1 });
+  const t = normaliser(spec);
+  assert.equal(t(0.1), 0);
+  assert.equal(t(10), 1);
+  assert.ok(Math.abs(t(1) - 0.5) < 1e-12);
+  assert.ok(t(0) < 0); // below vmin: the under colour, entry 0
+  const sym = normaliser(resolveNorm([-100, 100], { kind: 'symlog', linthresh: 1 }));
+  assert.ok(Math.abs(sym(1 - 1e-12) - sym(1 + 1e-12)) < 1e-9);
+  assert.ok(Math.abs(sym(0) - 0.5) < 1e-12);
+});
+
+test('NaN cells are drawn in the bad colour and counted; a constant matrix renders', () => {
+  const values = Float32Array.from([1, NaN, 3, 4]);
+  const result = renderHeatmap({ values, rows: 2, cols: 2 }, { bare: true });
+  assert.equal(result.nanCells, 1);
+  assert.equal(readRgb(result.image).rgb(1, 0), '255,0,255');
+  const constant = renderHeatmap({ values: new Float32Array(9).fill(2), rows: 3, cols: 3 }, { bare: true });
+  assert.equal(readRgb(constant.image).rgb(1, 1), '10,0,0');
+  assert.equal(decode(renderHeatmap({ values: new Float32Array(9).fill(2), rows: 3, cols: 3 }).image).width, 640);
+});
+
+test('SVG and PDF outputs are written and repeat byte for byte', () => {
+  const values = Float32Array.from({ length: 9 }, (_, i) => i);
+  for (const format of ['svg', 'pdf'] as const) {
+    const a = renderHeatmap({ values, rows: 3, cols: 3 }, {}, format).image;
+    const b = renderHeatmap({ values, rows: 3, cols: 3 }, {}, format).image;
+    assert.ok(a.length > 1000);
+    if (format === 'pdf') {
+      assert.equal(a.subarray(0, 5).toString(), '%PDF-');
+      assert.ok(a.equals(b));
+    } else assert.match(a.toString(), /<svg/);
+  }
 });

@@ -1,40 +1,48 @@
 /**
- * A kernel matrix drawn as matplotlib draws `plt.imshow(K, cmap="hot");
- * plt.title(...); plt.colorbar()` on its default 6.4×4.8 in, 100 dpi figure.
+ * A matrix drawn as matplotlib draws `plt.imshow(K, cmap="hot");
+ * plt.title(...); plt.colorbar()` on its default 6.4×4.8 in, 100 dpi figure,
+ * or bare (one pixel per cell, nothing else).
  *
- * Layout (matplotlib defaults): the axes occupy [0.125, 0.9] × [0.11, 0.88] of
- * the figure; `colorbar()` gives the right 15% of that box to the colorbar,
- * after a 5% pad (`make_axes`, fraction 0.15, pad 0.05), at a 20:1 aspect. The
- * image keeps square cells and sits at the right of its box. Sizes in points
- * (tick labels 10 pt, title 12 pt, ticks 3.5 pt long, 3.5 pt pad, lines
- * 0.8 pt) scale with the dpi.
+ * Sizes in points scale with the dpi (matplotlib rcParams: tick labels 10 pt,
+ * title 12 pt, ticks 3.5 pt long with a 3.5 pt pad, lines 0.8 pt).
  */
-import { createCanvas, type CanvasRenderingContext2D } from 'canvas';
-import { colormapByName, lutIndex } from './colormaps';
+import { createCanvas, type Canvas, type CanvasRenderingContext2D } from 'canvas';
+import { colormapByName, lutIndex, type Colormap } from './colormaps';
+import { blockReduce, type DownsampleMode, type Matrix } from './downsample';
 import { ensureFont } from './fonts';
-import { formatTicks, niceTicks } from './ticks';
+import { normaliser, resolveNorm, type NormRequest, type NormSpec } from './normalize';
+import { formatTicks, logTicks, niceTicks, symlogTicks } from './ticks';
 
-export interface Matrix {
-  values: ArrayLike<number>;
-  rows: number;
-  cols: number;
-}
+export type { Matrix } from './downsample';
 
 export interface HeatmapOptions {
   title?: string;
+  xlabel?: string;
+  ylabel?: string;
   cmap?: string;
   reverse?: boolean;
-  vmin?: number;
-  vmax?: number;
-  /** Figure size in pixels. */
+  norm?: NormRequest;
+  /** Figure size in pixels; default 6.4 × 4.8 in at `dpi`. */
   width?: number;
   height?: number;
   dpi?: number;
-  xlabel?: string;
-  ylabel?: string;
+  downsample?: DownsampleMode;
+  /** One pixel per cell and nothing else. */
+  bare?: boolean;
 }
 
 export type ImageFormat = 'png' | 'svg' | 'pdf';
+
+export interface HeatmapResult {
+  image: Buffer;
+  width: number;
+  height: number;
+  norm: NormSpec;
+  /** Cells that are NaN, drawn in BAD_COLOUR. */
+  nanCells: number;
+  /** Set when the matrix had more cells than the image has pixels. */
+  downsampled: { mode: DownsampleMode; from: [number, number]; to: [number, number] } | null;
+}
 
 export interface Box {
   x: number;
@@ -43,53 +51,13 @@ export interface Box {
   h: number;
 }
 
-/** The data's finite min and max (NaN-free). */
-export function finiteRange(values: ArrayLike<number>): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return lo <= hi ? [lo, hi] : [0, 0];
-}
+/** NaN cells: magenta, which no offered colormap contains (matplotlib's default 'bad' is transparent). */
+export const BAD_COLOUR: [number, number, number] = [255, 0, 255];
 
-/** Normalise to [0, 1] as matplotlib's Normalize does; a constant range maps everything to 0. */
-function normaliser(vmin: number, vmax: number): (v: number) => number {
-  const span = vmax - vmin;
-  return span > 0 ? (v) => (v - vmin) / span : () => 0;
-}
+/** Largest side cairo draws (its image surfaces are limited to 32767 pixels a side). */
+export const MAX_SIDE = 32767;
 
-/**
- * Draw the matrix into `box` pixel by pixel: each pixel takes the cell under
- * its centre (nearest neighbour), so cells stay crisp and no cell is skipped
- * when the box has at least as many pixels as the matrix has cells.
- */
-function paintMatrix(ctx: CanvasRenderingContext2D, matrix: Matrix, box: Box, colour: (v: number) => number[]): void {
-  const w = Math.max(1, Math.round(box.w));
-  const h = Math.max(1, Math.round(box.h));
-  const image = ctx.createImageData(w, h);
-  const cellOfColumn = Array.from({ length: w }, (_, px) => Math.min(matrix.cols - 1, Math.floor(((px + 0.5) * matrix.cols) / w)));
-  for (let py = 0; py < h; py++) {
-    const row = Math.min(matrix.rows - 1, Math.floor(((py + 0.5) * matrix.rows) / h));
-    for (let px = 0; px < w; px++) {
-      const [r, g, b] = colour(matrix.values[row * matrix.cols + cellOfColumn[px]]);
-      const o = (py * w + px) * 4;
-      image.data[o] = r;
-      image.data[o + 1] = g;
-      image.data[o + 2] = b;
-      image.data[o + 3] = 255;
-    }
-  }
-  ctx.putImageData(image, Math.round(box.x), Math.round(box.y));
-}
-
-function drawText(ctx: CanvasRenderingContext2D, text: string, x: number, y: number, align: "left" | "right" | "center", baseline: "top" | "middle" | "bottom" | "alphabetic"): void {
-  ctx.textAlign = align;
-  ctx.textBaseline = baseline;
-  ctx.fillText(text, x, y);
-}
+export class RenderError extends Error {}
 
 /** A box with its edges rounded to whole pixels (so neighbouring boxes share edges), at least 1 px. */
 function pixelBox(x: number, y: number, w: number, h: number): Box {
@@ -100,68 +68,164 @@ function pixelBox(x: number, y: number, w: number, h: number): Box {
 
 /**
  * Where the image and the colorbar go, in whole pixels (y down). The axes box
- * is [0.125, 0.9] × [0.11, 0.88] of the figure; the colorbar takes its right
- * 15% after a 5% pad, at 20:1; the image keeps square cells, right-aligned
- * and vertically centred in what is left (matplotlib's anchors 'E' and 'W').
+ * is [0.125, 0.9] × [0.11, 0.88] of the figure; `colorbar()` takes its right
+ * 15% after a 5% pad, at 20:1 (`make_axes`: fraction 0.15, pad 0.05, aspect
+ * 20); the image keeps square cells, right-aligned and vertically centred in
+ * what is left (anchors 'E' and 'W').
  */
 export function heatmapLayout(rows: number, cols: number, W: number, H: number): { image: Box; bar: Box } {
   const axes = { x: 0.125 * W, y: (1 - 0.88) * H, w: 0.775 * W, h: 0.77 * H };
   const parentW = axes.w * 0.8;
   const scale = Math.min(parentW / cols, axes.h / rows);
-  const imageX = axes.x + parentW - scale * cols;
-  const imageY = axes.y + (axes.h - scale * rows) / 2;
-  const image = pixelBox(imageX, imageY, scale * cols, scale * rows);
+  const image = pixelBox(axes.x + parentW - scale * cols, axes.y + (axes.h - scale * rows) / 2, scale * cols, scale * rows);
   const bar = pixelBox(axes.x + axes.w * 0.85, axes.y, axes.h / 20, axes.h);
   return { image, bar };
 }
 
-export function renderHeatmap(matrix: Matrix, options: HeatmapOptions = {}, format: ImageFormat = 'png'): Buffer {
+function colourLookup(cmap: Colormap, norm: (v: number) => number): (v: number, out: Uint8ClampedArray, o: number) => boolean {
+  return (v, out, o) => {
+    const t = norm(v);
+    if (Number.isNaN(t)) {
+      out.set(BAD_COLOUR, o);
+      out[o + 3] = 255;
+      return false;
+    }
+    const i = lutIndex(t) * 3;
+    out[o] = cmap.lut[i];
+    out[o + 1] = cmap.lut[i + 1];
+    out[o + 2] = cmap.lut[i + 2];
+    out[o + 3] = 255;
+    return true;
+  };
+}
+
+/** The matrix as an image canvas with one pixel per cell; also counts NaN cells. */
+function cellImage(matrix: Matrix, colour: ReturnType<typeof colourLookup>): { canvas: Canvas; nanCells: number } {
+  const canvas = createCanvas(matrix.cols, matrix.rows);
+  const ctx = canvas.getContext('2d');
+  const image = ctx.createImageData(matrix.cols, matrix.rows);
+  let nanCells = 0;
+  for (let k = 0; k < matrix.rows * matrix.cols; k++) if (!colour(matrix.values[k], image.data, k * 4)) nanCells++;
+  ctx.putImageData(image, 0, 0);
+  return { canvas, nanCells };
+}
+
+/**
+ * Paint cells into `box` pixel by pixel, each pixel taking the cell under its
+ * centre (nearest neighbour), so cells stay crisp and every cell shows when the
+ * box has at least as many pixels as the matrix has cells.
+ */
+function paintCells(ctx: CanvasRenderingContext2D, cells: Canvas, box: Box): void {
+  const source = cells.getContext('2d').getImageData(0, 0, cells.width, cells.height).data;
+  const image = ctx.createImageData(box.w, box.h);
+  const columnOf = Int32Array.from({ length: box.w }, (_, px) => Math.min(cells.width - 1, Math.floor(((px + 0.5) * cells.width) / box.w)));
+  for (let py = 0; py < box.h; py++) {
+    const row = Math.min(cells.height - 1, Math.floor(((py + 0.5) * cells.height) / box.h));
+    for (let px = 0; px < box.w; px++) {
+      const s = (row * cells.width + columnOf[px]) * 4;
+      image.data.set(source.subarray(s, s + 4), (py * box.w + px) * 4);
+    }
+  }
+  ctx.putImageData(image, box.x, box.y);
+}
+
+type Align = 'left' | 'right' | 'center';
+type Baseline = 'top' | 'middle' | 'bottom' | 'alphabetic';
+
+function drawText(ctx: CanvasRenderingContext2D, text: string, x: number, y: number, align: Align, baseline: Baseline): void {
+  ctx.textAlign = align;
+  ctx.textBaseline = baseline;
+  ctx.fillText(text, x, y);
+}
+
+function encode(canvas: Canvas, format: ImageFormat): Buffer {
+  if (format === 'png') return canvas.toBuffer('image/png');
+  if (format === 'pdf') {
+    // A fixed creation date keeps PDFs byte-identical (SOURCE_DATE_EPOCH, the reproducible-builds convention).
+    const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? 0);
+    return canvas.toBuffer('application/pdf', { creator: 'ntk-cli', creationDate: new Date((Number.isFinite(epoch) ? epoch : 0) * 1000) });
+  }
+  return canvas.toBuffer();
+}
+
+/** Colorbar ticks for the norm: nice linear steps, powers of ten (log), or 0 and ±powers of ten (symlog). */
+function colorbarTicks(norm: NormSpec, maxTicks: number): { ticks: number[]; labels: string[]; exponent: number } {
+  const t = normaliser(norm);
+  const inRange = (v: number) => t(v) >= -1e-9 && t(v) <= 1 + 1e-9;
+  if (norm.kind === 'log') return { ...logTicks(norm.vmin, norm.vmax, maxTicks), exponent: 0 };
+  if (norm.kind === 'symlog') return { ...symlogTicks(norm.vmin, norm.vmax, norm.linthresh, maxTicks), exponent: 0 };
+  const ticks = niceTicks(norm.vmin, norm.vmax, maxTicks).filter(inRange);
+  return { ticks, ...formatTicks(ticks) };
+}
+
+export function renderHeatmap(matrix: Matrix, options: HeatmapOptions = {}, format: ImageFormat = 'png'): HeatmapResult {
+  const norm = resolveNorm(matrix.values, options.norm ?? {});
+  const cmap = colormapByName(options.cmap ?? 'hot', options.reverse);
+  const isFloat32 = matrix.values instanceof Float32Array;
+
+  if (options.bare) {
+    if (matrix.rows > MAX_SIDE || matrix.cols > MAX_SIDE) {
+      throw new RenderError(`--bare draws one pixel per cell, at most ${MAX_SIDE} a side; this matrix is ${matrix.rows}×${matrix.cols}`);
+    }
+    const { canvas: cells, nanCells } = cellImage(matrix, colourLookup(cmap, normaliser(norm, isFloat32)));
+    let canvas = cells;
+    if (format !== 'png') {
+      canvas = createCanvas(matrix.cols, matrix.rows, format);
+      canvas.getContext('2d').drawImage(cells, 0, 0);
+    }
+    return { image: encode(canvas, format), width: matrix.cols, height: matrix.rows, norm, nanCells, downsampled: null };
+  }
+
   const dpi = options.dpi ?? 100;
   const W = options.width ?? Math.round(6.4 * dpi);
   const H = options.height ?? Math.round(4.8 * dpi);
   const pt = dpi / 72;
   const family = ensureFont();
+  const { image, bar } = heatmapLayout(matrix.rows, matrix.cols, W, H);
+
+  const mode = options.downsample ?? 'mean';
+  const tooLarge = matrix.rows > image.h || matrix.cols > image.w;
+  const shown = tooLarge ? blockReduce(matrix, image.h, image.w, mode) : matrix;
+  const colour = colourLookup(cmap, normaliser(norm, isFloat32 && !tooLarge));
+  const { canvas: cells } = cellImage(shown, colour);
+  let nanCells = 0;
+  for (let k = 0; k < matrix.values.length; k++) if (Number.isNaN(matrix.values[k])) nanCells++;
+
   const canvas = format === 'png' ? createCanvas(W, H) : createCanvas(W, H, format);
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, W, H);
-
-  const [dataMin, dataMax] = finiteRange(matrix.values);
-  const vmin = options.vmin ?? dataMin;
-  const vmax = options.vmax ?? dataMax;
-  const cmap = colormapByName(options.cmap ?? 'hot', options.reverse);
-  const norm = normaliser(vmin, vmax);
-  const colourOf = (v: number) => {
-    const i = lutIndex(norm(v));
-    return [cmap.lut[i * 3], cmap.lut[i * 3 + 1], cmap.lut[i * 3 + 2]];
-  };
-
-  const { image, bar } = heatmapLayout(matrix.rows, matrix.cols, W, H);
-  paintMatrix(ctx, matrix, image, colourOf);
-  // Colorbar: 256 equal bands from the bottom (t = 0) to the top (t = 1).
-  const barImage = ctx.createImageData(bar.w, bar.h);
-  for (let py = 0; py < bar.h; py++) {
-    const i = Math.min(255, Math.floor(((bar.h - 1 - py + 0.5) / bar.h) * 256));
-    for (let px = 0; px < bar.w; px++) {
-      const o = (py * bar.w + px) * 4;
-      barImage.data.set([cmap.lut[i * 3], cmap.lut[i * 3 + 1], cmap.lut[i * 3 + 2], 255], o);
-    }
+  if (format === 'png') paintCells(ctx, cells, image);
+  else {
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(cells, image.x, image.y, image.w, image.h);
   }
-  ctx.putImageData(barImage, bar.x, bar.y);
 
-  const lineWidth = 0.8 * pt;
+  // Colorbar: 256 equal bands, entry 0 at the bottom, drawn from a 1×256 strip.
+  const strip = createCanvas(1, 256);
+  const stripCtx = strip.getContext('2d');
+  const stripData = stripCtx.createImageData(1, 256);
+  for (let i = 0; i < 256; i++) {
+    stripData.data.set(cmap.lut.subarray((255 - i) * 3, (256 - i) * 3), i * 4);
+    stripData.data[i * 4 + 3] = 255;
+  }
+  stripCtx.putImageData(stripData, 0, 0);
+  if (format === 'png') paintCells(ctx, strip, bar);
+  else ctx.drawImage(strip, bar.x, bar.y, bar.w, bar.h);
+
   const tickLength = 3.5 * pt;
   const tickPad = 3.5 * pt;
   const labelSize = 10 * pt;
   ctx.strokeStyle = '#000000';
   ctx.fillStyle = '#000000';
-  ctx.lineWidth = lineWidth;
+  ctx.lineWidth = 0.8 * pt;
   for (const b of [image, bar]) ctx.strokeRect(b.x, b.y, b.w, b.h);
   ctx.font = `${labelSize}px "${family}"`;
 
-  // Image axes: cell i spans [i − 0.5, i + 0.5]; ticks sit on cell centres (matplotlib's imshow extent).
-  const xTicks = niceTicks(-0.5, matrix.cols - 0.5, Math.min(9, Math.floor(image.w / pt / (10 * 3))));
-  const yTicks = niceTicks(-0.5, matrix.rows - 0.5, Math.min(9, Math.floor(image.h / pt / (10 * 2))));
+  // Image axes: cell i spans [i − 0.5, i + 0.5] (imshow's extent); at most 9 ticks, one per 3 (x) or 2 (y)
+  // label heights of axis length (matplotlib's Axis.get_tick_space).
+  const xTicks = niceTicks(-0.5, matrix.cols - 0.5, Math.min(9, Math.floor(image.w / (labelSize * 3))));
+  const yTicks = niceTicks(-0.5, matrix.rows - 0.5, Math.min(9, Math.floor(image.h / (labelSize * 2))));
   const xLabels = formatTicks(xTicks).labels;
   const yLabels = formatTicks(yTicks).labels;
   ctx.beginPath();
@@ -171,18 +235,21 @@ export function renderHeatmap(matrix: Matrix, options: HeatmapOptions = {}, form
     ctx.lineTo(x, image.y + image.h + tickLength);
     drawText(ctx, xLabels[k], x, image.y + image.h + tickLength + tickPad, 'center', 'top');
   });
+  let yLabelWidth = 0;
   yTicks.forEach((t, k) => {
     const y = image.y + ((t + 0.5) / matrix.rows) * image.h;
     ctx.moveTo(image.x, y);
     ctx.lineTo(image.x - tickLength, y);
     drawText(ctx, yLabels[k], image.x - tickLength - tickPad, y, 'right', 'middle');
+    yLabelWidth = Math.max(yLabelWidth, ctx.measureText(yLabels[k]).width);
   });
-  // Colorbar ticks on the right, value axis upwards.
-  const barTicks = niceTicks(vmin, vmax, Math.min(9, Math.floor(bar.h / pt / (10 * 2))));
-  const barLabels = formatTicks(barTicks);
-  const span = vmax - vmin || 1;
-  barTicks.forEach((t, k) => {
-    const y = bar.y + bar.h - ((t - vmin) / span) * bar.h;
+
+  // Colorbar ticks on the right, at the norm's positions of nice values.
+  const t = normaliser(norm);
+  const maxBarTicks = Math.min(9, Math.floor(bar.h / (labelSize * 2)));
+  const barLabels = colorbarTicks(norm, maxBarTicks);
+  barLabels.ticks.forEach((value, k) => {
+    const y = bar.y + bar.h - t(value) * bar.h;
     ctx.moveTo(bar.x + bar.w, y);
     ctx.lineTo(bar.x + bar.w + tickLength, y);
     drawText(ctx, barLabels.labels[k], bar.x + bar.w + tickLength + tickPad, y, 'left', 'middle');
@@ -191,10 +258,13 @@ export function renderHeatmap(matrix: Matrix, options: HeatmapOptions = {}, form
   if (barLabels.exponent !== 0) {
     drawText(ctx, `1e${barLabels.exponent}`.replace('-', '\u2212'), bar.x, bar.y - tickPad, 'left', 'bottom');
   }
-  if (options.xlabel) drawText(ctx, options.xlabel, image.x + image.w / 2, image.y + image.h + tickLength + tickPad + labelSize * 1.4, 'center', 'top');
+  const labelPad = 4 * pt; // rcParams axes.labelpad
+  if (options.xlabel) {
+    drawText(ctx, options.xlabel, image.x + image.w / 2, image.y + image.h + tickLength + tickPad + labelSize * 1.2 + labelPad, 'center', 'top');
+  }
   if (options.ylabel) {
     ctx.save();
-    ctx.translate(image.x - tickLength - tickPad - ctx.measureText('0000').width - labelSize * 0.4, image.y + image.h / 2);
+    ctx.translate(image.x - tickLength - tickPad - yLabelWidth - labelPad, image.y + image.h / 2);
     ctx.rotate(-Math.PI / 2);
     drawText(ctx, options.ylabel, 0, 0, 'center', 'bottom');
     ctx.restore();
@@ -204,5 +274,12 @@ export function renderHeatmap(matrix: Matrix, options: HeatmapOptions = {}, form
     ctx.font = `${12 * pt}px "${family}"`;
     drawText(ctx, title, image.x + image.w / 2, image.y - 6 * pt, 'center', 'alphabetic');
   }
-  return format === 'png' ? canvas.toBuffer('image/png') : canvas.toBuffer();
+  return {
+    image: encode(canvas, format),
+    width: W,
+    height: H,
+    norm,
+    nanCells,
+    downsampled: tooLarge ? { mode, from: [matrix.rows, matrix.cols], to: [shown.rows, shown.cols] } : null,
+  };
 }

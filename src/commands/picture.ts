@@ -1,0 +1,56 @@
+/** Draw a matrix with the picture flags and write it: the last step of `heatmap` and `render`. */
+import { UsageError } from '../errors';
+import { writeFileAtomic } from '../io/atomicWrite';
+import type { Matrix } from '../render/downsample';
+import { RenderError, renderHeatmap, type ImageFormat } from '../render/heatmap';
+import { NormError } from '../render/normalize';
+import { heatmapOptionsOf, type PictureFlags } from './renderOptions';
+
+export interface PictureReport {
+  file: string;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  cmap: string;
+  norm: { kind: string; vmin: number; vmax: number };
+  nan_cells: number;
+  downsample: { mode: string; from: [number, number]; to: [number, number] } | null;
+}
+
+export function drawPicture(matrix: Matrix, flags: PictureFlags, format: ImageFormat): { image: Buffer; report: PictureReport } {
+  try {
+    const result = renderHeatmap(matrix, heatmapOptionsOf(flags), format);
+    return {
+      image: result.image,
+      report: {
+        file: flags.out,
+        format,
+        width: result.width,
+        height: result.height,
+        cmap: flags.reverse ? `${flags.cmap} (reversed)` : flags.cmap,
+        norm: { kind: result.norm.kind, vmin: result.norm.vmin, vmax: result.norm.vmax },
+        nan_cells: result.nanCells,
+        downsample: result.downsampled,
+      },
+    };
+  } catch (error) {
+    if (error instanceof NormError || error instanceof RenderError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+export function writePicture(out: string, image: Buffer): void {
+  if (out === '-') process.stdout.write(image);
+  else writeFileAtomic(out, image);
+}
+
+export function describePicture(report: PictureReport): string {
+  const notes: string[] = [];
+  if (report.downsample) {
+    const { mode, from, to } = report.downsample;
+    notes.push(`${from[0]}×${from[1]} cells shown as ${to[0]}×${to[1]} pixels by block ${mode}`);
+  }
+  if (report.nan_cells > 0) notes.push(`${report.nan_cells} NaN cells drawn in magenta`);
+  const where = report.file === '-' ? 'PNG to stdout' : report.file;
+  return `wrote ${where} (${report.width}×${report.height})${notes.length ? '; ' + notes.join('; ') : ''}`;
+}

@@ -1,0 +1,95 @@
+/** The picture flags `heatmap` and `render` share, and their checks. */
+import * as path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { UsageError } from '../errors';
+import { COLORMAP_NAMES } from '../render/colormaps';
+import { DOWNSAMPLE_MODES, type DownsampleMode } from '../render/downsample';
+import type { HeatmapOptions, ImageFormat } from '../render/heatmap';
+import { NORMS, type NormKind } from '../render/normalize';
+import { finiteNumber, wholeNumber } from './options';
+
+export interface PictureFlags {
+  out: string;
+  title: string;
+  xlabel?: string;
+  ylabel?: string;
+  cmap: string;
+  reverse?: boolean;
+  norm: NormKind;
+  vmin?: number;
+  vmax?: number;
+  linthresh?: number;
+  size?: [number, number];
+  dpi: number;
+  downsample: DownsampleMode;
+  bare?: boolean;
+  json?: boolean;
+}
+
+function parseSize(value: string): [number, number] {
+  const match = /^(\d+)x(\d+)$/i.exec(value.trim());
+  const size: [number, number] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!size.every((v) => Number.isSafeInteger(v) && v >= 64 && v <= 16384)) {
+    throw new InvalidArgumentError('expected WIDTHxHEIGHT in pixels, each from 64 to 16384, e.g. 1280x960.');
+  }
+  return size;
+}
+
+const IMAGE_FORMATS: ImageFormat[] = ['png', 'svg', 'pdf'];
+
+/** The format `--out` asks for; '-' is PNG on stdout. */
+export function imageFormatOf(file: string): ImageFormat | null {
+  if (file === '-') return 'png';
+  const ext = path.extname(file).slice(1).toLowerCase() as ImageFormat;
+  return IMAGE_FORMATS.includes(ext) ? ext : null;
+}
+
+export function addPictureOptions(command: Command, defaultOut: string): Command {
+  return command
+    .option('-o, --out <file>', "image file: .png, .svg or .pdf; '-' writes PNG to stdout", defaultOut)
+    .option('--title <text>', 'title above the image ("" for none)', 'Neural Tangent Kernel')
+    .option('--xlabel <text>', 'label under the x axis')
+    .option('--ylabel <text>', 'label left of the y axis')
+    .addOption(
+      new Option('--cmap <name>', "colormap: matplotlib's hot, gray, viridis, inferno, magma, plasma (exact tables) or a ColorBrewer name such as Blues or RdBu")
+        .choices(COLORMAP_NAMES)
+        .default('hot'),
+    )
+    .option('--reverse', 'reverse the colormap')
+    .addOption(new Option('--norm <kind>', 'colour scale').choices(NORMS).default('linear'))
+    .addOption(new Option('--vmin <x>', 'value at the bottom of the colour scale (default: data min)').argParser(finiteNumber()))
+    .addOption(new Option('--vmax <x>', 'value at the top of the colour scale (default: data max)').argParser(finiteNumber()))
+    .addOption(new Option('--linthresh <x>', 'symlog: width of the linear region around 0 (default: 0.001 × max |value|)').argParser(finiteNumber(0)))
+    .addOption(new Option('--size <WxH>', 'figure size in pixels (default: 6.4 × 4.8 in at --dpi)').argParser(parseSize))
+    .addOption(new Option('--dpi <n>', 'dots per inch: scales text and lines').default(100).argParser(wholeNumber(10, 1200)))
+    .addOption(new Option('--downsample <mode>', 'a matrix larger than the image is reduced by block mean or max').choices(DOWNSAMPLE_MODES).default('mean'))
+    .option('--bare', 'the image alone: one pixel per cell, no title, axes or colorbar');
+}
+
+/** Check the picture flags before any work; returns the output format. */
+export function checkPictureFlags(flags: PictureFlags): ImageFormat {
+  const format = imageFormatOf(flags.out);
+  if (!format) throw new UsageError(`--out ${flags.out}: expected a .png, .svg or .pdf file name, or '-'`);
+  if (flags.out === '-' && flags.json) throw new UsageError("--json and --out - both write to stdout; choose one");
+  if (flags.vmin !== undefined && flags.vmax !== undefined && !(flags.vmin < flags.vmax)) {
+    throw new UsageError(`--vmin ${flags.vmin} must be below --vmax ${flags.vmax}`);
+  }
+  if (flags.linthresh !== undefined && flags.norm !== 'symlog') throw new UsageError('--linthresh goes with --norm symlog');
+  return format;
+}
+
+export function heatmapOptionsOf(flags: PictureFlags): HeatmapOptions {
+  return {
+    title: flags.title,
+    xlabel: flags.xlabel,
+    ylabel: flags.ylabel,
+    cmap: flags.cmap,
+    reverse: flags.reverse,
+    norm: { kind: flags.norm, vmin: flags.vmin, vmax: flags.vmax, linthresh: flags.linthresh },
+    width: flags.size?.[0],
+    height: flags.size?.[1],
+    dpi: flags.dpi,
+    downsample: flags.downsample,
+    bare: flags.bare,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Values → [0, 1] for the colormap, as matplotlib's norms do it.
+ *
+ * linear (`Normalize`): t = (v − vmin)/(vmax − vmin), in float32 when the data
+ * are float32 (matplotlib keeps the array's dtype; the rounding decides which
+ * of two colour entries a value near a boundary gets). A constant range maps
+ * every value to 0.
+ * log (`LogNorm`): t = (log10 v − log10 vmin)/(log10 vmax − log10 vmin).
+ * symlog (`SymLogNorm`, base 10, linscale 1): linear within ±linthresh,
+ * logarithmic outside, continuous at ±linthresh.
+ * Values outside [vmin, vmax] give t outside [0, 1], which the colormap clips
+ * to its ends (matplotlib's under and over colours); NaN gives NaN ('bad').
+ */
+
+export const NORMS = ['linear', 'log', 'symlog'] as const;
+export type NormKind = (typeof NORMS)[number];
+
+export interface NormSpec {
+  kind: NormKind;
+  vmin: number;
+  vmax: number;
+  /** symlog only: half-width of the linear region around 0. */
+  linthresh: number;
+}
+
+export class NormError extends Error {}
+
+export interface NormRequest {
+  kind?: NormKind;
+  vmin?: number;
+  vmax?: number;
+  linthresh?: number;
+}
+
+/** The finite min and max of the values, ignoring NaN and ±Inf; null when there are none. */
+export function finiteRange(values: ArrayLike<number>): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < lo && v !== -Infinity) lo = v;
+    if (v > hi && v !== Infinity) hi = v;
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+
+/** Fill in vmin, vmax and linthresh from the data, and refuse what a norm cannot show. */
+export function resolveNorm(values: ArrayLike<number>, request: NormRequest): NormSpec {
+  const kind = request.kind ?? 'linear';
+  const range = finiteRange(values) ?? [0, 0];
+  let vmin = request.vmin ?? range[0];
+  const vmax = request.vmax ?? range[1];
+  if (kind === 'log') {
+    if (request.vmin === undefined && !(range[0] > 0)) {
+      throw new NormError(`--norm log: the matrix has values ≤ 0 (min ${range[0]}); give --vmin > 0 to clip them`);
+    }
+    if (!(vmin > 0)) throw new NormError(`--norm log: --vmin must be above 0 (got ${vmin})`);
+    if (!(vmax > 0)) throw new NormError(`--norm log: the largest value ${vmax} is not above 0`);
+    if (vmax < vmin) vmin = vmax;
+  }
+  const largest = Math.max(Math.abs(vmin), Math.abs(vmax));
+  const linthresh = request.linthresh ?? (largest > 0 ? largest * 1e-3 : 1);
+  return { kind, vmin, vmax, linthresh };
+}
+
+const f32 = Math.fround;
+
+function symlogTransform(linthresh: number): (v: number) => number {
+  // matplotlib SymmetricalLogTransform with base 10, linscale 1: linscale_adj = linscale / (1 − 1/base).
+  const linscaleAdj = 1 / (1 - 1 / 10);
+  return (v) => {
+    const a = Math.abs(v);
+    if (a <= linthresh) return v * linscaleAdj;
+    return Math.sign(v) * linthresh * (linscaleAdj + Math.log10(a / linthresh));
+  };
+}
+
+/** t(v) for the spec; `float32` mirrors matplotlib's arithmetic on float32 arrays for the linear norm. */
+export function normaliser(spec: NormSpec, float32 = false): (v: number) => number {
+  const { vmin, vmax } = spec;
+  if (spec.kind === 'linear') {
+    if (!(vmax > vmin)) return (v) => (Number.isNaN(v) ? NaN : 0);
+    if (float32) {
+      const lo = f32(vmin);
+      const span = f32(f32(vmax) - lo);
+      return (v) => f32(f32(v - lo) / span);
+    }
+    return (v) => (v - vmin) / (vmax - vmin);
+  }
+  const transform = spec.kind === 'log' ? (v: number) => (v > 0 ? Math.log10(v) : -Infinity) : symlogTransform(spec.linthresh);
+  const lo = transform(vmin);
+  const hi = transform(vmax);
+  if (!(hi > lo)) return (v) => (Number.isNaN(v) ? NaN : 0);
+  return (v) => (transform(v) - lo) / (hi - lo);
+}
