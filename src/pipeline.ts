@@ -8,7 +8,9 @@ import { naiveKernel } from './kernel/naive';
 import { structuredKernel } from './kernel/structured';
 import { kernelStats, type KernelStats } from './kernel/stats';
 import type { Trace } from './kernel/trace';
-import { parameterCount, seededModelAndInputs, type Mlp, type MlpShape } from './model/mlp';
+import { initMlp, parameterCount, type Mlp, type MlpShape } from './model/mlp';
+import { TorchGenerator } from './model/torchRandom';
+import type { Samples } from './kernel/structured';
 
 export const METHODS = ['structured', 'naive'] as const;
 export type Method = (typeof METHODS)[number];
@@ -20,14 +22,21 @@ export interface RunConfig {
   method: Method;
   trace: Trace;
   backend: BackendChoice;
+  /** A network read from a file; otherwise one is drawn from `shape` and `seed`. */
+  model?: Mlp;
+  /** Inputs read from a file; otherwise `samples` rows are drawn with torch.randn after the model. */
+  inputs?: Samples;
+  /** Second inputs: the result is the cross-kernel Θ(X, Y). */
+  inputs2?: Samples;
 }
 
 export interface NtkResult {
   model: Mlp;
-  inputs: Float32Array;
-  /** Row-major [n, n]. */
+  inputs: Samples;
+  /** Row-major [rows, cols]: Θ(X, X), or Θ(X, Y) with inputs2. */
   kernel: Float32Array;
-  n: number;
+  rows: number;
+  cols: number;
   parameters: number;
   backend: string;
   kernelSeconds: number;
@@ -36,20 +45,27 @@ export interface NtkResult {
 
 export async function computeNtk(config: RunConfig): Promise<NtkResult> {
   const backend = await activateBackend(config.backend);
-  const { model, inputs } = seededModelAndInputs(config.shape, config.samples, config.seed);
-  const samples = { values: inputs, count: config.samples };
+  // The seed's order of draws: torch.manual_seed, the network, then torch.randn(n, d).
+  const generator = new TorchGenerator(config.seed);
+  const model = config.model ?? initMlp(config.shape, generator);
+  const inputDim = model.layers[0].inDim;
+  const inputs = config.inputs ?? { values: generator.randn(config.samples * inputDim), count: config.samples };
+  const second = config.inputs2 ?? null;
   const kernelFn = config.method === 'naive' ? naiveKernel : structuredKernel;
   const start = process.hrtime.bigint();
-  const kernel = kernelFn(model, samples, null, { trace: config.trace });
+  const kernel = kernelFn(model, inputs, second, { trace: config.trace });
   const kernelSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const rows = inputs.count;
+  const cols = second ? second.count : rows;
   return {
     model,
     inputs,
     kernel,
-    n: config.samples,
+    rows,
+    cols,
     parameters: parameterCount(model),
     backend,
     kernelSeconds,
-    stats: kernelStats(kernel, config.samples, config.samples),
+    stats: kernelStats(kernel, rows, cols),
   };
 }

@@ -3,20 +3,21 @@ import { Command } from 'commander';
 import { UsageError } from '../errors';
 import { matrixFormatOf, writeMatrixAtomic } from '../io/kernelFile';
 import { computeNtk } from '../pipeline';
-import { addModelOptions, runConfig, type ModelOptions } from './options';
+import { addModelOptions, type ModelOptions } from './options';
 import { checkWritableTarget } from './outputs';
 import { describePicture, drawPicture, writePicture } from './picture';
 import { addPictureOptions, checkPictureFlags, type PictureFlags } from './renderOptions';
 import { describeRun, printReport, runReport } from './report';
+import { addSourceOptions, resolveSources, saveSources, type SourceFlags } from './sources';
 
-type HeatmapFlags = ModelOptions & PictureFlags & { matrix?: string };
+type HeatmapFlags = ModelOptions & SourceFlags & PictureFlags & { matrix?: string };
 
 export function heatmapCommand(): Command {
   const command = new Command('heatmap').description('compute the empirical NTK and draw it as a heatmap');
-  addModelOptions(command);
+  addSourceOptions(addModelOptions(command));
   addPictureOptions(command, 'ntk.png')
     .option('--matrix <file>', 'also write the kernel matrix (.npy, .csv or .json)')
-    .action(async (flags: HeatmapFlags) => {
+    .action(async (flags: HeatmapFlags, cmd: Command) => {
       const started = process.hrtime.bigint();
       const format = checkPictureFlags(flags);
       if (flags.matrix !== undefined && !matrixFormatOf(flags.matrix)) {
@@ -25,15 +26,17 @@ export function heatmapCommand(): Command {
       if (flags.out !== '-') checkWritableTarget('--out', flags.out);
       if (flags.matrix !== undefined) checkWritableTarget('--matrix', flags.matrix);
 
-      const result = await computeNtk(runConfig(flags));
-      const { image, report: picture } = drawPicture({ values: result.kernel, rows: result.n, cols: result.n }, flags, format);
-      if (flags.matrix !== undefined) writeMatrixAtomic(flags.matrix, result.kernel, result.n, result.n);
+      const config = resolveSources(flags, cmd);
+      const result = await computeNtk(config);
+      const { image, report: picture } = drawPicture({ values: result.kernel, rows: result.rows, cols: result.cols }, flags, format);
+      if (flags.matrix !== undefined) writeMatrixAtomic(flags.matrix, result.kernel, result.rows, result.cols);
       writePicture(flags.out, image);
+      const saved = saveSources(flags, result);
       const total = Number(process.hrtime.bigint() - started) / 1e9;
-      const outputs: Record<string, string> = { image: flags.out };
+      const outputs: Record<string, string> = { image: flags.out, ...saved };
       if (flags.matrix !== undefined) outputs.matrix = flags.matrix;
-      const report = { ...runReport(flags, result, total, outputs), picture };
-      printReport(report, `${describeRun(flags, result)}; ${describePicture(picture)}`, flags.json, flags.out === '-');
+      const report = { ...runReport(config, result, total, outputs), picture };
+      printReport(report, `${describeRun(config, result)}; ${describePicture(picture)}`, flags.json, flags.out === '-');
     });
   return command;
 }

@@ -1,32 +1,39 @@
-/** `ntk-cli kernel`: compute Θ(X, X) and write the matrix (.npy, .csv or .json). */
+/** `ntk-cli kernel`: compute Θ(X, X) (or Θ(X, Y)) and write the matrix (.npy, .csv or .json; '-' for stdout). */
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors';
-import { matrixFormatOf, writeMatrixAtomic } from '../io/kernelFile';
+import { encodeMatrix, MATRIX_FORMATS, matrixFormatOf, writeMatrixAtomic, type MatrixFormat } from '../io/kernelFile';
 import type { NpyDtype } from '../io/npy';
 import { computeNtk } from '../pipeline';
-import { addModelOptions, runConfig, type ModelOptions } from './options';
+import { addModelOptions, type ModelOptions } from './options';
 import { checkWritableTarget } from './outputs';
 import { describeRun, printReport, runReport } from './report';
+import { addSourceOptions, resolveSources, saveSources, type SourceFlags } from './sources';
 
-interface KernelOptions extends ModelOptions {
-  out: string;
-  dtype: NpyDtype;
-}
+type KernelFlags = ModelOptions & SourceFlags & { out: string; dtype: NpyDtype; format?: MatrixFormat };
 
 export function kernelCommand(): Command {
   const command = new Command('kernel').description('compute the empirical NTK and write the matrix');
-  addModelOptions(command)
-    .option('-o, --out <file>', 'output file: .npy, .csv or .json', 'ntk.npy')
+  addSourceOptions(addModelOptions(command))
+    .option('-o, --out <file>', "output file: .npy, .csv or .json; '-' writes to stdout", 'ntk.npy')
+    .addOption(new Option('--format <format>', "format for --out - (default csv)").choices(MATRIX_FORMATS))
     .addOption(new Option('--dtype <type>', '.npy element type').choices(['float32', 'float64']).default('float32'))
-    .action(async (options: KernelOptions) => {
+    .action(async (flags: KernelFlags, cmd: Command) => {
       const started = process.hrtime.bigint();
-      if (!matrixFormatOf(options.out)) throw new UsageError(`--out ${options.out}: expected a .npy, .csv or .json file name`);
-      checkWritableTarget('--out', options.out);
-      const result = await computeNtk(runConfig(options));
-      writeMatrixAtomic(options.out, result.kernel, result.n, result.n, options.dtype);
+      const toStdout = flags.out === '-';
+      const format = toStdout ? (flags.format ?? 'csv') : matrixFormatOf(flags.out);
+      if (!format) throw new UsageError(`--out ${flags.out}: expected a .npy, .csv or .json file name, or '-'`);
+      if (flags.format !== undefined && flags.format !== format) throw new UsageError(`--format ${flags.format} contradicts --out ${flags.out}`);
+      if (toStdout && flags.json) throw new UsageError('--json and --out - both write to stdout; choose one');
+      if (!toStdout) checkWritableTarget('--out', flags.out);
+      const config = resolveSources(flags, cmd);
+      const result = await computeNtk(config);
+      if (toStdout) process.stdout.write(encodeMatrix(result.kernel, result.rows, result.cols, format, flags.dtype));
+      else writeMatrixAtomic(flags.out, result.kernel, result.rows, result.cols, flags.dtype);
+      const saved = saveSources(flags, result);
       const total = Number(process.hrtime.bigint() - started) / 1e9;
-      const report = runReport(options, result, total, { matrix: options.out });
-      printReport(report, `${describeRun(options, result)}; wrote ${options.out}`, options.json, false);
+      const report = runReport(config, result, total, { matrix: flags.out, ...saved });
+      const where = toStdout ? `${format} to stdout` : flags.out;
+      printReport(report, `${describeRun(config, result)}; wrote ${where}`, flags.json, toStdout);
     });
   return command;
 }

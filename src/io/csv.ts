@@ -4,6 +4,7 @@
 export function formatFloat32(value: number): string {
   if (!Number.isFinite(value)) return Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf';
   const target = Math.fround(value);
+  if (Object.is(target, -0)) return '-0';
   for (let digits = 1; digits < 9; digits++) {
     const text = target.toPrecision(digits);
     if (Math.fround(Number(text)) === target) return String(Number(text));

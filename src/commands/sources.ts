@@ -1,0 +1,162 @@
+/**
+ * Where a run's network and inputs come from: drawn from the seed (the
+ * default), or read with --weights (a PyTorch state_dict as safetensors) and
+ * --inputs / --inputs2 (.npy or .csv; '-' for CSV on stdin). Dimensions come
+ * from the files; a flag given on the command line that contradicts a file is
+ * a usage error. --save-model and --save-inputs write what a run used.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { InputError, UsageError } from '../errors';
+import { writeFileAtomic } from '../io/atomicWrite';
+import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
+import { encodeNpy } from '../io/npy';
+import { encodeSafetensors, parseSafetensors, SafetensorsFormatError } from '../io/safetensors';
+import type { Samples } from '../kernel/structured';
+import { ACTIVATIONS, PARAMETERIZATIONS, type Mlp } from '../model/mlp';
+import { firstNonFinite, mlpFromStateDict, StateDictError, stateDictFromMlp } from '../model/stateDict';
+import type { NtkResult, RunConfig } from '../pipeline';
+import { runConfig, type ModelOptions } from './options';
+import { checkWritableTarget } from './outputs';
+
+export interface SourceFlags {
+  weights?: string;
+  inputs?: string;
+  inputs2?: string;
+  saveModel?: string;
+  saveInputs?: string;
+}
+
+export function addSourceOptions(command: Command): Command {
+  return command
+    .option('--weights <file>', 'a PyTorch state_dict of nn.Linear layers saved as .safetensors (F32, F64, F16, BF16)')
+    .option('--inputs <file>', "inputs X, an n×d matrix (.npy or .csv; '-' reads CSV from stdin)")
+    .option('--inputs2 <file>', 'second inputs Y: compute the cross-kernel Θ(X, Y)')
+    .option('--save-model <file>', 'write the network used as .safetensors (keys lin1.weight, lin1.bias, …)')
+    .option('--save-inputs <file>', 'write the inputs used as .npy (float32, n×d)');
+}
+
+/** Was this option typed on the command line (not left at its default)? */
+function explicit(command: Command, key: string): boolean {
+  return command.getOptionValueSource(key) === 'cli';
+}
+
+function readWeights(file: string): { model: (activation: ModelOptions['activation'], p: ModelOptions['parameterization']) => Mlp; metadata: Record<string, string> } {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (error) {
+    throw new InputError(`--weights ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  try {
+    const parsed = parseSafetensors(bytes);
+    return { model: (activation, p) => mlpFromStateDict(parsed.tensors, activation, p), metadata: parsed.metadata };
+  } catch (error) {
+    if (error instanceof SafetensorsFormatError || error instanceof StateDictError) throw new InputError(`--weights ${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+function readSamples(flag: string, file: string): Samples & { dim: number } {
+  let matrix;
+  try {
+    matrix = readMatrixFile(file);
+  } catch (error) {
+    if (error instanceof MatrixFileError) throw new InputError(`${flag} ${error.message}`);
+    throw error;
+  }
+  const bad = firstNonFinite(matrix.values, [matrix.rows, matrix.cols]);
+  if (bad) throw new InputError(`${flag} ${file}: ${bad}`);
+  return { values: Float32Array.from(matrix.values), count: matrix.rows, dim: matrix.cols };
+}
+
+function checkExtension(flag: string, file: string | undefined, ext: string): void {
+  if (file !== undefined && path.extname(file).toLowerCase() !== ext) throw new UsageError(`${flag} ${file}: expected a ${ext} file name`);
+  if (file !== undefined) checkWritableTarget(flag, file);
+}
+
+/** Read and check every input file, and turn the flags into a RunConfig. */
+export function resolveSources(flags: ModelOptions & SourceFlags, command: Command): RunConfig {
+  if (flags.inputs === '-' && flags.inputs2 === '-') throw new UsageError('--inputs - and --inputs2 - cannot both read stdin');
+  checkExtension('--save-model', flags.saveModel, '.safetensors');
+  checkExtension('--save-inputs', flags.saveInputs, '.npy');
+  const config = runConfig(flags);
+
+  if (flags.weights !== undefined) {
+    const weights = readWeights(flags.weights);
+    for (const [key, choices] of [['activation', ACTIVATIONS], ['parameterization', PARAMETERIZATIONS]] as const) {
+      const stored = weights.metadata[key];
+      if (stored === undefined || !(choices as readonly string[]).includes(stored)) continue;
+      if (explicit(command, key) && flags[key] !== stored) {
+        throw new UsageError(`--${key} ${flags[key]} contradicts --weights ${flags.weights} (saved with ${key} ${stored})`);
+      }
+      (config.shape as unknown as Record<string, string>)[key] = stored;
+    }
+    let model: Mlp;
+    try {
+      model = weights.model(config.shape.activation, config.shape.parameterization);
+    } catch (error) {
+      if (error instanceof StateDictError) throw new InputError(`--weights ${flags.weights}: ${error.message}`);
+      throw error;
+    }
+    const sizes = [model.layers[0].inDim, ...model.layers.map((l) => l.outDim)];
+    const hidden = sizes.slice(1, -1);
+    const contradictions: [string, boolean][] = [
+      ['input-dim', flags.inputDim !== sizes[0]],
+      ['output-dim', flags.outputDim !== sizes[sizes.length - 1]],
+      ['depth', flags.depth !== hidden.length],
+      ['width', hidden.some((w) => w !== flags.width)],
+    ];
+    for (const [flag, differs] of contradictions) {
+      const key = flag.replace(/-(\w)/, (_, c: string) => c.toUpperCase());
+      if (explicit(command, key) && differs) {
+        throw new UsageError(`--${flag} ${flags[key as keyof ModelOptions]} contradicts --weights ${flags.weights} (layer sizes ${sizes.join('-')})`);
+      }
+    }
+    config.model = model;
+    config.shape = { ...config.shape, inputDim: sizes[0], outputDim: sizes[sizes.length - 1], depth: hidden.length, width: hidden[0] ?? 0 };
+  }
+
+  for (const [flag, key] of [['--inputs', 'inputs'], ['--inputs2', 'inputs2']] as const) {
+    const file = flags[key];
+    if (file === undefined) continue;
+    const samples = readSamples(flag, file);
+    // The input size is fixed by the weights, an explicit --input-dim, or --inputs read before --inputs2.
+    const fixed = config.model !== undefined || explicit(command, 'inputDim') || (key === 'inputs2' && config.inputs !== undefined);
+    const modelDim = fixed ? config.shape.inputDim : samples.dim;
+    if (samples.dim !== modelDim) {
+      throw new UsageError(`${flag} ${file}: rows have ${samples.dim} values, the network takes ${modelDim} inputs`);
+    }
+    config.shape = { ...config.shape, inputDim: samples.dim };
+    config[key] = { values: samples.values, count: samples.count };
+  }
+  if (config.inputs) {
+    if (explicit(command, 'samples') && flags.samples !== config.inputs.count) {
+      throw new UsageError(`--samples ${flags.samples} contradicts --inputs ${flags.inputs} (${config.inputs.count} rows)`);
+    }
+    config.samples = config.inputs.count;
+  }
+  return config;
+}
+
+/** Write --save-model and --save-inputs after a successful run. */
+export function saveSources(flags: ModelOptions & SourceFlags, result: NtkResult): Record<string, string> {
+  const written: Record<string, string> = {};
+  if (flags.saveModel !== undefined) {
+    const metadata = {
+      format: 'ntk-cli',
+      activation: result.model.activation,
+      parameterization: flags.parameterization,
+      layers: [result.model.layers[0].inDim, ...result.model.layers.map((l) => l.outDim)].join('-'),
+    };
+    writeFileAtomic(flags.saveModel, encodeSafetensors(stateDictFromMlp(result.model), metadata));
+    written.model = flags.saveModel;
+  }
+  if (flags.saveInputs !== undefined) {
+    const dim = result.model.layers[0].inDim;
+    writeFileAtomic(flags.saveInputs, encodeNpy(result.inputs.values, [result.inputs.count, dim]));
+    written.inputs = flags.saveInputs;
+  }
+  return written;
+}

@@ -1,0 +1,140 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import { parseCsv } from '../src/io/csv';
+import { encodeNpy, parseNpy } from '../src/io/npy';
+import { FIXTURES, relativeMaxError, runCli, tempDir } from './helpers';
+
+const dir = tempDir();
+const WEIGHTS = path.join(FIXTURES, 'weights');
+const npy = (file: string) => parseNpy(fs.readFileSync(file));
+
+interface WeightCase {
+  name: string;
+  activation: string;
+  dtype: string;
+  inputs: string;
+  samples: number;
+}
+
+const cases: WeightCase[] = fs
+  .readdirSync(WEIGHTS, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => ({ name: e.name, ...JSON.parse(fs.readFileSync(path.join(WEIGHTS, e.name, 'case.json'), 'utf8')) }));
+
+test('the PyTorch weight fixtures cover four layer-naming schemes, four dtypes and a net without biases', () => {
+  assert.deepEqual(cases.map((c) => c.dtype).sort(), ['BF16', 'F16', 'F32', 'F64']);
+  assert.ok(cases.some((c) => c.name.includes('nobias')));
+});
+
+for (const c of cases) {
+  test(`--weights ${c.name} (${c.dtype}) with its ${c.inputs} gives PyTorch's kernel to 1e-5`, () => {
+    const out = path.join(dir, `${c.name}.npy`);
+    const args = ['kernel', '--weights', path.join(WEIGHTS, c.name, 'model.safetensors'), '--inputs', path.join(WEIGHTS, c.name, c.inputs)];
+    const run = runCli([...args, '--activation', c.activation, '--out', out, '--json']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).model.source, 'weights');
+    assert.ok(relativeMaxError(npy(out).data, npy(path.join(WEIGHTS, c.name, 'kernel.npy')).data) <= 1e-5);
+  });
+}
+
+const roundtripArgs = ['--seed', '11', '--depth', '2', '--width', '24', '--input-dim', '7', '--samples', '20', '--activation', 'gelu'];
+
+test('--save-model and --save-inputs write what PyTorch loads (strict load_state_dict) and gets the same kernel from', () => {
+  const model = path.join(dir, 'model.safetensors');
+  const inputs = path.join(dir, 'inputs.npy');
+  const out = path.join(dir, 'roundtrip.npy');
+  const run = runCli(['kernel', ...roundtripArgs, '--save-model', model, '--save-inputs', inputs, '--out', out]);
+  assert.equal(run.status, 0, run.stderr);
+  // The committed files are the ones the fixture script loaded into PyTorch; the writer still writes them byte for byte.
+  assert.ok(fs.readFileSync(model).equals(fs.readFileSync(path.join(WEIGHTS, 'roundtrip_model.safetensors'))));
+  assert.ok(fs.readFileSync(inputs).equals(fs.readFileSync(path.join(WEIGHTS, 'roundtrip_inputs.npy'))));
+  const pytorch = npy(path.join(WEIGHTS, 'roundtrip_kernel.npy')).data;
+  assert.ok(relativeMaxError(npy(out).data, pytorch) <= 1e-5);
+  // Loading them back gives the same kernel again.
+  const back = path.join(dir, 'back.npy');
+  const again = runCli(['kernel', '--weights', model, '--inputs', inputs, '--activation', 'gelu', '--out', back]);
+  assert.equal(again.status, 0, again.stderr);
+  assert.ok(relativeMaxError(npy(back).data, pytorch) <= 1e-5);
+});
+
+test('--weights takes the activation saved in ntk-cli metadata and refuses a contradicting flag', () => {
+  const model = path.join(WEIGHTS, 'roundtrip_model.safetensors');
+  const inputs = path.join(WEIGHTS, 'roundtrip_inputs.npy');
+  const out = path.join(dir, 'meta.npy');
+  const run = runCli(['kernel', '--weights', model, '--inputs', inputs, '--out', out, '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout).model.activation, 'gelu');
+  const clash = runCli(['kernel', '--weights', model, '--inputs', inputs, '--activation', 'relu', '--out', out]);
+  assert.equal(clash.status, 2);
+  assert.match(clash.stderr, /--activation relu contradicts --weights/);
+});
+
+test('--inputs2 gives the cross-kernel Θ(X, Y): the matching block of PyTorch\'s kernel, drawn and written rectangular', () => {
+  const c = path.join(WEIGHTS, 'seed_net_f32');
+  const x = npy(path.join(c, 'inputs.npy'));
+  const [n, d] = x.shape;
+  const split = 10;
+  const first = path.join(dir, 'x.npy');
+  const second = path.join(dir, 'y.csv');
+  fs.writeFileSync(first, encodeNpy(x.data.subarray(0, split * d), [split, d]));
+  const rows: string[] = [];
+  for (let i = split; i < n; i++) rows.push(Array.from(x.data.subarray(i * d, (i + 1) * d)).join(','));
+  fs.writeFileSync(second, rows.join('\n') + '\n');
+  const out = path.join(dir, 'cross.npy');
+  const image = path.join(dir, 'cross.png');
+  const weights = path.join(c, 'model.safetensors');
+  const run = runCli(['kernel', '--weights', weights, '--inputs', first, '--inputs2', second, '--out', out, '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout).kernel.shape, [split, n - split]);
+  const full = npy(path.join(c, 'kernel.npy')).data;
+  const block = new Float64Array(split * (n - split));
+  for (let i = 0; i < split; i++) for (let j = split; j < n; j++) block[i * (n - split) + j - split] = full[i * n + j];
+  const cross = npy(out);
+  assert.deepEqual(cross.shape, [split, n - split]);
+  assert.ok(relativeMaxError(cross.data, block) <= 1e-5);
+  const drawn = runCli(['heatmap', '--weights', weights, '--inputs', first, '--inputs2', second, '--bare', '--out', image]);
+  assert.equal(drawn.status, 0, drawn.stderr);
+  const png = PNG.sync.read(fs.readFileSync(image));
+  assert.deepEqual([png.width, png.height], [n - split, split]);
+});
+
+test('--inputs - reads CSV from stdin and --out - writes the kernel as CSV to stdout', () => {
+  const c = path.join(WEIGHTS, 'seed_net_f32');
+  const x = npy(path.join(c, 'inputs.npy'));
+  const [n, d] = x.shape;
+  const csv = Array.from({ length: n }, (_, i) => Array.from(x.data.subarray(i * d, (i + 1) * d)).join(',')).join('\n');
+  const run = runCli(['kernel', '--weights', path.join(c, 'model.safetensors'), '--inputs', '-', '--out', '-'], { input: csv });
+  assert.equal(run.status, 0, run.stderr);
+  const kernel = parseCsv(run.stdout);
+  assert.deepEqual([kernel.rows, kernel.cols], [n, n]);
+  assert.ok(relativeMaxError(kernel.values, npy(path.join(c, 'kernel.npy')).data) <= 1e-5);
+  assert.match(run.stderr, /wrote csv to stdout/);
+});
+
+test('files that contradict the network or hold NaN are refused with the flag, file and position', () => {
+  const weights = path.join(WEIGHTS, 'seed_net_f32', 'model.safetensors');
+  const inputs = path.join(WEIGHTS, 'seed_net_f32', 'inputs.npy');
+  const wrongDim = path.join(dir, 'wrong.npy');
+  fs.writeFileSync(wrongDim, encodeNpy(new Float32Array(12), [4, 3]));
+  const withNan = path.join(dir, 'nan.npy');
+  const values = new Float32Array(40);
+  values[1 * 20 + 7] = NaN;
+  fs.writeFileSync(withNan, encodeNpy(values, [2, 20]));
+  const out = path.join(dir, 'never.npy');
+  for (const [args, status, message] of [
+    [['--weights', weights, '--width', '32'], 2, /--width 32 contradicts --weights .*20-10-1/],
+    [['--weights', weights, '--inputs', wrongDim], 2, /--inputs .*wrong\.npy: rows have 3 values, the network takes 20 inputs/],
+    [['--inputs', inputs, '--samples', '7'], 2, /--samples 7 contradicts --inputs/],
+    [['--inputs', withNan], 1, /--inputs .*nan\.npy: row 1, column 7 is NaN/],
+    [['--weights', path.join(dir, 'absent.safetensors')], 1, /--weights .*absent\.safetensors: no such file/],
+    [['--save-model', path.join(dir, 'model.pt')], 2, /--save-model .*model\.pt: expected a \.safetensors file name/],
+  ] as const) {
+    const run = runCli(['kernel', ...args, '--out', out]);
+    assert.equal(run.status, status, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, message);
+  }
+  assert.equal(fs.existsSync(out), false);
+});
