@@ -57,6 +57,7 @@ export async function computeNtk(config: RunConfig): Promise<NtkResult> {
   const kernelSeconds = Number(process.hrtime.bigint() - start) / 1e9;
   const rows = inputs.count;
   const cols = second ? second.count : rows;
+  checkFinite(kernel, inputs, second);
   return {
     model,
     inputs,
@@ -68,4 +69,25 @@ export async function computeNtk(config: RunConfig): Promise<NtkResult> {
     kernelSeconds,
     stats: kernelStats(kernel, rows, cols),
   };
+}
+
+function largestMagnitude(values: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]));
+  return m;
+}
+
+/**
+ * The kernels run in float32, whose range ends at 3.4e38: inputs or weights
+ * large enough to overflow it make Inf or NaN entries. Say so instead of
+ * drawing or writing them.
+ */
+function checkFinite(kernel: Float32Array, inputs: Samples, second: Samples | null): void {
+  let bad = 0;
+  for (let i = 0; i < kernel.length; i++) if (!Number.isFinite(kernel[i])) bad++;
+  if (bad === 0) return;
+  const largest = Math.max(largestMagnitude(inputs.values), second ? largestMagnitude(second.values) : 0);
+  throw new Error(
+    `the kernel has ${bad} non-finite entries: float32 overflowed (largest |input| ${largest.toPrecision(3)}); scale the inputs or weights down`,
+  );
 }

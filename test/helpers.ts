@@ -73,10 +73,12 @@ export interface CliRun {
 }
 
 /** Run the CLI as a user would, through bin/ntk-cli.js. */
-export function runCli(args: string[], options: { cwd?: string; input?: string | Buffer } = {}): CliRun {
+export function runCli(args: string[], options: { cwd?: string; input?: string | Buffer; uid?: number; gid?: number } = {}): CliRun {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     input: options.input,
+    uid: options.uid,
+    gid: options.gid,
     maxBuffer: 1 << 28,
   });
   return {
@@ -87,6 +89,9 @@ export function runCli(args: string[], options: { cwd?: string; input?: string |
   };
 }
 
+/** A fresh directory under the system temp directory, removed when the test process exits. */
 export function tempDir(prefix = 'ntk-cli-test-'): string {
-  return fs.mkdtempSync(path.join(require('node:os').tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), prefix));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }

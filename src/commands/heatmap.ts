@@ -1,10 +1,10 @@
 /** `ntk-cli heatmap`: compute Θ(X, X) and draw it as a 'hot' heatmap with a colorbar. */
 import { Command } from 'commander';
 import { UsageError } from '../errors';
-import { matrixFormatOf, writeMatrixAtomic } from '../io/kernelFile';
+import { encodeMatrix, matrixFormatOf } from '../io/kernelFile';
 import { computeNtk } from '../pipeline';
 import { addModelOptions, type ModelOptions } from './options';
-import { checkWritableTarget } from './outputs';
+import { checkWritableTarget, writeOutput } from './outputs';
 import { describePicture, drawPicture, writePicture } from './picture';
 import { addPictureOptions, checkPictureFlags, type PictureFlags } from './renderOptions';
 import { describeRun, printReport, runReport } from './report';
@@ -29,7 +29,8 @@ export function heatmapCommand(): Command {
       const config = resolveSources(flags, cmd);
       const result = await computeNtk(config);
       const { image, report: picture } = drawPicture({ values: result.kernel, rows: result.rows, cols: result.cols }, flags, format);
-      if (flags.matrix !== undefined) writeMatrixAtomic(flags.matrix, result.kernel, result.rows, result.cols);
+      const matrixFormat = flags.matrix === undefined ? null : matrixFormatOf(flags.matrix);
+      if (flags.matrix !== undefined && matrixFormat) writeOutput('--matrix', flags.matrix, encodeMatrix(result.kernel, result.rows, result.cols, matrixFormat));
       writePicture(flags.out, image);
       const saved = saveSources(flags, result);
       const total = Number(process.hrtime.bigint() - started) / 1e9;

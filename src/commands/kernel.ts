@@ -1,11 +1,11 @@
 /** `ntk-cli kernel`: compute Θ(X, X) (or Θ(X, Y)) and write the matrix (.npy, .csv or .json; '-' for stdout). */
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors';
-import { encodeMatrix, MATRIX_FORMATS, matrixFormatOf, writeMatrixAtomic, type MatrixFormat } from '../io/kernelFile';
+import { encodeMatrix, MATRIX_FORMATS, matrixFormatOf, type MatrixFormat } from '../io/kernelFile';
 import type { NpyDtype } from '../io/npy';
 import { computeNtk } from '../pipeline';
 import { addModelOptions, type ModelOptions } from './options';
-import { checkWritableTarget } from './outputs';
+import { checkWritableTarget, writeOutput } from './outputs';
 import { describeRun, printReport, runReport } from './report';
 import { addSourceOptions, resolveSources, saveSources, type SourceFlags } from './sources';
 
@@ -27,8 +27,9 @@ export function kernelCommand(): Command {
       if (!toStdout) checkWritableTarget('--out', flags.out);
       const config = resolveSources(flags, cmd);
       const result = await computeNtk(config);
-      if (toStdout) process.stdout.write(encodeMatrix(result.kernel, result.rows, result.cols, format, flags.dtype));
-      else writeMatrixAtomic(flags.out, result.kernel, result.rows, result.cols, flags.dtype);
+      const bytes = encodeMatrix(result.kernel, result.rows, result.cols, format, flags.dtype);
+      if (toStdout) process.stdout.write(bytes);
+      else writeOutput('--out', flags.out, bytes);
       const saved = saveSources(flags, result);
       const total = Number(process.hrtime.bigint() - started) / 1e9;
       const report = runReport(config, result, total, { matrix: flags.out, ...saved });

@@ -1,9 +1,9 @@
 /** Draw a matrix with the picture flags and write it: the last step of `heatmap` and `render`. */
 import { UsageError } from '../errors';
-import { writeFileAtomic } from '../io/atomicWrite';
 import type { Matrix } from '../render/downsample';
 import { RenderError, renderHeatmap, type ImageFormat } from '../render/heatmap';
 import { NormError } from '../render/normalize';
+import { writeOutput } from './outputs';
 import { heatmapOptionsOf, type PictureFlags } from './renderOptions';
 
 export interface PictureReport {
@@ -41,7 +41,7 @@ export function drawPicture(matrix: Matrix, flags: PictureFlags, format: ImageFo
 
 export function writePicture(out: string, image: Buffer): void {
   if (out === '-') process.stdout.write(image);
-  else writeFileAtomic(out, image);
+  else writeOutput('--out', out, image);
 }
 
 export function describePicture(report: PictureReport): string {

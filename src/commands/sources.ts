@@ -9,7 +9,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { InputError, UsageError } from '../errors';
-import { writeFileAtomic } from '../io/atomicWrite';
 import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
 import { encodeNpy } from '../io/npy';
 import { encodeSafetensors, parseSafetensors, SafetensorsFormatError } from '../io/safetensors';
@@ -18,7 +17,7 @@ import { ACTIVATIONS, PARAMETERIZATIONS, type Mlp } from '../model/mlp';
 import { firstNonFinite, mlpFromStateDict, StateDictError, stateDictFromMlp } from '../model/stateDict';
 import type { NtkResult, RunConfig } from '../pipeline';
 import { runConfig, type ModelOptions } from './options';
-import { checkWritableTarget } from './outputs';
+import { checkWritableTarget, writeOutput } from './outputs';
 
 export interface SourceFlags {
   weights?: string;
@@ -150,12 +149,12 @@ export function saveSources(flags: ModelOptions & SourceFlags, result: NtkResult
       parameterization: flags.parameterization,
       layers: [result.model.layers[0].inDim, ...result.model.layers.map((l) => l.outDim)].join('-'),
     };
-    writeFileAtomic(flags.saveModel, encodeSafetensors(stateDictFromMlp(result.model), metadata));
+    writeOutput('--save-model', flags.saveModel, encodeSafetensors(stateDictFromMlp(result.model), metadata));
     written.model = flags.saveModel;
   }
   if (flags.saveInputs !== undefined) {
     const dim = result.model.layers[0].inDim;
-    writeFileAtomic(flags.saveInputs, encodeNpy(result.inputs.values, [result.inputs.count, dim]));
+    writeOutput('--save-inputs', flags.saveInputs, encodeNpy(result.inputs.values, [result.inputs.count, dim]));
     written.inputs = flags.saveInputs;
   }
   return written;

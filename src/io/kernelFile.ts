@@ -1,10 +1,8 @@
 /**
  * Kernel matrices on disk, by extension: .npy (float32 or float64), .csv,
- * .json ({"shape": [rows, cols], "data": [[…], …]}). Every file is written
- * atomically (see atomicWrite.ts).
+ * .json ({"shape": [rows, cols], "data": [[…], …]}).
  */
 import * as path from 'node:path';
-import { writeFileAtomic } from './atomicWrite';
 import { formatCsv, formatFloat32 } from './csv';
 import { encodeNpy, type NpyDtype } from './npy';
 
@@ -29,10 +27,4 @@ export function encodeMatrix(values: ArrayLike<number>, rows: number, cols: numb
       return Buffer.from(JSON.stringify({ shape: [rows, cols], data }) + '\n');
     }
   }
-}
-
-export function writeMatrixAtomic(file: string, values: ArrayLike<number>, rows: number, cols: number, dtype: NpyDtype = 'float32'): void {
-  const format = matrixFormatOf(file);
-  if (!format) throw new Error(`${file}: unknown matrix format`);
-  writeFileAtomic(file, encodeMatrix(values, rows, cols, format, dtype));
 }

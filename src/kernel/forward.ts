@@ -87,3 +87,10 @@ export function makeForward(model: Mlp): (x: tf.Tensor2D, shifts?: tf.Tensor2D[]
     return { output: a, layerInputs };
   };
 }
+
+/** The values of a tensor as a Float32Array, releasing the tensor's backend memory. */
+export function readAndDispose(tensor: tf.Tensor): Float32Array {
+  const values = tensor.dataSync() as Float32Array;
+  tensor.dispose();
+  return values;
+}

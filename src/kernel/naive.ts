@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Mlp } from '../model/mlp';
-import { activationOp } from './forward';
+import { activationOp, readAndDispose } from './forward';
 import type { KernelOptions, Samples } from './structured';
 import { traceScale } from './trace';
 
@@ -50,7 +50,7 @@ function jacobian(model: Mlp, samples: Samples, k: number, params: tf.Tensor[]):
 
 export function naiveKernel(model: Mlp, x: Samples, y: Samples | null = null, options: KernelOptions = {}): Float32Array {
   const outputDim = model.layers[model.layers.length - 1].outDim;
-  return tf.tidy(() => {
+  const result = tf.tidy(() => {
     const params = parameterTensors(model);
     let kernel: tf.Tensor | null = null;
     for (let k = 0; k < outputDim; k++) {
@@ -59,6 +59,7 @@ export function naiveKernel(model: Mlp, x: Samples, y: Samples | null = null, op
       const term = tf.matMul(jx, tf.transpose(jy));
       kernel = kernel ? tf.add(kernel, term) : term;
     }
-    return tf.mul(kernel!, traceScale(options.trace ?? 'sum', outputDim)).dataSync() as Float32Array;
+    return tf.mul(kernel!, traceScale(options.trace ?? 'sum', outputDim));
   });
+  return readAndDispose(result);
 }

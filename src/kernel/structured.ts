@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Mlp } from '../model/mlp';
-import { makeForward } from './forward';
+import { makeForward, readAndDispose } from './forward';
 import { traceScale, type Trace } from './trace';
 
 export interface KernelOptions {
@@ -66,7 +66,9 @@ function gram(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 export function structuredKernel(model: Mlp, x: Samples, y: Samples | null = null, options: KernelOptions = {}): Float32Array {
   const inputDim = model.layers[0].inDim;
   const outputDim = model.layers[model.layers.length - 1].outDim;
-  return tf.tidy(() => {
+  // tidy returns the tensor, not its data: tidy walks a returned container element by element looking
+  // for tensors, which for an n² Float32Array cost seconds (4.2 s of 4.5 s at n = 2000).
+  const result = tf.tidy(() => {
     const fx = layerFactors(model, tf.tensor2d(x.values, [x.count, inputDim]));
     const fy = y ? layerFactors(model, tf.tensor2d(y.values, [y.count, inputDim])) : fx;
     let kernel: tf.Tensor2D | null = null as tf.Tensor2D | null;
@@ -76,7 +78,7 @@ export function structuredKernel(model: Mlp, x: Samples, y: Samples | null = nul
       const term = tf.mul(inputTerm, gram(fx.gradients[l], fy.gradients[l])) as tf.Tensor2D;
       kernel = kernel ? (tf.add(kernel, term) as tf.Tensor2D) : term;
     });
-    const scaledKernel = tf.mul(kernel!, traceScale(options.trace ?? 'sum', outputDim));
-    return scaledKernel.dataSync() as Float32Array;
+    return tf.mul(kernel!, traceScale(options.trace ?? 'sum', outputDim));
   });
+  return readAndDispose(result);
 }

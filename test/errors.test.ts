@@ -1,0 +1,139 @@
+/**
+ * Bad invocations, each with the exit code and the one-line message it must
+ * give: 2 for a usage error, 1 for an input or runtime error. Nothing is
+ * written by a run that fails.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { encodeNpy, npyHeader } from '../src/io/npy';
+import { encodeSafetensors } from '../src/io/safetensors';
+import { FIXTURES, runCli, tempDir } from './helpers';
+
+const dir = tempDir();
+fs.chmodSync(dir, 0o755); // the read-only case runs the CLI as an unprivileged user, who must reach it
+const file = (name: string, bytes: Uint8Array | string) => {
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, bytes);
+  return p;
+};
+
+/** A safetensors file with a hand-made header, for the malformed cases. */
+function rawSafetensors(header: string | object, dataBytes = 0, declaredLength?: bigint): Uint8Array {
+  const json = Buffer.from(typeof header === 'string' ? header : JSON.stringify(header));
+  const out = Buffer.alloc(8 + json.length + dataBytes);
+  out.writeBigUInt64LE(declaredLength ?? BigInt(json.length), 0);
+  json.copy(out, 8);
+  return out;
+}
+
+const valid = encodeNpy(new Float32Array(40), [2, 20]);
+const npyFiles = {
+  empty: file('empty.npy', ''),
+  truncated: file('truncated.npy', valid.subarray(0, valid.length - 5)),
+  garbage: file('garbage.npy', 'definitely not an array\n'),
+  int64: path.join(FIXTURES, 'npy', 'int64.npy'),
+  rank3: file('rank3.npy', encodeNpy(new Float32Array(8), [2, 2, 2])),
+  infInput: file('inf.npy', encodeNpy(Float32Array.from({ length: 40 }, (_, i) => (i === 33 ? Infinity : 0)), [2, 20])),
+  headerOnly: file('header-only.npy', npyHeader('float32', [1000000, 1000000])),
+};
+const layer = (name: string, shape: number[], fill = 0.1) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(fill) });
+const safetensors = {
+  hugeHeader: file('huge-header.safetensors', rawSafetensors('{}', 0, 1n << 60n)),
+  badJson: file('bad-json.safetensors', rawSafetensors('{"lin1.weight": [', 0)),
+  outOfRange: file('offsets.safetensors', rawSafetensors({ 'lin1.weight': { dtype: 'F32', shape: [10, 20], data_offsets: [0, 800] } }, 16)),
+  int8: file('int8.safetensors', rawSafetensors({ 'lin1.weight': { dtype: 'I8', shape: [1], data_offsets: [0, 1] } }, 1)),
+  chain: file('chain.safetensors', encodeSafetensors([layer('lin1.weight', [10, 20]), layer('lin2.weight', [1, 7])])),
+  nanWeight: file('nan.safetensors', encodeSafetensors([layer('lin1.weight', [10, 20]), layer('lin2.weight', [1, 10], NaN)])),
+  notLinear: file('bn.safetensors', encodeSafetensors([layer('lin1.weight', [10, 20]), layer('bn.running_mean', [10])])),
+  tooShort: file('short.safetensors', 'abc'),
+};
+const goodWeights = path.join(FIXTURES, 'weights', 'seed_net_f32', 'model.safetensors');
+const noWrite = path.join(dir, 'read-only');
+fs.mkdirSync(noWrite, { mode: 0o755 });
+
+type Case = [args: string[], status: 1 | 2, message: RegExp];
+const cases: Case[] = [];
+for (const flag of ['--width', '--depth', '--samples', '--input-dim', '--output-dim']) {
+  for (const value of ['0', '-4', '2.5', '99999999999', 'many']) cases.push([['kernel', flag, value], 2, new RegExp(`option '${flag} <n>' argument '${value.replace('.', '\\.')}' is invalid`)]);
+}
+cases.push(
+  [['kernel', '--seed', '-1'], 2, /--seed <s>' argument '-1' is invalid\. expected a whole number from 0 to 18446744073709551615/],
+  [['kernel', '--seed', '18446744073709551616'], 2, /--seed/],
+  [['kernel', '--seed', '1e3'], 2, /--seed/],
+  [['kernel', '--activation', 'swish'], 2, /--activation <name>' argument 'swish' is invalid\. Allowed choices are relu, tanh, erf, gelu, identity/],
+  [['kernel', '--method', 'fast'], 2, /--method/],
+  [['kernel', '--backend', 'webgpu'], 2, /--backend/],
+  [['kernel', '--trace', 'max'], 2, /--trace/],
+  [['heatmap', '--cmap', 'jet'], 2, /--cmap/],
+  [['heatmap', '--dpi', '0'], 2, /--dpi/],
+  [['heatmap', '--vmin', 'abc'], 2, /--vmin/],
+  [['heatmap', '--vmin', '3', '--vmax', '3'], 2, /--vmin 3 must be below --vmax 3/],
+  [['kernel', '--no-such-flag'], 2, /unknown option '--no-such-flag'/],
+  [['frobnicate'], 2, /unknown command 'frobnicate'/],
+  [['kernel', '--out', path.join(dir, 'missing', 'k.npy')], 1, /--out .*missing.*does not exist/],
+  [['kernel', '--out', dir + '/'], 2, /--out .*: expected a \.npy, \.csv or \.json file name/],
+  [['kernel', '--out', path.join(dir, 'adir.npy')], 1, /--out .*adir\.npy: is a directory/],
+  [['kernel', '--out', path.join(noWrite, 'k.npy')], 1, /--out .*read-only.*not writable/],
+  [['heatmap', '--out', path.join(dir, 'k.bmp')], 2, /--out .*k\.bmp: expected a \.png, \.svg or \.pdf/],
+  [['kernel', '--out', '-', '--json'], 2, /--json and --out - both write to stdout/],
+  [['kernel', '--out', 'k.csv', '--format', 'npy'], 2, /--format npy contradicts --out k\.csv/],
+  [['render', npyFiles.empty], 1, /empty\.npy: not a \.npy file/],
+  [['render', npyFiles.truncated], 1, /truncated\.npy: shape \(2, 20\) needs 160 data bytes, file has 155/],
+  [['render', npyFiles.garbage], 1, /garbage\.npy: not a \.npy file/],
+  [['render', npyFiles.int64], 1, /int64\.npy: dtype '<i8' is not supported/],
+  [['render', npyFiles.rank3], 1, /rank3\.npy: expected a 2-D array, got shape \(2, 2, 2\)/],
+  [['render', npyFiles.headerOnly], 1, /header-only\.npy: shape \(1000000, 1000000\) needs 4000000000000 data bytes, file has 0/],
+  [['kernel', '--inputs', npyFiles.infInput], 1, /--inputs .*inf\.npy: row 1, column 13 is Infinity/],
+  [['kernel', '--inputs', npyFiles.rank3], 1, /--inputs .*rank3\.npy: expected a 2-D array/],
+  [['kernel', '--weights', safetensors.hugeHeader], 1, /--weights .*huge-header\.safetensors: header length 1152921504606846976 exceeds the file/],
+  [['kernel', '--weights', safetensors.badJson], 1, /bad-json\.safetensors: header is not valid JSON/],
+  [['kernel', '--weights', safetensors.outOfRange], 1, /offsets\.safetensors: tensor 'lin1\.weight': data_offsets \[0, 800\] lie outside the 16-byte buffer/],
+  [['kernel', '--weights', safetensors.int8], 1, /int8\.safetensors: tensor 'lin1\.weight': dtype "I8" is not supported/],
+  [['kernel', '--weights', safetensors.chain], 1, /chain\.safetensors: 'lin2\.weight' takes 7 inputs but 'lin1\.weight' gives 10 outputs/],
+  [['kernel', '--weights', safetensors.nanWeight], 1, /nan\.safetensors: 'lin2\.weight' row 0, column 0 is NaN/],
+  [['kernel', '--weights', safetensors.notLinear], 1, /bn\.safetensors: tensor 'bn\.running_mean' is not a linear layer's weight or bias/],
+  [['kernel', '--weights', safetensors.tooShort], 1, /short\.safetensors: file is 3 bytes, shorter than the 8-byte header length/],
+  [['kernel', '--weights', goodWeights, '--depth', '3'], 2, /--depth 3 contradicts --weights .*\(layer sizes 20-10-1\)/],
+  [['kernel', '--weights', goodWeights, '--inputs', npyFiles.rank3], 1, /rank3\.npy: expected a 2-D array/],
+  [['kernel', '--inputs', '-', '--inputs2', '-'], 2, /--inputs - and --inputs2 - cannot both read stdin/],
+  [['render', path.join(FIXTURES, 'render', 'ramp32.npy'), '--norm', 'log'], 2, /--norm log: the matrix has values ≤ 0/],
+);
+fs.mkdirSync(path.join(dir, 'adir.npy'));
+
+/** Runs the CLI as an unprivileged user when the tests run as root, so that a read-only directory means it. */
+function runAsUser(args: string[]) {
+  const root = process.getuid?.() === 0;
+  fs.chmodSync(noWrite, 0o555);
+  return runCli(args, root ? { uid: 65534, gid: 65534 } : {});
+}
+
+test(`the bad-invocation table has at least 40 rows (${cases.length})`, () => {
+  assert.ok(cases.length >= 40);
+});
+
+for (const [args, status, message] of cases) {
+  test(`ntk-cli ${args.map((a) => path.basename(a) || a).join(' ')} → exit ${status}`, () => {
+    const run = args.includes(path.join(noWrite, 'k.npy')) ? runAsUser(args) : runCli(args, { cwd: dir });
+    assert.equal(run.status, status, run.stderr);
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0], /^ntk-cli: error: /);
+    assert.match(lines[0], message);
+    assert.equal(run.stdout, '');
+  });
+}
+
+test('no failed run left an output behind', () => {
+  for (const name of ['k.npy', 'k.csv', 'ntk.npy', 'ntk.png', 'heatmap.png', 'k.bmp']) assert.equal(fs.existsSync(path.join(dir, name)), false, name);
+  assert.deepEqual(fs.readdirSync(noWrite), []);
+});
+
+test('--debug adds the stack trace; without it there is none', () => {
+  const plain = runCli(['render', npyFiles.garbage]);
+  const debug = runCli(['render', npyFiles.garbage, '--debug']);
+  assert.equal(plain.stderr.trim().split('\n').length, 1);
+  assert.ok(debug.stderr.trim().split('\n').length > 2);
+  assert.match(debug.stderr, /at /);
+});
