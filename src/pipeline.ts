@@ -11,12 +11,15 @@ import type { Trace } from './kernel/trace';
 import { initMlp, parameterCount, type Mlp, type MlpShape } from './model/mlp';
 import { TorchGenerator } from './model/torchRandom';
 import type { Samples } from './kernel/structured';
+import { analyticKernels, type AnalyticActivation, type KernelKind } from './kernel/analytic';
 
 export const METHODS = ['structured', 'naive'] as const;
 export type Method = (typeof METHODS)[number];
 
 export interface RunConfig {
+  /** width Infinity asks for the analytic kernel. */
   shape: MlpShape;
+  kernel: KernelKind;
   samples: number;
   seed: bigint;
   method: Method;
@@ -31,19 +34,22 @@ export interface RunConfig {
 }
 
 export interface NtkResult {
-  model: Mlp;
+  /** The network, or null for the infinite-width kernel. */
+  model: Mlp | null;
   inputs: Samples;
-  /** Row-major [rows, cols]: Θ(X, X), or Θ(X, Y) with inputs2. */
-  kernel: Float32Array;
+  /** Row-major [rows, cols]: Θ(X, X), or Θ(X, Y) with inputs2 (float64 for the analytic kernels). */
+  kernel: Float32Array | Float64Array;
   rows: number;
   cols: number;
-  parameters: number;
+  /** Trainable parameters, or null at infinite width. */
+  parameters: number | null;
   backend: string;
   kernelSeconds: number;
   stats: KernelStats;
 }
 
 export async function computeNtk(config: RunConfig): Promise<NtkResult> {
+  if (config.shape.width === Infinity) return computeAnalytic(config);
   const backend = await activateBackend(config.backend);
   // The seed's order of draws: torch.manual_seed, the network, then torch.randn(n, d).
   const generator = new TorchGenerator(config.seed);
@@ -69,6 +75,28 @@ export async function computeNtk(config: RunConfig): Promise<NtkResult> {
     kernelSeconds,
     stats: kernelStats(kernel, rows, cols),
   };
+}
+
+/** The infinite-width kernel; inputs are `torch.manual_seed(seed); torch.randn(n, d)` when not given. */
+function computeAnalytic(config: RunConfig): NtkResult {
+  const { shape } = config;
+  const inputs = config.inputs ?? { values: new TorchGenerator(config.seed).randn(config.samples * shape.inputDim), count: config.samples };
+  const second = config.inputs2 ?? null;
+  const spec = {
+    inputDim: shape.inputDim,
+    depth: shape.depth,
+    outputDim: shape.outputDim,
+    activation: shape.activation as AnalyticActivation,
+    sigmaW: shape.sigmaW ?? 1,
+    sigmaB: shape.sigmaB ?? 1,
+    trace: config.trace,
+  };
+  const start = process.hrtime.bigint();
+  const kernel = analyticKernels(spec, inputs, second)[config.kernel];
+  const kernelSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const rows = inputs.count;
+  const cols = second ? second.count : rows;
+  return { model: null, inputs, kernel, rows, cols, parameters: null, backend: 'analytic', kernelSeconds, stats: kernelStats(kernel, rows, cols) };
 }
 
 function largestMagnitude(values: ArrayLike<number>): number {

@@ -26,6 +26,7 @@ export function heatmapCommand(): Command {
       if (flags.out !== '-') checkWritableTarget('--out', flags.out);
       if (flags.matrix !== undefined) checkWritableTarget('--matrix', flags.matrix);
 
+      if (flags.kernel === 'nngp' && cmd.getOptionValueSource('title') === 'default') flags.title = 'NNGP Kernel';
       const config = resolveSources(flags, cmd);
       const result = await computeNtk(config);
       const { image, report: picture } = drawPicture({ values: result.kernel, rows: result.rows, cols: result.cols }, flags, format);

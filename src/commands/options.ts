@@ -8,6 +8,8 @@ import { BACKEND_CHOICES, type BackendChoice } from '../kernel/backend';
 import { TRACES, type Trace } from '../kernel/trace';
 import { ACTIVATIONS, PARAMETERIZATIONS, type Activation, type Parameterization } from '../model/mlp';
 import { METHODS, type Method, type RunConfig } from '../pipeline';
+import { ANALYTIC_ACTIVATIONS, KERNEL_KINDS, type KernelKind } from '../kernel/analytic';
+import { UsageError } from '../errors';
 
 /** A whole number in [min, max], written in plain decimal digits. */
 export function wholeNumber(min: number, max: number): (value: string) => number {
@@ -31,6 +33,12 @@ export function finiteNumber(greaterThan = -Infinity): (value: string) => number
   };
 }
 
+function nonNegativeNumber(value: string): number {
+  const n = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a finite number ≥ 0.');
+  return n;
+}
+
 const MAX_SEED = 0xffffffffffffffffn;
 
 /** Seeds as torch.manual_seed takes them: 0 … 2⁶⁴−1. */
@@ -44,8 +52,21 @@ export function parseSeed(value: string): bigint {
 /** Upper bounds that keep a run within a 64-bit address space's reach; the memory guard is separate. */
 export const LIMITS = { width: 1 << 20, depth: 1000, inputDim: 1 << 24, outputDim: 4096, samples: 1 << 20 };
 
+/** A hidden width, or 'inf' for the infinite-width (analytic) kernel. */
+export function parseWidth(value: string): number {
+  if (/^(inf|infinity)$/i.test(value.trim())) return Infinity;
+  try {
+    return wholeNumber(1, LIMITS.width)(value);
+  } catch {
+    throw new InvalidArgumentError(`expected a whole number from 1 to ${LIMITS.width}, or inf.`);
+  }
+}
+
 export interface ModelOptions {
   width: number;
+  sigmaW: number;
+  sigmaB: number;
+  kernel: KernelKind;
   depth: number;
   inputDim: number;
   outputDim: number;
@@ -61,7 +82,7 @@ export interface ModelOptions {
 
 export function addModelOptions(command: Command): Command {
   return command
-    .addOption(new Option('--width <n>', 'hidden layer width').default(10).argParser(wholeNumber(1, LIMITS.width)))
+    .addOption(new Option('--width <n>', "hidden layer width; 'inf' for the analytic infinite-width kernel (ntk parameterization)").default(10).argParser(parseWidth))
     .addOption(new Option('--depth <n>', 'number of hidden layers').default(1).argParser(wholeNumber(1, LIMITS.depth)))
     .addOption(new Option('--input-dim <n>', 'input dimension d').default(20).argParser(wholeNumber(1, LIMITS.inputDim)))
     .addOption(new Option('--output-dim <n>', 'number of outputs').default(1).argParser(wholeNumber(1, LIMITS.outputDim)))
@@ -73,11 +94,31 @@ export function addModelOptions(command: Command): Command {
         .choices(PARAMETERIZATIONS)
         .default('standard'),
     )
+    .addOption(new Option('--sigma-w <x>', 'ntk parameterization: weight scale σ_w (layer output σ_w·W·a/√fan_in + σ_b·b)').default(1).argParser(finiteNumber(0)))
+    .addOption(new Option('--sigma-b <x>', 'ntk parameterization: bias scale σ_b').default(1).argParser(nonNegativeNumber))
+    .addOption(new Option('--kernel <k>', "ntk, or nngp (the infinite-width network's output covariance; needs --width inf)").choices(KERNEL_KINDS).default('ntk'))
     .addOption(new Option('--method <m>', 'structured: per-layer factors; naive: one gradient per sample (the seed)').choices(METHODS).default('structured'))
     .addOption(new Option('--trace <t>', 'combine output channels: sum, or mean (neural-tangents)').choices(TRACES).default('sum'))
     .addOption(new Option('--backend <b>', 'TensorFlow.js backend: auto = node if installed, else wasm').choices(BACKEND_CHOICES).default('auto'))
     .option('--json', 'print a JSON summary on stdout')
     .option('--debug', 'print stack traces on errors');
+}
+
+/** Flags that only make sense together, checked before any work. */
+export function checkModelFlags(options: ModelOptions, explicit: (key: string) => boolean): void {
+  const infinite = options.width === Infinity;
+  if ((explicit('sigmaW') || explicit('sigmaB')) && options.parameterization !== 'ntk') {
+    throw new UsageError('--sigma-w and --sigma-b go with --parameterization ntk');
+  }
+  if (options.kernel === 'nngp' && !infinite) throw new UsageError('--kernel nngp needs --width inf (a finite network has no NNGP kernel to compute)');
+  if (!infinite) return;
+  if (options.parameterization !== 'ntk') {
+    throw new UsageError('--width inf needs --parameterization ntk: in standard (PyTorch) parameterization the NTK grows with the width and has no finite limit');
+  }
+  if (!(ANALYTIC_ACTIVATIONS as readonly string[]).includes(options.activation)) {
+    throw new UsageError(`--width inf: no closed form for --activation ${options.activation}; use relu, erf or identity`);
+  }
+  if (explicit('method')) throw new UsageError('--method applies to finite widths; --width inf is computed in closed form');
 }
 
 export function runConfig(options: ModelOptions): RunConfig {
@@ -89,7 +130,10 @@ export function runConfig(options: ModelOptions): RunConfig {
       outputDim: options.outputDim,
       activation: options.activation,
       parameterization: options.parameterization,
+      sigmaW: options.sigmaW,
+      sigmaB: options.sigmaB,
     },
+    kernel: options.kernel,
     samples: options.samples,
     seed: options.seed,
     method: options.method,

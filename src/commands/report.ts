@@ -1,9 +1,11 @@
 /** What a command tells its caller: one JSON object with --json, else one human line. */
 import type { NtkResult, RunConfig } from '../pipeline';
-import type { Mlp } from '../model/mlp';
+import { layerSizes } from '../model/mlp';
 
-function sizesOf(model: Mlp): number[] {
-  return [model.layers[0].inDim, ...model.layers.map((l) => l.outDim)];
+/** Layer sizes of the network the kernel belongs to; 'inf' for infinite hidden layers. */
+function sizesOf(config: RunConfig, result: NtkResult): (number | 'inf')[] {
+  if (result.model) return [result.model.layers[0].inDim, ...result.model.layers.map((l) => l.outDim)];
+  return layerSizes(config.shape).map((size) => (size === Infinity ? 'inf' : size));
 }
 
 export interface Report {
@@ -16,13 +18,15 @@ export function runReport(config: RunConfig, result: NtkResult, totalSeconds: nu
     n: result.rows,
     parameters: result.parameters,
     backend: result.backend,
-    method: config.method,
+    method: result.model ? config.method : 'analytic',
+    kernel_kind: config.kernel,
     trace: config.trace,
     model: {
-      layers: sizesOf(result.model),
-      activation: result.model.activation,
+      layers: sizesOf(config, result),
+      activation: config.shape.activation,
       parameterization: config.shape.parameterization,
-      source: config.model ? 'weights' : 'seed',
+      ...(config.shape.parameterization === 'ntk' ? { sigma_w: config.shape.sigmaW ?? 1, sigma_b: config.shape.sigmaB ?? 1 } : {}),
+      source: config.model ? 'weights' : result.model ? 'seed' : 'analytic',
     },
     samples: result.rows,
     inputs: config.inputs ? 'file' : 'seed',
@@ -39,12 +43,13 @@ function round(seconds: number): number {
 
 export function describeRun(config: RunConfig, result: NtkResult): string {
   const { min, max } = result.stats;
-  const network = `${sizesOf(result.model).join('-')} ${result.model.activation} MLP (${result.parameters} parameters, ${config.shape.parameterization})`;
-  const from = config.model ? 'from --weights' : `seed ${config.seed}`;
+  const parameters = result.parameters === null ? 'infinite width' : `${result.parameters} parameters`;
+  const network = `${sizesOf(config, result).join('-')} ${config.shape.activation} MLP (${parameters}, ${config.shape.parameterization})`;
+  const from = config.model ? 'from --weights' : result.model ? `seed ${config.seed}` : 'closed form';
   const on = result.rows === result.cols && !config.inputs2 ? `${result.rows} samples` : `${result.rows}×${result.cols} samples (cross-kernel)`;
   return (
-    `NTK of a ${network} on ${on}, ${from}: K in [${min.toPrecision(5)}, ${max.toPrecision(5)}], ` +
-    `${config.method} on ${result.backend} in ${result.kernelSeconds.toFixed(3)} s`
+    `${config.kernel.toUpperCase()} of a ${network} on ${on}, ${from}: K in [${min.toPrecision(5)}, ${max.toPrecision(5)}], ` +
+    `${result.model ? `${config.method} on ${result.backend}` : 'analytic'} in ${result.kernelSeconds.toFixed(3)} s`
   );
 }
 

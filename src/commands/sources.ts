@@ -16,7 +16,7 @@ import type { Samples } from '../kernel/structured';
 import { ACTIVATIONS, PARAMETERIZATIONS, type Mlp } from '../model/mlp';
 import { firstNonFinite, mlpFromStateDict, StateDictError, stateDictFromMlp } from '../model/stateDict';
 import type { NtkResult, RunConfig } from '../pipeline';
-import { runConfig, type ModelOptions } from './options';
+import { checkModelFlags, runConfig, type ModelOptions } from './options';
 import { checkWritableTarget, writeOutput } from './outputs';
 
 export interface SourceFlags {
@@ -41,7 +41,9 @@ function explicit(command: Command, key: string): boolean {
   return command.getOptionValueSource(key) === 'cli';
 }
 
-function readWeights(file: string): { model: (activation: ModelOptions['activation'], p: ModelOptions['parameterization']) => Mlp; metadata: Record<string, string> } {
+type ModelBuilder = (activation: ModelOptions['activation'], p: ModelOptions['parameterization'], sigma: { w: number; b: number }) => Mlp;
+
+function readWeights(file: string): { model: ModelBuilder; metadata: Record<string, string> } {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
@@ -50,7 +52,7 @@ function readWeights(file: string): { model: (activation: ModelOptions['activati
   }
   try {
     const parsed = parseSafetensors(bytes);
-    return { model: (activation, p) => mlpFromStateDict(parsed.tensors, activation, p), metadata: parsed.metadata };
+    return { model: (activation, p, sigma) => mlpFromStateDict(parsed.tensors, activation, p, sigma), metadata: parsed.metadata };
   } catch (error) {
     if (error instanceof SafetensorsFormatError || error instanceof StateDictError) throw new InputError(`--weights ${file}: ${error.message}`);
     throw error;
@@ -77,8 +79,11 @@ function checkExtension(flag: string, file: string | undefined, ext: string): vo
 
 /** Read and check every input file, and turn the flags into a RunConfig. */
 export function resolveSources(flags: ModelOptions & SourceFlags, command: Command): RunConfig {
+  checkModelFlags(flags, (key) => explicit(command, key));
   if (flags.inputs === '-' && flags.inputs2 === '-') throw new UsageError('--inputs - and --inputs2 - cannot both read stdin');
   checkExtension('--save-model', flags.saveModel, '.safetensors');
+  if (flags.width === Infinity && flags.saveModel !== undefined) throw new UsageError('--save-model: an infinite-width network has no weights to save');
+  if (flags.width === Infinity && flags.weights !== undefined) throw new UsageError('--width inf contradicts --weights (a network of finite width)');
   checkExtension('--save-inputs', flags.saveInputs, '.npy');
   const config = runConfig(flags);
 
@@ -94,7 +99,7 @@ export function resolveSources(flags: ModelOptions & SourceFlags, command: Comma
     }
     let model: Mlp;
     try {
-      model = weights.model(config.shape.activation, config.shape.parameterization);
+      model = weights.model(config.shape.activation, config.shape.parameterization, { w: flags.sigmaW, b: flags.sigmaB });
     } catch (error) {
       if (error instanceof StateDictError) throw new InputError(`--weights ${flags.weights}: ${error.message}`);
       throw error;
@@ -142,7 +147,7 @@ export function resolveSources(flags: ModelOptions & SourceFlags, command: Comma
 /** Write --save-model and --save-inputs after a successful run. */
 export function saveSources(flags: ModelOptions & SourceFlags, result: NtkResult): Record<string, string> {
   const written: Record<string, string> = {};
-  if (flags.saveModel !== undefined) {
+  if (flags.saveModel !== undefined && result.model) {
     const metadata = {
       format: 'ntk-cli',
       activation: result.model.activation,
@@ -153,7 +158,7 @@ export function saveSources(flags: ModelOptions & SourceFlags, result: NtkResult
     written.model = flags.saveModel;
   }
   if (flags.saveInputs !== undefined) {
-    const dim = result.model.layers[0].inDim;
+    const dim = result.inputs.values.length / result.inputs.count;
     writeOutput('--save-inputs', flags.saveInputs, encodeNpy(result.inputs.values, [result.inputs.count, dim]));
     written.inputs = flags.saveInputs;
   }

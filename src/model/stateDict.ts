@@ -47,6 +47,7 @@ export function mlpFromStateDict(
   tensors: Map<string, NamedTensor>,
   activation: Activation,
   parameterization: Parameterization = 'standard',
+  sigma: { w: number; b: number } = { w: 1, b: 1 },
 ): Mlp {
   const groups = new Map<string, { weight?: NamedTensor; bias?: NamedTensor }>();
   for (const [key, tensor] of tensors) {
@@ -84,8 +85,8 @@ export function mlpFromStateDict(
       outDim,
       weight: weight.data,
       bias: bias ? bias.data : null,
-      weightScale: ntk ? 1 / Math.sqrt(inDim) : 1,
-      biasScale: 1,
+      weightScale: ntk ? sigma.w / Math.sqrt(inDim) : 1,
+      biasScale: ntk ? sigma.b : 1,
     };
   });
   return { layers, activation };
