@@ -1,5 +1,7 @@
 /** Wires commander to the commands; maps failures to one line on stderr and an exit code. */
 import { Command, CommanderError } from 'commander';
+import { convergeCommand } from './commands/converge';
+import { driftCommand } from './commands/drift';
 import { heatmapCommand } from './commands/heatmap';
 import { kernelCommand } from './commands/kernel';
 import { renderCommand } from './commands/render';
@@ -13,7 +15,7 @@ export function buildProgram(): Command {
     .version(version)
     .exitOverride()
     .configureOutput({ outputError: writeOneLineError });
-  for (const command of [heatmapCommand(), kernelCommand(), renderCommand()]) {
+  for (const command of [heatmapCommand(), kernelCommand(), renderCommand(), convergeCommand(), driftCommand()]) {
     program.addCommand(command.exitOverride().configureOutput({ outputError: writeOneLineError }));
   }
   return program;

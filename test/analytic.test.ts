@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyticKernels } from '../src/kernel/analytic';
+import { relativeFrobenius } from '../src/experiments/convergence';
 import { activateBackend } from '../src/kernel/backend';
 import { structuredKernel } from '../src/kernel/structured';
 import { initMlp } from '../src/model/mlp';
@@ -107,14 +108,7 @@ test('empirical NTKs of wide NTK-parameterised networks approach the analytic ke
     const exact = analyticKernels({ inputDim: d, depth: 1, outputDim: 1, activation, sigmaW: 1, sigmaB: 1 }, x).ntk;
     const distance = (width: number) => {
       const model = initMlp({ inputDim: d, width, depth: 1, outputDim: 1, activation, parameterization: 'ntk' }, new TorchGenerator(5));
-      const k = structuredKernel(model, x);
-      let num = 0;
-      let den = 0;
-      for (let i = 0; i < k.length; i++) {
-        num += (k[i] - exact[i]) ** 2;
-        den += exact[i] ** 2;
-      }
-      return Math.sqrt(num / den);
+      return relativeFrobenius(structuredKernel(model, x), exact);
     };
     const wide = distance(4096);
     assert.ok(wide < 0.05, `${activation}: ${wide}`);

@@ -16,6 +16,7 @@ const GOLDEN: { file: string; args: string[] }[] = [
   { file: 'seed_ntk-cli.png', args: ['heatmap'] },
   { file: 'seed_log_viridis.png', args: ['heatmap', '--norm', 'log', '--vmin', '0.1', '--cmap', 'viridis', '--xlabel', 'sample j', '--ylabel', 'sample i'] },
   { file: 'ramp32_figure_RdBu.png', args: ['render', path.join(FIXTURES, 'render', 'ramp32.npy'), '--cmap', 'RdBu', '--reverse', '--title', 'ramp', '--size', '480x240'] },
+  { file: 'converge.png', args: ['converge'] },
   { file: 'ramp64_figure_symlog.png', args: ['render', path.join(FIXTURES, 'render', 'ramp64.npy'), '--norm', 'symlog', '--linthresh', '0.01', '--dpi', '150'] },
 ];
 

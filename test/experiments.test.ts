@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import { analyticKernels } from '../src/kernel/analytic';
+import { encodeNpy, parseNpy } from '../src/io/npy';
+import { relativeMaxError, runCli, tempDir } from './helpers';
+
+const dir = tempDir();
+
+test('converge on the defaults: slope within [−0.65, −0.35], width 4096 within 5% of K_∞, a 640×480 chart, same bytes twice', () => {
+  const a = path.join(dir, 'a.png');
+  const b = path.join(dir, 'b.png');
+  const run = runCli(['converge', '--out', a, '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const report = JSON.parse(run.stdout);
+  assert.deepEqual(report.widths, [16, 64, 256, 1024, 4096]);
+  assert.equal(report.distances[0].length, 5);
+  assert.ok(report.slope > -0.65 && report.slope < -0.35, `slope ${report.slope}`);
+  assert.ok(report.mean[4] < 0.05, `width 4096: ${report.mean[4]}`);
+  assert.ok(Math.max(...report.distances[4]) < 0.05, 'every width-4096 seed is within 5%');
+  const png = PNG.sync.read(fs.readFileSync(a));
+  assert.deepEqual([png.width, png.height], [640, 480]);
+  assert.equal(runCli(['converge', '--out', b]).status, 0);
+  assert.ok(fs.readFileSync(a).equals(fs.readFileSync(b)));
+});
+
+test('drift falls as width grows, and the JSON gives the numbers and the slope', () => {
+  const out = path.join(dir, 'drift.png');
+  const run = runCli(['drift', '--widths', '16,256,4096', '--seeds', '2', '--steps', '50', '--samples', '40', '--out', out, '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const report = JSON.parse(run.stdout);
+  assert.equal(report.drift.length, 3);
+  assert.ok(report.mean[0] > report.mean[1] && report.mean[1] > report.mean[2], `drift ${report.mean}`);
+  assert.ok(report.slope < 0);
+  // Training did something: the loss after 50 steps is below the loss of predicting 0, ½·mean(y²) ≈ 0.2 for sin(2x).
+  assert.ok(report.final_loss.flat().every((l: number) => l < 0.2), `${report.final_loss}`);
+  assert.equal(PNG.sync.read(fs.readFileSync(out)).width, 640);
+});
+
+test('--width inf gives the closed-form kernel, per output with --trace mean and summed with --trace sum', () => {
+  const x = Float32Array.from({ length: 12 * 5 }, (_, i) => Math.sin(i * 1.7));
+  const inputs = path.join(dir, 'x.npy');
+  fs.writeFileSync(inputs, encodeNpy(x, [12, 5]));
+  const expected = analyticKernels({ inputDim: 5, depth: 2, outputDim: 3, activation: 'erf', sigmaW: 1.5, sigmaB: 0.5, trace: 'mean' }, { values: x, count: 12 }).ntk;
+  for (const trace of ['mean', 'sum']) {
+    const out = path.join(dir, `inf-${trace}.npy`);
+    const run = runCli([
+      'kernel', '--width', 'inf', '--parameterization', 'ntk', '--activation', 'erf', '--depth', '2', '--output-dim', '3',
+      '--sigma-w', '1.5', '--sigma-b', '0.5', '--trace', trace, '--inputs', inputs, '--dtype', 'float64', '--out', out,
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    const scale = trace === 'sum' ? 3 : 1;
+    assert.ok(relativeMaxError(parseNpy(fs.readFileSync(out)).data, expected.map((v) => v * scale)) < 1e-12);
+  }
+});
+
+test('sweep and infinite-width flags are checked', () => {
+  for (const [args, message] of [
+    [['converge', '--widths', '64'], /--widths/],
+    [['converge', '--out', 'c.pdf'], /--out c\.pdf: expected a \.png or \.svg/],
+    [['drift', '--activation', 'tanh'], /--activation/],
+    [['kernel', '--width', 'inf'], /--width inf needs --parameterization ntk/],
+    [['kernel', '--width', 'inf', '--parameterization', 'ntk', '--activation', 'gelu'], /no closed form for --activation gelu/],
+    [['kernel', '--kernel', 'nngp'], /--kernel nngp needs --width inf/],
+  ] as const) {
+    const run = runCli([...args], { cwd: dir });
+    assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, message);
+  }
+});
