@@ -4,6 +4,7 @@ import { convergeCommand } from './commands/converge';
 import { driftCommand } from './commands/drift';
 import { heatmapCommand } from './commands/heatmap';
 import { kernelCommand } from './commands/kernel';
+import { mergeCommand } from './commands/merge';
 import { renderCommand } from './commands/render';
 import { InputError, UsageError } from './errors';
 
@@ -15,7 +16,7 @@ export function buildProgram(): Command {
     .version(version)
     .exitOverride()
     .configureOutput({ outputError: writeOneLineError });
-  for (const command of [heatmapCommand(), kernelCommand(), renderCommand(), convergeCommand(), driftCommand()]) {
+  for (const command of [heatmapCommand(), kernelCommand(), renderCommand(), convergeCommand(), driftCommand(), mergeCommand()]) {
     program.addCommand(command.exitOverride().configureOutput({ outputError: writeOneLineError }));
   }
   return program;

@@ -8,6 +8,7 @@ import { checkWritableTarget, writeOutput } from './outputs';
 import { describePicture, drawPicture, writePicture } from './picture';
 import { addPictureOptions, checkPictureFlags, type PictureFlags } from './renderOptions';
 import { describeRun, printReport, runReport } from './report';
+import { checkMemory, progressBar, wantsProgress } from './runtime';
 import { addSourceOptions, resolveSources, saveSources, type SourceFlags } from './sources';
 
 type HeatmapFlags = ModelOptions & SourceFlags & PictureFlags & { matrix?: string };
@@ -28,10 +29,14 @@ export function heatmapCommand(): Command {
 
       if (flags.kernel === 'nngp' && cmd.getOptionValueSource('title') === 'default') flags.title = 'NNGP Kernel';
       const config = resolveSources(flags, cmd);
-      const result = await computeNtk(config);
-      const { image, report: picture } = drawPicture({ values: result.kernel, rows: result.rows, cols: result.cols }, flags, format);
+      checkMemory(config, true, flags.maxMemory, 'compute it with `ntk-cli kernel --out k.npy` (streams to disk)');
+      const progress = progressBar(wantsProgress(flags.progress), 'kernel');
+      config.onProgress = progress.update;
+      const result = await computeNtk(config).finally(progress.stop);
+      const kernel = result.kernel!;
+      const { image, report: picture } = drawPicture({ values: kernel, rows: result.rows, cols: result.cols }, flags, format);
       const matrixFormat = flags.matrix === undefined ? null : matrixFormatOf(flags.matrix);
-      if (flags.matrix !== undefined && matrixFormat) writeOutput('--matrix', flags.matrix, encodeMatrix(result.kernel, result.rows, result.cols, matrixFormat));
+      if (flags.matrix !== undefined && matrixFormat) writeOutput('--matrix', flags.matrix, encodeMatrix(kernel, result.rows, result.cols, matrixFormat));
       writePicture(flags.out, image);
       const saved = saveSources(flags, result);
       const total = Number(process.hrtime.bigint() - started) / 1e9;

@@ -3,6 +3,7 @@
  * conversion into a RunConfig. Parsers reject bad values with commander's
  * InvalidArgumentError, which commander reports naming the flag (exit 2).
  */
+import * as os from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '../kernel/backend';
 import { TRACES, type Trace } from '../kernel/trace';
@@ -63,6 +64,9 @@ export function parseWidth(value: string): number {
 }
 
 export interface ModelOptions {
+  threads: number;
+  progress?: boolean;
+  maxMemory?: number;
   width: number;
   sigmaW: number;
   sigmaB: number;
@@ -100,6 +104,9 @@ export function addModelOptions(command: Command): Command {
     .addOption(new Option('--method <m>', 'structured: per-layer factors; naive: one gradient per sample (the seed)').choices(METHODS).default('structured'))
     .addOption(new Option('--trace <t>', 'combine output channels: sum, or mean (neural-tangents)').choices(TRACES).default('sum'))
     .addOption(new Option('--backend <b>', 'TensorFlow.js backend: auto = node if installed, else wasm').choices(BACKEND_CHOICES).default('auto'))
+    .addOption(new Option('--threads <n>', 'worker threads for large kernels (default: the number of cores)').default(os.availableParallelism(), String(os.availableParallelism())).argParser(wholeNumber(1, 256)))
+    .addOption(new Option('--max-memory <GB>', 'refuse runs estimated to need more (default: 80% of available memory)').argParser(finiteNumber(0)))
+    .option('--progress', 'show a progress bar on stderr even when it is not a terminal')
     .option('--json', 'print a JSON summary on stdout')
     .option('--debug', 'print stack traces on errors');
 }
@@ -139,5 +146,6 @@ export function runConfig(options: ModelOptions): RunConfig {
     method: options.method,
     trace: options.trace,
     backend: options.backend,
+    threads: options.threads,
   };
 }

@@ -6,9 +6,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export function writeFileAtomic(target: string, chunks: Uint8Array | Uint8Array[]): void {
+/** A hidden temporary name beside `target` (same directory, so the final rename cannot cross file systems). */
+export function temporaryPathFor(target: string): string {
   const dir = path.dirname(path.resolve(target));
-  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  return path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+}
+
+export function writeFileAtomic(target: string, chunks: Uint8Array | Uint8Array[]): void {
+  const temp = temporaryPathFor(target);
   const parts = Array.isArray(chunks) ? chunks : [chunks];
   let fd: number | null = null;
   try {

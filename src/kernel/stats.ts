@@ -6,18 +6,24 @@ export interface KernelStats {
   trace: number | null;
   /** trace / n (square matrices only, else null). */
   diag_mean: number | null;
+  /** NaN and ±Inf entries (excluded from min and max). */
+  non_finite: number;
 }
 
 export function kernelStats(values: ArrayLike<number>, rows: number, cols: number): KernelStats {
   let min = Infinity;
   let max = -Infinity;
+  let nonFinite = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v < min) min = v;
-    if (v > max) max = v;
+    if (!Number.isFinite(v)) nonFinite++;
+    else {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
   }
-  if (rows !== cols) return { min, max, trace: null, diag_mean: null };
+  if (rows !== cols) return { min, max, trace: null, diag_mean: null, non_finite: nonFinite };
   let trace = 0;
   for (let i = 0; i < rows; i++) trace += values[i * cols + i];
-  return { min, max, trace, diag_mean: trace / rows };
+  return { min, max, trace, diag_mean: trace / rows, non_finite: nonFinite };
 }

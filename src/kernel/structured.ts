@@ -29,14 +29,14 @@ export interface Samples {
   count: number;
 }
 
-interface LayerFactors {
+export interface LayerFactors {
   /** a_{l-1} per layer, [n, inDim_l]. */
   inputs: tf.Tensor2D[];
   /** g_l of every output side by side per layer, [n, outputDim·outDim_l]. */
   gradients: tf.Tensor2D[];
 }
 
-function layerFactors(model: Mlp, x: tf.Tensor2D): LayerFactors {
+export function layerFactors(model: Mlp, x: tf.Tensor2D): LayerFactors {
   const forward = makeForward(model);
   const n = x.shape[0];
   const outputDim = model.layers[model.layers.length - 1].outDim;

@@ -1,0 +1,72 @@
+/** `ntk-cli merge BLOCK.npy…`: assemble blocks from `kernel --rows --cols` into one .npy, one block in memory at a time. */
+import * as fs from 'node:fs';
+import { Command } from 'commander';
+import { InputError, UsageError } from '../errors';
+import { BlockPlanError, planMerge, type PlacedBlock } from '../io/blocks';
+import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
+import { NpyStream } from '../io/npyStream';
+import { checkWritableTarget } from './outputs';
+import { printReport } from './report';
+
+function readPlacement(file: string): PlacedBlock {
+  const sidecar = `${file}.json`;
+  try {
+    const placement = JSON.parse(fs.readFileSync(sidecar, 'utf8'));
+    const range = (r: unknown) => Array.isArray(r) && r.length === 2 && r.every(Number.isSafeInteger);
+    if (!range(placement.rows) || !range(placement.cols) || !range(placement.shape)) throw new Error('not a block placement');
+    return { file, rows: placement.rows, cols: placement.cols, shape: placement.shape, symmetric: Boolean(placement.symmetric) };
+  } catch (error) {
+    throw new InputError(`${sidecar}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing (blocks come from `ntk-cli kernel --rows a:b --cols c:d`)' : (error as Error).message}`);
+  }
+}
+
+export function mergeCommand(): Command {
+  return new Command('merge')
+    .description('assemble kernel blocks written by `kernel --rows a:b --cols c:d` into one .npy')
+    .argument('<blocks...>', 'block .npy files, each with its .json placement beside it')
+    .requiredOption('-o, --out <file>', 'the merged kernel (.npy, float32)')
+    .option('--json', 'print a JSON summary on stdout')
+    .option('--debug', 'print stack traces on errors')
+    .action((files: string[], flags: { out: string; json?: boolean }) => {
+      if (!flags.out.toLowerCase().endsWith('.npy')) throw new UsageError(`--out ${flags.out}: expected a .npy file name`);
+      checkWritableTarget('--out', flags.out);
+      let plan;
+      try {
+        plan = planMerge(files.map(readPlacement));
+      } catch (error) {
+        if (error instanceof BlockPlanError) throw new InputError(`merge: ${error.message}`);
+        throw error;
+      }
+      const placements = new Map(files.map((f) => [f, readPlacement(f)]));
+      const stream = new NpyStream(flags.out, plan.shape);
+      try {
+        for (const file of new Set(plan.steps.map((s) => s.file))) {
+          const placement = placements.get(file)!;
+          let block;
+          try {
+            block = readMatrixFile(file);
+          } catch (error) {
+            if (error instanceof MatrixFileError) throw new InputError(error.message);
+            throw error;
+          }
+          const expected = [placement.rows[1] - placement.rows[0], placement.cols[1] - placement.cols[0]];
+          if (block.rows !== expected[0] || block.cols !== expected[1]) {
+            throw new InputError(`${file}: is ${block.rows}×${block.cols}, its placement says ${expected.join('×')}`);
+          }
+          const values = Float32Array.from(block.values);
+          for (const step of plan.steps.filter((s) => s.file === file)) stream.writeBlock(step.row, step.col, values, block.rows, block.cols, step.transpose);
+        }
+        stream.commit();
+      } catch (error) {
+        stream.abort();
+        throw error;
+      }
+      const mirrored = plan.steps.filter((s) => s.transpose).length;
+      printReport(
+        { shape: plan.shape, blocks: files.length, mirrored, out: flags.out },
+        `merged ${files.length} blocks${mirrored ? ` (${mirrored} mirrored)` : ''} into ${flags.out} (${plan.shape.join('×')})`,
+        flags.json,
+        false,
+      );
+    });
+}

@@ -1,0 +1,62 @@
+/**
+ * The run-time side of computing a kernel from the command line: the memory
+ * guard (refuse before starting rather than die halfway) and the progress bar
+ * (stderr only, for runs longer than about a second, when stderr is a
+ * terminal or --progress asks for it).
+ */
+import * as os from 'node:os';
+import { SingleBar } from 'cli-progress';
+import { InputError } from '../errors';
+import { estimateMemory, type RunConfig } from '../pipeline';
+
+const GB = 1e9;
+
+/** Refuse a run whose estimated peak memory exceeds --max-memory (default 80% of available memory). */
+export function checkMemory(config: RunConfig, keepsMatrix: boolean, maxMemoryGB: number | undefined, wayOut: string): void {
+  const budget = maxMemoryGB !== undefined ? maxMemoryGB * GB : 0.8 * os.freemem();
+  const estimate = estimateMemory(config, keepsMatrix);
+  if (estimate.total <= budget) return;
+  const parts = Object.entries(estimate.parts)
+    .filter(([, bytes]) => bytes >= 0.01 * GB)
+    .map(([name, bytes]) => `${name} ${(bytes / GB).toFixed(2)}`)
+    .join(', ');
+  const source = maxMemoryGB !== undefined ? '--max-memory' : '80% of available memory';
+  throw new InputError(
+    `this run needs about ${(estimate.total / GB).toFixed(1)} GB (${parts}), more than ${source} (${(budget / GB).toFixed(1)} GB); ${wayOut}, lower --samples, or raise --max-memory`,
+  );
+}
+
+export interface Progress {
+  update: (fraction: number) => void;
+  stop: () => void;
+}
+
+/** A progress bar that appears only once a run has taken a second. */
+export function progressBar(enabled: boolean, label: string): Progress {
+  if (!enabled) return { update: () => undefined, stop: () => undefined };
+  const started = Date.now();
+  let bar: SingleBar | null = null;
+  return {
+    update: (fraction) => {
+      if (!bar && Date.now() - started < 1000) return;
+      if (!bar) {
+        bar = new SingleBar({
+          stream: process.stderr,
+          format: `${label} [{bar}] {percentage}% | {eta_formatted} left`,
+          hideCursor: true,
+          etaBuffer: 20,
+          // --progress into a file or pipe: a plain line every second instead of redrawing.
+          noTTYOutput: true,
+          notTTYSchedule: 1000,
+        });
+        bar.start(1000, 0);
+      }
+      bar.update(Math.round(fraction * 1000));
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+export function wantsProgress(flag: boolean | undefined): boolean {
+  return Boolean(flag) || Boolean(process.stderr.isTTY);
+}

@@ -1,0 +1,152 @@
+/**
+ * The structured kernel for large n: the same formula as structuredKernel,
+ * split into tiles computed on worker threads, each with its own
+ * TensorFlow.js backend (tfjs-backend-wasm runs one thread per backend).
+ *
+ * Per-layer factors (a_{l-1}, g_l) are computed once, by blocks of rows, into
+ * shared memory; then tiles of K are claimed from a shared counter. A
+ * symmetric kernel needs only the tiles on and above the diagonal (about
+ * half the matrix products); each is mirrored when written. Tiles go to a
+ * sink: a shared Float32Array, or straight into an open .npy file, so a
+ * kernel-only run never holds the n×n matrix in memory.
+ */
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Mlp } from '../model/mlp';
+import type { BackendChoice } from './backend';
+import type { Samples } from './structured';
+import type { FactorBuffers, Sink, TileStats, WorkerMessage, WorkerSetup } from './tileWorker';
+import { traceScale, type Trace } from './trace';
+
+export interface TiledOptions {
+  threads: number;
+  backend: BackendChoice;
+  /** Tile side; 1024 keeps each worker's tfjs heap near 100 MB. */
+  tile?: number;
+  trace?: Trace;
+  /** Called after every tile with the fraction of cells done. */
+  onProgress?: (done: number) => void;
+}
+
+const BLOCK_ROWS = 1024;
+
+function sharedFloats(count: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(count * 4));
+}
+
+/** Shared buffers for a_{l-1} and g_l of `count` samples. */
+function factorBuffers(model: Mlp, count: number): FactorBuffers {
+  const outputDim = model.layers[model.layers.length - 1].outDim;
+  return {
+    inputs: model.layers.map((layer) => sharedFloats(count * layer.inDim)),
+    gradients: model.layers.map((layer) => sharedFloats(count * layer.outDim * outputDim)),
+    count,
+  };
+}
+
+/**
+ * Column blocks [start, end) of a `cols`-wide matrix, the workers' tasks. In
+ * a symmetric kernel block J covers rows up to its end, so the last blocks are
+ * the largest and go first (longest-first keeps the threads evenly loaded).
+ */
+export function columnBlocks(cols: number, tile: number, symmetric: boolean): Int32Array {
+  const blocks: [number, number][] = [];
+  for (let c = 0; c < cols; c += tile) blocks.push([c, Math.min(cols, c + tile)]);
+  if (symmetric) blocks.reverse();
+  return Int32Array.from(blocks.flat());
+}
+
+/** Shares `values` with the workers (copied once into a SharedArrayBuffer). */
+function shared(values: Float32Array): Float32Array {
+  const out = sharedFloats(values.length);
+  out.set(values);
+  return out;
+}
+
+/** Bytes the factors of `count` samples take. */
+export function factorBytes(model: Mlp, count: number): number {
+  const outputDim = model.layers[model.layers.length - 1].outDim;
+  return model.layers.reduce((sum, l) => sum + count * (l.inDim + l.outDim * outputDim) * 4, 0);
+}
+
+export interface TiledResult {
+  backend: string;
+  /** Over the whole matrix; `diagonal` is its trace when square. */
+  stats: TileStats;
+}
+
+/** Compute Θ(X, Y) (Y = X when null) into `sink`, whose row stride is Y's count. */
+export async function tiledKernel(model: Mlp, x: Samples, y: Samples | null, sink: Sink, options: TiledOptions): Promise<TiledResult> {
+  const symmetric = y === null;
+  const rows = x.count;
+  const cols = y ? y.count : rows;
+  const tile = options.tile ?? 1024;
+  const tiles = columnBlocks(cols, tile, symmetric);
+  const counters = new Int32Array(new SharedArrayBuffer(16));
+  const outputDim = model.layers[model.layers.length - 1].outDim;
+  const setup: WorkerSetup = {
+    backend: options.backend,
+    model,
+    x: shared(x.values),
+    y: y ? shared(y.values) : null,
+    factorsX: factorBuffers(model, rows),
+    factorsY: y ? factorBuffers(model, cols) : null,
+    blockRows: BLOCK_ROWS,
+    tile,
+    tiles,
+    symmetric,
+    cols,
+    scale: traceScale(options.trace ?? 'sum', outputDim),
+    sink,
+    counters,
+  };
+  const threads = Math.max(1, Math.min(options.threads, tiles.length / 2));
+  const totalCells = rows * cols;
+  let doneCells = 0;
+  let factorsDone = 0;
+  let backend = '';
+  const stats: TileStats = { min: Infinity, max: -Infinity, diagonal: 0, nonFinite: 0 };
+  const workers = Array.from({ length: threads }, () => new Worker(path.join(__dirname, 'tileWorker.js')));
+  try {
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            worker.on('message', (message: WorkerMessage) => {
+              switch (message.type) {
+                case 'ready':
+                  backend = message.backend;
+                  break;
+                case 'factors-done':
+                  if (++factorsDone === threads) {
+                    Atomics.store(counters, 3, 1);
+                    Atomics.notify(counters, 3);
+                  }
+                  break;
+                case 'tile-done':
+                  doneCells += message.cells;
+                  stats.min = Math.min(stats.min, message.stats.min);
+                  stats.max = Math.max(stats.max, message.stats.max);
+                  stats.diagonal += message.stats.diagonal;
+                  stats.nonFinite += message.stats.nonFinite;
+                  options.onProgress?.(doneCells / totalCells);
+                  break;
+                case 'done':
+                  resolve();
+                  break;
+                case 'error':
+                  reject(new Error(message.message));
+                  break;
+              }
+            });
+            worker.on('error', reject);
+            worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kernel worker exited with code ${code}`))));
+            worker.postMessage(setup);
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return { backend, stats };
+}

@@ -1,0 +1,88 @@
+/** The large-kernel path: tiles on worker threads, streaming to .npy, blocks and merge, the memory guard, progress. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { activateBackend } from '../src/kernel/backend';
+import { structuredKernel } from '../src/kernel/structured';
+import { tiledKernel } from '../src/kernel/tiled';
+import { parseNpy } from '../src/io/npy';
+import { NpyStream } from '../src/io/npyStream';
+import { planMerge } from '../src/io/blocks';
+import { initMlp } from '../src/model/mlp';
+import { TorchGenerator } from '../src/model/torchRandom';
+import { relativeMaxError, runCli, tempDir } from './helpers';
+
+const dir = tempDir();
+
+test('tiled kernels (symmetric and cross, in memory and streamed to .npy) equal the in-process kernel', async () => {
+  await activateBackend('wasm');
+  const shape = { inputDim: 7, width: 48, depth: 2, outputDim: 2, activation: 'tanh' as const, parameterization: 'ntk' as const, sigmaW: 1.3, sigmaB: 0.4 };
+  const g = new TorchGenerator(9);
+  const model = initMlp(shape, g);
+  const x = { values: g.randn(300 * 7), count: 300 };
+  const y = { values: g.randn(170 * 7), count: 170 };
+  for (const [second, cols] of [[null, 300], [y, 170]] as const) {
+    const expected = structuredKernel(model, x, second, { trace: 'mean' });
+    const matrix = new Float32Array(new SharedArrayBuffer(300 * cols * 4));
+    // Tile 64: 5 × 5 (or 5 × 3) tiles with ragged edges, mirrored when symmetric.
+    const result = await tiledKernel(model, x, second, { kind: 'memory', matrix }, { threads: 2, backend: 'wasm', tile: 64, trace: 'mean' });
+    assert.ok(relativeMaxError(matrix, expected) <= 1e-6, `memory, ${cols} columns`);
+    assert.equal(result.stats.nonFinite, 0);
+    assert.ok(Math.abs(result.stats.max - Math.max(...expected)) <= 1e-6 * result.stats.max);
+    const file = path.join(dir, `tiled-${cols}.npy`);
+    const stream = new NpyStream(file, [300, cols]);
+    await tiledKernel(model, x, second, { kind: 'file', fd: stream.fd, dataOffset: stream.dataOffset }, { threads: 2, backend: 'wasm', tile: 64, trace: 'mean' });
+    stream.commit();
+    const written = parseNpy(fs.readFileSync(file));
+    assert.deepEqual(written.shape, [300, cols]);
+    assert.ok(relativeMaxError(written.data, expected) <= 1e-6, `file, ${cols} columns`);
+  }
+});
+
+test('blocks from --rows/--cols merge into the full kernel, mirroring the missing lower block', () => {
+  const common = ['kernel', '--samples', '1700'];
+  const full = path.join(dir, 'full.npy');
+  assert.equal(runCli([...common, '--out', full]).status, 0);
+  const blocks: string[] = [];
+  for (const [rows, cols] of [['0:900', '0:900'], ['0:900', '900:1700'], ['900:1700', '900:1700']]) {
+    const out = path.join(dir, `block-${rows}-${cols}.npy`.replace(/:/g, '_'));
+    const run = runCli([...common, '--rows', rows, '--cols', cols, '--out', out]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(fs.readFileSync(`${out}.json`, 'utf8')).shape, [1700, 1700]);
+    blocks.push(out);
+  }
+  const merged = path.join(dir, 'merged.npy');
+  const run = runCli(['merge', ...blocks, '--out', merged, '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout).mirrored, 1);
+  assert.ok(relativeMaxError(parseNpy(fs.readFileSync(merged)).data, parseNpy(fs.readFileSync(full)).data) <= 1e-6);
+  const missing = runCli(['merge', blocks[0], blocks[2], '--out', path.join(dir, 'never.npy')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /the blocks cover 1450000 of the 2890000 cells/);
+});
+
+test('merge plans refuse overlapping blocks and blocks of different kernels', () => {
+  const block = (file: string, rows: [number, number], cols: [number, number], shape: [number, number] = [10, 10]) => ({ file, rows, cols, shape, symmetric: true });
+  assert.throws(() => planMerge([block('a', [0, 6], [0, 10]), block('b', [5, 10], [0, 10])]), /a and b overlap/);
+  assert.throws(() => planMerge([block('a', [0, 10], [0, 10]), block('b', [0, 5], [0, 5], [5, 5])]), /5×5/);
+  const plan = planMerge([block('d1', [0, 4], [0, 4]), block('up', [0, 4], [4, 10]), block('d2', [4, 10], [4, 10])]);
+  assert.deepEqual(plan.steps.find((s) => s.transpose), { file: 'up', row: 4, col: 0, transpose: true });
+});
+
+test('the memory guard refuses, before any work, a run estimated to exceed --max-memory', () => {
+  const out = path.join(dir, 'big.npy');
+  const run = runCli(['heatmap', '--samples', '20000', '--input-dim', '784', '--width', '2048', '--max-memory', '1', '--out', path.join(dir, 'big.png')]);
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /this run needs about 2\.\d GB \(.*kernel 1\.60.*\), more than --max-memory \(1\.0 GB\); compute it with `ntk-cli kernel --out k\.npy`/);
+  assert.equal(fs.existsSync(out), false);
+});
+
+test('--progress draws a bar on stderr for a long run; stdout keeps only the summary', () => {
+  const out = path.join(dir, 'progress.npy');
+  const run = runCli(['kernel', '--samples', '6000', '--input-dim', '100', '--width', '1024', '--progress', '--out', out]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /kernel \[.*\] \d+%/);
+  assert.equal(run.stdout.trim().split('\n').length, 1);
+  assert.match(run.stdout, /^NTK of a 100-1024-1 relu MLP/);
+});
