@@ -10,7 +10,8 @@ export interface KernelStats {
   non_finite: number;
 }
 
-export function kernelStats(values: ArrayLike<number>, rows: number, cols: number): KernelStats {
+/** Min and max of the finite values, and how many are NaN or ±Inf. */
+export function scanValues(values: ArrayLike<number>): { min: number; max: number; nonFinite: number } {
   let min = Infinity;
   let max = -Infinity;
   let nonFinite = 0;
@@ -22,6 +23,11 @@ export function kernelStats(values: ArrayLike<number>, rows: number, cols: numbe
       if (v > max) max = v;
     }
   }
+  return { min, max, nonFinite };
+}
+
+export function kernelStats(values: ArrayLike<number>, rows: number, cols: number): KernelStats {
+  const { min, max, nonFinite } = scanValues(values);
   if (rows !== cols) return { min, max, trace: null, diag_mean: null, non_finite: nonFinite };
   let trace = 0;
   for (let i = 0; i < rows; i++) trace += values[i * cols + i];

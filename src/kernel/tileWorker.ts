@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend, type BackendChoice } from './backend';
+import { scanValues } from './stats';
 import { layerFactors } from './structured';
 import type { Mlp } from '../model/mlp';
 
@@ -60,17 +61,7 @@ export interface TileStats {
 }
 
 export function tileStats(values: Float32Array, r0: number, r1: number, c0: number, c1: number): TileStats {
-  let min = Infinity;
-  let max = -Infinity;
-  let nonFinite = 0;
-  for (let k = 0; k < values.length; k++) {
-    const v = values[k];
-    if (!Number.isFinite(v)) nonFinite++;
-    else {
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-  }
+  const { min, max, nonFinite } = scanValues(values);
   let diagonal = 0;
   const w = c1 - c0;
   for (let i = Math.max(r0, c0); i < Math.min(r1, c1); i++) diagonal += values[(i - r0) * w + (i - c0)];
