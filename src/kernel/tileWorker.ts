@@ -10,11 +10,10 @@
  * shared matrix, or the .npy file), mirrored into (J, I) when symmetric.
  */
 import * as fs from 'node:fs';
-import { parentPort } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
 import { activateBackend, type BackendChoice } from './backend';
 import { scanValues } from './stats';
-import { layerFactors } from './structured';
 import type { Mlp } from '../model/mlp';
 
 export interface FactorBuffers {
@@ -30,13 +29,14 @@ export type Sink =
   | { kind: 'file'; fd: number; dataOffset: number };
 
 export interface WorkerSetup {
-  backend: BackendChoice;
   model: Mlp;
   /** Row-major samples in shared memory: X, and Y for a cross-kernel. */
   x: Float32Array;
   y: Float32Array | null;
   factorsX: FactorBuffers;
   factorsY: FactorBuffers | null;
+  /** The main thread filled the factors already (small runs): skip phase 1. */
+  factorsReady: boolean;
   /** Rows per factor block. */
   blockRows: number;
   tile: number;
@@ -80,6 +80,9 @@ function post(message: WorkerMessage): void {
 }
 
 function computeFactors(setup: WorkerSetup, samples: Float32Array, target: FactorBuffers, counterIndex: number): void {
+  // Loaded here, not at the top: the gradients come with the tfjs union package, which only this phase needs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { layerFactors } = require('./structured') as typeof import('./structured');
   const d = setup.model.layers[0].inDim;
   const blocks = Math.ceil(target.count / setup.blockRows);
   for (;;) {
@@ -170,11 +173,12 @@ function writeTile(setup: WorkerSetup, values: Float32Array, r0: number, r1: num
   }
 }
 
-async function run(setup: WorkerSetup): Promise<void> {
-  const backend = await activateBackend(setup.backend);
-  post({ type: 'ready', backend });
-  computeFactors(setup, setup.x, setup.factorsX, 0);
-  if (setup.y && setup.factorsY) computeFactors(setup, setup.y, setup.factorsY, 2);
+async function run(setup: WorkerSetup, backendReady: Promise<string>): Promise<void> {
+  post({ type: 'ready', backend: await backendReady });
+  if (!setup.factorsReady) {
+    computeFactors(setup, setup.x, setup.factorsX, 0);
+    if (setup.y && setup.factorsY) computeFactors(setup, setup.y, setup.factorsY, 2);
+  }
   post({ type: 'factors-done' });
   // Wait until every worker has finished its factor blocks (main stores 1 in counters[3]).
   Atomics.wait(setup.counters, 3, 0);
@@ -201,7 +205,10 @@ async function run(setup: WorkerSetup): Promise<void> {
 }
 
 if (parentPort) {
+  // Start the backend at once (the choice comes as workerData), while the main thread prepares the setup.
+  const backendReady = activateBackend((workerData as { backend: BackendChoice }).backend);
+  backendReady.catch(() => undefined); // reported by run()
   parentPort.once('message', (setup: WorkerSetup) => {
-    run(setup).catch((error: Error) => post({ type: 'error', message: error.message }));
+    run(setup, backendReady).catch((error: Error) => post({ type: 'error', message: error.message }));
   });
 }

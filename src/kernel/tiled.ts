@@ -12,9 +12,10 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
 import type { Mlp } from '../model/mlp';
-import type { BackendChoice } from './backend';
-import type { Samples } from './structured';
+import { activateBackend, type BackendChoice } from './backend';
+import { layerFactors, type Samples } from './structured';
 import type { FactorBuffers, Sink, TileStats, WorkerMessage, WorkerSetup } from './tileWorker';
 import { traceScale, type Trace } from './trace';
 
@@ -29,6 +30,23 @@ export interface TiledOptions {
 }
 
 const BLOCK_ROWS = 1024;
+
+/**
+ * Up to this many samples the main thread computes the factors itself while
+ * the workers start (tens of milliseconds), and the workers skip loading the
+ * gradient code; above it the workers share the factor work by row blocks.
+ */
+const MAIN_THREAD_FACTOR_SAMPLES = 8192;
+
+/** Fill `target` with the factors of `samples` on the main thread's backend. */
+function factorsOnMainThread(model: Mlp, samples: Samples, target: FactorBuffers): void {
+  const d = model.layers[0].inDim;
+  tf.tidy(() => {
+    const factors = layerFactors(model, tf.tensor2d(samples.values, [samples.count, d]));
+    factors.inputs.forEach((t, l) => target.inputs[l].set(t.dataSync() as Float32Array));
+    factors.gradients.forEach((t, l) => target.gradients[l].set(t.dataSync() as Float32Array));
+  });
+}
 
 function sharedFloats(count: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(count * 4));
@@ -84,13 +102,14 @@ export async function tiledKernel(model: Mlp, x: Samples, y: Samples | null, sin
   const tiles = columnBlocks(cols, tile, symmetric);
   const counters = new Int32Array(new SharedArrayBuffer(16));
   const outputDim = model.layers[model.layers.length - 1].outDim;
+  const factorsReady = rows + (y ? cols : 0) <= MAIN_THREAD_FACTOR_SAMPLES;
   const setup: WorkerSetup = {
-    backend: options.backend,
     model,
     x: shared(x.values),
     y: y ? shared(y.values) : null,
     factorsX: factorBuffers(model, rows),
     factorsY: y ? factorBuffers(model, cols) : null,
+    factorsReady,
     blockRows: BLOCK_ROWS,
     tile,
     tiles,
@@ -106,45 +125,50 @@ export async function tiledKernel(model: Mlp, x: Samples, y: Samples | null, sin
   let factorsDone = 0;
   let backend = '';
   const stats: TileStats = { min: Infinity, max: -Infinity, diagonal: 0, nonFinite: 0 };
-  const workers = Array.from({ length: threads }, () => new Worker(path.join(__dirname, 'tileWorker.js')));
-  try {
-    await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            worker.on('message', (message: WorkerMessage) => {
-              switch (message.type) {
-                case 'ready':
-                  backend = message.backend;
-                  break;
-                case 'factors-done':
-                  if (++factorsDone === threads) {
-                    Atomics.store(counters, 3, 1);
-                    Atomics.notify(counters, 3);
-                  }
-                  break;
-                case 'tile-done':
-                  doneCells += message.cells;
-                  stats.min = Math.min(stats.min, message.stats.min);
-                  stats.max = Math.max(stats.max, message.stats.max);
-                  stats.diagonal += message.stats.diagonal;
-                  stats.nonFinite += message.stats.nonFinite;
-                  options.onProgress?.(doneCells / totalCells);
-                  break;
-                case 'done':
-                  resolve();
-                  break;
-                case 'error':
-                  reject(new Error(message.message));
-                  break;
+  const workers = Array.from({ length: threads }, () => new Worker(path.join(__dirname, 'tileWorker.js'), { workerData: { backend: options.backend } }));
+  const finished = workers.map(
+    (worker) =>
+      new Promise<void>((resolve, reject) => {
+        worker.on('message', (message: WorkerMessage) => {
+          switch (message.type) {
+            case 'ready':
+              backend = message.backend;
+              break;
+            case 'factors-done':
+              if (++factorsDone === threads) {
+                Atomics.store(counters, 3, 1);
+                Atomics.notify(counters, 3);
               }
-            });
-            worker.on('error', reject);
-            worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kernel worker exited with code ${code}`))));
-            worker.postMessage(setup);
-          }),
-      ),
-    );
+              break;
+            case 'tile-done':
+              doneCells += message.cells;
+              stats.min = Math.min(stats.min, message.stats.min);
+              stats.max = Math.max(stats.max, message.stats.max);
+              stats.diagonal += message.stats.diagonal;
+              stats.nonFinite += message.stats.nonFinite;
+              options.onProgress?.(doneCells / totalCells);
+              break;
+            case 'done':
+              resolve();
+              break;
+            case 'error':
+              reject(new Error(message.message));
+              break;
+          }
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kernel worker exited with code ${code}`))));
+      }),
+  );
+  try {
+    // The workers load while the main thread computes a small run's factors.
+    if (factorsReady) {
+      await activateBackend(options.backend);
+      factorsOnMainThread(model, x, setup.factorsX);
+      if (y && setup.factorsY) factorsOnMainThread(model, y, setup.factorsY);
+    }
+    for (const worker of workers) worker.postMessage(setup);
+    await Promise.all(finished);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
