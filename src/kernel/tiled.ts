@@ -22,7 +22,7 @@ import { traceScale, type Trace } from './trace';
 export interface TiledOptions {
   threads: number;
   backend: BackendChoice;
-  /** Tile side; 1024 keeps each worker's tfjs heap near 100 MB. */
+  /** Tile side (default 1024): larger tiles grow each worker's tfjs heap. */
   tile?: number;
   trace?: Trace;
   /** Called after every tile with the fraction of cells done. */
