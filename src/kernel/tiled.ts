@@ -81,12 +81,6 @@ function shared(values: Float32Array): Float32Array {
   return out;
 }
 
-/** Bytes the factors of `count` samples take. */
-export function factorBytes(model: Mlp, count: number): number {
-  const outputDim = model.layers[model.layers.length - 1].outDim;
-  return model.layers.reduce((sum, l) => sum + count * (l.inDim + l.outDim * outputDim) * 4, 0);
-}
-
 export interface TiledResult {
   backend: string;
   /** Over the whole matrix; `diagonal` is its trace when square. */
