@@ -7,7 +7,8 @@ import { colormapByName, lutIndex } from '../src/render/colormaps';
 import { heatmapLayout, renderHeatmap } from '../src/render/heatmap';
 import { formatTicks, niceTicks } from '../src/render/ticks';
 import { FIXTURES, loadCaseArray } from './helpers';
-import { parseNpy } from '../src/io/npy';
+import { encodeNpy, parseNpy } from '../src/io/npy';
+import { streamedNpyMatrix } from '../src/io/npyRows';
 import { blockReduce } from '../src/render/downsample';
 import { normaliser, NormError, resolveNorm } from '../src/render/normalize';
 
@@ -204,5 +205,29 @@ test('SVG and PDF outputs are written and repeat byte for byte', () => {
       assert.equal(a.subarray(0, 5).toString(), '%PDF-');
       assert.ok(a.equals(b));
     } else assert.match(a.toString(), /<svg/);
+  }
+});
+
+test('a streamed .npy (read by chunks of rows) draws the same picture as the matrix read whole', () => {
+  const rows = 1100;
+  const cols = 1500;
+  const values = Float32Array.from({ length: rows * cols }, (_, k) => Math.sin(k * 0.001) + ((k % 7919) === 0 ? NaN : 0));
+  const file = path.join(require('node:os').tmpdir(), `ntk-cli-stream-${process.pid}.npy`);
+  fs.writeFileSync(file, encodeNpy(values, [rows, cols]));
+  try {
+    const streamed = streamedNpyMatrix(file)!;
+    assert.deepEqual([streamed.rows, streamed.cols], [rows, cols]);
+    const whole = { values, rows, cols };
+    assert.equal(streamed.nanCells, values.filter(Number.isNaN).length);
+    for (const mode of ['mean', 'max'] as const) {
+      assert.deepEqual(Array.from(streamed.reduce(300, 200, mode).values), Array.from(blockReduce(whole, 300, 200, mode).values));
+      const a = renderHeatmap(streamed, { downsample: mode });
+      const b = renderHeatmap(whole, { downsample: mode });
+      assert.ok(a.image.equals(b.image), mode);
+      assert.equal(a.nanCells, b.nanCells);
+    }
+    assert.throws(() => renderHeatmap(streamed, { bare: true }), /--bare needs the whole matrix/);
+  } finally {
+    fs.rmSync(file, { force: true });
   }
 });

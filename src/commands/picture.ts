@@ -1,6 +1,6 @@
 /** Draw a matrix with the picture flags and write it: the last step of `heatmap` and `render`. */
 import { UsageError } from '../errors';
-import type { Matrix } from '../render/downsample';
+import type { Matrix, StreamedMatrix } from '../render/downsample';
 import { RenderError, renderHeatmap, type ImageFormat } from '../render/heatmap';
 import { NormError } from '../render/normalize';
 import { writeOutput } from './outputs';
@@ -17,7 +17,7 @@ export interface PictureReport {
   downsample: { mode: string; from: [number, number]; to: [number, number] } | null;
 }
 
-export function drawPicture(matrix: Matrix, flags: PictureFlags, format: ImageFormat): { image: Buffer; report: PictureReport } {
+export function drawPicture(matrix: Matrix | StreamedMatrix, flags: PictureFlags, format: ImageFormat): { image: Buffer; report: PictureReport } {
   try {
     const result = renderHeatmap(matrix, heatmapOptionsOf(flags), format);
     return {

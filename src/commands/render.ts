@@ -1,11 +1,30 @@
 /** `ntk-cli render MATRIX`: draw any 2-D matrix from .npy or .csv the way `heatmap` draws a kernel. */
 import { Command } from 'commander';
 import { InputError } from '../errors';
+import * as fs from 'node:fs';
 import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
+import { NpyFormatError } from '../io/npy';
+import { streamedNpyMatrix } from '../io/npyRows';
 import { checkWritableTarget } from './outputs';
 import { describePicture, drawPicture, writePicture } from './picture';
 import { addPictureOptions, checkPictureFlags, type PictureFlags } from './renderOptions';
 import { printReport } from './report';
+
+/**
+ * A .npy this large is drawn from a streamed block reduction (two passes over
+ * the file, 32 MB at a time) instead of being read whole; below it, reading
+ * whole keeps float32 arithmetic exact for pictures with one pixel per cell.
+ */
+const STREAM_BYTES = 256 << 20;
+
+function streams(file: string, flags: PictureFlags): boolean {
+  if (flags.bare || file === '-' || !file.toLowerCase().endsWith('.npy')) return false;
+  try {
+    return fs.statSync(file).size > STREAM_BYTES;
+  } catch {
+    return false; // readMatrixFile reports the file
+  }
+}
 
 export function renderCommand(): Command {
   const command = new Command('render')
@@ -19,9 +38,10 @@ export function renderCommand(): Command {
       if (flags.out !== '-') checkWritableTarget('--out', flags.out);
       let matrix;
       try {
-        matrix = readMatrixFile(file);
+        matrix = (streams(file, flags) && streamedNpyMatrix(file)) || readMatrixFile(file);
       } catch (error) {
         if (error instanceof MatrixFileError) throw new InputError(error.message);
+        if (error instanceof NpyFormatError) throw new InputError(`${file}: ${error.message}`);
         throw error;
       }
       const { image, report: picture } = drawPicture(matrix, flags, format);

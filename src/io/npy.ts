@@ -71,7 +71,19 @@ function toRowMajor<T extends Float32Array | Float64Array>(data: T, shape: numbe
   return out;
 }
 
-export function parseNpy(bytes: Uint8Array): NpyArray {
+export interface NpyHeader {
+  dtype: NpyDtype;
+  littleEndian: boolean;
+  fortran: boolean;
+  shape: number[];
+  /** Byte offset of the data. */
+  dataOffset: number;
+  /** Bytes of data the shape needs. */
+  dataBytes: number;
+}
+
+/** The header of a .npy file from its first bytes (the whole header must be in `bytes`). */
+export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new NpyFormatError('not a .npy file (bad magic)');
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -87,25 +99,38 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   } else {
     throw new NpyFormatError(`unsupported .npy version ${major}`);
   }
-  const dataStart = headerStart + headerLength;
-  if (dataStart > bytes.length) throw new NpyFormatError('truncated header');
-  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
+  const dataOffset = headerStart + headerLength;
+  if (dataOffset > bytes.length) throw new NpyFormatError('truncated header');
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataOffset));
   const descr = headerField(header, 'descr').slice(1, -1);
   const kind = DESCRS[descr];
   if (!kind) throw new NpyFormatError(`dtype '${descr}' is not supported (float32 or float64 expected)`);
   const fortran = headerField(header, 'fortran_order') === 'True';
   const shape = parseShape(headerField(header, 'shape'));
   const count = shape.reduce((a, b) => a * b, 1);
-  const itemSize = kind.dtype === 'float32' ? 4 : 8;
-  const available = bytes.length - dataStart;
-  if (count * itemSize !== available) {
-    throw new NpyFormatError(`shape (${shape.join(', ')}) needs ${count * itemSize} data bytes, file has ${available}`);
+  const dataBytes = count * (kind.dtype === 'float32' ? 4 : 8);
+  return { dtype: kind.dtype, littleEndian: kind.littleEndian, fortran, shape, dataOffset, dataBytes };
+}
+
+/** Values from raw little- or big-endian bytes. */
+export function decodeValues(bytes: Uint8Array, header: Pick<NpyHeader, 'dtype' | 'littleEndian'>, out?: Float32Array | Float64Array): Float32Array | Float64Array {
+  const itemSize = header.dtype === 'float32' ? 4 : 8;
+  const count = bytes.length / itemSize;
+  const data = out ?? (header.dtype === 'float32' ? new Float32Array(count) : new Float64Array(count));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (header.dtype === 'float32') for (let i = 0; i < count; i++) data[i] = view.getFloat32(i * 4, header.littleEndian);
+  else for (let i = 0; i < count; i++) data[i] = view.getFloat64(i * 8, header.littleEndian);
+  return data;
+}
+
+export function parseNpy(bytes: Uint8Array): NpyArray {
+  const header = parseNpyHeader(bytes);
+  const available = bytes.length - header.dataOffset;
+  if (header.dataBytes !== available) {
+    throw new NpyFormatError(`shape (${header.shape.join(', ')}) needs ${header.dataBytes} data bytes, file has ${available}`);
   }
-  const data = kind.dtype === 'float32' ? new Float32Array(count) : new Float64Array(count);
-  const dataView = new DataView(bytes.buffer, bytes.byteOffset + dataStart, available);
-  if (kind.dtype === 'float32') for (let i = 0; i < count; i++) data[i] = dataView.getFloat32(i * 4, kind.littleEndian);
-  else for (let i = 0; i < count; i++) data[i] = dataView.getFloat64(i * 8, kind.littleEndian);
-  return { dtype: kind.dtype, shape, data: fortran ? toRowMajor(data, shape) : data };
+  const data = decodeValues(bytes.subarray(header.dataOffset), header);
+  return { dtype: header.dtype, shape: header.shape, data: header.fortran ? toRowMajor(data, header.shape) : data };
 }
 
 /** The .npy 1.0 header for a C-ordered little-endian array, padded so the data starts on a 64-byte boundary. */

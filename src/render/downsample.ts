@@ -3,7 +3,8 @@
  * the pixels that show it is drawn from every cell rather than a sample of
  * them: output pixel (r, c) covers input rows ⌊r·R/rows⌋ … ⌊(r+1)·R/rows⌋ − 1
  * (likewise columns) and takes their mean or max, NaN cells ignored (a block
- * of NaN alone stays NaN).
+ * of NaN alone stays NaN). BlockReducer takes the rows in order, in pieces, so
+ * a matrix too large to hold can stream through it.
  */
 
 export const DOWNSAMPLE_MODES = ['mean', 'max'] as const;
@@ -15,39 +16,73 @@ export interface Matrix {
   cols: number;
 }
 
+/**
+ * A matrix read piecewise (from a file larger than memory should hold): its
+ * shape, its finite range and NaN count, and its block reduction.
+ */
+export interface StreamedMatrix {
+  rows: number;
+  cols: number;
+  range: [number, number] | null;
+  nanCells: number;
+  reduce(rows: number, cols: number, mode: DownsampleMode): Matrix;
+}
+
 function blockEdges(from: number, to: number): Int32Array {
   const edges = new Int32Array(to + 1);
   for (let i = 0; i <= to; i++) edges[i] = Math.floor((i * from) / to);
   return edges;
 }
 
-export function blockReduce(matrix: Matrix, rows: number, cols: number, mode: DownsampleMode): Matrix {
-  const outRows = Math.min(rows, matrix.rows);
-  const outCols = Math.min(cols, matrix.cols);
-  const rowEdges = blockEdges(matrix.rows, outRows);
-  const colEdges = blockEdges(matrix.cols, outCols);
-  const sums = new Float64Array(outRows * outCols).fill(mode === 'max' ? -Infinity : 0);
-  const counts = new Float64Array(outRows * outCols);
-  // Walk the input once, row by row, so a large matrix streams through the cache.
-  let outRow = 0;
-  for (let r = 0; r < matrix.rows; r++) {
-    while (r >= rowEdges[outRow + 1]) outRow++;
-    const base = outRow * outCols;
-    let outCol = 0;
-    for (let c = 0; c < matrix.cols; c++) {
-      while (c >= colEdges[outCol + 1]) outCol++;
-      const v = matrix.values[r * matrix.cols + c];
-      if (Number.isNaN(v)) continue;
-      const k = base + outCol;
-      if (mode === 'max') {
-        if (v > sums[k]) sums[k] = v;
-      } else sums[k] += v;
-      counts[k]++;
+export class BlockReducer {
+  readonly outRows: number;
+  readonly outCols: number;
+  private readonly rowEdges: Int32Array;
+  private readonly colEdges: Int32Array;
+  private readonly sums: Float64Array;
+  private readonly counts: Float64Array;
+  private outRow = 0;
+
+  constructor(rows: number, private readonly cols: number, maxRows: number, maxCols: number, private readonly mode: DownsampleMode) {
+    this.outRows = Math.min(maxRows, rows);
+    this.outCols = Math.min(maxCols, cols);
+    this.rowEdges = blockEdges(rows, this.outRows);
+    this.colEdges = blockEdges(cols, this.outCols);
+    this.sums = new Float64Array(this.outRows * this.outCols).fill(mode === 'max' ? -Infinity : 0);
+    this.counts = new Float64Array(this.outRows * this.outCols);
+  }
+
+  /** Add `count` whole rows, starting at row `start` (rows must come in order). */
+  addRows(start: number, values: ArrayLike<number>, count: number): void {
+    for (let i = 0; i < count; i++) {
+      const r = start + i;
+      while (r >= this.rowEdges[this.outRow + 1]) this.outRow++;
+      const base = this.outRow * this.outCols;
+      let outCol = 0;
+      for (let c = 0; c < this.cols; c++) {
+        while (c >= this.colEdges[outCol + 1]) outCol++;
+        const v = values[i * this.cols + c];
+        if (Number.isNaN(v)) continue;
+        const k = base + outCol;
+        if (this.mode === 'max') {
+          if (v > this.sums[k]) this.sums[k] = v;
+        } else this.sums[k] += v;
+        this.counts[k]++;
+      }
     }
   }
-  const values = new Float64Array(outRows * outCols);
-  for (let k = 0; k < values.length; k++) {
-    values[k] = counts[k] === 0 ? NaN : mode === 'max' ? sums[k] : sums[k] / counts[k];
+
+  result(): Matrix {
+    const values = new Float64Array(this.outRows * this.outCols);
+    for (let k = 0; k < values.length; k++) {
+      values[k] = this.counts[k] === 0 ? NaN : this.mode === 'max' ? this.sums[k] : this.sums[k] / this.counts[k];
+    }
+    return { values, rows: this.outRows, cols: this.outCols };
   }
-  return { values, rows: outRows, cols: outCols };
+}
+
+export function blockReduce(matrix: Matrix, rows: number, cols: number, mode: DownsampleMode): Matrix {
+  const reducer = new BlockReducer(matrix.rows, matrix.cols, rows, cols, mode);
+  reducer.addRows(0, matrix.values, matrix.rows);
+  return reducer.result();
 }

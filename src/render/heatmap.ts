@@ -8,12 +8,12 @@
  */
 import { createCanvas, type Canvas, type CanvasRenderingContext2D } from 'canvas';
 import { colormapByName, lutIndex, type Colormap } from './colormaps';
-import { blockReduce, type DownsampleMode, type Matrix } from './downsample';
+import { blockReduce, type DownsampleMode, type Matrix, type StreamedMatrix } from './downsample';
 import { ensureFont } from './fonts';
-import { normaliser, resolveNorm, type NormRequest, type NormSpec } from './normalize';
+import { finiteRange, normaliser, resolveNormForRange, type NormRequest, type NormSpec } from './normalize';
 import { formatTicks, logTicks, niceTicks, symlogTicks } from './ticks';
 
-export type { Matrix } from './downsample';
+export type { Matrix, StreamedMatrix } from './downsample';
 
 export interface HeatmapOptions {
   title?: string;
@@ -158,12 +158,21 @@ function colorbarTicks(norm: NormSpec, maxTicks: number): { ticks: number[]; lab
   return { ticks, ...formatTicks(ticks) };
 }
 
-export function renderHeatmap(matrix: Matrix, options: HeatmapOptions = {}, format: ImageFormat = 'png'): HeatmapResult {
-  const norm = resolveNorm(matrix.values, options.norm ?? {});
+/**
+ * Draw `matrix`; a StreamedMatrix (too large to hold) is drawn from its block
+ * reduction and its own range, and cannot be drawn bare.
+ */
+export function renderHeatmap(source: Matrix | StreamedMatrix, options: HeatmapOptions = {}, format: ImageFormat = 'png'): HeatmapResult {
+  const streamed = 'reduce' in source;
+  const norm = resolveNormForRange(streamed ? source.range : finiteRange(source.values), options.norm ?? {});
   const cmap = colormapByName(options.cmap ?? 'hot', options.reverse);
-  const isFloat32 = matrix.values instanceof Float32Array;
+  const isFloat32 = !streamed && source.values instanceof Float32Array;
+  const rows = source.rows;
+  const cols = source.cols;
 
   if (options.bare) {
+    if (streamed) throw new RenderError('--bare needs the whole matrix in memory; this one is drawn from a streamed reduction');
+    const matrix = source;
     if (matrix.rows > MAX_SIDE || matrix.cols > MAX_SIDE) {
       throw new RenderError(`--bare draws one pixel per cell, at most ${MAX_SIDE} a side; this matrix is ${matrix.rows}×${matrix.cols}`);
     }
@@ -181,15 +190,21 @@ export function renderHeatmap(matrix: Matrix, options: HeatmapOptions = {}, form
   const H = options.height ?? Math.round(4.8 * dpi);
   const pt = dpi / 72;
   const family = ensureFont();
-  const { image, bar } = heatmapLayout(matrix.rows, matrix.cols, W, H);
+  const { image, bar } = heatmapLayout(rows, cols, W, H);
 
   const mode = options.downsample ?? 'mean';
-  const tooLarge = matrix.rows > image.h || matrix.cols > image.w;
-  const shown = tooLarge ? blockReduce(matrix, image.h, image.w, mode) : matrix;
+  const tooLarge = rows > image.h || cols > image.w;
+  let shown: Matrix;
+  let nanCells = 0;
+  if (streamed) {
+    shown = source.reduce(image.h, image.w, mode);
+    nanCells = source.nanCells;
+  } else {
+    shown = tooLarge ? blockReduce(source, image.h, image.w, mode) : source;
+    for (let k = 0; k < source.values.length; k++) if (Number.isNaN(source.values[k])) nanCells++;
+  }
   const colour = colourLookup(cmap, normaliser(norm, isFloat32 && !tooLarge));
   const { canvas: cells } = cellImage(shown, colour);
-  let nanCells = 0;
-  for (let k = 0; k < matrix.values.length; k++) if (Number.isNaN(matrix.values[k])) nanCells++;
 
   const canvas = format === 'png' ? createCanvas(W, H) : createCanvas(W, H, format);
   const ctx = canvas.getContext('2d');
@@ -224,20 +239,20 @@ export function renderHeatmap(matrix: Matrix, options: HeatmapOptions = {}, form
 
   // Image axes: cell i spans [i − 0.5, i + 0.5] (imshow's extent); at most 9 ticks, one per 3 (x) or 2 (y)
   // label heights of axis length (matplotlib's Axis.get_tick_space).
-  const xTicks = niceTicks(-0.5, matrix.cols - 0.5, Math.min(9, Math.floor(image.w / (labelSize * 3))));
-  const yTicks = niceTicks(-0.5, matrix.rows - 0.5, Math.min(9, Math.floor(image.h / (labelSize * 2))));
+  const xTicks = niceTicks(-0.5, cols - 0.5, Math.min(9, Math.floor(image.w / (labelSize * 3))));
+  const yTicks = niceTicks(-0.5, rows - 0.5, Math.min(9, Math.floor(image.h / (labelSize * 2))));
   const xLabels = formatTicks(xTicks).labels;
   const yLabels = formatTicks(yTicks).labels;
   ctx.beginPath();
   xTicks.forEach((t, k) => {
-    const x = image.x + ((t + 0.5) / matrix.cols) * image.w;
+    const x = image.x + ((t + 0.5) / cols) * image.w;
     ctx.moveTo(x, image.y + image.h);
     ctx.lineTo(x, image.y + image.h + tickLength);
     drawText(ctx, xLabels[k], x, image.y + image.h + tickLength + tickPad, 'center', 'top');
   });
   let yLabelWidth = 0;
   yTicks.forEach((t, k) => {
-    const y = image.y + ((t + 0.5) / matrix.rows) * image.h;
+    const y = image.y + ((t + 0.5) / rows) * image.h;
     ctx.moveTo(image.x, y);
     ctx.lineTo(image.x - tickLength, y);
     drawText(ctx, yLabels[k], image.x - tickLength - tickPad, y, 'right', 'middle');
@@ -280,6 +295,6 @@ export function renderHeatmap(matrix: Matrix, options: HeatmapOptions = {}, form
     height: H,
     norm,
     nanCells,
-    downsampled: tooLarge ? { mode, from: [matrix.rows, matrix.cols], to: [shown.rows, shown.cols] } : null,
+    downsampled: tooLarge ? { mode, from: [rows, cols], to: [shown.rows, shown.cols] } : null,
   };
 }

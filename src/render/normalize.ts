@@ -46,8 +46,13 @@ export function finiteRange(values: ArrayLike<number>): [number, number] | null 
 
 /** Fill in vmin, vmax and linthresh from the data, and refuse what a norm cannot show. */
 export function resolveNorm(values: ArrayLike<number>, request: NormRequest): NormSpec {
+  return resolveNormForRange(finiteRange(values), request);
+}
+
+/** resolveNorm for data known only by its finite range (null: no finite value). */
+export function resolveNormForRange(dataRange: [number, number] | null, request: NormRequest): NormSpec {
   const kind = request.kind ?? 'linear';
-  const range = finiteRange(values) ?? [0, 0];
+  const range = dataRange ?? [0, 0];
   let vmin = request.vmin ?? range[0];
   const vmax = request.vmax ?? range[1];
   if (kind === 'log') {
