@@ -89,6 +89,12 @@ export function modelAndInputs(config: RunConfig): { model: Mlp; inputs: Samples
   return { model, inputs };
 }
 
+/** The inputs X of a run, finite width or not (the analytic kernel has no network to draw first). */
+export function runInputs(config: RunConfig): Samples {
+  if (config.shape.width !== Infinity) return modelAndInputs(config).inputs;
+  return config.inputs ?? { values: new TorchGenerator(config.seed).randn(config.samples * config.shape.inputDim), count: config.samples };
+}
+
 function seconds(since: bigint): number {
   return Number(process.hrtime.bigint() - since) / 1e9;
 }
@@ -144,7 +150,7 @@ async function computeEmpirical(config: RunConfig, sink: RowSink | null): Promis
 /** The infinite-width kernel; inputs are `torch.manual_seed(seed); torch.randn(n, d)` when not given. */
 function computeAnalytic(config: RunConfig): NtkResult {
   const { shape } = config;
-  const inputs = config.inputs ?? { values: new TorchGenerator(config.seed).randn(config.samples * shape.inputDim), count: config.samples };
+  const inputs = runInputs(config);
   const second = config.inputs2 ?? null;
   const spec = {
     inputDim: shape.inputDim,

@@ -5,7 +5,7 @@ import { NpyStream } from '../io/npyStream';
 import { checkMemory, progressBar, wantsProgress } from './runtime';
 import { encodeMatrix, MATRIX_FORMATS, matrixFormatOf, type MatrixFormat } from '../io/kernelFile';
 import type { NpyDtype } from '../io/npy';
-import { computeNtk, modelAndInputs, type RunConfig } from '../pipeline';
+import { computeNtk, runInputs, type RunConfig } from '../pipeline';
 import { parseRange, type BlockPlacement } from '../io/blocks';
 import { addModelOptions, type ModelOptions } from './options';
 import { checkWritableTarget, writeOutput } from './outputs';
@@ -26,7 +26,7 @@ function parseRangeOption(value: string): [number, number] {
  */
 function selectBlock(config: RunConfig, flags: KernelFlags): BlockPlacement | null {
   if (!flags.rows && !flags.cols) return null;
-  const { inputs } = modelAndInputs(config);
+  const inputs = runInputs(config);
   const columns = config.inputs2 ?? inputs;
   const rows = flags.rows ?? [0, inputs.count];
   const cols = flags.cols ?? [0, columns.count];
