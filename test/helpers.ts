@@ -3,20 +3,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseNpy } from '../src/io/npy';
-import type { Activation, MlpShape, Parameterization } from '../src/model/mlp';
+import type { MlpShape } from '../src/model/mlp';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURES = path.join(ROOT, 'fixtures');
 export const BIN = path.join(ROOT, 'bin', 'ntk-cli.js');
 
-export interface KernelCase {
+/** A fixture network (fixtures/kernels/NAME/case.json): its shape and the run PyTorch made with it. */
+export interface KernelCase extends Required<Pick<MlpShape, 'inputDim' | 'width' | 'depth' | 'outputDim' | 'activation' | 'parameterization'>> {
   name: string;
-  inputDim: number;
-  width: number;
-  depth: number;
-  outputDim: number;
-  activation: Activation;
-  parameterization: Parameterization;
   samples: number;
   seed: number;
   parameters: number;

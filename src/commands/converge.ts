@@ -1,6 +1,7 @@
 /** `ntk-cli converge`: the distance of empirical NTKs from the analytic limit against width, as a log-log chart. */
 import { Command } from 'commander';
 import { Image, createCanvas } from 'canvas';
+import { UsageError } from '../errors';
 import { convergence } from '../experiments/convergence';
 import { activateBackend } from '../kernel/backend';
 import { renderHeatmap } from '../render/heatmap';
@@ -42,7 +43,7 @@ export function convergeCommand(): Command {
     .action(async (flags: ConvergeFlags) => {
       const format = chartFormatOf('--out', flags.out);
       if (flags.strip !== undefined) {
-        if (!flags.strip.toLowerCase().endsWith('.png')) chartFormatOf('--strip', flags.strip.replace(/\.[^.]*$/, '') + '.bad');
+        if (!flags.strip.toLowerCase().endsWith('.png')) throw new UsageError(`--strip ${flags.strip}: expected a .png file name`);
         checkWritableTarget('--strip', flags.strip);
       }
       const backend = await activateBackend(flags.backend);

@@ -21,7 +21,8 @@ export function heatmapCommand(): Command {
     .action(async (flags: HeatmapFlags, cmd: Command) => {
       const started = process.hrtime.bigint();
       const format = checkPictureFlags(flags);
-      if (flags.matrix !== undefined && !matrixFormatOf(flags.matrix)) {
+      const matrixFormat = flags.matrix === undefined ? null : matrixFormatOf(flags.matrix);
+      if (flags.matrix !== undefined && !matrixFormat) {
         throw new UsageError(`--matrix ${flags.matrix}: expected a .npy, .csv or .json file name`);
       }
       if (flags.out !== '-') checkWritableTarget('--out', flags.out);
@@ -35,7 +36,6 @@ export function heatmapCommand(): Command {
       const result = await computeNtk(config).finally(progress.stop);
       const kernel = result.kernel!;
       const { image, report: picture } = drawPicture({ values: kernel, rows: result.rows, cols: result.cols }, flags, format);
-      const matrixFormat = flags.matrix === undefined ? null : matrixFormatOf(flags.matrix);
       if (flags.matrix !== undefined && matrixFormat) writeOutput('--matrix', flags.matrix, encodeMatrix(kernel, result.rows, result.cols, matrixFormat));
       writePicture(flags.out, image);
       const saved = saveSources(flags, result);

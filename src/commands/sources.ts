@@ -106,16 +106,15 @@ export function resolveSources(flags: ModelOptions & SourceFlags, command: Comma
     }
     const sizes = [model.layers[0].inDim, ...model.layers.map((l) => l.outDim)];
     const hidden = sizes.slice(1, -1);
-    const contradictions: [string, boolean][] = [
-      ['input-dim', flags.inputDim !== sizes[0]],
-      ['output-dim', flags.outputDim !== sizes[sizes.length - 1]],
-      ['depth', flags.depth !== hidden.length],
-      ['width', hidden.some((w) => w !== flags.width)],
+    const contradictions: [flag: string, key: 'inputDim' | 'outputDim' | 'depth' | 'width', differs: boolean][] = [
+      ['--input-dim', 'inputDim', flags.inputDim !== sizes[0]],
+      ['--output-dim', 'outputDim', flags.outputDim !== sizes[sizes.length - 1]],
+      ['--depth', 'depth', flags.depth !== hidden.length],
+      ['--width', 'width', hidden.some((w) => w !== flags.width)],
     ];
-    for (const [flag, differs] of contradictions) {
-      const key = flag.replace(/-(\w)/, (_, c: string) => c.toUpperCase());
+    for (const [flag, key, differs] of contradictions) {
       if (explicit(command, key) && differs) {
-        throw new UsageError(`--${flag} ${flags[key as keyof ModelOptions]} contradicts --weights ${flags.weights} (layer sizes ${sizes.join('-')})`);
+        throw new UsageError(`${flag} ${flags[key]} contradicts --weights ${flags.weights} (layer sizes ${sizes.join('-')})`);
       }
     }
     config.model = model;

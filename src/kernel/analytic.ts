@@ -16,6 +16,7 @@
  * These are the kernels of one output; `trace: 'sum'` multiplies them by the
  * number of outputs, as the empirical kernel sums over its outputs.
  */
+import type { MlpShape } from '../model/mlp';
 import type { Samples } from './structured';
 import { traceScale, type Trace } from './trace';
 
@@ -24,11 +25,8 @@ export type AnalyticActivation = (typeof ANALYTIC_ACTIVATIONS)[number];
 export const KERNEL_KINDS = ['ntk', 'nngp'] as const;
 export type KernelKind = (typeof KERNEL_KINDS)[number];
 
-export interface AnalyticSpec {
-  inputDim: number;
-  /** Hidden layers. */
-  depth: number;
-  outputDim: number;
+/** The network's shape (hidden width infinite), with σ_w and σ_b required. */
+export interface AnalyticSpec extends Pick<MlpShape, 'inputDim' | 'depth' | 'outputDim'> {
   activation: AnalyticActivation;
   sigmaW: number;
   sigmaB: number;

@@ -41,13 +41,13 @@ export interface WorkerSetup {
   blockRows: number;
   tile: number;
   /** Column blocks as [colStart, colEnd] pairs, in the order they are claimed. */
-  tiles: Int32Array;
+  columnBlocks: Int32Array;
   symmetric: boolean;
   /** Columns of the full matrix (the sink's row stride). */
   cols: number;
   scale: number;
   sink: Sink;
-  /** [factor blocks claimed, tiles claimed]. */
+  /** [X factor blocks claimed, column blocks claimed, Y factor blocks claimed, factors-done flag]. */
   counters: Int32Array;
 }
 
@@ -183,11 +183,11 @@ async function run(setup: WorkerSetup, backendReady: Promise<string>): Promise<v
   // Wait until every worker has finished its factor blocks (main stores 1 in counters[3]).
   Atomics.wait(setup.counters, 3, 0);
   // Tasks are column blocks [c0, c1) with their row blocks; claimed largest first.
-  const tasks = setup.tiles.length / 2;
+  const tasks = setup.columnBlocks.length / 2;
   for (;;) {
     const t = Atomics.add(setup.counters, 1, 1);
     if (t >= tasks) break;
-    const [c0, c1] = setup.tiles.subarray(t * 2, t * 2 + 2);
+    const [c0, c1] = setup.columnBlocks.subarray(t * 2, t * 2 + 2);
     const columns = columnBlock(setup, c0, c1);
     const lastRow = setup.symmetric ? c1 : setup.factorsX.count;
     for (let r0 = 0; r0 < lastRow; r0 += setup.tile) {

@@ -4,7 +4,7 @@
  * TensorFlow.js backend (tfjs-backend-wasm runs one thread per backend).
  *
  * Per-layer factors (a_{l-1}, g_l) are computed once, by blocks of rows, into
- * shared memory; then tiles of K are claimed from a shared counter. A
+ * shared memory; then column blocks of K are claimed from a shared counter. A
  * symmetric kernel needs only the tiles on and above the diagonal (about
  * half the matrix products); each is mirrored when written. Tiles go to a
  * sink: a shared Float32Array, or straight into an open .npy file, so a
@@ -93,7 +93,7 @@ export async function tiledKernel(model: Mlp, x: Samples, y: Samples | null, sin
   const rows = x.count;
   const cols = y ? y.count : rows;
   const tile = options.tile ?? 1024;
-  const tiles = columnBlocks(cols, tile, symmetric);
+  const blocks = columnBlocks(cols, tile, symmetric);
   const counters = new Int32Array(new SharedArrayBuffer(16));
   const outputDim = model.layers[model.layers.length - 1].outDim;
   const factorsReady = rows + (y ? cols : 0) <= MAIN_THREAD_FACTOR_SAMPLES;
@@ -106,14 +106,14 @@ export async function tiledKernel(model: Mlp, x: Samples, y: Samples | null, sin
     factorsReady,
     blockRows: BLOCK_ROWS,
     tile,
-    tiles,
+    columnBlocks: blocks,
     symmetric,
     cols,
     scale: traceScale(options.trace ?? 'sum', outputDim),
     sink,
     counters,
   };
-  const threads = Math.max(1, Math.min(options.threads, tiles.length / 2));
+  const threads = Math.max(1, Math.min(options.threads, blocks.length / 2));
   const totalCells = rows * cols;
   let doneCells = 0;
   let factorsDone = 0;
