@@ -1,110 +1,225 @@
 /**
- * `npm run bench`: ntk-cli against its peers on this machine, as a Markdown table.
+ * `npm run bench`: ntk-cli against its peers on this machine, as Markdown.
  *
- * Each run is a whole process under GNU time (wall seconds and peak RSS). ntk-cli's
- * kernel-only time comes from its --json; the Python peers (bench/peers.py, run
- * with /usr/bin/python3 when numpy and torch import) report their kernel time.
- * GFLOP/s counts the structured formula's matrix products, 2·n²·(d + 2w), the
- * same for every tool (ntk-cli computes only half of them, by symmetry).
- * `npm run bench -- --quick` leaves out the n = 20,000 case.
+ * Every measurement is a whole process under GNU time (wall seconds, peak
+ * RSS), repeated `--runs` times (default 3) with the tools of a case
+ * alternating, and reported as the median. Peers:
+ *   - NumPy: bench/numpy_peer.py with the `python3` on PATH (a current NumPy
+ *     with its own OpenBLAS). This machine pins OPENBLAS_CORETYPE and
+ *     OPENBLAS_L2_SIZE for older OpenBLAS builds; they slow a current one, so
+ *     they are unset for the NumPy runs only (ntk-cli runs as the machine is set).
+ *   - PyTorch (Debian's, /usr/bin/python3): the NTK tutorial's vmap(jacrev)
+ *     and the seed's own loop (bench/torch_peers.py), and the seed's whole
+ *     script with its matplotlib picture (bench/seed_script.py).
+ * GFLOP/s counts the products each tool performs: NumPy the full n × n
+ * products, 2·n²·(d + 2w); ntk-cli the upper triangle, n·(n + 1)·(d + 2w),
+ * over the time its --json reports for products; "of sgemm" compares that
+ * with the binding's own 2048³ sgemm, measured in the same run.
+ *
+ * `npm run bench -- --quick` leaves out n = 20,000; `-- --runs N` repeats N times.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'ntk-cli.js');
+const DEBIAN_PYTHON = '/usr/bin/python3';
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'ntk-bench-'));
+process.on('exit', () => fs.rmSync(TMP, { recursive: true, force: true }));
+
 interface Case {
   name: string;
   n: number;
   d: number;
   w: number;
-  naive: boolean;
-  seed: boolean;
+  /** Also run the slow peers (functorch; the seed's loop and ntk-cli's tfjs path where small). */
   functorch: boolean;
+  seedLoop: boolean;
+  tfjs: boolean;
 }
 
 const CASES: Case[] = [
-  { name: "the seed's defaults", n: 100, d: 20, w: 10, naive: true, seed: true, functorch: true },
-  { name: 'n = 1000, w = 256', n: 1000, d: 20, w: 256, naive: true, seed: true, functorch: true },
-  { name: 'n = 2000, d = 100, w = 1024', n: 2000, d: 100, w: 1024, naive: false, seed: false, functorch: true },
-  { name: 'n = 20,000, d = 784, w = 2048', n: 20000, d: 784, w: 2048, naive: false, seed: false, functorch: false },
+  { name: "the seed's defaults", n: 100, d: 20, w: 10, functorch: true, seedLoop: true, tfjs: true },
+  { name: 'n = 1000, w = 256', n: 1000, d: 20, w: 256, functorch: true, seedLoop: false, tfjs: true },
+  { name: 'n = 2000, d = 100, w = 1024', n: 2000, d: 100, w: 1024, functorch: true, seedLoop: false, tfjs: true },
+  { name: 'n = 20,000, d = 784, w = 2048', n: 20000, d: 784, w: 2048, functorch: false, seedLoop: false, tfjs: false },
 ];
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const PYTHON = '/usr/bin/python3';
-
-interface Measured {
-  tool: string;
+interface Run {
   wall: number;
-  kernel: number;
   rssMB: number;
+  stdout: string;
 }
 
-/** Run under GNU time; returns stdout, wall seconds and peak RSS. */
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { stdout: string; wall: number; rssMB: number } {
-  const stats = path.join(os.tmpdir(), `ntk-bench-${process.pid}.time`);
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', stats, command, ...args], { cwd: ROOT, env, maxBuffer: 1 << 26 });
+/** Run under GNU time; returns wall seconds, peak RSS and stdout. */
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Run {
+  const stats = path.join(TMP, 'time');
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', stats, command, ...args], { cwd: TMP, env, maxBuffer: 1 << 26 });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr.toString().trim()}`);
   const [wall, rssKB] = fs.readFileSync(stats, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  fs.rmSync(stats, { force: true });
-  return { stdout: result.stdout.toString(), wall, rssMB: rssKB / 1024 };
+  return { wall, rssMB: rssKB / 1024, stdout: result.stdout.toString() };
 }
 
-function ntkCli(c: Case, method: string): Measured {
-  const out = path.join(os.tmpdir(), `ntk-bench-${process.pid}.npy`);
-  const args = ['bin/ntk-cli.js', 'kernel', '--samples', `${c.n}`, '--input-dim', `${c.d}`, '--width', `${c.w}`, '--method', method, '--out', out, '--json'];
-  const run = timed(process.execPath, args);
-  fs.rmSync(out, { force: true });
-  const report = JSON.parse(run.stdout);
-  return { tool: `ntk-cli ${method} (${report.backend}, ${os.availableParallelism()} threads)`, wall: run.wall, kernel: report.seconds.kernel, rssMB: run.rssMB };
-}
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 
-function peer(c: Case, method: string, label: string): Measured {
-  // OPENBLAS_CORETYPE/L2_SIZE slow a current OpenBLAS where this workplace sets them; unset for the peer only.
+/** The environment for a current NumPy: without this machine's OpenBLAS pins. */
+function numpyEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const run = timed(PYTHON, ['bench/peers.py', method, `${c.n}`, `${c.d}`, `${c.w}`], env);
-  return { tool: label, wall: run.wall, kernel: JSON.parse(run.stdout).seconds, rssMB: run.rssMB };
+  return env;
 }
 
-function pythonPeersAvailable(): boolean {
-  return spawnSync(PYTHON, ['-c', 'import numpy, torch, functorch'], { stdio: 'ignore' }).status === 0;
+function available(command: string, args: string[], env = process.env): boolean {
+  return spawnSync(command, args, { stdio: 'ignore', env }).status === 0;
 }
 
-function blasName(): string {
-  const probe = spawnSync(PYTHON, ['-c', 'import numpy; numpy.show_config()'], { encoding: 'utf8' });
-  const linked = spawnSync('readlink', ['-f', '/usr/lib/x86_64-linux-gnu/libblas.so.3'], { encoding: 'utf8' }).stdout.trim();
-  return linked || (probe.stdout.match(/libraries = \[([^\]]*)\]/)?.[1] ?? 'unknown');
+/** GFLOP/s of the binding's own 2048³ sgemm (best of 3), or null without the binding. */
+function bindingSgemm(): number | null {
+  const script = `
+    process.env.OPENBLAS_NUM_THREADS = '${os.availableParallelism()}';
+    const nb = require('nblas'); const n = 2048;
+    const a = new Float32Array(n * n).fill(1), c = new Float32Array(n * n);
+    let best = Infinity;
+    for (let r = 0; r < 4; r++) { const t = process.hrtime.bigint(); nb.sgemm(nb.NoTrans, nb.Trans, n, n, n, 1, a, n, a, n, 0, c, n); best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e9); }
+    console.log(2 * n ** 3 / best / 1e9);`;
+  const run = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
+  return run.status === 0 ? Number(run.stdout) : null;
+}
+
+function numpySgemm(): { version: string; gflops: number } | null {
+  const script = 'import numpy as np, time, json\nn=2048\na=np.ones((n,n),np.float32)\nb=[]\nfor r in range(4):\n  t=time.perf_counter(); a@a.T; b.append(time.perf_counter()-t)\nprint(json.dumps({"version": np.__version__, "gflops": 2*n**3/min(b)/1e9}))';
+  const run = spawnSync('python3', ['-c', script], { encoding: 'utf8', env: numpyEnv() });
+  return run.status === 0 ? JSON.parse(run.stdout) : null;
+}
+
+interface Tool {
+  label: string;
+  /** One run: wall, RSS, kernel seconds and product seconds (null where the tool does not say). */
+  run: () => { wall: number; rssMB: number; kernel: number; products: number | null };
+  flops: number;
+}
+
+function ntkCliTool(c: Case, linalg: 'blas' | 'tfjs'): Tool {
+  const out = path.join(TMP, 'k.npy');
+  return {
+    label: linalg === 'blas' ? 'ntk-cli (OpenBLAS)' : 'ntk-cli --linalg tfjs (wasm)',
+    flops: c.n * (c.n + 1) * (c.d + 2 * c.w),
+    run: () => {
+      const r = timed(process.execPath, [BIN, 'kernel', '--samples', `${c.n}`, '--input-dim', `${c.d}`, '--width', `${c.w}`, '--linalg', linalg, '--out', out, '--json']);
+      fs.rmSync(out, { force: true });
+      const report = JSON.parse(r.stdout);
+      return { wall: r.wall, rssMB: r.rssMB, kernel: report.seconds.kernel, products: report.seconds.products };
+    },
+  };
+}
+
+function numpyTool(c: Case): Tool {
+  return {
+    label: 'NumPy structured formula',
+    flops: 2 * c.n * c.n * (c.d + 2 * c.w),
+    run: () => {
+      const r = timed('python3', [path.join(ROOT, 'bench', 'numpy_peer.py'), `${c.n}`, `${c.d}`, `${c.w}`], numpyEnv());
+      const seconds = JSON.parse(r.stdout).seconds;
+      return { wall: r.wall, rssMB: r.rssMB, kernel: seconds, products: null };
+    },
+  };
+}
+
+function torchTool(c: Case, method: 'functorch' | 'seed'): Tool {
+  return {
+    label: method === 'functorch' ? 'PyTorch functorch vmap(jacrev)' : "PyTorch, the seed's loop",
+    flops: 0,
+    run: () => {
+      const r = timed(DEBIAN_PYTHON, [path.join(ROOT, 'bench', 'torch_peers.py'), method, `${c.n}`, `${c.d}`, `${c.w}`]);
+      return { wall: r.wall, rssMB: r.rssMB, kernel: JSON.parse(r.stdout).seconds, products: null };
+    },
+  };
+}
+
+function log(message: string): void {
+  process.stderr.write(message + '\n');
+}
+
+function startupSection(runs: number, torch: boolean): string[] {
+  const lines = ['', '### Start-up', '', '| command | median wall s | ratio |', '| --- | ---: | ---: |'];
+  const measure = (command: string, args: string[]) => timed(command, args).wall;
+  const node: number[] = [];
+  const help: number[] = [];
+  const version: number[] = [];
+  const heatmap: number[] = [];
+  const seed: number[] = [];
+  for (let r = 0; r < runs * 3; r++) {
+    node.push(measure(process.execPath, ['-e', '0']));
+    help.push(measure(process.execPath, [BIN, '--help']));
+    version.push(measure(process.execPath, [BIN, '--version']));
+  }
+  for (let r = 0; r < runs; r++) {
+    heatmap.push(measure(process.execPath, [BIN, 'heatmap', '--out', path.join(TMP, 'ntk.png')]));
+    if (torch) seed.push(measure(DEBIAN_PYTHON, [path.join(ROOT, 'bench', 'seed_script.py'), path.join(TMP, 'seed.png')]));
+  }
+  const n0 = median(node);
+  lines.push(`| \`node -e 0\` | ${n0.toFixed(3)} | 1.00 |`);
+  lines.push(`| \`ntk-cli --help\` | ${median(help).toFixed(3)} | ${(median(help) / n0).toFixed(2)} × node |`);
+  lines.push(`| \`ntk-cli --version\` | ${median(version).toFixed(3)} | ${(median(version) / n0).toFixed(2)} × node |`);
+  if (torch) {
+    const s = median(seed);
+    lines.push(`| the seed's script (PyTorch + matplotlib) | ${s.toFixed(3)} | 1.00 |`);
+    lines.push(`| \`ntk-cli heatmap\` (defaults) | ${median(heatmap).toFixed(3)} | ${(median(heatmap) / s).toFixed(2)} × the seed's script |`);
+  } else lines.push(`| \`ntk-cli heatmap\` (defaults) | ${median(heatmap).toFixed(3)} | |`);
+  return lines;
 }
 
 function main(): void {
   const quick = process.argv.includes('--quick');
-  const peers = pythonPeersAvailable();
+  const runsArg = process.argv.indexOf('--runs');
+  const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
+  const torch = available(DEBIAN_PYTHON, ['-c', 'import torch, functorch, matplotlib']);
+  const numpy = numpySgemm();
+  const sgemm = bindingSgemm();
   const lines: string[] = [];
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${os.availableParallelism()} cores (${cpu}), Node ${process.version}.`);
-  if (peers) lines.push(`Peers: ${PYTHON} with Debian's numpy (BLAS: ${blasName()}) and torch; GFLOP/s counts 2·n²·(d + 2w).`);
-  else lines.push('Python peers skipped: /usr/bin/python3 with numpy, torch and functorch is not available.');
-  lines.push('', '| case | tool | process ms | kernel ms | GFLOP/s | peak RSS MB | kernel time / NumPy |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${runs} alternating runs, medians.`);
+  lines.push(
+    `ntk-cli's OpenBLAS 2048³ sgemm through nblas: ${sgemm ? `${sgemm.toFixed(0)} GFLOP/s` : 'binding not installed'}` +
+      ` (OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? 'unset'}); NumPy ${numpy ? `${numpy.version}: ${numpy.gflops.toFixed(0)} GFLOP/s` : 'not available'} (OPENBLAS_CORETYPE unset).`,
+  );
+  if (!torch) lines.push('PyTorch peers skipped: /usr/bin/python3 with torch, functorch and matplotlib is not available.');
+  log('start-up…');
+  lines.push(...startupSection(runs, torch));
+  lines.push('', '### Kernels', '', '| case | tool | process s | kernel s | products s | GFLOP/s | of sgemm | peak RSS MB | process / NumPy | kernel / NumPy |');
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const c of CASES) {
     if (quick && c.n > 5000) continue;
-    const runs: Measured[] = [ntkCli(c, 'structured')];
-    if (c.naive) runs.push(ntkCli(c, 'naive'));
-    if (peers) {
-      runs.push(peer(c, 'numpy', 'NumPy structured formula (float32)'));
-      if (c.functorch) runs.push(peer(c, 'functorch', 'PyTorch functorch vmap(jacrev)'));
-      if (c.seed) runs.push(peer(c, 'seed', "PyTorch, the seed's method"));
+    const tools: Tool[] = [ntkCliTool(c, 'blas')];
+    if (numpy) tools.push(numpyTool(c));
+    if (c.tfjs) tools.push(ntkCliTool(c, 'tfjs'));
+    if (torch && c.functorch) tools.push(torchTool(c, 'functorch'));
+    if (torch && c.seedLoop) tools.push(torchTool(c, 'seed'));
+    const results = tools.map(() => [] as ReturnType<Tool['run']>[]);
+    for (let r = 0; r < runs; r++) {
+      tools.forEach((tool, i) => {
+        log(`${c.name}: ${tool.label}, run ${r + 1}`);
+        results[i].push(tool.run());
+      });
     }
-    const numpy = runs.find((r) => r.tool.startsWith('NumPy'));
-    const flops = 2 * c.n * c.n * (c.d + 2 * c.w);
-    for (const r of runs) {
-      const ratio = numpy ? (r.kernel / numpy.kernel).toFixed(2) : '–';
+    const summary = results.map((rs) => ({
+      wall: median(rs.map((x) => x.wall)),
+      kernel: median(rs.map((x) => x.kernel)),
+      products: rs[0].products === null ? null : median(rs.map((x) => x.products!)),
+      rss: Math.max(...rs.map((x) => x.rssMB)),
+    }));
+    const np = numpy ? summary[1] : null;
+    tools.forEach((tool, i) => {
+      const s = summary[i];
+      const productTime = s.products ?? (tool.label.startsWith('NumPy') ? s.kernel : null);
+      const gflops = tool.flops && productTime ? tool.flops / productTime / 1e9 : null;
+      const ofSgemm = gflops && sgemm && tool.label.startsWith('ntk-cli (OpenBLAS)') ? `${((100 * gflops) / sgemm).toFixed(0)}%` : '';
       lines.push(
-        `| ${c.name} | ${r.tool} | ${(r.wall * 1000).toFixed(0)} | ${(r.kernel * 1000).toFixed(1)} | ${(flops / r.kernel / 1e9).toFixed(1)} | ${r.rssMB.toFixed(0)} | ${ratio} |`,
+        `| ${c.name} | ${tool.label} | ${s.wall.toFixed(3)} | ${s.kernel.toFixed(3)} | ${s.products === null ? '' : s.products.toFixed(3)} | ${gflops ? gflops.toFixed(0) : ''} | ${ofSgemm} | ${s.rss.toFixed(0)} | ${np ? (s.wall / np.wall).toFixed(2) : ''} | ${np ? (s.kernel / np.kernel).toFixed(2) : ''} |`,
       );
-      process.stderr.write(`${c.name}: ${r.tool} ${r.kernel.toFixed(3)} s\n`);
-    }
+    });
   }
   process.stdout.write(lines.join('\n') + '\n');
 }

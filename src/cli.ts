@@ -1,23 +1,44 @@
-/** Wires commander to the commands; maps failures to one line on stderr and an exit code. */
+/**
+ * Wires commander to the commands: the registry of subcommands, the global
+ * flags, and the mapping of failures to one line on stderr and an exit code.
+ *
+ * Only the subcommand being run is loaded (with what it needs); the others are
+ * registered by name and summary, so `--help` and `--version` start as fast as
+ * Node itself.
+ */
 import { Command, CommanderError } from 'commander';
-import { convergeCommand } from './commands/converge';
-import { driftCommand } from './commands/drift';
-import { heatmapCommand } from './commands/heatmap';
-import { kernelCommand } from './commands/kernel';
-import { mergeCommand } from './commands/merge';
-import { renderCommand } from './commands/render';
-import { InputError, UsageError } from './errors';
+import { exitCodeOf } from './errors';
 
 const { version } = require('../../package.json') as { version: string };
 
-export function buildProgram(): Command {
+/** The subcommands, in the order --help lists them. Adding one is a file in commands/ and a line here. */
+const COMMANDS: { name: string; summary: string; load: () => Command }[] = [
+  { name: 'heatmap', summary: 'compute the empirical NTK and draw it as a heatmap', load: () => require('./commands/heatmap').heatmapCommand() },
+  { name: 'kernel', summary: 'compute the empirical NTK and write the matrix', load: () => require('./commands/kernel').kernelCommand() },
+  { name: 'render', summary: "draw a 2-D matrix (.npy, or .csv; '-' reads CSV from stdin) as a heatmap", load: () => require('./commands/render').renderCommand() },
+  { name: 'converge', summary: 'chart how the empirical NTK approaches the infinite-width kernel as width grows', load: () => require('./commands/converge').convergeCommand() },
+  { name: 'drift', summary: 'chart how much gradient-descent training changes the NTK as width grows', load: () => require('./commands/drift').driftCommand() },
+  { name: 'merge', summary: 'assemble kernel blocks written by `kernel --rows a:b --cols c:d` into one .npy', load: () => require('./commands/merge').mergeCommand() },
+];
+
+/** The first argument that names a subcommand (commander's `help NAME` included). */
+function invokedCommand(argv: string[]): string | undefined {
+  return argv.slice(2).find((arg) => COMMANDS.some((c) => c.name === arg));
+}
+
+export function buildProgram(argv: string[] = process.argv): Command {
   const program = new Command('ntk-cli')
-    .description("Neural Tangent Kernels of MLPs, computed with TensorFlow.js and drawn as matplotlib-style 'hot' heatmaps")
+    .description("Neural Tangent Kernels of MLPs, computed with OpenBLAS or TensorFlow.js and drawn as matplotlib-style 'hot' heatmaps")
     .version(version)
+    .option('--json', 'print one JSON object on stdout instead of the summary line')
+    .option('--debug', 'print stack traces on errors')
     .exitOverride()
     .configureOutput({ outputError: writeOneLineError });
-  for (const command of [heatmapCommand(), kernelCommand(), renderCommand(), convergeCommand(), driftCommand(), mergeCommand()]) {
-    program.addCommand(command.exitOverride().configureOutput({ outputError: writeOneLineError }));
+  const invoked = invokedCommand(argv);
+  for (const entry of COMMANDS) {
+    const command = entry.name === invoked ? entry.load() : new Command(entry.name).usage('[options]');
+    command.description(entry.summary);
+    program.addCommand(command.exitOverride().configureOutput({ outputError: writeOneLineError }).configureHelp({ showGlobalOptions: true }));
   }
   return program;
 }
@@ -27,27 +48,16 @@ function writeOneLineError(message: string, write: (text: string) => void): void
   write(`ntk-cli: ${message.trim().replace(/\s*\n\s*/g, ' ')}\n`);
 }
 
-/** Exit code for an error: 2 usage, 1 input or runtime. */
-function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError || error instanceof InputError) return error.exitCode;
-  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-  return 1;
-}
-
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (error) {
-    const code = exitCodeOf(error);
-    // commander has already printed its own message (and help/version output).
-    if (!(error instanceof CommanderError)) {
-      const debug = argv.includes('--debug');
-      const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`ntk-cli: error: ${message.split('\n')[0]}\n`);
-      if (debug && error instanceof Error && error.stack) process.stderr.write(error.stack + '\n');
-    }
-    return code;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2; // commander has printed its message
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`ntk-cli: error: ${message.split('\n')[0]}\n`);
+    if (program.opts().debug && error instanceof Error && error.stack) process.stderr.write(error.stack + '\n');
+    return exitCodeOf(error);
   }
 }

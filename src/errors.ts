@@ -1,8 +1,9 @@
 /**
- * The two kinds of failure a user can cause, and their exit codes:
- * UsageError (2) for a bad or conflicting flag value, InputError (1) for a
- * file or run that cannot be used. Both carry a one-line message that names
- * the flag or file.
+ * The kinds of failure, and their exit codes: UsageError (2) for a bad or
+ * conflicting flag value, InputError (1) for a file or run that cannot be
+ * used. Both carry a one-line message that names the flag or file. The core's
+ * own typed errors (a RunConfig it cannot compute, a backend that does not
+ * load, …) are input errors too; anything else is a bug and exits 1 as well.
  */
 export class UsageError extends Error {
   readonly exitCode = 2;
@@ -10,4 +11,9 @@ export class UsageError extends Error {
 
 export class InputError extends Error {
   readonly exitCode = 1;
+}
+
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof UsageError || error instanceof InputError) return error.exitCode;
+  return 1;
 }

@@ -1,18 +1,22 @@
 /**
- * options → model and inputs → kernel matrix: the core of every command, with
- * no file I/O. Commands read flags into a RunConfig, call computeNtk, and
- * write what it returns.
+ * options → model and inputs → kernel matrix: the core of every kernel
+ * command, with no file I/O of its own (a kernel given a sink writes there).
+ * Commands read flags into a RunConfig, call computeNtk, and write what it
+ * returns.
  */
-import { activateBackend, type BackendChoice } from './kernel/backend';
+import { activation, ANALYTIC_ACTIVATION_NAMES } from './activations';
+import { analyticKernels, type KernelKind } from './kernel/analytic';
 import { naiveKernel } from './kernel/naive';
+import { MatrixSink } from './kernel/sink';
+import { kernelStats, statsFromTiles, type KernelStats } from './kernel/stats';
 import { structuredKernel } from './kernel/structured';
-import { tiledKernel } from './kernel/tiled';
-import { kernelStats, type KernelStats } from './kernel/stats';
+import { tileSideFor } from './kernel/tiles';
 import type { Trace } from './kernel/trace';
-import { initMlp, parameterCount, type Mlp, type MlpShape } from './model/mlp';
+import { openLinalg, timedLinalg, type LinalgChoice } from './linalg';
+import { initMlp, layerSizes, layerSizesOf, parameterCount, type Mlp, type MlpShape } from './model/mlp';
 import { TorchGenerator } from './model/torchRandom';
-import type { Samples } from './kernel/structured';
-import { analyticKernels, type AnalyticActivation, type KernelKind } from './kernel/analytic';
+import { activateBackend, type BackendChoice, type BackendName } from './tfjs/backend';
+import type { KernelSink, Samples } from './types';
 
 export const METHODS = ['structured', 'naive'] as const;
 export type Method = (typeof METHODS)[number];
@@ -26,7 +30,8 @@ export interface RunConfig {
   method: Method;
   trace: Trace;
   backend: BackendChoice;
-  /** Worker threads for large kernels. */
+  linalg: LinalgChoice;
+  /** OpenBLAS threads, or TensorFlow.js worker threads (wasm and cpu backends). */
   threads: number;
   /** A network read from a file; otherwise one is drawn from `shape` and `seed`. */
   model?: Mlp;
@@ -38,77 +43,91 @@ export interface RunConfig {
   onProgress?: (fraction: number) => void;
 }
 
-/**
- * Somewhere to put the kernel by rows instead of returning it: an open .npy
- * file (io/npyStream.ts) that worker threads write tiles into directly.
- */
-export interface RowSink {
-  fd: number;
-  dataOffset: number;
-  writeRows(row: number, values: Float32Array): void;
-}
-
 export interface NtkResult {
   /** The network, or null for the infinite-width kernel. */
   model: Mlp | null;
   inputs: Samples;
   /**
    * Row-major [rows, cols]: Θ(X, X), or Θ(X, Y) with inputs2 (float64 for the
-   * analytic kernels); null when it went to a RowSink.
+   * analytic kernels); null when it went to a sink.
    */
   kernel: Float32Array | Float64Array | null;
   rows: number;
   cols: number;
   /** Trainable parameters, or null at infinite width. */
   parameters: number | null;
-  backend: string;
+  /** What ran the products ('openblas', 'tfjs', …), or null for the closed form. */
+  linalg: string | null;
+  /** The TensorFlow.js backend that ran, or null where none was needed. */
+  backend: BackendName | null;
   kernelSeconds: number;
+  /** Of kernelSeconds, the time in matrix products on this thread (null where they ran elsewhere). */
+  productSeconds: number | null;
   stats: KernelStats;
 }
 
-/**
- * Kernels with at least this many cells are computed in tiles on worker
- * threads. Measured here (2 cores): n = 1000, d = 20, w = 256: in-process
- * 0.20 s, tiled 0.46 s (worker start-up dominates); n = 2000, d = 100,
- * w = 1024: in-process 1.5 s, tiled 0.97 s.
- */
-export const TILED_MIN_CELLS = 1500 * 1500;
+/** A RunConfig the core cannot compute: the one-line reason. */
+export class RunConfigError extends Error {}
 
-/** Tile side: about four column blocks per thread for balance, 256 to 1024 (larger tiles grow each worker's heap). */
-export function tileSide(cols: number, threads: number): number {
-  const target = Math.ceil(cols / (4 * threads) / 64) * 64;
-  return Math.min(1024, Math.max(256, target));
-}
+/**
+ * Kernels with at least this many cells run on worker threads when the
+ * products are TensorFlow.js's wasm or cpu backend (one thread per backend);
+ * below it, starting the workers costs more than they save.
+ */
+export const WORKER_MIN_CELLS = 1500 * 1500;
 
 /** The network and inputs of a run: read from files, or drawn in the seed's order (manual_seed, network, randn). */
 export function modelAndInputs(config: RunConfig): { model: Mlp; inputs: Samples } {
   const generator = new TorchGenerator(config.seed);
   const model = config.model ?? initMlp(config.shape, generator);
-  const inputDim = model.layers[0].inDim;
-  const inputs = config.inputs ?? { values: generator.randn(config.samples * inputDim), count: config.samples };
+  const dim = model.layers[0].inDim;
+  const inputs = config.inputs ?? { values: generator.randn(config.samples * dim), count: config.samples, dim };
   return { model, inputs };
 }
 
 /** The inputs X of a run, finite width or not (the analytic kernel has no network to draw first). */
 export function runInputs(config: RunConfig): Samples {
   if (config.shape.width !== Infinity) return modelAndInputs(config).inputs;
-  return config.inputs ?? { values: new TorchGenerator(config.seed).randn(config.samples * config.shape.inputDim), count: config.samples };
+  const dim = config.shape.inputDim;
+  return config.inputs ?? { values: new TorchGenerator(config.seed).randn(config.samples * dim), count: config.samples, dim };
+}
+
+/** Refuse what the core cannot compute, with the reason (the CLI checks flags earlier, naming them). */
+export function checkRunConfig(config: RunConfig): void {
+  const { shape } = config;
+  activation(shape.activation); // throws for an unknown name
+  if (shape.width === Infinity) {
+    if (shape.parameterization !== 'ntk') throw new RunConfigError('the infinite-width kernel needs the ntk parameterization');
+    if (!ANALYTIC_ACTIVATION_NAMES.includes(shape.activation)) {
+      throw new RunConfigError(`no infinite-width kernel for activation '${shape.activation}'; use one of ${ANALYTIC_ACTIVATION_NAMES.join(', ')}`);
+    }
+  } else if (config.kernel !== 'ntk') throw new RunConfigError('the NNGP kernel is computed at infinite width only');
+  const dim = config.model ? config.model.layers[0].inDim : shape.inputDim;
+  for (const [name, samples] of [['inputs', config.inputs], ['second inputs', config.inputs2]] as const) {
+    if (samples && samples.dim !== dim) throw new RunConfigError(`${name} have ${samples.dim} values per row, the network takes ${dim}`);
+    if (samples && samples.values.length !== samples.count * samples.dim) throw new RunConfigError(`${name}: ${samples.values.length} values are not ${samples.count} rows of ${samples.dim}`);
+  }
 }
 
 function seconds(since: bigint): number {
   return Number(process.hrtime.bigint() - since) / 1e9;
 }
 
-/** Write a whole in-memory kernel to a sink, in float32. */
-function drain(sink: RowSink, kernel: Float32Array | Float64Array, rows: number, cols: number): void {
+/** Write a whole in-memory kernel to a sink, in float32, a few MB at a time. */
+function drain(sink: KernelSink, kernel: Float32Array | Float64Array, rows: number, cols: number): void {
   const chunkRows = Math.max(1, Math.floor((1 << 22) / cols));
   for (let r = 0; r < rows; r += chunkRows) {
     const end = Math.min(rows, r + chunkRows);
-    sink.writeRows(r, Float32Array.from(kernel.subarray(r * cols, end * cols)));
+    sink.writeBlock(r, 0, { data: Float32Array.from(kernel.subarray(r * cols, end * cols)), rows: end - r, cols }, false);
   }
 }
 
-export async function computeNtk(config: RunConfig, sink: RowSink | null = null): Promise<NtkResult> {
+/**
+ * Compute the kernel of `config`. With a sink the kernel is written there
+ * (result.kernel is null); without one it is returned.
+ */
+export async function computeNtk(config: RunConfig, sink: KernelSink | null = null): Promise<NtkResult> {
+  checkRunConfig(config);
   const result = config.shape.width === Infinity ? computeAnalytic(config) : await computeEmpirical(config, sink);
   checkFinite(result);
   if (sink && result.kernel) {
@@ -118,33 +137,44 @@ export async function computeNtk(config: RunConfig, sink: RowSink | null = null)
   return result;
 }
 
-async function computeEmpirical(config: RunConfig, sink: RowSink | null): Promise<NtkResult> {
+async function computeEmpirical(config: RunConfig, sink: KernelSink | null): Promise<NtkResult> {
   const { model, inputs } = modelAndInputs(config);
   const second = config.inputs2 ?? null;
   const rows = inputs.count;
   const cols = second ? second.count : rows;
   const base = { model, inputs, rows, cols, parameters: parameterCount(model) };
+  const opened = await openLinalg(config.linalg, config.threads, config.backend);
+  const linalg = timedLinalg(opened.linalg);
   const start = process.hrtime.bigint();
-  if (config.method === 'structured' && rows * cols >= TILED_MIN_CELLS) {
-    const matrix = sink ? null : new Float32Array(new SharedArrayBuffer(rows * cols * 4));
-    const target = sink ? { kind: 'file' as const, fd: sink.fd, dataOffset: sink.dataOffset } : { kind: 'memory' as const, matrix: matrix! };
-    const tile = tileSide(cols, config.threads);
-    const tiled = await tiledKernel(model, inputs, second, target, { threads: config.threads, backend: config.backend, trace: config.trace, onProgress: config.onProgress, tile });
-    const square = rows === cols && !second;
-    const stats = {
-      min: tiled.stats.min,
-      max: tiled.stats.max,
-      trace: square ? tiled.stats.diagonal : null,
-      diag_mean: square ? tiled.stats.diagonal / rows : null,
-      non_finite: tiled.stats.nonFinite,
-    };
-    return { ...base, kernel: matrix, backend: tiled.backend, kernelSeconds: seconds(start), stats };
+  if (config.method === 'naive') {
+    const backend = opened.backend ?? (await activateBackend(config.backend));
+    const kernel = naiveKernel(model, inputs, second, linalg, { trace: config.trace });
+    config.onProgress?.(1);
+    const timing = { kernelSeconds: seconds(start), productSeconds: linalg.seconds() };
+    return { ...base, kernel, linalg: linalg.name, backend, ...timing, stats: kernelStats(kernel, rows, cols) };
   }
-  const backend = await activateBackend(config.backend);
-  const kernelFn = config.method === 'naive' ? naiveKernel : structuredKernel;
-  const kernel = kernelFn(model, inputs, second, { trace: config.trace });
-  config.onProgress?.(1);
-  return { ...base, kernel, backend, kernelSeconds: seconds(start), stats: kernelStats(kernel, rows, cols) };
+  const tile = tileSideFor(opened.linalg.name, sink !== null && !sink.inPlace);
+  const useWorkers = (opened.backend === 'wasm' || opened.backend === 'cpu') && config.threads > 1 && rows * cols >= WORKER_MIN_CELLS;
+  let target = sink;
+  let memory: MatrixSink | null = null;
+  if (!target || (useWorkers && !target.shared?.())) {
+    memory = new MatrixSink(rows, cols, useWorkers ? new Float32Array(new SharedArrayBuffer(rows * cols * 4)) : undefined);
+    target = memory;
+  }
+  let tileStats;
+  if (useWorkers) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { workerKernel } = require('./kernel/tileWorkers') as typeof import('./kernel/tileWorkers');
+    const options = { threads: config.threads, backend: opened.backend as 'wasm' | 'cpu', trace: config.trace, tile, onProgress: config.onProgress };
+    tileStats = await workerKernel(model, inputs, second, target.shared!()!, options);
+  } else {
+    tileStats = structuredKernel(model, inputs, second, linalg, target, { trace: config.trace, tile, onProgress: config.onProgress }).stats;
+  }
+  const stats = statsFromTiles(tileStats, !second);
+  if (memory && sink) drain(sink, memory.matrix, rows, cols);
+  const kernel = memory && !sink ? memory.matrix : null;
+  const timing = { kernelSeconds: seconds(start), productSeconds: useWorkers ? null : linalg.seconds() };
+  return { ...base, kernel, linalg: linalg.name, backend: opened.backend, ...timing, stats };
 }
 
 /** The infinite-width kernel; inputs are `torch.manual_seed(seed); torch.randn(n, d)` when not given. */
@@ -156,7 +186,7 @@ function computeAnalytic(config: RunConfig): NtkResult {
     inputDim: shape.inputDim,
     depth: shape.depth,
     outputDim: shape.outputDim,
-    activation: shape.activation as AnalyticActivation,
+    activation: shape.activation,
     sigmaW: shape.sigmaW ?? 1,
     sigmaB: shape.sigmaB ?? 1,
     trace: config.trace,
@@ -165,7 +195,8 @@ function computeAnalytic(config: RunConfig): NtkResult {
   const kernel = analyticKernels(spec, inputs, second)[config.kernel];
   const rows = inputs.count;
   const cols = second ? second.count : rows;
-  return { model: null, inputs, kernel, rows, cols, parameters: null, backend: 'analytic', kernelSeconds: seconds(start), stats: kernelStats(kernel, rows, cols) };
+  const stats = kernelStats(kernel, rows, cols);
+  return { model: null, inputs, kernel, rows, cols, parameters: null, linalg: null, backend: null, kernelSeconds: seconds(start), productSeconds: null, stats };
 }
 
 function largestMagnitude(values: ArrayLike<number>): number {
@@ -180,10 +211,10 @@ function largestMagnitude(values: ArrayLike<number>): number {
  * drawing or writing them.
  */
 function checkFinite(result: NtkResult): void {
-  const bad = result.stats.non_finite;
+  const bad = result.stats.nonFinite;
   if (bad === 0) return;
   const largest = largestMagnitude(result.inputs.values);
-  throw new Error(
+  throw new RunConfigError(
     `the kernel has ${bad} non-finite entries: float32 overflowed (largest |input| ${largest.toPrecision(3)}); scale the inputs or weights down`,
   );
 }
@@ -197,11 +228,11 @@ export interface MemoryEstimate {
 const MB = 1 << 20;
 
 /**
- * An upper estimate of a run's peak resident memory. Measured here: the
- * in-process path holds about 14 n×n float32 temporaries (n = 6000, d = 20,
- * width 10: 2.07 GB peak); a tile worker about 120 MB plus its tiles.
+ * An upper estimate of a run's peak resident memory: the runtime, the
+ * factors (and the forward pass's pre-activations beside them), the tile
+ * buffers, and the n × m matrix where the run keeps it.
  */
-export function estimateMemory(config: RunConfig, keepsMatrix: boolean): MemoryEstimate {
+export function estimateMemory(config: RunConfig, keepsMatrix: boolean, linalgName: string): MemoryEstimate {
   const rows = config.inputs?.count ?? config.samples;
   const cols = config.inputs2?.count ?? rows;
   const cells = rows * cols;
@@ -210,23 +241,20 @@ export function estimateMemory(config: RunConfig, keepsMatrix: boolean): MemoryE
     parts.kernel = cells * 16; // NNGP and NTK in float64
     return { total: parts.runtime + parts.kernel, parts };
   }
-  const sizes = config.model
-    ? [config.model.layers[0].inDim, ...config.model.layers.map((l) => l.outDim)]
-    : [config.shape.inputDim, ...Array<number>(config.shape.depth).fill(config.shape.width), config.shape.outputDim];
+  const sizes = config.model ? layerSizesOf(config.model) : layerSizes(config.shape);
   const outputDim = sizes[sizes.length - 1];
+  const samples = rows + (config.inputs2 ? cols : 0);
   const factorWidth = sizes.slice(0, -1).reduce((sum, inDim, l) => sum + inDim + sizes[l + 1] * outputDim, 0);
-  parts.factors = (rows + (config.inputs2 ? cols : 0)) * factorWidth * 4;
+  parts.factors = samples * (factorWidth + 2 * Math.max(...sizes)) * 4;
   if (config.method === 'naive') {
     const parameters = sizes.slice(0, -1).reduce((sum, inDim, l) => sum + (inDim + 1) * sizes[l + 1], 0);
     parts.jacobian = 2 * (rows + cols) * parameters * 4;
-    parts.kernel = 3 * cells * 4;
-  } else if (cells >= TILED_MIN_CELLS) {
-    const widest = Math.max(...sizes);
-    const tile = tileSide(cols, config.threads);
-    parts.workers = config.threads * (120 * MB + 10 * tile * tile * 4 + 4 * tile * widest * outputDim * 4);
-    if (keepsMatrix) parts.kernel = cells * 4;
+    parts.kernel = 2 * cells * 4;
   } else {
-    parts.kernel = 14 * cells * 4;
+    const side = Math.min(tileSideFor(linalgName, !keepsMatrix), Math.max(rows, cols));
+    const workers = linalgName === 'tfjs' && cells >= WORKER_MIN_CELLS ? config.threads : 1;
+    parts.tiles = workers * (3 * side * side * 4 + (linalgName === 'tfjs' ? 120 * MB + 4 * side * Math.max(...sizes) * outputDim * 4 : 0));
+    if (keepsMatrix) parts.kernel = cells * 4;
   }
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
   return { total, parts };

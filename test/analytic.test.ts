@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyticKernels } from '../src/kernel/analytic';
-import { relativeFrobenius } from '../src/experiments/convergence';
-import { activateBackend } from '../src/kernel/backend';
-import { structuredKernel } from '../src/kernel/structured';
+import { kernelMatrix } from '../src/kernel/matrix';
+import { relativeFrobenius } from '../src/math/fit';
 import { initMlp } from '../src/model/mlp';
 import { TorchGenerator } from '../src/model/torchRandom';
+import { samplesOf, testLinalgs } from './helpers';
 
-const samples = (rows: number[][]) => ({ values: Float32Array.from(rows.flat()), count: rows.length });
+const samples = (rows: number[][]) => ({ values: Float32Array.from(rows.flat()), count: rows.length, dim: rows[0].length });
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 
 test('two-layer ReLU NTK: Θ(x,x) = |x|²/d + 2 (σ_b = 1) and the arc-cosine form off the diagonal (σ_b = 0)', () => {
@@ -86,7 +86,7 @@ function choleskySucceeds(k: Float64Array, n: number, jitter: number): boolean {
 
 test('analytic kernels are symmetric and positive semi-definite', () => {
   const n = 40;
-  const x = { values: new TorchGenerator(1).randn(n * 5), count: n };
+  const x = samplesOf(new TorchGenerator(1).randn(n * 5), 5);
   for (const activation of ['relu', 'erf', 'identity'] as const) {
     for (const depth of [1, 3]) {
       const { ntk, nngp } = analyticKernels({ inputDim: 5, depth, outputDim: 1, activation, sigmaW: 1.3, sigmaB: 0.2 }, x);
@@ -100,15 +100,15 @@ test('analytic kernels are symmetric and positive semi-definite', () => {
 });
 
 test('empirical NTKs of wide NTK-parameterised networks approach the analytic kernel (within 5% at width 4096)', async () => {
-  await activateBackend('wasm');
+  const { linalg } = (await testLinalgs()).linalgs[0];
   const n = 30;
   const d = 10;
-  const x = { values: new TorchGenerator(0).randn(n * d), count: n };
+  const x = samplesOf(new TorchGenerator(0).randn(n * d), d);
   for (const activation of ['relu', 'erf'] as const) {
     const exact = analyticKernels({ inputDim: d, depth: 1, outputDim: 1, activation, sigmaW: 1, sigmaB: 1 }, x).ntk;
     const distance = (width: number) => {
       const model = initMlp({ inputDim: d, width, depth: 1, outputDim: 1, activation, parameterization: 'ntk' }, new TorchGenerator(5));
-      return relativeFrobenius(structuredKernel(model, x), exact);
+      return relativeFrobenius(kernelMatrix(model, x, null, linalg), exact);
     };
     const wide = distance(4096);
     assert.ok(wide < 0.05, `${activation}: ${wide}`);

@@ -18,7 +18,9 @@ test('heatmap on the defaults writes the seed kernel as a 640×480 PNG and repor
   assert.equal(report.n, 100);
   assert.equal(report.parameters, 221);
   assert.equal(report.method, 'structured');
-  assert.ok(['node', 'wasm', 'cpu'].includes(report.backend));
+  // auto: OpenBLAS where the binding loads (no TensorFlow.js needed), else TensorFlow.js on its backend.
+  if (report.linalg === 'openblas') assert.equal(report.backend, null);
+  else assert.ok(report.linalg === 'tfjs' && ['node', 'wasm', 'cpu'].includes(report.backend), JSON.stringify(report));
   assert.ok(report.seconds.kernel > 0 && report.seconds.total >= report.seconds.kernel);
   const max = Math.max(...seedKernel);
   assert.ok(Math.abs(report.kernel.max - max) <= 1e-5 * max);
@@ -108,4 +110,21 @@ test('--help documents the options', () => {
   for (const flag of ['--width', '--depth', '--input-dim', '--output-dim', '--samples', '--seed', '--activation', '--parameterization', '--method', '--trace', '--backend', '--json', '--out', '--matrix']) {
     assert.ok(run.stdout.includes(flag), flag);
   }
+});
+
+test('--linalg names what ran: tfjs with its backend, and a forced blas where the binding is missing exits 1 in one line', () => {
+  const tfjs = runCli(['kernel', '--linalg', 'tfjs', '--backend', 'cpu', '--out', path.join(dir, 'tfjs.npy'), '--json']);
+  assert.equal(tfjs.status, 0, tfjs.stderr);
+  const report = JSON.parse(tfjs.stdout);
+  assert.deepEqual([report.linalg, report.backend], ['tfjs', 'cpu']);
+  assert.ok(relativeMaxError(parseNpy(fs.readFileSync(path.join(dir, 'tfjs.npy'))).data, seedKernel) <= 1e-5);
+  const missing = runCli(['kernel', '--linalg', 'blas', '--out', path.join(dir, 'never.npy')], { withoutBlas: true });
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
+  assert.match(missing.stderr, /^ntk-cli: error: --linalg blas: the nblas binding is not installed/);
+  assert.equal(fs.existsSync(path.join(dir, 'never.npy')), false);
+  // auto falls back to TensorFlow.js there and says so.
+  const auto = runCli(['kernel', '--out', path.join(dir, 'auto.npy'), '--json'], { withoutBlas: true });
+  assert.equal(auto.status, 0, auto.stderr);
+  assert.equal(JSON.parse(auto.stdout).linalg, 'tfjs');
 });

@@ -43,7 +43,7 @@ test('--width inf gives the closed-form kernel, per output with --trace mean and
   const x = Float32Array.from({ length: 12 * 5 }, (_, i) => Math.sin(i * 1.7));
   const inputs = path.join(dir, 'x.npy');
   fs.writeFileSync(inputs, encodeNpy(x, [12, 5]));
-  const expected = analyticKernels({ inputDim: 5, depth: 2, outputDim: 3, activation: 'erf', sigmaW: 1.5, sigmaB: 0.5, trace: 'mean' }, { values: x, count: 12 }).ntk;
+  const expected = analyticKernels({ inputDim: 5, depth: 2, outputDim: 3, activation: 'erf', sigmaW: 1.5, sigmaB: 0.5, trace: 'mean' }, { values: x, count: 12, dim: 5 }).ntk;
   for (const trace of ['mean', 'sum']) {
     const out = path.join(dir, `inf-${trace}.npy`);
     const run = runCli([

@@ -3,7 +3,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseNpy } from '../src/io/npy';
+import { blas } from '../src/linalg';
+import { tfjsLinalg } from '../src/linalg/tfjs';
+import type { Linalg } from '../src/linalg/types';
 import type { MlpShape } from '../src/model/mlp';
+import { activateBackend, tfCore } from '../src/tfjs/backend';
+import type { Samples } from '../src/types';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURES = path.join(ROOT, 'fixtures');
@@ -67,9 +72,10 @@ export interface CliRun {
   stdoutBytes: Buffer;
 }
 
-/** Run the CLI as a user would, through bin/ntk-cli.js. */
-export function runCli(args: string[], options: { cwd?: string; input?: string | Buffer; uid?: number; gid?: number } = {}): CliRun {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
+/** Run the CLI as a user would, through bin/ntk-cli.js; `withoutBlas` runs it as where nblas did not build. */
+export function runCli(args: string[], options: { cwd?: string; input?: string | Buffer; uid?: number; gid?: number; withoutBlas?: boolean } = {}): CliRun {
+  const preload = options.withoutBlas ? ['-r', path.join(__dirname, 'preload', 'withoutBlas.js')] : [];
+  const result = spawnSync(process.execPath, [...preload, BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     input: options.input,
     uid: options.uid,
@@ -89,4 +95,36 @@ export function tempDir(prefix = 'ntk-cli-test-'): string {
   const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), prefix));
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Rows as Samples. */
+export function samplesOf(values: Float32Array, dim: number): Samples {
+  return { values, count: values.length / dim, dim };
+}
+
+export interface NamedLinalg {
+  name: string;
+  linalg: Linalg;
+}
+
+/**
+ * The linalgs these tests run on: OpenBLAS when the nblas binding loads (CI
+ * installs libopenblas-dev, so it does there), and TensorFlow.js's wasm
+ * backend. `blasMissing` says why OpenBLAS is absent, for the skip message.
+ */
+export async function testLinalgs(backends: ('wasm' | 'cpu')[] = ['wasm']): Promise<{ linalgs: NamedLinalg[]; blasMissing: string | null }> {
+  const linalgs: NamedLinalg[] = [];
+  const loaded = blas(2);
+  if ('linalg' in loaded) linalgs.push({ name: loaded.linalg.name, linalg: loaded.linalg });
+  for (const backend of backends) {
+    await activateBackend(backend);
+    linalgs.push({ name: `tfjs-${backend}`, linalg: tfjsLinalg(tfCore()) });
+  }
+  return { linalgs, blasMissing: 'reason' in loaded ? loaded.reason : null };
+}
+
+/** The OpenBLAS linalg, or null (with the reason printed once) where the binding is absent. */
+export function blasOrNull(): Linalg | null {
+  const loaded = blas(2);
+  return 'linalg' in loaded ? loaded.linalg : null;
 }

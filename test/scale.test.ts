@@ -3,40 +3,56 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { activateBackend } from '../src/kernel/backend';
+import { kernelMatrix } from '../src/kernel/matrix';
+import { MatrixSink } from '../src/kernel/sink';
 import { structuredKernel } from '../src/kernel/structured';
-import { tiledKernel } from '../src/kernel/tiled';
+import { workerKernel } from '../src/kernel/tileWorkers';
 import { parseNpy } from '../src/io/npy';
 import { NpyStream } from '../src/io/npyStream';
 import { planMerge } from '../src/io/blocks';
 import { initMlp } from '../src/model/mlp';
 import { TorchGenerator } from '../src/model/torchRandom';
-import { relativeMaxError, runCli, tempDir } from './helpers';
+import { relativeMaxError, runCli, samplesOf, tempDir, testLinalgs } from './helpers';
 
 const dir = tempDir();
 
-test('tiled kernels (symmetric and cross, in memory and streamed to .npy) equal the in-process kernel', async () => {
-  await activateBackend('wasm');
-  const shape = { inputDim: 7, width: 48, depth: 2, outputDim: 2, activation: 'tanh' as const, parameterization: 'ntk' as const, sigmaW: 1.3, sigmaB: 0.4 };
+test('tiled kernels (symmetric and cross, ragged tiles, in memory, streamed to .npy, on worker threads) equal the one-tile kernel', async () => {
+  const { linalgs } = await testLinalgs();
+  const shape = { inputDim: 7, width: 48, depth: 2, outputDim: 2, activation: 'tanh', parameterization: 'ntk' as const, sigmaW: 1.3, sigmaB: 0.4 };
   const g = new TorchGenerator(9);
   const model = initMlp(shape, g);
-  const x = { values: g.randn(300 * 7), count: 300 };
-  const y = { values: g.randn(170 * 7), count: 170 };
+  const x = samplesOf(g.randn(300 * 7), 7);
+  const y = samplesOf(g.randn(170 * 7), 7);
+  for (const { name, linalg } of linalgs) {
+    for (const [second, cols] of [[null, 300], [y, 170]] as const) {
+      const expected = kernelMatrix(model, x, second, linalg, 'mean');
+      // Tile 64: 5 × 5 (or 5 × 3) tiles with ragged edges, mirrored when symmetric.
+      const memory = new MatrixSink(300, cols);
+      const result = structuredKernel(model, x, second, linalg, memory, { tile: 64, trace: 'mean' });
+      assert.ok(relativeMaxError(memory.matrix, expected) <= 1e-6, `${name}: memory, ${cols} columns`);
+      assert.equal(result.stats.nonFinite, 0);
+      assert.equal(result.stats.max, Math.max(...memory.matrix));
+      const file = path.join(dir, `tiled-${name}-${cols}.npy`);
+      const stream = new NpyStream(file, [300, cols]);
+      structuredKernel(model, x, second, linalg, stream, { tile: 64, trace: 'mean' });
+      await stream.commit();
+      const written = parseNpy(fs.readFileSync(file));
+      assert.deepEqual(written.shape, [300, cols]);
+      assert.ok(relativeMaxError(written.data, expected) <= 1e-6, `${name}: file, ${cols} columns`);
+    }
+  }
+  // The TensorFlow.js worker threads, into shared memory and into the file.
   for (const [second, cols] of [[null, 300], [y, 170]] as const) {
-    const expected = structuredKernel(model, x, second, { trace: 'mean' });
+    const expected = kernelMatrix(model, x, second, linalgs[0].linalg, 'mean');
     const matrix = new Float32Array(new SharedArrayBuffer(300 * cols * 4));
-    // Tile 64: 5 × 5 (or 5 × 3) tiles with ragged edges, mirrored when symmetric.
-    const result = await tiledKernel(model, x, second, { kind: 'memory', matrix }, { threads: 2, backend: 'wasm', tile: 64, trace: 'mean' });
-    assert.ok(relativeMaxError(matrix, expected) <= 1e-6, `memory, ${cols} columns`);
-    assert.equal(result.stats.nonFinite, 0);
-    assert.ok(Math.abs(result.stats.max - Math.max(...expected)) <= 1e-6 * result.stats.max);
-    const file = path.join(dir, `tiled-${cols}.npy`);
+    const stats = await workerKernel(model, x, second, { kind: 'memory', rows: 300, cols, matrix }, { threads: 2, backend: 'wasm', tile: 64, trace: 'mean' });
+    assert.ok(relativeMaxError(matrix, expected) <= 1e-6, `workers: memory, ${cols} columns`);
+    assert.equal(stats.nonFinite, 0);
+    const file = path.join(dir, `workers-${cols}.npy`);
     const stream = new NpyStream(file, [300, cols]);
-    await tiledKernel(model, x, second, { kind: 'file', fd: stream.fd, dataOffset: stream.dataOffset }, { threads: 2, backend: 'wasm', tile: 64, trace: 'mean' });
-    stream.commit();
-    const written = parseNpy(fs.readFileSync(file));
-    assert.deepEqual(written.shape, [300, cols]);
-    assert.ok(relativeMaxError(written.data, expected) <= 1e-6, `file, ${cols} columns`);
+    await workerKernel(model, x, second, stream.shared(), { threads: 2, backend: 'wasm', tile: 64, trace: 'mean' });
+    await stream.commit();
+    assert.ok(relativeMaxError(parseNpy(fs.readFileSync(file)).data, expected) <= 1e-6, `workers: file, ${cols} columns`);
   }
 });
 

@@ -1,13 +1,13 @@
 /** `ntk-cli drift`: how much full-batch training moves the NTK, against width, as a log-log chart. */
 import { Command, Option } from 'commander';
+import { writeOutput } from '../cli/outputs';
+import { finiteNumber, wholeNumber } from '../cli/parsers';
+import { printReport } from '../cli/report';
+import { addSweepOptions, checkSweep, renderSweepChart, round, sweepOf, type SweepFlags } from '../cli/sweep';
 import { InputError, UsageError } from '../errors';
 import { drift } from '../experiments/drift';
 import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
-import { activateBackend } from '../kernel/backend';
-import { finiteNumber, wholeNumber } from './options';
-import { writeOutput } from './outputs';
-import { printReport } from './report';
-import { addSweepOptions, chartFormatOf, renderSweepChart, round, sweepOf, type SweepFlags } from './sweep';
+import { openLinalg } from '../linalg';
 
 type DriftFlags = SweepFlags & { steps: number; lr: number; targets?: string };
 
@@ -22,21 +22,22 @@ function readTargets(file: string, samples: number): Float32Array {
   if (matrix.cols !== 1 || matrix.rows !== samples) {
     throw new UsageError(`--targets ${file}: expected ${samples} rows of one value (one per sample), got ${matrix.rows}×${matrix.cols}`);
   }
-  if (!matrix.values.every(Number.isFinite)) throw new InputError(`--targets ${file}: holds NaN or Inf`);
+  if (!Array.from(matrix.values).every(Number.isFinite)) throw new InputError(`--targets ${file}: holds NaN or Inf`);
   return Float32Array.from(matrix.values);
 }
 
 export function driftCommand(): Command {
-  const command = new Command('drift').description('chart how much gradient-descent training changes the NTK as width grows');
+  const command = new Command('drift');
   addSweepOptions(command, 'drift.png')
     .addOption(new Option('--steps <n>', 'full-batch gradient-descent steps').default(100).argParser(wholeNumber(1, 100000)))
     .addOption(new Option('--lr <x>', 'learning rate η').default(1).argParser(finiteNumber(0)))
     .option('--targets <file>', 'regression targets, one per sample (.npy or .csv); default sin(2·x₀)')
-    .action(async (flags: DriftFlags) => {
-      const format = chartFormatOf('--out', flags.out);
+    .action(async (flags: DriftFlags, cmd: Command) => {
+      const { json } = cmd.optsWithGlobals();
+      const format = checkSweep(flags);
       const targets = flags.targets === undefined ? undefined : readTargets(flags.targets, flags.samples);
-      const backend = await activateBackend(flags.backend);
-      const result = drift({ ...sweepOf(flags), steps: flags.steps, learningRate: flags.lr, targets });
+      const { linalg, backend } = await openLinalg(flags.linalg, flags.threads, flags.backend);
+      const result = drift({ ...sweepOf(flags), steps: flags.steps, learningRate: flags.lr, targets }, linalg);
       const chart = await renderSweepChart(
         { widths: result.widths, perSeed: result.drift, mean: result.mean, fit: result.fit },
         { title: flags.title ?? `NTK change after ${flags.steps} steps of gradient descent (η = ${flags.lr})`, yLabel: '‖K_T − K_0‖ / ‖K_0‖' },
@@ -51,11 +52,12 @@ export function driftCommand(): Command {
         slope: Number(result.fit.slope.toPrecision(6)),
         steps: flags.steps,
         lr: flags.lr,
+        linalg: linalg.name,
         backend,
         outputs: { chart: flags.out },
       };
       const summary = `relative kernel change from ${result.mean[0].toPrecision(3)} (width ${result.widths[0]}) to ${result.mean[result.mean.length - 1].toPrecision(3)} (width ${result.widths[result.widths.length - 1]}), fitted slope ${result.fit.slope.toFixed(3)}; wrote ${flags.out}`;
-      printReport(report, summary, flags.json, false);
+      printReport(report, summary, json, false);
     });
   return command;
 }

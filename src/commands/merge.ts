@@ -1,12 +1,13 @@
 /** `ntk-cli merge BLOCK.npy…`: assemble blocks from `kernel --rows --cols` into one .npy, one block in memory at a time. */
 import * as fs from 'node:fs';
 import { Command } from 'commander';
-import { InputError, UsageError } from '../errors';
+import { InputError } from '../errors';
 import { BlockPlanError, planMerge, type PlacedBlock } from '../io/blocks';
 import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
 import { NpyStream } from '../io/npyStream';
-import { checkWritableTarget } from './outputs';
-import { printReport } from './report';
+import { checkWritableTarget } from '../cli/outputs';
+import { outputFormat } from '../cli/formats';
+import { printReport } from '../cli/report';
 
 function readPlacement(file: string): PlacedBlock {
   const sidecar = `${file}.json`;
@@ -25,10 +26,9 @@ export function mergeCommand(): Command {
     .description('assemble kernel blocks written by `kernel --rows a:b --cols c:d` into one .npy')
     .argument('<blocks...>', 'block .npy files, each with its .json placement beside it')
     .requiredOption('-o, --out <file>', 'the merged kernel (.npy, float32)')
-    .option('--json', 'print a JSON summary on stdout')
-    .option('--debug', 'print stack traces on errors')
-    .action((files: string[], flags: { out: string; json?: boolean }) => {
-      if (!flags.out.toLowerCase().endsWith('.npy')) throw new UsageError(`--out ${flags.out}: expected a .npy file name`);
+    .action(async (files: string[], flags: { out: string }, cmd: Command) => {
+      const { json } = cmd.optsWithGlobals();
+      outputFormat('npy', '--out', flags.out, false);
       checkWritableTarget('--out', flags.out);
       let plan;
       try {
@@ -53,10 +53,10 @@ export function mergeCommand(): Command {
           if (block.rows !== expected[0] || block.cols !== expected[1]) {
             throw new InputError(`${file}: is ${block.rows}×${block.cols}, its placement says ${expected.join('×')}`);
           }
-          const values = Float32Array.from(block.values);
-          for (const step of plan.steps.filter((s) => s.file === file)) stream.writeBlock(step.row, step.col, values, block.rows, block.cols, step.transpose);
+          const view = { data: Float32Array.from(block.values), rows: block.rows, cols: block.cols };
+          for (const step of plan.steps.filter((s) => s.file === file)) stream.writeBlock(step.row, step.col, view, step.transpose);
         }
-        stream.commit();
+        await stream.commit();
       } catch (error) {
         stream.abort();
         throw error;
@@ -65,7 +65,7 @@ export function mergeCommand(): Command {
       printReport(
         { shape: plan.shape, blocks: files.length, mirrored, out: flags.out },
         `merged ${files.length} blocks${mirrored ? ` (${mirrored} mirrored)` : ''} into ${flags.out} (${plan.shape.join('×')})`,
-        flags.json,
+        json,
         false,
       );
     });

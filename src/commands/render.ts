@@ -1,14 +1,14 @@
 /** `ntk-cli render MATRIX`: draw any 2-D matrix from .npy or .csv the way `heatmap` draws a kernel. */
-import { Command } from 'commander';
-import { InputError } from '../errors';
 import * as fs from 'node:fs';
+import { Command } from 'commander';
+import { checkWritableTarget } from '../cli/outputs';
+import { describePicture, drawPicture, writePicture } from '../cli/picture';
+import { addPictureOptions, checkPictureFlags, type PictureFlags } from '../cli/pictureOptions';
+import { printReport } from '../cli/report';
+import { InputError } from '../errors';
 import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
 import { NpyFormatError } from '../io/npy';
 import { streamedNpyMatrix } from '../io/npyRows';
-import { checkWritableTarget } from './outputs';
-import { describePicture, drawPicture, writePicture } from './picture';
-import { addPictureOptions, checkPictureFlags, type PictureFlags } from './renderOptions';
-import { printReport } from './report';
 
 /**
  * A .npy this large is drawn from a streamed block reduction (two passes over
@@ -30,11 +30,9 @@ export function renderCommand(): Command {
   const command = new Command('render')
     .description("draw a 2-D matrix (.npy, or .csv; '-' reads CSV from stdin) as a heatmap")
     .argument('<matrix>', 'a .npy or .csv file, or - for CSV on stdin');
-  addPictureOptions(command, 'heatmap.png')
-    .option('--json', 'print a JSON summary on stdout')
-    .option('--debug', 'print stack traces on errors')
-    .action((file: string, flags: PictureFlags) => {
-      const format = checkPictureFlags(flags);
+  addPictureOptions(command, 'heatmap.png').action((file: string, flags: PictureFlags, cmd: Command) => {
+      const { json } = cmd.optsWithGlobals();
+      const format = checkPictureFlags(flags, json);
       if (flags.out !== '-') checkWritableTarget('--out', flags.out);
       let matrix;
       try {
@@ -47,7 +45,7 @@ export function renderCommand(): Command {
       const { image, report: picture } = drawPicture(matrix, flags, format);
       writePicture(flags.out, image);
       const report = { matrix: { file, shape: [matrix.rows, matrix.cols] }, picture };
-      printReport(report, `${file}: ${matrix.rows}×${matrix.cols} matrix; ${describePicture(picture)}`, flags.json, flags.out === '-');
+      printReport(report, `${file}: ${matrix.rows}×${matrix.cols} matrix; ${describePicture(picture)}`, json, flags.out === '-');
     });
   return command;
 }

@@ -6,11 +6,13 @@
  * Every network sees the same inputs, `torch.manual_seed(seed); torch.randn(n, d)`;
  * replicate s of each width is the network drawn after `torch.manual_seed(seed + 1 + s)`.
  */
-import { analyticKernels, type AnalyticActivation } from '../kernel/analytic';
-import { structuredKernel, type Samples } from '../kernel/structured';
-import { initMlp } from '../model/mlp';
+import { analyticKernels } from '../kernel/analytic';
+import { kernelMatrix } from '../kernel/matrix';
+import type { Linalg } from '../linalg/types';
+import { fitPowerLaw, geometricMean, relativeFrobenius, type PowerLawFit } from '../math/fit';
+import { initMlp, type Mlp } from '../model/mlp';
 import { TorchGenerator } from '../model/torchRandom';
-import { fitPowerLaw, type PowerLawFit } from '../render/charts';
+import type { Samples } from '../types';
 
 export interface WidthSweep {
   widths: number[];
@@ -19,7 +21,7 @@ export interface WidthSweep {
   inputDim: number;
   depth: number;
   samples: number;
-  activation: AnalyticActivation;
+  activation: string;
   sigmaW: number;
   sigmaB: number;
 }
@@ -37,27 +39,13 @@ export interface ConvergenceResult {
   kernels: Float32Array[];
 }
 
-export function relativeFrobenius(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
-
-export function geometricMean(values: number[]): number {
-  return Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length);
-}
-
 /** The shared inputs of a sweep. */
 export function sweepInputs(sweep: WidthSweep): Samples {
-  return { values: new TorchGenerator(sweep.seed).randn(sweep.samples * sweep.inputDim), count: sweep.samples };
+  return { values: new TorchGenerator(sweep.seed).randn(sweep.samples * sweep.inputDim), count: sweep.samples, dim: sweep.inputDim };
 }
 
 /** Replicate s of a width: an NTK-parameterised network from `torch.manual_seed(seed + 1 + s)`. */
-export function sweepNetwork(sweep: WidthSweep, width: number, replicate: number) {
+export function sweepNetwork(sweep: WidthSweep, width: number, replicate: number): Mlp {
   const shape = {
     inputDim: sweep.inputDim,
     width,
@@ -71,8 +59,7 @@ export function sweepNetwork(sweep: WidthSweep, width: number, replicate: number
   return initMlp(shape, new TorchGenerator(sweep.seed + 1n + BigInt(replicate)));
 }
 
-/** Runs on the active TensorFlow.js backend. */
-export function convergence(sweep: WidthSweep, onStep?: (width: number, replicate: number) => void): ConvergenceResult {
+export function convergence(sweep: WidthSweep, linalg: Linalg): ConvergenceResult {
   const inputs = sweepInputs(sweep);
   const analytic = analyticKernels({ ...sweep, outputDim: 1 }, inputs).ntk;
   const distances: number[][] = [];
@@ -80,8 +67,7 @@ export function convergence(sweep: WidthSweep, onStep?: (width: number, replicat
   for (const width of sweep.widths) {
     const row: number[] = [];
     for (let s = 0; s < sweep.seeds; s++) {
-      onStep?.(width, s);
-      const kernel = structuredKernel(sweepNetwork(sweep, width, s), inputs);
+      const kernel = kernelMatrix(sweepNetwork(sweep, width, s), inputs, null, linalg);
       if (s === 0) kernels.push(kernel);
       row.push(relativeFrobenius(kernel, analytic));
     }

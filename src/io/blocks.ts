@@ -31,13 +31,6 @@ export class BlockPlanError extends Error {}
 const area = (rows: [number, number], cols: [number, number]) => (rows[1] - rows[0]) * (cols[1] - cols[0]);
 const overlaps = (a: [number, number], b: [number, number]) => a[0] < b[1] && b[0] < a[1];
 
-export function parseRange(text: string): [number, number] | null {
-  const match = /^(\d+):(\d+)$/.exec(text.trim());
-  if (!match) return null;
-  const range: [number, number] = [Number(match[1]), Number(match[2])];
-  return range[0] < range[1] ? range : null;
-}
-
 /** The writes that assemble the blocks into one matrix, or an error that says what is wrong. */
 export function planMerge(blocks: PlacedBlock[]): { shape: [number, number]; steps: MergeStep[] } {
   if (blocks.length === 0) throw new BlockPlanError('no blocks');

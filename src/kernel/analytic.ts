@@ -1,56 +1,34 @@
 /**
- * The infinite-width kernels of the MLP in NTK parameterization, in closed form.
+ * The infinite-width kernels of the MLP in NTK parameterization.
  *
  * With neural-tangents' conventions (`stax.Dense(parameterization='ntk')`,
  * Jacot et al. 2018; Lee et al. 2019), a dense layer maps the NNGP kernel Σ to
  * σ_w²·Σ + σ_b² and the NTK Θ to Σ_new + σ_w²·Θ; the first one sees
  * Σ⁰ = x·x'/d (and Θ⁰ = 0). Between dense layers the activation φ maps
  *   Σ ↦ T(Σ) = E[φ(u)φ(v)],  Θ ↦ T'(Σ)·Θ with T'(Σ) = E[φ'(u)φ'(v)],
- * (u, v) ~ N(0, [[Σ(x,x), Σ(x,x')], [Σ(x,x'), Σ(x',x')]]). Closed forms:
- *   relu (arc-cosine kernel, Cho & Saul 2009), with cos θ = Σ12/√(Σ11Σ22):
- *     T = √(Σ11Σ22)·(sin θ + (π − θ) cos θ)/(2π),  T' = (π − θ)/(2π)
- *   erf (Williams 1997):
- *     T = (2/π)·arcsin(2Σ12/√((1 + 2Σ11)(1 + 2Σ22))),
- *     T' = (4/π)/√((1 + 2Σ11)(1 + 2Σ22) − 4Σ12²)
- *   identity: T = Σ12, T' = 1.
+ * (u, v) ~ N(0, [[Σ(x,x), Σ(x,x')], [Σ(x,x'), Σ(x',x')]]): each activation's
+ * `dual` (activations/). O(n·m·(d + depth)).
+ *
  * These are the kernels of one output; `trace: 'sum'` multiplies them by the
  * number of outputs, as the empirical kernel sums over its outputs.
  */
+import { activation } from '../activations';
 import type { MlpShape } from '../model/mlp';
-import type { Samples } from './structured';
+import type { Samples } from '../types';
 import { traceScale, type Trace } from './trace';
 
-export const ANALYTIC_ACTIVATIONS = ['relu', 'erf', 'identity'] as const;
-export type AnalyticActivation = (typeof ANALYTIC_ACTIVATIONS)[number];
 export const KERNEL_KINDS = ['ntk', 'nngp'] as const;
 export type KernelKind = (typeof KERNEL_KINDS)[number];
 
 /** The network's shape (hidden width infinite), with σ_w and σ_b required. */
 export interface AnalyticSpec extends Pick<MlpShape, 'inputDim' | 'depth' | 'outputDim'> {
-  activation: AnalyticActivation;
+  activation: string;
   sigmaW: number;
   sigmaB: number;
   trace?: Trace;
 }
 
-/** [T, T'] for one pair, given Σ(x,x), Σ(x',x'), Σ(x,x'). */
-type ActivationMap = (s11: number, s22: number, s12: number) => [number, number];
-
-const ACTIVATION_MAPS: Record<AnalyticActivation, ActivationMap> = {
-  relu: (s11, s22, s12) => {
-    const norm = Math.sqrt(s11 * s22);
-    if (norm === 0) return [0, 0.5];
-    const cos = Math.min(1, Math.max(-1, s12 / norm));
-    const theta = Math.acos(cos);
-    return [(norm * (Math.sin(theta) + (Math.PI - theta) * cos)) / (2 * Math.PI), (Math.PI - theta) / (2 * Math.PI)];
-  },
-  erf: (s11, s22, s12) => {
-    const a = (1 + 2 * s11) * (1 + 2 * s22);
-    const ratio = Math.min(1, Math.max(-1, (2 * s12) / Math.sqrt(a)));
-    return [(2 / Math.PI) * Math.asin(ratio), 4 / Math.PI / Math.sqrt(a - 4 * s12 * s12)];
-  },
-  identity: (_s11, _s22, s12) => [s12, 1],
-};
+export class AnalyticKernelError extends Error {}
 
 function dot(a: Float32Array, i: number, b: Float32Array, j: number, d: number): number {
   let s = 0;
@@ -66,7 +44,10 @@ export function analyticKernels(spec: AnalyticSpec, x: Samples, y: Samples | nul
   const m = other.count;
   const w2 = spec.sigmaW ** 2;
   const b2 = spec.sigmaB ** 2;
-  const act = ACTIVATION_MAPS[spec.activation];
+  const dual = activation(spec.activation).dual;
+  if (!dual) throw new AnalyticKernelError(`no infinite-width kernel for activation '${spec.activation}'`);
+  if (x.dim !== d || (y && y.dim !== d)) throw new AnalyticKernelError(`inputs of dimension ${x.dim} for a network that takes ${d}`);
+  const maps = new Float64Array(2);
   // First dense layer: Σ = σ_w²·x·x'/d + σ_b², Θ = Σ.
   let sx = Float64Array.from({ length: n }, (_, i) => (w2 * dot(x.values, i, x.values, i, d)) / d + b2);
   let sy = y ? Float64Array.from({ length: m }, (_, j) => (w2 * dot(other.values, j, other.values, j, d)) / d + b2) : sx;
@@ -81,12 +62,16 @@ export function analyticKernels(spec: AnalyticSpec, x: Samples, y: Samples | nul
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < m; j++) {
         const k = i * m + j;
-        const [t, tDot] = act(sx[i], sy[j], sigma[k]);
-        sigma[k] = w2 * t + b2;
-        theta[k] = sigma[k] + w2 * tDot * theta[k];
+        dual(sx[i], sy[j], sigma[k], maps);
+        sigma[k] = w2 * maps[0] + b2;
+        theta[k] = sigma[k] + w2 * maps[1] * theta[k];
       }
     }
-    const nextDiagonal = (s: Float64Array) => s.map((v) => w2 * act(v, v, v)[0] + b2);
+    const nextDiagonal = (s: Float64Array) =>
+      s.map((v) => {
+        dual(v, v, v, maps);
+        return w2 * maps[0] + b2;
+      });
     const nextSx = nextDiagonal(sx);
     sy = y ? nextDiagonal(sy) : nextSx;
     sx = nextSx;

@@ -1,18 +1,21 @@
 /**
  * The seed's method, kept as an independent cross-check of structuredKernel:
- * one backward pass per sample and output for the full parameter gradient
- * ∂f_k(x_i)/∂θ, those gradients stacked into the Jacobian J_k [n, P], and
- * Θ = Σ_k J_k(X) J_k(Y)ᵀ. Memory and time grow with n·P: for small nets only.
+ * one backward pass per sample and output through TensorFlow.js autodiff (its
+ * own forward pass in tfjs ops, so no hand-written chain rule is involved),
+ * the gradients ∂f_k(x_i)/∂θ stacked into the Jacobian J_k [n × P], and
+ * Θ = Σ_k J_k(X)·J_k(Y)ᵀ on the linalg. O(n·P) memory and n·o backward
+ * passes: for small networks only. Needs an active TensorFlow.js backend.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { Mlp } from '../model/mlp';
-import { activationOp, readAndDispose } from './forward';
-import type { KernelOptions, Samples } from './structured';
-import { traceScale } from './trace';
+import type * as TF from '@tensorflow/tfjs';
+import { activation } from '../activations';
+import type { Linalg } from '../linalg/types';
+import { outputDimOf, type Mlp } from '../model/mlp';
+import type { MatrixView, Samples } from '../types';
+import { traceScale, type Trace } from './trace';
 
 /** Parameter tensors in PyTorch's `model.parameters()` order: W_1, b_1, W_2, b_2, … */
-function parameterTensors(model: Mlp): tf.Tensor[] {
-  const params: tf.Tensor[] = [];
+function parameterTensors(tf: typeof TF, model: Mlp): TF.Tensor[] {
+  const params: TF.Tensor[] = [];
   for (const layer of model.layers) {
     params.push(tf.tensor2d(layer.weight, [layer.outDim, layer.inDim]));
     if (layer.bias) params.push(tf.tensor1d(layer.bias));
@@ -21,45 +24,56 @@ function parameterTensors(model: Mlp): tf.Tensor[] {
 }
 
 /** f_k(x) for one sample x [1, d], as a function of the parameters (autodiff sees the scales). */
-function outputOfParams(model: Mlp, x: tf.Tensor2D, k: number): (...params: tf.Tensor[]) => tf.Scalar {
-  const act = activationOp(model.activation);
+function outputOfParams(tf: typeof TF, model: Mlp, x: TF.Tensor2D, k: number): (...params: TF.Tensor[]) => TF.Scalar {
+  const act = activation(model.activation);
   return (...params) => {
-    let a = x;
+    let a: TF.Tensor = x;
     let p = 0;
     model.layers.forEach((layer, l) => {
-      const weight = params[p++] as tf.Tensor2D;
-      let z = tf.mul(tf.matMul(a, tf.transpose(weight)), layer.weightScale) as tf.Tensor2D;
+      const weight = params[p++] as TF.Tensor2D;
+      let z: TF.Tensor = tf.mul(tf.matMul(a as TF.Tensor2D, tf.transpose(weight)), layer.weightScale);
       if (layer.bias) z = tf.add(z, tf.mul(params[p++], layer.biasScale));
-      a = l + 1 < model.layers.length ? act(z) : z;
+      a = l + 1 < model.layers.length ? act.tensor(tf, z) : z;
     });
-    return tf.squeeze(tf.slice(a, [0, k], [1, 1])) as tf.Scalar;
+    return tf.squeeze(tf.slice(a, [0, k], [1, 1])) as TF.Scalar;
   };
 }
 
-/** Rows ∂f_k(x_i)/∂θ, i = 1…count, flattened in parameter order: [count, P]. */
-function jacobian(model: Mlp, samples: Samples, k: number, params: tf.Tensor[]): tf.Tensor2D {
-  const inputDim = model.layers[0].inDim;
-  const rows: tf.Tensor1D[] = [];
-  for (let i = 0; i < samples.count; i++) {
-    const xi = tf.tensor2d(samples.values.subarray(i * inputDim, (i + 1) * inputDim), [1, inputDim]);
-    const grads = tf.grads(outputOfParams(model, xi, k))(params);
-    rows.push(tf.concat(grads.map((g) => tf.reshape(g, [-1]))) as tf.Tensor1D);
-  }
-  return tf.stack(rows) as tf.Tensor2D;
+/** Rows ∂f_k(x_i)/∂θ, i = 1…count, flattened in parameter order: [count × P]. */
+function jacobian(tf: typeof TF, model: Mlp, samples: Samples, k: number, params: TF.Tensor[]): MatrixView {
+  const result = tf.tidy(() => {
+    const rows: TF.Tensor1D[] = [];
+    for (let i = 0; i < samples.count; i++) {
+      const xi = tf.tensor2d(samples.values.subarray(i * samples.dim, (i + 1) * samples.dim), [1, samples.dim]);
+      const grads = tf.grads(outputOfParams(tf, model, xi, k))(params);
+      rows.push(tf.concat(grads.map((g) => tf.reshape(g, [-1]))) as TF.Tensor1D);
+    }
+    return tf.stack(rows) as TF.Tensor2D;
+  });
+  const data = result.dataSync() as Float32Array;
+  const [rows, cols] = result.shape;
+  result.dispose();
+  return { data, rows, cols };
 }
 
-export function naiveKernel(model: Mlp, x: Samples, y: Samples | null = null, options: KernelOptions = {}): Float32Array {
-  const outputDim = model.layers[model.layers.length - 1].outDim;
-  const result = tf.tidy(() => {
-    const params = parameterTensors(model);
-    let kernel: tf.Tensor | null = null;
-    for (let k = 0; k < outputDim; k++) {
-      const jx = jacobian(model, x, k, params);
-      const jy = y ? jacobian(model, y, k, params) : jx;
-      const term = tf.matMul(jx, tf.transpose(jy));
-      kernel = kernel ? tf.add(kernel, term) : term;
+export function naiveKernel(model: Mlp, x: Samples, y: Samples | null, linalg: Linalg, options: { trace?: Trace } = {}): Float32Array {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tf = require('@tensorflow/tfjs') as typeof TF; // the union package: tfjs-core alone registers no gradients
+  const outputs = outputDimOf(model);
+  const scale = traceScale(options.trace ?? 'sum', outputs);
+  const cols = y ? y.count : x.count;
+  const kernel: MatrixView = { data: new Float32Array(x.count * cols), rows: x.count, cols };
+  const params = parameterTensors(tf, model);
+  try {
+    for (let k = 0; k < outputs; k++) {
+      const jx = jacobian(tf, model, x, k, params);
+      const beta = k === 0 ? 0 : 1;
+      if (y) linalg.gemm(scale, jx, false, jacobian(tf, model, y, k, params), true, beta, kernel);
+      else linalg.syrk(scale, jx, beta, kernel);
     }
-    return tf.mul(kernel!, traceScale(options.trace ?? 'sum', outputDim));
-  });
-  return readAndDispose(result);
+  } finally {
+    tf.dispose(params);
+  }
+  if (!y) for (let i = 1; i < x.count; i++) for (let j = 0; j < i; j++) kernel.data[i * cols + j] = kernel.data[j * cols + i];
+  return kernel.data;
 }

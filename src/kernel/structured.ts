@@ -1,84 +1,173 @@
 /**
  * The empirical NTK of a dense network without building the Jacobian.
  *
- * For layer l with z_l = s_w·W_l a_{l-1} + s_b·b_l, the chain rule gives
- * ∂f/∂W_l = s_w·g_l a_{l-1}ᵀ and ∂f/∂b_l = s_b·g_l, with g_l = ∂f/∂z_l. The
+ * For layer l with z_l = s_w·W_l a_{l−1} + s_b·b_l, the chain rule gives
+ * ∂f/∂W_l = s_w·g_l a_{l−1}ᵀ and ∂f/∂b_l = s_b·g_l, with g_l = ∂f/∂z_l. The
  * inner product of two such rank-one gradients factorises, so
  *
- *   Θ(x, x') = Σ_l (s_w² a_{l-1}(x)·a_{l-1}(x') + s_b²) · (g_l(x)·g_l(x'))
+ *   Θ(x, x') = Σ_l (s_w²·a_{l−1}(x)·a_{l−1}(x') + s_b²) · (g_l(x)·g_l(x'))
  *
- * (s_b² only where the layer has a bias; this is neural-tangents'
- * "structured derivatives" implementation of empirical_ntk_fn for Dense
- * layers). With several outputs, Σ_k g_l^k(x)·g_l^k(x') is one product of the
- * outputs' g_l placed side by side. Cost: one batched forward pass, one
- * backward pass per output, and two n×n matrix products per layer; the n×P
- * Jacobian is never formed.
+ * (s_b² only where the layer has a bias; neural-tangents' "structured
+ * derivatives" for Dense layers). With several outputs, Σ_k g_l^k(x)·g_l^k(x')
+ * is one product of the outputs' g_l side by side; for the last layer
+ * g_L^k = e_k, so its term is o·(s_w²·a·a' + s_b²) with no product at all.
+ *
+ * The matrix is computed in tiles (tiles.ts) and handed to a sink. A symmetric
+ * kernel computes only the tiles on and above the diagonal, diagonal tiles with
+ * syrk, and mirrors each. Cost: O(n·o·Σ in_l·out_l) for the factors and
+ * n²·Σ_l (in_l + o·out_l) multiply-adds for the products (half of that when
+ * symmetric); never the n × P Jacobian.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { Mlp } from '../model/mlp';
-import { makeForward, readAndDispose } from './forward';
+import { floatArray } from '../linalg/memory';
+import type { Linalg } from '../linalg/types';
+import { rowsOf } from '../linalg/types';
+import { outputDimOf, type Mlp } from '../model/mlp';
+import type { MatrixView, Samples } from '../types';
+import { layerFactors, type Factors } from './factors';
+import type { KernelSink } from './sink';
+import { mergeStats, tileStats, type TileStats } from './stats';
+import { tilePlan, type Tile } from './tiles';
 import { traceScale, type Trace } from './trace';
 
-export interface KernelOptions {
+export interface StructuredOptions {
   trace?: Trace;
+  /** Tile side (tiles.ts chooses one per linalg). */
+  tile: number;
+  /** Called after every tile with the fraction of cells done. */
+  onProgress?: (fraction: number) => void;
 }
 
-/** Row-major float32 samples: `count` rows of `dim` values. */
-export interface Samples {
-  values: Float32Array;
-  count: number;
-}
+/** Scratch buffers for one tile's products, allocated on first use (fresh memory is slow to touch). */
+export class TileScratch {
+  private buffers: Record<'p' | 'q' | 'out', Float32Array | null> = { p: null, q: null, out: null };
 
-export interface LayerFactors {
-  /** a_{l-1} per layer, [n, inDim_l]. */
-  inputs: tf.Tensor2D[];
-  /** g_l of every output side by side per layer, [n, outputDim·outDim_l]. */
-  gradients: tf.Tensor2D[];
-}
+  constructor(readonly side: number) {}
 
-export function layerFactors(model: Mlp, x: tf.Tensor2D): LayerFactors {
-  const forward = makeForward(model);
-  const n = x.shape[0];
-  const outputDim = model.layers[model.layers.length - 1].outDim;
-  const { layerInputs } = forward(x);
-  const shifts = model.layers.map((layer) => tf.zeros([n, layer.outDim]) as tf.Tensor2D);
-  const perOutput: tf.Tensor2D[][] = [];
-  for (let k = 0; k < outputDim; k++) {
-    // Σ_i f_k(x_i): its gradient with respect to the shift of z_l in row i is g_l^k(x_i).
-    const outputK = (...s: tf.Tensor[]) => tf.sum(tf.slice(forward(x, s as tf.Tensor2D[]).output, [0, k], [n, 1]));
-    perOutput.push(tf.grads(outputK)(shifts) as tf.Tensor2D[]);
+  get(name: 'p' | 'q' | 'out'): Float32Array {
+    return (this.buffers[name] ??= floatArray(this.side * this.side));
   }
-  const gradients = model.layers.map((_, l) =>
-    outputDim === 1 ? perOutput[0][l] : (tf.concat(perOutput.map((g) => g[l]), 1) as tf.Tensor2D),
-  );
-  return { inputs: layerInputs, gradients };
 }
 
-/** a·bᵀ, with the transpose made explicitly (see forward.ts for why). */
-function gram(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(a, tf.transpose(b));
+/** Σ_k a_ik² for each row of a (the diagonal of A·Aᵀ, which syrk's other triangle overwrites). */
+function rowNormsSquared(a: MatrixView, r0: number, r1: number): Float64Array {
+  const ld = a.ld ?? a.cols;
+  const out = new Float64Array(r1 - r0);
+  for (let i = r0; i < r1; i++) {
+    let sum = 0;
+    for (let k = 0; k < a.cols; k++) sum += a.data[i * ld + k] ** 2;
+    out[i - r0] = sum;
+  }
+  return out;
 }
 
 /**
- * Θ(X, Y) as a row-major [X.count, Y.count] Float32Array (Y defaults to X).
- * Runs on the active TensorFlow.js backend.
+ * K[r0:r1, c0:c1] into `target` (h × w). On a diagonal tile of a symmetric
+ * kernel the products are syrk's: the input term in the upper triangle of one
+ * scratch buffer and the gradient term in its lower triangle (so the tile
+ * needs one buffer, not two), and the result is mirrored inside the tile.
  */
-export function structuredKernel(model: Mlp, x: Samples, y: Samples | null = null, options: KernelOptions = {}): Float32Array {
-  const inputDim = model.layers[0].inDim;
-  const outputDim = model.layers[model.layers.length - 1].outDim;
-  // tidy returns the tensor, not its data: tidy walks a returned container element by element looking
-  // for tensors, which for an n² Float32Array cost seconds (4.2 s of 4.5 s at n = 2000).
-  const result = tf.tidy(() => {
-    const fx = layerFactors(model, tf.tensor2d(x.values, [x.count, inputDim]));
-    const fy = y ? layerFactors(model, tf.tensor2d(y.values, [y.count, inputDim])) : fx;
-    let kernel: tf.Tensor2D | null = null as tf.Tensor2D | null;
-    model.layers.forEach((layer, l) => {
-      let inputTerm = tf.mul(gram(fx.inputs[l], fy.inputs[l]), layer.weightScale ** 2);
-      if (layer.bias) inputTerm = tf.add(inputTerm, layer.biasScale ** 2);
-      const term = tf.mul(inputTerm, gram(fx.gradients[l], fy.gradients[l])) as tf.Tensor2D;
-      kernel = kernel ? (tf.add(kernel, term) as tf.Tensor2D) : term;
+export function computeTile(model: Mlp, fx: Factors, fy: Factors, tile: Tile, diagonal: boolean, linalg: Linalg, scratch: TileScratch, scale: number, target: MatrixView): void {
+  const { r0, r1, c0, c1 } = tile;
+  const h = r1 - r0;
+  const w = c1 - c0;
+  const outputs = outputDimOf(model);
+  const lastIndex = model.layers.length - 1;
+  const ld = target.ld ?? target.cols;
+  const t = target.data;
+  // The last layer: o·(s_w²·a·a' + s_b²), straight into the target.
+  const last = model.layers[lastIndex];
+  const aLast = rowsOf(fx.inputs[lastIndex], r0, r1);
+  const alphaLast = outputs * last.weightScale ** 2;
+  if (diagonal) linalg.syrk(alphaLast, aLast, 0, target);
+  else linalg.gemm(alphaLast, aLast, false, rowsOf(fy.inputs[lastIndex], c0, c1), true, 0, target);
+  const constant = last.bias ? outputs * last.biasScale ** 2 : 0;
+  if (lastIndex === 0) {
+    for (let i = 0; i < h; i++) for (let j = diagonal ? i : 0; j < w; j++) t[i * ld + j] = scale * (t[i * ld + j] + constant);
+  }
+  // Hidden layers: (s_w²·A_I A_Jᵀ + s_b²) ⊙ (G_I G_Jᵀ); the last of them also adds the constant and scales.
+  for (let l = 0; l < lastIndex; l++) {
+    const layer = model.layers[l];
+    const s2 = layer.weightScale ** 2;
+    const b2 = layer.bias ? layer.biasScale ** 2 : 0;
+    const final = l + 1 === lastIndex;
+    const a = rowsOf(fx.inputs[l], r0, r1);
+    const g = rowsOf(fx.gradients[l]!, r0, r1);
+    const P = scratch.get('p');
+    const pView = { data: P, rows: h, cols: w };
+    if (diagonal) {
+      const pDiagonal = rowNormsSquared(fx.inputs[l], r0, r1);
+      linalg.syrk(s2, a, 0, pView);
+      linalg.syrk(1, g, 0, pView, true);
+      // P's upper triangle holds s_w²·A Aᵀ, its lower triangle G Gᵀ (read transposed, so by blocks that stay in cache).
+      forEachUpperBlock(h, (i0, i1, j0, j1) => {
+        for (let i = i0; i < i1; i++) {
+          const row = i * ld;
+          for (let j = Math.max(j0, i); j < j1; j++) {
+            const p = j === i ? s2 * pDiagonal[i] : P[i * w + j];
+            const v = t[row + j] + (p + b2) * P[j * w + i];
+            t[row + j] = final ? scale * (v + constant) : v;
+          }
+        }
+      });
+    } else {
+      const Q = scratch.get('q');
+      linalg.gemm(s2, a, false, rowsOf(fy.inputs[l], c0, c1), true, 0, pView);
+      linalg.gemm(1, g, false, rowsOf(fy.gradients[l]!, c0, c1), true, 0, { data: Q, rows: h, cols: w });
+      for (let i = 0; i < h; i++) {
+        const row = i * ld;
+        for (let j = 0; j < w; j++) {
+          const v = t[row + j] + (P[i * w + j] + b2) * Q[i * w + j];
+          t[row + j] = final ? scale * (v + constant) : v;
+        }
+      }
+    }
+  }
+  if (diagonal) {
+    forEachUpperBlock(h, (i0, i1, j0, j1) => {
+      for (let i = i0; i < i1; i++) for (let j = Math.max(j0, i + 1); j < j1; j++) t[j * ld + i] = t[i * ld + j];
     });
-    return tf.mul(kernel!, traceScale(options.trace ?? 'sum', outputDim));
-  });
-  return readAndDispose(result);
+  }
+}
+
+const BLOCK = 64;
+
+/** Visit the blocks [i0, i1) × [j0, j1) of an n × n matrix that touch its upper triangle. */
+function forEachUpperBlock(n: number, visit: (i0: number, i1: number, j0: number, j1: number) => void): void {
+  for (let i0 = 0; i0 < n; i0 += BLOCK) {
+    for (let j0 = i0; j0 < n; j0 += BLOCK) visit(i0, Math.min(n, i0 + BLOCK), j0, Math.min(n, j0 + BLOCK));
+  }
+}
+
+export interface StructuredResult {
+  stats: TileStats;
+}
+
+/**
+ * Θ(X, Y) (Y = X when null) into `sink`, in tiles on this thread; the products
+ * run on `linalg`.
+ */
+export function structuredKernel(model: Mlp, x: Samples, y: Samples | null, linalg: Linalg, sink: KernelSink, options: StructuredOptions): StructuredResult {
+  const fx = layerFactors(model, x, linalg);
+  const fy = y ? layerFactors(model, y, linalg) : fx;
+  const symmetric = y === null;
+  const scale = traceScale(options.trace ?? 'sum', outputDimOf(model));
+  const tiles = tilePlan(x.count, fy.count, options.tile, symmetric);
+  const scratch = new TileScratch(Math.min(options.tile, Math.max(x.count, fy.count)));
+  const total = x.count * fy.count;
+  let done = 0;
+  let stats: TileStats | null = null;
+  for (const tile of tiles) {
+    const h = tile.r1 - tile.r0;
+    const w = tile.c1 - tile.c0;
+    const diagonal = symmetric && tile.r0 === tile.c0;
+    const target = sink.inPlace ? sink.inPlace(tile.r0, tile.c0, h, w) : { data: scratch.get('out'), rows: h, cols: w };
+    computeTile(model, fx, fy, tile, diagonal, linalg, scratch, scale, target);
+    if (!sink.inPlace) sink.writeBlock(tile.r0, tile.c0, target, false);
+    const mirrored = symmetric && !diagonal;
+    if (mirrored) sink.writeBlock(tile.c0, tile.r0, target, true);
+    stats = mergeStats(stats, tileStats(target, tile, mirrored ? 2 : 1));
+    done += h * w * (mirrored ? 2 : 1);
+    options.onProgress?.(done / total);
+  }
+  return { stats: stats! };
 }

@@ -9,9 +9,6 @@
  */
 import { TorchGenerator } from './torchRandom';
 
-export const ACTIVATIONS = ['relu', 'tanh', 'erf', 'gelu', 'identity'] as const;
-export type Activation = (typeof ACTIVATIONS)[number];
-
 export const PARAMETERIZATIONS = ['standard', 'ntk'] as const;
 export type Parameterization = (typeof PARAMETERIZATIONS)[number];
 
@@ -28,7 +25,8 @@ export interface DenseLayer {
 
 export interface Mlp {
   layers: DenseLayer[];
-  activation: Activation;
+  /** The hidden activation's name (activations/index.ts). */
+  activation: string;
 }
 
 export interface MlpShape {
@@ -38,7 +36,7 @@ export interface MlpShape {
   /** Number of hidden layers (the seed's net has 1). */
   depth: number;
   outputDim: number;
-  activation: Activation;
+  activation: string;
   parameterization: Parameterization;
   /** NTK parameterization only: weight and bias standard deviations σ_w, σ_b. */
   sigmaW?: number;
@@ -48,6 +46,15 @@ export interface MlpShape {
 /** The layer sizes [inputDim, width × depth, outputDim]. */
 export function layerSizes(shape: Pick<MlpShape, 'inputDim' | 'width' | 'depth' | 'outputDim'>): number[] {
   return [shape.inputDim, ...Array<number>(shape.depth).fill(shape.width), shape.outputDim];
+}
+
+/** The layer sizes of a network: [in_1, out_1, out_2, …, out_L]. */
+export function layerSizesOf(model: Mlp): number[] {
+  return [model.layers[0].inDim, ...model.layers.map((l) => l.outDim)];
+}
+
+export function outputDimOf(model: Mlp): number {
+  return model.layers[model.layers.length - 1].outDim;
 }
 
 /** Number of trainable parameters (every weight and bias). */

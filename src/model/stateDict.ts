@@ -6,7 +6,7 @@
  * run in natural order of their prefixes (layers.2 before layers.10), and each
  * layer's input size must be the previous layer's output size.
  */
-import type { Activation, DenseLayer, Mlp, Parameterization } from './mlp';
+import type { DenseLayer, Mlp, Parameterization } from './mlp';
 
 export class StateDictError extends Error {}
 
@@ -45,7 +45,7 @@ export function firstNonFinite(data: ArrayLike<number>, shape: number[]): string
 
 export function mlpFromStateDict(
   tensors: Map<string, NamedTensor>,
-  activation: Activation,
+  activation: string,
   parameterization: Parameterization = 'standard',
   sigma: { w: number; b: number } = { w: 1, b: 1 },
 ): Mlp {

@@ -23,7 +23,7 @@
  * avx_mathfun's Cephes polynomials (`normal_fill_16_AVX2`). Both are mirrored
  * here bit for bit; the init tests compare against real PyTorch output.
  */
-import { cephesLogf, cephesSincosf, fmaf } from './float32Math';
+import { cephesLogf, cephesSincosfInto, fmaf } from './float32Math';
 
 const MT_N = 624;
 const MT_M = 397;
@@ -100,7 +100,8 @@ export class TorchGenerator {
   randn(count: number): Float32Array {
     const out = new Float32Array(count);
     if (count >= 16) {
-      for (let i = 0; i < count; i++) out[i] = this.uniformFloat(0, 1);
+      // uniformFloat(0, 1): x·1 + 0 is exact, so the fused multiply-add is x itself.
+      for (let i = 0; i < count; i++) out[i] = (this.random() & 0xffffff) * TWO_POW_MINUS_24;
       for (let i = 0; i + 16 <= count; i += 16) boxMuller16(out, i);
       if (count % 16 !== 0) {
         const start = count - 16;
@@ -130,6 +131,7 @@ export class TorchGenerator {
 }
 
 const TWO_PI_F32 = f32(2 * Math.PI);
+const sincos = new Float64Array(2);
 
 /** `normal_fill_16_AVX2`: Box–Muller on 16 float32 uniforms, element j paired with j + 8 (mean 0, std 1). */
 function boxMuller16(data: Float32Array, start: number): void {
@@ -137,8 +139,8 @@ function boxMuller16(data: Float32Array, start: number): void {
     const u1 = f32(1 - data[j]); // [0, 1) → (0, 1] for the log
     const u2 = data[j + 8];
     const radius = f32(Math.sqrt(f32(-2 * cephesLogf(u1))));
-    const [sin, cos] = cephesSincosf(f32(TWO_PI_F32 * u2));
-    data[j] = f32(radius * cos);
-    data[j + 8] = f32(radius * sin);
+    cephesSincosfInto(f32(TWO_PI_F32 * u2), sincos);
+    data[j] = f32(radius * sincos[1]);
+    data[j + 8] = f32(radius * sincos[0]);
   }
 }

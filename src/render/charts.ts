@@ -5,13 +5,8 @@
  * off, so the same data give the same bytes.
  */
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
+import type { PowerLawFit } from '../math/fit';
 import { ensureFont } from './fonts';
-
-export interface PowerLawFit {
-  slope: number;
-  /** log10 of the prefactor: y ≈ 10^intercept · x^slope. */
-  intercept: number;
-}
 
 export interface LogLogChart {
   title: string;
@@ -32,22 +27,6 @@ export interface LogLogChart {
 }
 
 export type ChartFormat = 'png' | 'svg';
-
-/** Least-squares line through (log10 x, log10 y). */
-export function fitPowerLaw(x: number[], y: number[]): PowerLawFit {
-  const lx = x.map(Math.log10);
-  const ly = y.map(Math.log10);
-  const mx = lx.reduce((a, b) => a + b, 0) / lx.length;
-  const my = ly.reduce((a, b) => a + b, 0) / ly.length;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < lx.length; i++) {
-    sxy += (lx[i] - mx) * (ly[i] - my);
-    sxx += (lx[i] - mx) ** 2;
-  }
-  const slope = sxx > 0 ? sxy / sxx : 0;
-  return { slope, intercept: my - slope * mx };
-}
 
 export async function renderLogLogChart(chart: LogLogChart, format: ChartFormat = 'png'): Promise<Buffer> {
   const family = ensureFont();

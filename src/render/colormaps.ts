@@ -11,7 +11,7 @@
  * The viridis family comes from matplotlib's own tables (listedTables.ts) and
  * the ColorBrewer maps from chroma-js's palettes.
  */
-import chroma from 'chroma-js';
+import type ChromaModule from 'chroma-js';
 import { LISTED_TABLES } from './listedTables';
 
 export interface Colormap {
@@ -78,6 +78,8 @@ function listedColormap(name: string): Colormap {
  * colours, equally spaced), so the bytes agree with matplotlib's.
  */
 function brewerColormap(name: string): Colormap {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const chroma = require('chroma-js') as typeof ChromaModule;
   const colours = chroma.brewer[name as keyof typeof chroma.brewer].map((hex) => chroma(hex).rgb());
   const step = 1 / (colours.length - 1); // np.linspace(0, 1, k): i·step, the last exactly 1
   const at = (i: number) => (i === colours.length - 1 ? 1 : i * step);
@@ -85,10 +87,15 @@ function brewerColormap(name: string): Colormap {
   return { name, lut: segmentedTable(channel(0), channel(1), channel(2)) };
 }
 
-/** Sequential and diverging ColorBrewer palettes (the qualitative ones suit no heatmap). */
-const BREWER_NAMES = Object.keys(chroma.brewer).filter(
-  (name) => !['Viridis', 'Set1', 'Set2', 'Set3', 'Accent', 'Dark2', 'Paired', 'Pastel1', 'Pastel2'].includes(name),
-);
+/**
+ * chroma-js's sequential and diverging ColorBrewer palettes (the qualitative
+ * ones suit no heatmap), named here so that listing them does not load
+ * chroma-js; a test checks the list against chroma.brewer.
+ */
+export const BREWER_NAMES = [
+  'OrRd', 'PuBu', 'BuPu', 'Oranges', 'BuGn', 'YlOrBr', 'YlGn', 'Reds', 'RdPu', 'Greens', 'YlGnBu', 'Purples', 'GnBu', 'Greys',
+  'YlOrRd', 'PuRd', 'Blues', 'PuBuGn', 'Spectral', 'RdYlGn', 'RdBu', 'PiYG', 'PRGn', 'RdYlBu', 'BrBG', 'RdGy', 'PuOr',
+];
 
 const COLORMAPS: Record<string, () => Colormap> = {
   hot: hotColormap,

@@ -10,7 +10,8 @@ import { createCanvas, type Canvas, type CanvasRenderingContext2D } from 'canvas
 import { colormapByName, lutIndex, type Colormap } from './colormaps';
 import { blockReduce, type DownsampleMode, type Matrix, type StreamedMatrix } from './downsample';
 import { ensureFont } from './fonts';
-import { finiteRange, normaliser, resolveNormForRange, type NormRequest, type NormSpec } from './normalize';
+import { finiteRange } from '../math/scan';
+import { normaliser, resolveNormForRange, type NormRequest, type NormSpec } from './normalize';
 import { formatTicks, logTicks, niceTicks, symlogTicks } from './ticks';
 
 export type { Matrix, StreamedMatrix } from './downsample';

@@ -11,6 +11,7 @@
  * Values outside [vmin, vmax] give t outside [0, 1], which the colormap clips
  * to its ends (matplotlib's under and over colours); NaN gives NaN ('bad').
  */
+import { finiteRange } from '../math/scan';
 
 export const NORMS = ['linear', 'log', 'symlog'] as const;
 export type NormKind = (typeof NORMS)[number];
@@ -30,18 +31,6 @@ export interface NormRequest {
   vmin?: number;
   vmax?: number;
   linthresh?: number;
-}
-
-/** The finite min and max of the values, ignoring NaN and ±Inf; null when there are none. */
-export function finiteRange(values: ArrayLike<number>): [number, number] | null {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v < lo && v !== -Infinity) lo = v;
-    if (v > hi && v !== Infinity) hi = v;
-  }
-  return lo <= hi ? [lo, hi] : null;
 }
 
 /** Fill in vmin, vmax and linthresh from the data, and refuse what a norm cannot show. */

@@ -6,17 +6,18 @@
  * a usage error. --save-model and --save-inputs write what a run used.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from 'commander';
 import { InputError, UsageError } from '../errors';
 import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
 import { encodeNpy } from '../io/npy';
 import { encodeSafetensors, parseSafetensors, SafetensorsFormatError } from '../io/safetensors';
-import type { Samples } from '../kernel/structured';
-import { ACTIVATIONS, PARAMETERIZATIONS, type Mlp } from '../model/mlp';
+import { ACTIVATION_NAMES } from '../activations';
+import { layerSizesOf, PARAMETERIZATIONS, type Mlp } from '../model/mlp';
 import { firstNonFinite, mlpFromStateDict, StateDictError, stateDictFromMlp } from '../model/stateDict';
 import type { NtkResult, RunConfig } from '../pipeline';
-import { checkModelFlags, runConfig, type ModelOptions } from './options';
+import type { Samples } from '../types';
+import { outputFormat } from './formats';
+import { checkModelFlags, runConfig, type ModelFlags, type RuntimeFlags } from './options';
 import { checkWritableTarget, writeOutput } from './outputs';
 
 export interface SourceFlags {
@@ -41,7 +42,7 @@ function explicit(command: Command, key: string): boolean {
   return command.getOptionValueSource(key) === 'cli';
 }
 
-type ModelBuilder = (activation: ModelOptions['activation'], p: ModelOptions['parameterization'], sigma: { w: number; b: number }) => Mlp;
+type ModelBuilder = (activation: string, p: ModelFlags['parameterization'], sigma: { w: number; b: number }) => Mlp;
 
 function readWeights(file: string): { model: ModelBuilder; metadata: Record<string, string> } {
   let bytes: Buffer;
@@ -59,7 +60,7 @@ function readWeights(file: string): { model: ModelBuilder; metadata: Record<stri
   }
 }
 
-function readSamples(flag: string, file: string): Samples & { dim: number } {
+function readSamples(flag: string, file: string): Samples {
   let matrix;
   try {
     matrix = readMatrixFile(file);
@@ -72,24 +73,25 @@ function readSamples(flag: string, file: string): Samples & { dim: number } {
   return { values: Float32Array.from(matrix.values), count: matrix.rows, dim: matrix.cols };
 }
 
-function checkExtension(flag: string, file: string | undefined, ext: string): void {
-  if (file !== undefined && path.extname(file).toLowerCase() !== ext) throw new UsageError(`${flag} ${file}: expected a ${ext} file name`);
-  if (file !== undefined) checkWritableTarget(flag, file);
+function checkSaveTarget(flag: string, file: string | undefined, kind: 'model' | 'samples'): void {
+  if (file === undefined) return;
+  outputFormat(kind, flag, file, false);
+  checkWritableTarget(flag, file);
 }
 
 /** Read and check every input file, and turn the flags into a RunConfig. */
-export function resolveSources(flags: ModelOptions & SourceFlags, command: Command): RunConfig {
+export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, command: Command): RunConfig {
   checkModelFlags(flags, (key) => explicit(command, key));
   if (flags.inputs === '-' && flags.inputs2 === '-') throw new UsageError('--inputs - and --inputs2 - cannot both read stdin');
-  checkExtension('--save-model', flags.saveModel, '.safetensors');
+  checkSaveTarget('--save-model', flags.saveModel, 'model');
   if (flags.width === Infinity && flags.saveModel !== undefined) throw new UsageError('--save-model: an infinite-width network has no weights to save');
   if (flags.width === Infinity && flags.weights !== undefined) throw new UsageError('--width inf contradicts --weights (a network of finite width)');
-  checkExtension('--save-inputs', flags.saveInputs, '.npy');
+  checkSaveTarget('--save-inputs', flags.saveInputs, 'samples');
   const config = runConfig(flags);
 
   if (flags.weights !== undefined) {
     const weights = readWeights(flags.weights);
-    for (const [key, choices] of [['activation', ACTIVATIONS], ['parameterization', PARAMETERIZATIONS]] as const) {
+    for (const [key, choices] of [['activation', ACTIVATION_NAMES], ['parameterization', PARAMETERIZATIONS]] as const) {
       const stored = weights.metadata[key];
       if (stored === undefined || !(choices as readonly string[]).includes(stored)) continue;
       if (explicit(command, key) && flags[key] !== stored) {
@@ -104,7 +106,7 @@ export function resolveSources(flags: ModelOptions & SourceFlags, command: Comma
       if (error instanceof StateDictError) throw new InputError(`--weights ${flags.weights}: ${error.message}`);
       throw error;
     }
-    const sizes = [model.layers[0].inDim, ...model.layers.map((l) => l.outDim)];
+    const sizes = layerSizesOf(model);
     const hidden = sizes.slice(1, -1);
     const contradictions: [flag: string, key: 'inputDim' | 'outputDim' | 'depth' | 'width', differs: boolean][] = [
       ['--input-dim', 'inputDim', flags.inputDim !== sizes[0]],
@@ -132,7 +134,7 @@ export function resolveSources(flags: ModelOptions & SourceFlags, command: Comma
       throw new UsageError(`${flag} ${file}: rows have ${samples.dim} values, the network takes ${modelDim} inputs`);
     }
     config.shape = { ...config.shape, inputDim: samples.dim };
-    config[key] = { values: samples.values, count: samples.count };
+    config[key] = samples;
   }
   if (config.inputs) {
     if (explicit(command, 'samples') && flags.samples !== config.inputs.count) {
@@ -144,21 +146,20 @@ export function resolveSources(flags: ModelOptions & SourceFlags, command: Comma
 }
 
 /** Write --save-model and --save-inputs after a successful run. */
-export function saveSources(flags: ModelOptions & SourceFlags, result: NtkResult): Record<string, string> {
+export function saveSources(flags: ModelFlags & SourceFlags, result: NtkResult): Record<string, string> {
   const written: Record<string, string> = {};
   if (flags.saveModel !== undefined && result.model) {
     const metadata = {
       format: 'ntk-cli',
       activation: result.model.activation,
       parameterization: flags.parameterization,
-      layers: [result.model.layers[0].inDim, ...result.model.layers.map((l) => l.outDim)].join('-'),
+      layers: layerSizesOf(result.model).join('-'),
     };
     writeOutput('--save-model', flags.saveModel, encodeSafetensors(stateDictFromMlp(result.model), metadata));
     written.model = flags.saveModel;
   }
   if (flags.saveInputs !== undefined) {
-    const dim = result.inputs.values.length / result.inputs.count;
-    writeOutput('--save-inputs', flags.saveInputs, encodeNpy(result.inputs.values, [result.inputs.count, dim]));
+    writeOutput('--save-inputs', flags.saveInputs, encodeNpy(result.inputs.values, [result.inputs.count, result.inputs.dim]));
     written.inputs = flags.saveInputs;
   }
   return written;

@@ -1,9 +1,8 @@
-"""The peers ntk-cli is measured against, on the same network and inputs (the seed's Net after torch.manual_seed(0)).
+"""The PyTorch peers ntk-cli is measured against, on the same network and inputs (the seed's Net
+after torch.manual_seed(0)), with Debian's PyTorch.
 
-Usage: /usr/bin/python3 bench/peers.py METHOD N D W
-METHOD: numpy     NumPy (its BLAS) evaluating the two-layer ReLU structured formula in float32:
-                  K = (X Xᵀ + 1) ⊙ (G Gᵀ) + (A Aᵀ + 1), A = relu(Z), G = 1[Z > 0] · w2, Z = X W1ᵀ + b1
-        seed      the blog's method: one backward pass per sample, then a Python loop of dot products
+Usage: /usr/bin/python3 bench/torch_peers.py METHOD N D W
+METHOD: seed      the blog's method: one backward pass per sample, then a Python loop of dot products
         functorch vmap(jacrev) Jacobians contracted with einsum (the PyTorch NTK tutorial's method)
 Prints one JSON line: {"method", "seconds", "max"} (seconds: the kernel alone, after the model and inputs exist).
 """
@@ -12,26 +11,10 @@ import os
 import sys
 import time
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
 from make_fixtures import Net, compute_ntk  # noqa: E402
-
-
-def numpy_structured(model, x):
-    X = x.numpy()
-    W1 = model.lin1.weight.detach().numpy()
-    b1 = model.lin1.bias.detach().numpy()
-    w2 = model.lin2.weight.detach().numpy()[0]
-    start = time.perf_counter()
-    Z = X @ W1.T + b1
-    A = np.maximum(Z, 0)
-    G = (Z > 0) * w2
-    K = (X @ X.T + 1) * (G @ G.T)
-    K += A @ A.T
-    K += 1
-    return time.perf_counter() - start, float(K.max())
 
 
 def functorch_ntk(model, x):
@@ -60,7 +43,7 @@ def main():
     torch.manual_seed(0)
     model = Net(d, w, 1)
     x = torch.randn(n, d)
-    run = {"numpy": numpy_structured, "functorch": functorch_ntk, "seed": seed_method}[method]
+    run = {"functorch": functorch_ntk, "seed": seed_method}[method]
     seconds, kmax = run(model, x)
     print(json.dumps({"method": method, "seconds": seconds, "max": kmax}))
 

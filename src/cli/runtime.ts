@@ -5,16 +5,15 @@
  * terminal or --progress asks for it).
  */
 import * as os from 'node:os';
-import { SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { InputError } from '../errors';
-import { estimateMemory, type RunConfig } from '../pipeline';
+import type { MemoryEstimate } from '../pipeline';
 
 const GB = 1e9;
 
 /** Refuse a run whose estimated peak memory exceeds --max-memory (default 80% of available memory). */
-export function checkMemory(config: RunConfig, keepsMatrix: boolean, maxMemoryGB: number | undefined, wayOut: string): void {
+export function checkMemory(estimate: MemoryEstimate, maxMemoryGB: number | undefined, wayOut: string): void {
   const budget = maxMemoryGB !== undefined ? maxMemoryGB * GB : 0.8 * os.freemem();
-  const estimate = estimateMemory(config, keepsMatrix);
   if (estimate.total <= budget) return;
   const parts = Object.entries(estimate.parts)
     .filter(([, bytes]) => bytes >= 0.01 * GB)
@@ -22,7 +21,7 @@ export function checkMemory(config: RunConfig, keepsMatrix: boolean, maxMemoryGB
     .join(', ');
   const source = maxMemoryGB !== undefined ? '--max-memory' : '80% of available memory';
   throw new InputError(
-    `this run needs about ${(estimate.total / GB).toFixed(1)} GB (${parts}), more than ${source} (${(budget / GB).toFixed(1)} GB); ${wayOut}, lower --samples, or raise --max-memory`,
+    `this run needs about ${(estimate.total / GB).toFixed(1)} GB (${parts}), more than ${source} (${(budget / GB).toFixed(1)} GB); ${wayOut}lower --samples, or raise --max-memory`,
   );
 }
 
@@ -40,6 +39,8 @@ export function progressBar(enabled: boolean, label: string): Progress {
     update: (fraction) => {
       if (!bar && Date.now() - started < 1000) return;
       if (!bar) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { SingleBar } = require('cli-progress') as typeof import('cli-progress');
         bar = new SingleBar({
           stream: process.stderr,
           format: `${label} [{bar}] {percentage}% | {eta_formatted} left`,

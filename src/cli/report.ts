@@ -1,10 +1,14 @@
-/** What a command tells its caller: one JSON object with --json, else one human line. */
+/**
+ * What a command tells its caller: one JSON object with --json, else one
+ * human line. The JSON's keys are snake_case, the core's fields camelCase;
+ * this is where one becomes the other.
+ */
+import { layerSizes, layerSizesOf } from '../model/mlp';
 import type { NtkResult, RunConfig } from '../pipeline';
-import { layerSizes } from '../model/mlp';
 
 /** Layer sizes of the network the kernel belongs to; 'inf' for infinite hidden layers. */
 function sizesOf(config: RunConfig, result: NtkResult): (number | 'inf')[] {
-  if (result.model) return [result.model.layers[0].inDim, ...result.model.layers.map((l) => l.outDim)];
+  if (result.model) return layerSizesOf(result.model);
   return layerSizes(config.shape).map((size) => (size === Infinity ? 'inf' : size));
 }
 
@@ -12,11 +16,24 @@ export interface Report {
   [key: string]: unknown;
 }
 
+function kernelReport(result: NtkResult): Report {
+  const { min, max, trace, nonFinite } = result.stats;
+  return {
+    shape: [result.rows, result.cols],
+    min,
+    max,
+    trace,
+    diag_mean: trace === null ? null : trace / result.rows,
+    non_finite: nonFinite,
+  };
+}
+
 export function runReport(config: RunConfig, result: NtkResult, totalSeconds: number, outputs: Record<string, string>): Report {
   const seed = config.seed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(config.seed) : config.seed.toString();
   return {
     n: result.rows,
     parameters: result.parameters,
+    linalg: result.linalg,
     backend: result.backend,
     method: result.model ? config.method : 'analytic',
     kernel_kind: config.kernel,
@@ -31,14 +48,20 @@ export function runReport(config: RunConfig, result: NtkResult, totalSeconds: nu
     samples: result.rows,
     inputs: config.inputs ? 'file' : 'seed',
     seed,
-    seconds: { kernel: round(result.kernelSeconds), total: round(totalSeconds) },
-    kernel: { shape: [result.rows, result.cols], ...result.stats },
+    seconds: { kernel: round(result.kernelSeconds), products: result.productSeconds === null ? null : round(result.productSeconds), total: round(totalSeconds) },
+    kernel: kernelReport(result),
     outputs,
   };
 }
 
 function round(seconds: number): number {
   return Math.round(seconds * 1e4) / 1e4;
+}
+
+/** Where the products ran, for the summary line: "openblas", "tfjs (wasm)", "analytic". */
+export function describeEngine(result: NtkResult): string {
+  if (result.linalg === null) return 'analytic';
+  return result.backend ? `${result.linalg} (${result.backend})` : result.linalg;
 }
 
 export function describeRun(config: RunConfig, result: NtkResult): string {
@@ -49,7 +72,7 @@ export function describeRun(config: RunConfig, result: NtkResult): string {
   const on = result.rows === result.cols && !config.inputs2 ? `${result.rows} samples` : `${result.rows}×${result.cols} samples (cross-kernel)`;
   return (
     `${config.kernel.toUpperCase()} of a ${network} on ${on}, ${from}: K in [${min.toPrecision(5)}, ${max.toPrecision(5)}], ` +
-    `${result.model ? `${config.method} on ${result.backend}` : 'analytic'} in ${result.kernelSeconds.toFixed(3)} s`
+    `${result.model ? `${config.method} on ${describeEngine(result)}` : 'analytic'} in ${result.kernelSeconds.toFixed(3)} s`
   );
 }
 

@@ -1,10 +1,10 @@
 /** Draw a matrix with the picture flags and write it: the last step of `heatmap` and `render`. */
 import { UsageError } from '../errors';
 import type { Matrix, StreamedMatrix } from '../render/downsample';
-import { RenderError, renderHeatmap, type ImageFormat } from '../render/heatmap';
+import type { ImageFormat } from '../render/heatmap';
 import { NormError } from '../render/normalize';
 import { writeOutput } from './outputs';
-import { heatmapOptionsOf, type PictureFlags } from './renderOptions';
+import { heatmapOptionsOf, type PictureFlags } from './pictureOptions';
 
 export interface PictureReport {
   file: string;
@@ -18,6 +18,9 @@ export interface PictureReport {
 }
 
 export function drawPicture(matrix: Matrix | StreamedMatrix, flags: PictureFlags, format: ImageFormat): { image: Buffer; report: PictureReport } {
+  // Loaded here: the renderer brings node-canvas, which commands that draw nothing never need.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { RenderError, renderHeatmap } = require('../render/heatmap') as typeof import('../render/heatmap');
   try {
     const result = renderHeatmap(matrix, heatmapOptionsOf(flags), format);
     return {

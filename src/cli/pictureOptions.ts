@@ -1,12 +1,12 @@
 /** The picture flags `heatmap` and `render` share, and their checks. */
-import * as path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { UsageError } from '../errors';
 import { COLORMAP_NAMES } from '../render/colormaps';
 import { DOWNSAMPLE_MODES, type DownsampleMode } from '../render/downsample';
 import type { HeatmapOptions, ImageFormat } from '../render/heatmap';
 import { NORMS, type NormKind } from '../render/normalize';
-import { finiteNumber, wholeNumber } from './options';
+import { extensionList, outputFormat } from './formats';
+import { finiteNumber, parseSize, wholeNumber } from './parsers';
 
 export interface PictureFlags {
   out: string;
@@ -23,30 +23,11 @@ export interface PictureFlags {
   dpi: number;
   downsample: DownsampleMode;
   bare?: boolean;
-  json?: boolean;
-}
-
-function parseSize(value: string): [number, number] {
-  const match = /^(\d+)x(\d+)$/i.exec(value.trim());
-  const size: [number, number] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
-  if (!size.every((v) => Number.isSafeInteger(v) && v >= 64 && v <= 16384)) {
-    throw new InvalidArgumentError('expected WIDTHxHEIGHT in pixels, each from 64 to 16384, e.g. 1280x960.');
-  }
-  return size;
-}
-
-const IMAGE_FORMATS: ImageFormat[] = ['png', 'svg', 'pdf'];
-
-/** The format `--out` asks for; '-' is PNG on stdout. */
-export function imageFormatOf(file: string): ImageFormat | null {
-  if (file === '-') return 'png';
-  const ext = path.extname(file).slice(1).toLowerCase() as ImageFormat;
-  return IMAGE_FORMATS.includes(ext) ? ext : null;
 }
 
 export function addPictureOptions(command: Command, defaultOut: string): Command {
   return command
-    .option('-o, --out <file>', "image file: .png, .svg or .pdf; '-' writes PNG to stdout", defaultOut)
+    .option('-o, --out <file>', `image file: ${extensionList('image')}; '-' writes PNG to stdout`, defaultOut)
     .option('--title <text>', 'title above the image ("" for none)', 'Neural Tangent Kernel')
     .option('--xlabel <text>', 'label under the x axis')
     .option('--ylabel <text>', 'label left of the y axis')
@@ -67,10 +48,9 @@ export function addPictureOptions(command: Command, defaultOut: string): Command
 }
 
 /** Check the picture flags before any work; returns the output format. */
-export function checkPictureFlags(flags: PictureFlags): ImageFormat {
-  const format = imageFormatOf(flags.out);
-  if (!format) throw new UsageError(`--out ${flags.out}: expected a .png, .svg or .pdf file name, or '-'`);
-  if (flags.out === '-' && flags.json) throw new UsageError("--json and --out - both write to stdout; choose one");
+export function checkPictureFlags(flags: PictureFlags, json: boolean | undefined): ImageFormat {
+  const format = outputFormat('image', '--out', flags.out) as ImageFormat;
+  if (flags.out === '-' && json) throw new UsageError('--json and --out - both write to stdout; choose one');
   if (flags.vmin !== undefined && flags.vmax !== undefined && !(flags.vmin < flags.vmax)) {
     throw new UsageError(`--vmin ${flags.vmin} must be below --vmax ${flags.vmax}`);
   }

@@ -1,0 +1,112 @@
+/*
+ * ntk-cli's native helpers, built by node-gyp at install time when a C
+ * compiler and LAPACKE are present (Debian: liblapacke-dev, which runs on the
+ * system's LAPACK, OpenBLAS where libopenblas-dev is installed). Everything
+ * here is optional: ntk-cli falls back to JavaScript where the build failed.
+ *
+ *   syevd(a, w, n, vectors)  LAPACK's divide-and-conquer symmetric eigensolver
+ *                            (ssyevd / dsyevd) on an n×n float32 or float64
+ *                            matrix in place: eigenvalues ascending into w,
+ *                            and with `vectors` the eigenvectors into a (row j
+ *                            of the row-major result is eigenvector j).
+ *   hugeBuffer(bytes)        a zeroed ArrayBuffer backed by anonymous memory
+ *                            advised for transparent huge pages: first touch
+ *                            of large buffers faults 2 MB at a time, not 4 kB.
+ *
+ * Every size is checked against the arrays here as well as in JavaScript.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <lapacke.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+static napi_value fail(napi_env env, const char *message) {
+  napi_throw_error(env, NULL, message);
+  return NULL;
+}
+
+/* The data and element count of a Float32Array or Float64Array argument; its element size in *size. */
+static int typed_array(napi_env env, napi_value value, void **data, size_t *length, size_t *size) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, length, data, &buffer, &offset) != napi_ok) return 0;
+  if (type == napi_float32_array) *size = 4;
+  else if (type == napi_float64_array) *size = 8;
+  else return 0;
+  return 1;
+}
+
+static napi_value syevd(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 4) return fail(env, "syevd(a, w, n, vectors): four arguments");
+  void *a, *w;
+  size_t a_length, w_length, a_size, w_size;
+  if (!typed_array(env, args[0], &a, &a_length, &a_size) || !typed_array(env, args[1], &w, &w_length, &w_size)) {
+    return fail(env, "syevd: a and w must be Float32Array or Float64Array");
+  }
+  int64_t n;
+  bool vectors;
+  if (napi_get_value_int64(env, args[2], &n) != napi_ok || napi_get_value_bool(env, args[3], &vectors) != napi_ok) {
+    return fail(env, "syevd: n must be a number and vectors a boolean");
+  }
+  if (a_size != w_size) return fail(env, "syevd: a and w must have the same element type");
+  if (n < 1 || n > INT32_MAX || (uint64_t)n * (uint64_t)n != a_length || (uint64_t)n != w_length) {
+    return fail(env, "syevd: a must hold n*n elements and w n");
+  }
+  /* A symmetric row-major matrix is the same matrix column-major; 'L' there is 'U' here. */
+  const char job = vectors ? 'V' : 'N';
+  lapack_int info_code = a_size == 4 ? LAPACKE_ssyevd(LAPACK_COL_MAJOR, job, 'L', (lapack_int)n, (float *)a, (lapack_int)n, (float *)w)
+                                     : LAPACKE_dsyevd(LAPACK_COL_MAJOR, job, 'L', (lapack_int)n, (double *)a, (lapack_int)n, (double *)w);
+  napi_value result;
+  napi_create_int32(env, (int32_t)info_code, &result);
+  return result;
+}
+
+static void free_huge(napi_env env, void *data, void *hint) {
+  size_t bytes = (size_t)(uintptr_t)hint;
+  munmap(data, bytes);
+  int64_t adjusted;
+  napi_adjust_external_memory(env, -(int64_t)bytes, &adjusted);
+}
+
+static napi_value huge_buffer(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  int64_t requested;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 1 || napi_get_value_int64(env, args[0], &requested) != napi_ok) {
+    return fail(env, "hugeBuffer(bytes): one number");
+  }
+  if (requested < 1 || (uint64_t)requested > ((uint64_t)1 << 46)) return fail(env, "hugeBuffer: bytes out of range");
+  size_t bytes = ((size_t)requested + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+  /* Anonymous mappings are zeroed by the kernel, as a new ArrayBuffer is. */
+  void *data = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (data == MAP_FAILED) return fail(env, "hugeBuffer: out of memory");
+  madvise(data, bytes, MADV_HUGEPAGE); /* advice only: without THP it is ordinary memory */
+  napi_value buffer;
+  if (napi_create_external_arraybuffer(env, data, (size_t)requested, free_huge, (void *)(uintptr_t)bytes, &buffer) != napi_ok) {
+    munmap(data, bytes);
+    return fail(env, "hugeBuffer: could not wrap the memory");
+  }
+  int64_t adjusted;
+  napi_adjust_external_memory(env, (int64_t)bytes, &adjusted);
+  return buffer;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor methods[] = {
+      {"syevd", NULL, syevd, NULL, NULL, NULL, napi_default, NULL},
+      {"hugeBuffer", NULL, huge_buffer, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

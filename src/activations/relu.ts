@@ -1,0 +1,27 @@
+/**
+ * relu(z) = max(0, z). Infinite width: the arc-cosine kernel of degree 1 and
+ * its derivative of degree 0 (Cho & Saul 2009), with cos θ = s12/√(s11·s22):
+ *   E[φφ]   = √(s11·s22)·(sin θ + (π − θ)·cos θ)/(2π)
+ *   E[φ′φ′] = (π − θ)/(2π)
+ */
+import type { Activation } from './types';
+
+export const relu: Activation = {
+  name: 'relu',
+  formula: 'max(0, z)',
+  phi: (z) => (z > 0 ? z : 0),
+  dphi: (z) => (z > 0 ? 1 : 0),
+  tensor: (tf, z) => tf.relu(z),
+  dual: (s11, s22, s12, out) => {
+    const norm = Math.sqrt(s11 * s22);
+    if (norm === 0) {
+      out[0] = 0;
+      out[1] = 0.5;
+      return;
+    }
+    const cos = Math.min(1, Math.max(-1, s12 / norm));
+    const theta = Math.acos(cos);
+    out[0] = (norm * (Math.sin(theta) + (Math.PI - theta) * cos)) / (2 * Math.PI);
+    out[1] = (Math.PI - theta) / (2 * Math.PI);
+  },
+};

@@ -1,0 +1,55 @@
+/**
+ * The one path every kernel-computing command runs: the flags' sources into
+ * a RunConfig (sources.ts), the memory guard, a progress bar, the kernel, and
+ * the report that follows. `heatmap`, `kernel` and the analysis commands
+ * differ only in what they do with the result.
+ */
+import type { Command } from 'commander';
+import { linalgNameFor } from '../linalg';
+import { computeNtk, estimateMemory, type NtkResult, type RunConfig } from '../pipeline';
+import type { KernelSink } from '../types';
+import type { ModelFlags, RuntimeFlags } from './options';
+import { runReport, type Report } from './report';
+import { checkMemory, progressBar, wantsProgress } from './runtime';
+import { resolveSources, saveSources, type SourceFlags } from './sources';
+
+export type KernelJobFlags = ModelFlags & RuntimeFlags & SourceFlags;
+
+export interface KernelJob {
+  config: RunConfig;
+  /** process.hrtime.bigint() when the command started. */
+  started: bigint;
+}
+
+/** Read and check the flags' files into a RunConfig. */
+export function startKernelJob(flags: KernelJobFlags, command: Command): KernelJob {
+  const started = process.hrtime.bigint();
+  return { config: resolveSources(flags, command), started };
+}
+
+export interface ComputeOptions {
+  /** Whether the n × m matrix stays in memory (a picture) or goes to `sink` as it is computed. */
+  keepsMatrix: boolean;
+  sink?: KernelSink | null;
+  /** What the memory guard suggests besides fewer samples, ending in ', ' (or ''). */
+  wayOut: string;
+}
+
+export async function computeKernel(job: KernelJob, flags: RuntimeFlags, options: ComputeOptions): Promise<NtkResult> {
+  const { config } = job;
+  checkMemory(estimateMemory(config, options.keepsMatrix, linalgNameFor(config.linalg, config.threads)), flags.maxMemory, options.wayOut);
+  const progress = progressBar(wantsProgress(flags.progress), 'kernel');
+  config.onProgress = progress.update;
+  try {
+    return await computeNtk(config, options.sink ?? null);
+  } finally {
+    progress.stop();
+  }
+}
+
+/** Save --save-model and --save-inputs, then the run's report with `outputs` (the files written). */
+export function finishKernelJob(job: KernelJob, flags: KernelJobFlags, result: NtkResult, outputs: Record<string, string>): Report {
+  const saved = saveSources(flags, result);
+  const total = Number(process.hrtime.bigint() - job.started) / 1e9;
+  return runReport(job.config, result, total, { ...outputs, ...saved });
+}

@@ -1,0 +1,146 @@
+/**
+ * Every shared flag, declared once with one set of limits, and the groups the
+ * commands take them in. A command asks for a group (or single flags) and may
+ * override a default; the parsers and --help text stay the same everywhere.
+ */
+import * as os from 'node:os';
+import { Command, Option } from 'commander';
+import { ACTIVATION_NAMES, ANALYTIC_ACTIVATION_NAMES } from '../activations';
+import { UsageError } from '../errors';
+import { KERNEL_KINDS, type KernelKind } from '../kernel/analytic';
+import { TRACES, type Trace } from '../kernel/trace';
+import { LINALG_CHOICES, type LinalgChoice } from '../linalg';
+import { PARAMETERIZATIONS, type Parameterization } from '../model/mlp';
+import { METHODS, type Method, type RunConfig } from '../pipeline';
+import { BACKEND_CHOICES, type BackendChoice } from '../tfjs/backend';
+import { finiteNumber, LIMITS, nonNegativeNumber, parseSeed, parseWidth, parseWidths, wholeNumber } from './parsers';
+
+const cores = os.availableParallelism();
+
+const DECLARATIONS = {
+  width: () => new Option('--width <n>', "hidden layer width; 'inf' for the analytic infinite-width kernel (ntk parameterization)").default(10).argParser(parseWidth),
+  widths: () =>
+    new Option('--widths <list>', 'comma-separated hidden widths').default([16, 64, 256, 1024, 4096], '16,64,256,1024,4096').argParser(parseWidths),
+  seeds: () => new Option('--seeds <n>', 'networks per width (a band over them is drawn)').default(5).argParser(wholeNumber(1, 100)),
+  depth: () => new Option('--depth <n>', 'number of hidden layers').default(1).argParser(wholeNumber(1, LIMITS.depth)),
+  inputDim: () => new Option('--input-dim <n>', 'input dimension d').default(20).argParser(wholeNumber(1, LIMITS.inputDim)),
+  outputDim: () => new Option('--output-dim <n>', 'number of outputs').default(1).argParser(wholeNumber(1, LIMITS.outputDim)),
+  samples: () => new Option('--samples <n>', 'number of random inputs x ~ N(0, I)').default(100).argParser(wholeNumber(1, LIMITS.samples)),
+  seed: () => new Option('--seed <s>', 'torch.manual_seed value (0 to 2^64-1)').default(0n, '0').argParser(parseSeed),
+  activation: () => new Option('--activation <name>', 'hidden activation (gelu: exact erf form)').choices(ACTIVATION_NAMES).default('relu'),
+  parameterization: () =>
+    new Option('--parameterization <p>', 'standard: PyTorch nn.Linear init; ntk: N(0,1) weights, forward scaled by 1/sqrt(fan_in)')
+      .choices(PARAMETERIZATIONS)
+      .default('standard'),
+  sigmaW: () => new Option('--sigma-w <x>', 'ntk parameterization: weight scale σ_w (layer output σ_w·W·a/√fan_in + σ_b·b)').default(1).argParser(finiteNumber(0)),
+  sigmaB: () => new Option('--sigma-b <x>', 'ntk parameterization: bias scale σ_b').default(1).argParser(nonNegativeNumber),
+  kernel: () => new Option('--kernel <k>', "ntk, or nngp (the infinite-width network's output covariance; needs --width inf)").choices(KERNEL_KINDS).default('ntk'),
+  method: () => new Option('--method <m>', 'structured: per-layer factors; naive: one gradient per sample (the seed)').choices(METHODS).default('structured'),
+  trace: () => new Option('--trace <t>', 'combine output channels: sum, or mean (neural-tangents)').choices(TRACES).default('sum'),
+  linalg: () => new Option('--linalg <l>', 'matrix products: blas (OpenBLAS), tfjs (TensorFlow.js), or auto = blas when it loads').choices(LINALG_CHOICES).default('auto'),
+  backend: () => new Option('--backend <b>', 'TensorFlow.js backend, where TensorFlow.js runs: auto = node if installed, else wasm').choices(BACKEND_CHOICES).default('auto'),
+  threads: () =>
+    new Option('--threads <n>', 'OpenBLAS threads, or worker threads for TensorFlow.js wasm/cpu (default: the number of cores)')
+      .default(cores, String(cores))
+      .argParser(wholeNumber(1, LIMITS.threads)),
+  maxMemory: () => new Option('--max-memory <GB>', 'refuse runs estimated to need more (default: 80% of available memory)').argParser(finiteNumber(0)),
+  progress: () => new Option('--progress', 'show a progress bar on stderr even when it is not a terminal'),
+} satisfies Record<string, () => Option>;
+
+export type OptionName = keyof typeof DECLARATIONS;
+
+/** The network, its inputs and the kernel asked of it: `heatmap`, `kernel` and the commands that compute a kernel. */
+export const MODEL_OPTIONS: OptionName[] = [
+  'width', 'depth', 'inputDim', 'outputDim', 'samples', 'seed', 'activation', 'parameterization', 'sigmaW', 'sigmaB', 'kernel', 'method', 'trace',
+];
+/** How a run computes: every command that computes kernels. */
+export const RUNTIME_OPTIONS: OptionName[] = ['linalg', 'backend', 'threads', 'maxMemory', 'progress'];
+/** A sweep over widths of NTK-parameterised networks: `converge`, `drift`. */
+export const SWEEP_OPTIONS: OptionName[] = ['widths', 'seeds', 'depth', 'inputDim', 'samples', 'seed', 'activation', 'sigmaW', 'sigmaB', 'linalg', 'backend', 'threads'];
+
+export interface OptionOverride {
+  default?: unknown;
+  defaultDescription?: string;
+  description?: string;
+}
+
+export function addOptions(command: Command, names: OptionName[], overrides: Partial<Record<OptionName, OptionOverride>> = {}): Command {
+  for (const name of names) {
+    const option = DECLARATIONS[name]();
+    const override = overrides[name];
+    if (override?.description) option.description = override.description;
+    if (override && 'default' in override) option.default(override.default, override.defaultDescription);
+    command.addOption(option);
+  }
+  return command;
+}
+
+export interface ModelFlags {
+  width: number;
+  depth: number;
+  inputDim: number;
+  outputDim: number;
+  samples: number;
+  seed: bigint;
+  activation: string;
+  parameterization: Parameterization;
+  sigmaW: number;
+  sigmaB: number;
+  kernel: KernelKind;
+  method: Method;
+  trace: Trace;
+}
+
+export interface RuntimeFlags {
+  linalg: LinalgChoice;
+  backend: BackendChoice;
+  threads: number;
+  maxMemory?: number;
+  progress?: boolean;
+}
+
+export function runConfig(flags: ModelFlags & RuntimeFlags): RunConfig {
+  return {
+    shape: {
+      inputDim: flags.inputDim,
+      width: flags.width,
+      depth: flags.depth,
+      outputDim: flags.outputDim,
+      activation: flags.activation,
+      parameterization: flags.parameterization,
+      sigmaW: flags.sigmaW,
+      sigmaB: flags.sigmaB,
+    },
+    kernel: flags.kernel,
+    samples: flags.samples,
+    seed: flags.seed,
+    method: flags.method,
+    trace: flags.trace,
+    backend: flags.backend,
+    linalg: flags.linalg,
+    threads: flags.threads,
+  };
+}
+
+/** Flags that only make sense together, checked before any work. `explicit(key)`: was the flag typed? */
+export function checkModelFlags(flags: ModelFlags, explicit: (key: string) => boolean): void {
+  const infinite = flags.width === Infinity;
+  if ((explicit('sigmaW') || explicit('sigmaB')) && flags.parameterization !== 'ntk') {
+    throw new UsageError('--sigma-w and --sigma-b go with --parameterization ntk');
+  }
+  if (flags.kernel === 'nngp' && !infinite) throw new UsageError('--kernel nngp needs --width inf (a finite network has no NNGP kernel to compute)');
+  if (!infinite) return;
+  if (flags.parameterization !== 'ntk') {
+    throw new UsageError('--width inf needs --parameterization ntk: in standard (PyTorch) parameterization the NTK grows with the width and has no finite limit');
+  }
+  checkAnalyticActivation('--width inf', flags.activation);
+  if (explicit('method')) throw new UsageError('--method applies to finite widths; --width inf is computed in closed form');
+}
+
+/** Refuse an activation without an infinite-width kernel, naming the flag that needs one. */
+export function checkAnalyticActivation(flag: string, name: string): void {
+  if (!ANALYTIC_ACTIVATION_NAMES.includes(name)) {
+    const names = ANALYTIC_ACTIVATION_NAMES;
+    throw new UsageError(`${flag}: no closed form for --activation ${name}; use ${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`);
+  }
+}

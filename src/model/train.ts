@@ -1,0 +1,60 @@
+/**
+ * Full-batch gradient descent on the squared loss
+ *   L = ½ · mean over samples of ‖f(x_i) − y_i‖²,
+ * the training the NTK describes (Jacot et al. 2018; Lee et al. 2019), with
+ * the forward and backward passes of model/forward.ts: ∂L/∂f(x_i) = (f(x_i) − y_i)/n,
+ * then W_l ← W_l − η·∂L/∂W_l and b_l ← b_l − η·∂L/∂b_l, in float32.
+ * O(steps · n · Σ in_l·out_l).
+ */
+import type { Linalg } from '../linalg/types';
+import { samplesView, type MatrixView, type Samples } from '../types';
+import { backward, forward } from './forward';
+import type { Mlp } from './mlp';
+
+/** ½·mean_i ‖f_i − y_i‖² and the residuals f − y. */
+function lossAndResiduals(output: MatrixView, targets: MatrixView): { loss: number; residuals: MatrixView } {
+  const residuals = { data: new Float32Array(output.rows * output.cols), rows: output.rows, cols: output.cols };
+  let sum = 0;
+  for (let i = 0; i < residuals.data.length; i++) {
+    const r = output.data[i] - targets.data[i];
+    residuals.data[i] = r;
+    sum += r * r;
+  }
+  return { loss: (0.5 * sum) / output.rows, residuals };
+}
+
+/** The training loss of `model` on (inputs, targets). */
+export function squaredLoss(model: Mlp, inputs: Samples, targets: MatrixView, linalg: Linalg): number {
+  return lossAndResiduals(forward(model, samplesView(inputs), linalg).output, targets).loss;
+}
+
+/**
+ * Train `model` in place for `steps` steps of rate `learningRate`; returns the
+ * loss before every step and after the last (steps + 1 values).
+ */
+export function trainFullBatch(model: Mlp, inputs: Samples, targets: MatrixView, steps: number, learningRate: number, linalg: Linalg): number[] {
+  const x = samplesView(inputs);
+  const n = inputs.count;
+  const losses: number[] = [];
+  for (let step = 0; ; step++) {
+    const pass = forward(model, x, linalg);
+    const { loss, residuals } = lossAndResiduals(pass.output, targets);
+    losses.push(loss);
+    if (step === steps) return losses;
+    for (let i = 0; i < residuals.data.length; i++) residuals.data[i] /= n;
+    const deltas = backward(model, pass, residuals, linalg);
+    model.layers.forEach((layer, l) => {
+      // ∂L/∂W_l = s_w·δ_lᵀ·a_{l−1}, folded into one update W ← W − η·s_w·δᵀa.
+      const weight = { data: layer.weight, rows: layer.outDim, cols: layer.inDim };
+      linalg.gemm(-learningRate * layer.weightScale, deltas[l], true, pass.inputs[l], false, 1, weight);
+      if (layer.bias) {
+        const delta = deltas[l];
+        for (let j = 0; j < layer.outDim; j++) {
+          let sum = 0;
+          for (let i = 0; i < n; i++) sum += delta.data[i * delta.cols + j];
+          layer.bias[j] -= learningRate * layer.biasScale * sum;
+        }
+      }
+    });
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * ntk-cli's optional native helpers (native/ntk_native.c, built at install
+ * time where a C compiler and LAPACKE are present), loaded on first use.
+ */
+
+export interface NativeHelpers {
+  /** LAPACK ?syevd in place; returns LAPACK's info (0 = converged). */
+  syevd(a: Float32Array | Float64Array, w: Float32Array | Float64Array, n: number, vectors: boolean): number;
+  /** A zeroed buffer of anonymous memory advised for transparent huge pages. */
+  hugeBuffer(bytes: number): ArrayBuffer;
+}
+
+let loaded: NativeHelpers | null | undefined;
+
+export function nativeHelpers(): NativeHelpers | null {
+  if (loaded === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      loaded = require('../../native/build/Release/ntk_native.node') as NativeHelpers;
+    } catch {
+      loaded = null;
+    }
+  }
+  return loaded;
+}

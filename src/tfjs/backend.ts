@@ -1,0 +1,69 @@
+/**
+ * Which TensorFlow.js backend runs what needs TensorFlow.js (autodiff for
+ * `--method naive`, the products under `--linalg tfjs`).
+ *
+ * `@tensorflow/tfjs-node` (libtensorflow, multithreaded) is an optional
+ * dependency: its install script downloads libtensorflow from outside the npm
+ * registry, so where that host cannot be reached it is simply absent. `auto`
+ * uses it when it loads, else `@tensorflow/tfjs-backend-wasm` (XNNPACK
+ * compiled to WebAssembly, shipped inside the npm package); `cpu` is the
+ * pure-JavaScript reference backend. Everything here is required lazily:
+ * TensorFlow.js takes longer to load than most runs take to compute.
+ *
+ * The node backend is only ever loaded on the main thread: one libtensorflow
+ * per worker thread, each with its own thread pool, is a path nobody tests.
+ */
+import type * as TF from '@tensorflow/tfjs-core';
+
+export const BACKEND_CHOICES = ['auto', 'node', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export type BackendName = Exclude<BackendChoice, 'auto'>;
+
+/** tfjs's registry name for each backend. */
+const TFJS_NAMES: Record<BackendName, string> = {
+  node: 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
+
+const MODULES: Record<BackendName, string> = {
+  node: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+};
+
+/** tfjs-core, loaded on first use. */
+export function tfCore(): typeof TF {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@tensorflow/tfjs-core') as typeof TF;
+}
+
+async function tryBackend(name: BackendName): Promise<boolean> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(MODULES[name]);
+    return await tfCore().setBackend(TFJS_NAMES[name]);
+  } catch {
+    return false;
+  }
+}
+
+export class BackendUnavailableError extends Error {}
+
+/**
+ * Make `choice` the active backend and return its name. Throws
+ * BackendUnavailableError when a forced backend cannot load.
+ */
+export async function activateBackend(choice: BackendChoice): Promise<BackendName> {
+  // PROD mode silences tfjs's console advice ("install tfjs-node") and skips debug checks.
+  tfCore().env().set('PROD', true);
+  const order: BackendName[] = choice === 'auto' ? ['node', 'wasm', 'cpu'] : [choice];
+  for (const candidate of order) {
+    if (await tryBackend(candidate)) return candidate;
+  }
+  const hint =
+    choice === 'node'
+      ? '@tensorflow/tfjs-node is not installed here (its install downloads libtensorflow); use --backend wasm'
+      : `the ${choice} backend failed to initialise`;
+  throw new BackendUnavailableError(`--backend ${choice}: ${hint}`);
+}
