@@ -164,7 +164,7 @@ async function computeEmpirical(config: RunConfig, sink: KernelSink | null): Pro
   let tileStats;
   if (useWorkers) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { workerKernel } = require('./kernel/tileWorkers') as typeof import('./kernel/tileWorkers');
+    const { workerKernel } = require('./workers/tileWorkers') as typeof import('./workers/tileWorkers');
     const options = { threads: config.threads, backend: opened.backend as 'wasm' | 'cpu', trace: config.trace, tile, onProgress: config.onProgress };
     tileStats = await workerKernel(model, inputs, second, target.shared!()!, options);
   } else {

@@ -56,3 +56,10 @@ export function checkPlacement(sink: { rows: number; cols: number }, row: number
     throw new RangeError(`a ${rows}×${cols} block at (${row}, ${col}) does not fit a ${sink.rows}×${sink.cols} kernel`);
   }
 }
+
+/** A matrix read by chunks of rows, in order, one chunk in memory at a time. */
+export interface RowChunks {
+  rows: number;
+  cols: number;
+  forEachChunk(visit: (startRow: number, values: Float32Array | Float64Array, count: number) => void): void;
+}

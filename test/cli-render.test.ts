@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import { encodeNpy } from '../src/io/npy';
 import { FIXTURES, runCli, tempDir } from './helpers';
 
 const dir = tempDir();
@@ -49,37 +48,3 @@ test('two runs with the same arguments write byte-identical PNG, SVG and PDF fil
   }
 });
 
-test('render refuses bad matrices with one line naming the file (exit 1)', () => {
-  const vector = path.join(dir, 'vector.npy');
-  fs.writeFileSync(vector, encodeNpy([1, 2, 3], [3]));
-  const garbage = path.join(dir, 'garbage.npy');
-  fs.writeFileSync(garbage, 'this is not numpy');
-  const ragged = path.join(dir, 'ragged.csv');
-  fs.writeFileSync(ragged, '1,2,3\n4,5\n');
-  for (const [file, message] of [
-    [path.join(dir, 'absent.npy'), /absent\.npy: no such file/],
-    [vector, /vector\.npy: expected a 2-D array/],
-    [garbage, /garbage\.npy: not a \.npy file/],
-    [ragged, /ragged\.csv: line 2 has 2 cells, expected 3/],
-  ] as const) {
-    const run = runCli(['render', file, '--out', path.join(dir, 'never.png')]);
-    assert.equal(run.status, 1, run.stderr);
-    assert.match(run.stderr, message);
-    assert.equal(run.stderr.trim().split('\n').length, 1);
-  }
-  assert.equal(fs.existsSync(path.join(dir, 'never.png')), false);
-});
-
-test('conflicting picture flags are usage errors (exit 2)', () => {
-  for (const [args, message] of [
-    [['--out', '-', '--json'], /--json and --out -/],
-    [['--norm', 'log'], /--norm log: the matrix has values ≤ 0/],
-    [['--linthresh', '1'], /--linthresh goes with --norm symlog/],
-    [['--cmap', 'jet'], /--cmap/],
-    [['--size', '10x10'], /--size/],
-  ] as const) {
-    const run = runCli(['render', ramp, ...args]);
-    assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
-    assert.match(run.stderr, message);
-  }
-});

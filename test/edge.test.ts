@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodeNpy, parseNpy } from '../src/io/npy';
 import { TorchGenerator } from '../src/model/torchRandom';
-import { runCli, tempDir } from './helpers';
+import { FIXTURES, runCli, tempDir } from './helpers';
 
 const dir = tempDir();
 const x = new TorchGenerator(4).randn(6 * 20);
@@ -24,10 +24,15 @@ function kernelOf(args: string[]): { values: Float32Array | Float64Array; shape:
   return { values: array.data, shape: array.shape };
 }
 
-test('one sample gives a 1×1 kernel equal to the squared gradient norm (positive)', () => {
-  const k = kernelOf(['--samples', '1']);
+test("one sample gives a 1×1 kernel: PyTorch's squared gradient norm of that sample", () => {
+  assert.deepEqual(kernelOf(['--samples', '1']).shape, [1, 1]);
+  // The seed network and its first input, as PyTorch saved them; PyTorch's K[0, 0] is |∂f(x₀)/∂θ|².
+  const fixture = path.join(FIXTURES, 'weights', 'seed_net_f32');
+  const first = parseNpy(fs.readFileSync(path.join(fixture, 'inputs.npy'))).data.subarray(0, 20);
+  const k = kernelOf(['--weights', path.join(fixture, 'model.safetensors'), '--activation', 'relu', '--inputs', inputsFile('first', Float32Array.from(first), 1)]);
   assert.deepEqual(k.shape, [1, 1]);
-  assert.ok(k.values[0] > 0);
+  const expected = parseNpy(fs.readFileSync(path.join(fixture, 'kernel.npy'))).data[0];
+  assert.ok(Math.abs(k.values[0] - expected) <= 1e-5 * expected, `${k.values[0]} vs ${expected}`);
 });
 
 test('duplicate inputs give identical rows and columns', () => {

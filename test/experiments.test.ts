@@ -56,17 +56,3 @@ test('--width inf gives the closed-form kernel, per output with --trace mean and
   }
 });
 
-test('sweep and infinite-width flags are checked', () => {
-  for (const [args, message] of [
-    [['converge', '--widths', '64'], /--widths/],
-    [['converge', '--out', 'c.pdf'], /--out c\.pdf: expected a \.png or \.svg/],
-    [['drift', '--activation', 'tanh'], /--activation/],
-    [['kernel', '--width', 'inf'], /--width inf needs --parameterization ntk/],
-    [['kernel', '--width', 'inf', '--parameterization', 'ntk', '--activation', 'gelu'], /no closed form for --activation gelu/],
-    [['kernel', '--kernel', 'nngp'], /--kernel nngp needs --width inf/],
-  ] as const) {
-    const run = runCli([...args], { cwd: dir });
-    assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
-    assert.match(run.stderr, message);
-  }
-});

@@ -8,8 +8,8 @@ import { heatmapLayout, renderHeatmap } from '../src/render/heatmap';
 import { formatTicks, niceTicks } from '../src/render/ticks';
 import { FIXTURES, loadCaseArray } from './helpers';
 import { encodeNpy, parseNpy } from '../src/io/npy';
-import { streamedNpyMatrix } from '../src/io/npyRows';
-import { blockReduce } from '../src/render/downsample';
+import { npyRowChunks } from '../src/io/npyRows';
+import { blockReduce, streamedMatrix } from '../src/render/downsample';
 import { normaliser, NormError, resolveNorm } from '../src/render/normalize';
 
 const reference = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'render', 'colormaps.json'), 'utf8')) as {
@@ -197,15 +197,16 @@ test('NaN cells are drawn in the bad colour and counted; a constant matrix rende
 
 test('SVG and PDF outputs are written and repeat byte for byte', () => {
   const values = Float32Array.from({ length: 9 }, (_, i) => i);
-  for (const format of ['svg', 'pdf'] as const) {
-    const a = renderHeatmap({ values, rows: 3, cols: 3 }, {}, format).image;
-    const b = renderHeatmap({ values, rows: 3, cols: 3 }, {}, format).image;
-    assert.ok(a.length > 1000);
-    if (format === 'pdf') {
-      assert.equal(a.subarray(0, 5).toString(), '%PDF-');
-      assert.ok(a.equals(b));
-    } else assert.match(a.toString(), /<svg/);
-  }
+  const pdf = [0, 1].map(() => renderHeatmap({ values, rows: 3, cols: 3 }, {}, 'pdf').image);
+  assert.equal(pdf[0].subarray(0, 5).toString(), '%PDF-');
+  assert.ok(pdf[0].length > 1000 && pdf[0].equals(pdf[1]), 'two PDFs differ');
+  // cairo numbers an SVG's surfaces and images with counters that run on within one process
+  // (separate runs give identical bytes: cli-render.test.ts); everything else must match.
+  const svg = [0, 1].map(() => renderHeatmap({ values, rows: 3, cols: 3 }, {}, 'svg').image.toString());
+  assert.match(svg[0], /<svg/);
+  const numbered = (text: string) => text.replace(/\b(surface|image|glyph|clip|pattern|mask)\d+/g, '$1#');
+  assert.ok(svg[0].length > 1000);
+  assert.equal(numbered(svg[0]), numbered(svg[1]));
 });
 
 test('a streamed .npy (read by chunks of rows) draws the same picture as the matrix read whole', () => {
@@ -215,7 +216,7 @@ test('a streamed .npy (read by chunks of rows) draws the same picture as the mat
   const file = path.join(require('node:os').tmpdir(), `ntk-cli-stream-${process.pid}.npy`);
   fs.writeFileSync(file, encodeNpy(values, [rows, cols]));
   try {
-    const streamed = streamedNpyMatrix(file)!;
+    const streamed = streamedMatrix(npyRowChunks(file)!);
     assert.deepEqual([streamed.rows, streamed.cols], [rows, cols]);
     const whole = { values, rows, cols };
     assert.equal(streamed.nanCells, values.filter(Number.isNaN).length);

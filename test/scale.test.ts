@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { kernelMatrix } from '../src/kernel/matrix';
 import { MatrixSink } from '../src/kernel/sink';
 import { structuredKernel } from '../src/kernel/structured';
-import { workerKernel } from '../src/kernel/tileWorkers';
+import { workerKernel } from '../src/workers/tileWorkers';
 import { parseNpy } from '../src/io/npy';
 import { NpyStream } from '../src/io/npyStream';
 import { planMerge } from '../src/io/blocks';
@@ -84,14 +84,6 @@ test('merge plans refuse overlapping blocks and blocks of different kernels', ()
   assert.throws(() => planMerge([block('a', [0, 10], [0, 10]), block('b', [0, 5], [0, 5], [5, 5])]), /5×5/);
   const plan = planMerge([block('d1', [0, 4], [0, 4]), block('up', [0, 4], [4, 10]), block('d2', [4, 10], [4, 10])]);
   assert.deepEqual(plan.steps.find((s) => s.transpose), { file: 'up', row: 4, col: 0, transpose: true });
-});
-
-test('the memory guard refuses, before any work, a run estimated to exceed --max-memory', () => {
-  const out = path.join(dir, 'big.npy');
-  const run = runCli(['heatmap', '--samples', '20000', '--input-dim', '784', '--width', '2048', '--max-memory', '1', '--out', path.join(dir, 'big.png')]);
-  assert.equal(run.status, 1);
-  assert.match(run.stderr, /this run needs about 2\.\d GB \(.*kernel 1\.60.*\), more than --max-memory \(1\.0 GB\); compute it with `ntk-cli kernel --out k\.npy`/);
-  assert.equal(fs.existsSync(out), false);
 });
 
 test('--progress draws a bar on stderr for a long run; stdout keeps only the summary', () => {

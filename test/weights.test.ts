@@ -86,7 +86,7 @@ test('--inputs2 gives the cross-kernel Θ(X, Y): the matching block of PyTorch\'
   const out = path.join(dir, 'cross.npy');
   const image = path.join(dir, 'cross.png');
   const weights = path.join(c, 'model.safetensors');
-  const run = runCli(['kernel', '--weights', weights, '--inputs', first, '--inputs2', second, '--out', out, '--json']);
+  const run = runCli(['kernel', '--weights', weights, '--activation', 'relu', '--inputs', first, '--inputs2', second, '--out', out, '--json']);
   assert.equal(run.status, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout).kernel.shape, [split, n - split]);
   const full = npy(path.join(c, 'kernel.npy')).data;
@@ -95,7 +95,7 @@ test('--inputs2 gives the cross-kernel Θ(X, Y): the matching block of PyTorch\'
   const cross = npy(out);
   assert.deepEqual(cross.shape, [split, n - split]);
   assert.ok(relativeMaxError(cross.data, block) <= 1e-5);
-  const drawn = runCli(['heatmap', '--weights', weights, '--inputs', first, '--inputs2', second, '--bare', '--out', image]);
+  const drawn = runCli(['heatmap', '--weights', weights, '--activation', 'relu', '--inputs', first, '--inputs2', second, '--bare', '--out', image]);
   assert.equal(drawn.status, 0, drawn.stderr);
   const png = PNG.sync.read(fs.readFileSync(image));
   assert.deepEqual([png.width, png.height], [n - split, split]);
@@ -106,7 +106,7 @@ test('--inputs - reads CSV from stdin and --out - writes the kernel as CSV to st
   const x = npy(path.join(c, 'inputs.npy'));
   const [n, d] = x.shape;
   const csv = Array.from({ length: n }, (_, i) => Array.from(x.data.subarray(i * d, (i + 1) * d)).join(',')).join('\n');
-  const run = runCli(['kernel', '--weights', path.join(c, 'model.safetensors'), '--inputs', '-', '--out', '-'], { input: csv });
+  const run = runCli(['kernel', '--weights', path.join(c, 'model.safetensors'), '--activation', 'relu', '--inputs', '-', '--out', '-'], { input: csv });
   assert.equal(run.status, 0, run.stderr);
   const kernel = parseCsv(run.stdout);
   assert.deepEqual([kernel.rows, kernel.cols], [n, n]);
@@ -114,27 +114,21 @@ test('--inputs - reads CSV from stdin and --out - writes the kernel as CSV to st
   assert.match(run.stderr, /wrote csv to stdout/);
 });
 
-test('files that contradict the network or hold NaN are refused with the flag, file and position', () => {
-  const weights = path.join(WEIGHTS, 'seed_net_f32', 'model.safetensors');
-  const inputs = path.join(WEIGHTS, 'seed_net_f32', 'inputs.npy');
-  const wrongDim = path.join(dir, 'wrong.npy');
-  fs.writeFileSync(wrongDim, encodeNpy(new Float32Array(12), [4, 3]));
-  const withNan = path.join(dir, 'nan.npy');
-  const values = new Float32Array(40);
-  values[1 * 20 + 7] = NaN;
-  fs.writeFileSync(withNan, encodeNpy(values, [2, 20]));
-  const out = path.join(dir, 'never.npy');
-  for (const [args, status, message] of [
-    [['--weights', weights, '--width', '32'], 2, /--width 32 contradicts --weights .*20-10-1/],
-    [['--weights', weights, '--inputs', wrongDim], 2, /--inputs .*wrong\.npy: rows have 3 values, the network takes 20 inputs/],
-    [['--inputs', inputs, '--samples', '7'], 2, /--samples 7 contradicts --inputs/],
-    [['--inputs', withNan], 1, /--inputs .*nan\.npy: row 1, column 7 is NaN/],
-    [['--weights', path.join(dir, 'absent.safetensors')], 1, /--weights .*absent\.safetensors: no such file/],
-    [['--save-model', path.join(dir, 'model.pt')], 2, /--save-model .*model\.pt: expected a \.safetensors file name/],
-  ] as const) {
-    const run = runCli(['kernel', ...args, '--out', out]);
-    assert.equal(run.status, status, `${args.join(' ')}: ${run.stderr}`);
-    assert.match(run.stderr, message);
+
+test('an NTK-parameterised network saved with --save-model reloads with its σ_w and σ_b: the same kernel, no flags needed', () => {
+  const model = path.join(dir, 'ntk.safetensors');
+  const inputs = path.join(dir, 'ntk-inputs.npy');
+  const first = path.join(dir, 'ntk-first.npy');
+  const saved = runCli(['kernel', '--parameterization', 'ntk', '--sigma-w', '1.5', '--sigma-b', '0.3', '--activation', 'tanh', '--save-model', model, '--save-inputs', inputs, '--out', first]);
+  assert.equal(saved.status, 0, saved.stderr);
+  for (const extra of [[], ['--sigma-w', '1.5', '--sigma-b', '0.3'], ['--parameterization', 'ntk']]) {
+    const again = path.join(dir, 'ntk-again.npy');
+    const run = runCli(['kernel', '--weights', model, '--inputs', inputs, ...extra, '--out', again, '--json']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout).model, { layers: [20, 10, 1], activation: 'tanh', parameterization: 'ntk', sigma_w: 1.5, sigma_b: 0.3, source: 'weights' });
+    assert.ok(fs.readFileSync(again).equals(fs.readFileSync(first)), extra.join(' '));
   }
-  assert.equal(fs.existsSync(out), false);
+  const clash = runCli(['kernel', '--weights', model, '--inputs', inputs, '--sigma-b', '1', '--out', path.join(dir, 'never.npy')]);
+  assert.equal(clash.status, 2);
+  assert.match(clash.stderr, /--sigma-b 1 contradicts --weights .*ntk\.safetensors \(saved with sigma_b 0\.3\)/);
 });

@@ -49,7 +49,7 @@ export async function computeKernel(job: KernelJob, flags: RuntimeFlags, options
 
 /** Save --save-model and --save-inputs, then the run's report with `outputs` (the files written). */
 export function finishKernelJob(job: KernelJob, flags: KernelJobFlags, result: NtkResult, outputs: Record<string, string>): Report {
-  const saved = saveSources(flags, result);
+  const saved = saveSources(flags, job.config, result);
   const total = Number(process.hrtime.bigint() - job.started) / 1e9;
   return runReport(job.config, result, total, { ...outputs, ...saved });
 }

@@ -122,10 +122,14 @@ export function runConfig(flags: ModelFlags & RuntimeFlags): RunConfig {
   };
 }
 
-/** Flags that only make sense together, checked before any work. `explicit(key)`: was the flag typed? */
-export function checkModelFlags(flags: ModelFlags, explicit: (key: string) => boolean): void {
+/**
+ * Flags that only make sense together, checked before any work. `explicit(key)`:
+ * was the flag typed? With --weights the file may fix the parameterization, so
+ * σ_w and σ_b are checked against it there (weights.ts).
+ */
+export function checkModelFlags(flags: ModelFlags, explicit: (key: string) => boolean, weightsGiven = false): void {
   const infinite = flags.width === Infinity;
-  if ((explicit('sigmaW') || explicit('sigmaB')) && flags.parameterization !== 'ntk') {
+  if (!weightsGiven && (explicit('sigmaW') || explicit('sigmaB')) && flags.parameterization !== 'ntk') {
     throw new UsageError('--sigma-w and --sigma-b go with --parameterization ntk');
   }
   if (flags.kernel === 'nngp' && !infinite) throw new UsageError('--kernel nngp needs --width inf (a finite network has no NNGP kernel to compute)');

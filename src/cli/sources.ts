@@ -5,20 +5,17 @@
  * from the files; a flag given on the command line that contradicts a file is
  * a usage error. --save-model and --save-inputs write what a run used.
  */
-import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { InputError, UsageError } from '../errors';
 import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
 import { encodeNpy } from '../io/npy';
-import { encodeSafetensors, parseSafetensors, SafetensorsFormatError } from '../io/safetensors';
-import { ACTIVATION_NAMES } from '../activations';
-import { layerSizesOf, PARAMETERIZATIONS, type Mlp } from '../model/mlp';
-import { firstNonFinite, mlpFromStateDict, StateDictError, stateDictFromMlp } from '../model/stateDict';
+import { firstNonFinite } from '../model/stateDict';
 import type { NtkResult, RunConfig } from '../pipeline';
 import type { Samples } from '../types';
 import { outputFormat } from './formats';
 import { checkModelFlags, runConfig, type ModelFlags, type RuntimeFlags } from './options';
 import { checkWritableTarget, writeOutput } from './outputs';
+import { applyWeights, explicit, saveModel } from './weights';
 
 export interface SourceFlags {
   weights?: string;
@@ -35,29 +32,6 @@ export function addSourceOptions(command: Command): Command {
     .option('--inputs2 <file>', 'second inputs Y: compute the cross-kernel Θ(X, Y)')
     .option('--save-model <file>', 'write the network used as .safetensors (keys lin1.weight, lin1.bias, …)')
     .option('--save-inputs <file>', 'write the inputs used as .npy (float32, n×d)');
-}
-
-/** Was this option typed on the command line (not left at its default)? */
-function explicit(command: Command, key: string): boolean {
-  return command.getOptionValueSource(key) === 'cli';
-}
-
-type ModelBuilder = (activation: string, p: ModelFlags['parameterization'], sigma: { w: number; b: number }) => Mlp;
-
-function readWeights(file: string): { model: ModelBuilder; metadata: Record<string, string> } {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (error) {
-    throw new InputError(`--weights ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
-  try {
-    const parsed = parseSafetensors(bytes);
-    return { model: (activation, p, sigma) => mlpFromStateDict(parsed.tensors, activation, p, sigma), metadata: parsed.metadata };
-  } catch (error) {
-    if (error instanceof SafetensorsFormatError || error instanceof StateDictError) throw new InputError(`--weights ${file}: ${error.message}`);
-    throw error;
-  }
 }
 
 function readSamples(flag: string, file: string): Samples {
@@ -81,7 +55,7 @@ function checkSaveTarget(flag: string, file: string | undefined, kind: 'model' |
 
 /** Read and check every input file, and turn the flags into a RunConfig. */
 export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, command: Command): RunConfig {
-  checkModelFlags(flags, (key) => explicit(command, key));
+  checkModelFlags(flags, (key) => explicit(command, key), flags.weights !== undefined);
   if (flags.inputs === '-' && flags.inputs2 === '-') throw new UsageError('--inputs - and --inputs2 - cannot both read stdin');
   checkSaveTarget('--save-model', flags.saveModel, 'model');
   if (flags.width === Infinity && flags.saveModel !== undefined) throw new UsageError('--save-model: an infinite-width network has no weights to save');
@@ -89,39 +63,7 @@ export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, c
   checkSaveTarget('--save-inputs', flags.saveInputs, 'samples');
   const config = runConfig(flags);
 
-  if (flags.weights !== undefined) {
-    const weights = readWeights(flags.weights);
-    for (const [key, choices] of [['activation', ACTIVATION_NAMES], ['parameterization', PARAMETERIZATIONS]] as const) {
-      const stored = weights.metadata[key];
-      if (stored === undefined || !(choices as readonly string[]).includes(stored)) continue;
-      if (explicit(command, key) && flags[key] !== stored) {
-        throw new UsageError(`--${key} ${flags[key]} contradicts --weights ${flags.weights} (saved with ${key} ${stored})`);
-      }
-      (config.shape as unknown as Record<string, string>)[key] = stored;
-    }
-    let model: Mlp;
-    try {
-      model = weights.model(config.shape.activation, config.shape.parameterization, { w: flags.sigmaW, b: flags.sigmaB });
-    } catch (error) {
-      if (error instanceof StateDictError) throw new InputError(`--weights ${flags.weights}: ${error.message}`);
-      throw error;
-    }
-    const sizes = layerSizesOf(model);
-    const hidden = sizes.slice(1, -1);
-    const contradictions: [flag: string, key: 'inputDim' | 'outputDim' | 'depth' | 'width', differs: boolean][] = [
-      ['--input-dim', 'inputDim', flags.inputDim !== sizes[0]],
-      ['--output-dim', 'outputDim', flags.outputDim !== sizes[sizes.length - 1]],
-      ['--depth', 'depth', flags.depth !== hidden.length],
-      ['--width', 'width', hidden.some((w) => w !== flags.width)],
-    ];
-    for (const [flag, key, differs] of contradictions) {
-      if (explicit(command, key) && differs) {
-        throw new UsageError(`${flag} ${flags[key]} contradicts --weights ${flags.weights} (layer sizes ${sizes.join('-')})`);
-      }
-    }
-    config.model = model;
-    config.shape = { ...config.shape, inputDim: sizes[0], outputDim: sizes[sizes.length - 1], depth: hidden.length, width: hidden[0] ?? 0 };
-  }
+  if (flags.weights !== undefined) applyWeights(config, flags, command, flags.weights);
 
   for (const [flag, key] of [['--inputs', 'inputs'], ['--inputs2', 'inputs2']] as const) {
     const file = flags[key];
@@ -146,16 +88,10 @@ export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, c
 }
 
 /** Write --save-model and --save-inputs after a successful run. */
-export function saveSources(flags: ModelFlags & SourceFlags, result: NtkResult): Record<string, string> {
+export function saveSources(flags: SourceFlags, config: RunConfig, result: NtkResult): Record<string, string> {
   const written: Record<string, string> = {};
   if (flags.saveModel !== undefined && result.model) {
-    const metadata = {
-      format: 'ntk-cli',
-      activation: result.model.activation,
-      parameterization: flags.parameterization,
-      layers: layerSizesOf(result.model).join('-'),
-    };
-    writeOutput('--save-model', flags.saveModel, encodeSafetensors(stateDictFromMlp(result.model), metadata));
+    saveModel('--save-model', flags.saveModel, result.model, config.shape);
     written.model = flags.saveModel;
   }
   if (flags.saveInputs !== undefined) {

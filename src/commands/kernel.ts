@@ -6,36 +6,14 @@ import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../cli/options';
 import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { parseRange } from '../cli/parsers';
 import { describeRun, printReport } from '../cli/report';
+import { selectBlock } from '../cli/blocks';
 import { addSourceOptions } from '../cli/sources';
 import { InputError, UsageError } from '../errors';
-import type { BlockPlacement } from '../io/blocks';
 import { encodeMatrix, MATRIX_FORMATS, type MatrixFormat } from '../io/kernelFile';
 import type { NpyDtype } from '../io/npy';
 import { NpyStream } from '../io/npyStream';
-import { runInputs, type RunConfig } from '../pipeline';
 
 type KernelFlags = KernelJobFlags & { out: string; dtype: NpyDtype; format?: MatrixFormat; rows?: [number, number]; cols?: [number, number] };
-
-/**
- * --rows a:b --cols c:d: restrict the run to that block of the full kernel, by
- * computing the cross-kernel of the two slices of the inputs.
- */
-function selectBlock(config: RunConfig, flags: KernelFlags): BlockPlacement | null {
-  if (!flags.rows && !flags.cols) return null;
-  const inputs = runInputs(config);
-  const columns = config.inputs2 ?? inputs;
-  const rows = flags.rows ?? [0, inputs.count];
-  const cols = flags.cols ?? [0, columns.count];
-  if (rows[1] > inputs.count) throw new UsageError(`--rows ${rows.join(':')} runs past the ${inputs.count} samples`);
-  if (cols[1] > columns.count) throw new UsageError(`--cols ${cols.join(':')} runs past the ${columns.count} samples`);
-  const slice = (s: typeof inputs, [a, b]: [number, number]) => ({ values: s.values.slice(a * s.dim, b * s.dim), count: b - a, dim: s.dim });
-  const symmetric = !config.inputs2;
-  const placement: BlockPlacement = { rows, cols, shape: [inputs.count, columns.count], symmetric };
-  config.inputs = slice(inputs, rows);
-  config.inputs2 = symmetric && rows[0] === cols[0] && rows[1] === cols[1] ? undefined : slice(columns, cols);
-  config.samples = rows[1] - rows[0];
-  return placement;
-}
 
 /** Open the streamed .npy, naming the flag when the directory refuses it. */
 function openStream(out: string, shape: [number, number]): NpyStream {
@@ -62,7 +40,7 @@ export function kernelCommand(): Command {
       if (toStdout && json) throw new UsageError('--json and --out - both write to stdout; choose one');
       if (!toStdout) checkWritableTarget('--out', flags.out);
       const job = startKernelJob(flags, cmd);
-      const block = selectBlock(job.config, flags);
+      const block = selectBlock(job.config, flags.rows, flags.cols);
       if (block && (format !== 'npy' || toStdout)) throw new UsageError('--rows and --cols write a .npy block (with its .json placement beside it)');
       // A float32 .npy streams tile by tile into the file: the matrix is never held in memory.
       const streams = format === 'npy' && flags.dtype === 'float32' && !toStdout;

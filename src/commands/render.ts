@@ -8,7 +8,8 @@ import { printReport } from '../cli/report';
 import { InputError } from '../errors';
 import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
 import { NpyFormatError } from '../io/npy';
-import { streamedNpyMatrix } from '../io/npyRows';
+import { npyRowChunks } from '../io/npyRows';
+import { streamedMatrix } from '../render/downsample';
 
 /**
  * A .npy this large is drawn from a streamed block reduction (two passes over
@@ -36,7 +37,8 @@ export function renderCommand(): Command {
       if (flags.out !== '-') checkWritableTarget('--out', flags.out);
       let matrix;
       try {
-        matrix = (streams(file, flags) && streamedNpyMatrix(file)) || readMatrixFile(file);
+        const chunks = streams(file, flags) ? npyRowChunks(file) : null;
+        matrix = chunks ? streamedMatrix(chunks) : readMatrixFile(file);
       } catch (error) {
         if (error instanceof MatrixFileError) throw new InputError(error.message);
         if (error instanceof NpyFormatError) throw new InputError(`${file}: ${error.message}`);

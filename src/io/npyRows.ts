@@ -1,10 +1,9 @@
 /**
- * A C-ordered .npy matrix read by chunks of rows, for pictures of kernels
- * larger than memory should hold: two passes over the file (range and NaN
- * count, then the block reduction), never more than one chunk in memory.
+ * A C-ordered .npy matrix read by chunks of rows, for matrices larger than
+ * memory should hold: every pass over the file holds one chunk at a time.
  */
 import * as fs from 'node:fs';
-import { BlockReducer, type StreamedMatrix } from '../render/downsample';
+import type { RowChunks } from '../types';
 import { decodeValues, NpyFormatError, parseNpyHeader, type NpyHeader } from './npy';
 
 const CHUNK_BYTES = 32 << 20;
@@ -32,8 +31,8 @@ function forEachRowChunk(file: string, header: NpyHeader, visit: (startRow: numb
   }
 }
 
-/** The matrix in `file`, streamed; null when it cannot be streamed by rows (Fortran order, not 2-D). */
-export function streamedNpyMatrix(file: string): StreamedMatrix | null {
+/** The matrix in `file` as chunks of rows; null when it cannot be read by rows (Fortran order, not 2-D). */
+export function npyRowChunks(file: string): RowChunks | null {
   const fd = fs.openSync(file, 'r');
   let header: NpyHeader;
   let size: number;
@@ -50,28 +49,5 @@ export function streamedNpyMatrix(file: string): StreamedMatrix | null {
     throw new NpyFormatError(`shape (${header.shape.join(', ')}) needs ${header.dataBytes} data bytes, file has ${size - header.dataOffset}`);
   }
   const [rows, cols] = header.shape;
-  let lo = Infinity;
-  let hi = -Infinity;
-  let nanCells = 0;
-  forEachRowChunk(file, header, (_start, values) => {
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (Number.isNaN(v)) nanCells++;
-      else if (Number.isFinite(v)) {
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-    }
-  });
-  return {
-    rows,
-    cols,
-    range: lo <= hi ? [lo, hi] : null,
-    nanCells,
-    reduce: (maxRows, maxCols, mode) => {
-      const reducer = new BlockReducer(rows, cols, maxRows, maxCols, mode);
-      forEachRowChunk(file, header, (start, values, count) => reducer.addRows(start, values, count));
-      return reducer.result();
-    },
-  };
+  return { rows, cols, forEachChunk: (visit) => forEachRowChunk(file, header, visit) };
 }

@@ -6,6 +6,8 @@
  * of NaN alone stays NaN). BlockReducer takes the rows in order, in pieces, so
  * a matrix too large to hold can stream through it.
  */
+import { emptyScan, scanInto } from '../math/scan';
+import type { RowChunks } from '../types';
 
 export const DOWNSAMPLE_MODES = ['mean', 'max'] as const;
 export type DownsampleMode = (typeof DOWNSAMPLE_MODES)[number];
@@ -79,6 +81,23 @@ export class BlockReducer {
     }
     return { values, rows: this.outRows, cols: this.outCols };
   }
+}
+
+/** A streamed matrix over row chunks: one pass for the range and NaN count now, one per reduction. */
+export function streamedMatrix(source: RowChunks): StreamedMatrix {
+  const scan = emptyScan();
+  source.forEachChunk((_start, values) => scanInto(scan, values));
+  return {
+    rows: source.rows,
+    cols: source.cols,
+    range: scan.min <= scan.max ? [scan.min, scan.max] : null,
+    nanCells: scan.nan,
+    reduce: (maxRows, maxCols, mode) => {
+      const reducer = new BlockReducer(source.rows, source.cols, maxRows, maxCols, mode);
+      source.forEachChunk((start, values, count) => reducer.addRows(start, values, count));
+      return reducer.result();
+    },
+  };
 }
 
 export function blockReduce(matrix: Matrix, rows: number, cols: number, mode: DownsampleMode): Matrix {

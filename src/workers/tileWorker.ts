@@ -9,10 +9,10 @@ import { tfjsLinalg } from '../linalg/tfjs';
 import type { Linalg } from '../linalg/types';
 import { activateBackend, tfCore } from '../tfjs/backend';
 import type { Samples, SharedSink } from '../types';
-import { layerFactors, type Factors } from './factors';
-import { MatrixSink, type KernelSink } from './sink';
-import { tileStats } from './stats';
-import { computeTile, TileScratch } from './structured';
+import { layerFactors, type Factors } from '../kernel/factors';
+import { MatrixSink, type KernelSink } from '../kernel/sink';
+import { tileStats } from '../kernel/stats';
+import { computeTile, TileScratch } from '../kernel/structured';
 import type { WorkerMessage, WorkerSetup } from './tileWorkers';
 
 function post(message: WorkerMessage): void {

@@ -12,10 +12,10 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { outputDimOf, type Mlp } from '../model/mlp';
 import type { MatrixView, Samples, SharedSink } from '../types';
-import type { Factors } from './factors';
-import { mergeStats, type TileStats } from './stats';
-import { tilePlan } from './tiles';
-import { traceScale, type Trace } from './trace';
+import type { Factors } from '../kernel/factors';
+import { mergeStats, type TileStats } from '../kernel/stats';
+import { tilePlan } from '../kernel/tiles';
+import { traceScale, type Trace } from '../kernel/trace';
 
 export interface WorkerSetup {
   model: Mlp;

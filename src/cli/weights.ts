@@ -1,0 +1,117 @@
+/**
+ * `--weights model.safetensors`: a network read from a PyTorch state_dict,
+ * and `--save-model`, which writes one. A file ntk-cli wrote carries, in its
+ * metadata, everything needed to rebuild the same network (activation,
+ * parameterization, σ_w and σ_b); for a file without it, the flags say what
+ * the tensors cannot (the activation must be given). A flag typed on the
+ * command line that contradicts the file is a usage error.
+ */
+import * as fs from 'node:fs';
+import type { Command } from 'commander';
+import { ACTIVATION_NAMES } from '../activations';
+import { InputError, UsageError } from '../errors';
+import { encodeSafetensors, parseSafetensors, SafetensorsFormatError } from '../io/safetensors';
+import { layerSizesOf, PARAMETERIZATIONS, type Mlp } from '../model/mlp';
+import { mlpFromStateDict, StateDictError, stateDictFromMlp, type NamedTensor } from '../model/stateDict';
+import type { RunConfig } from '../pipeline';
+import type { ModelFlags } from './options';
+import { writeOutput } from './outputs';
+
+/** Was this option typed on the command line (not left at its default)? */
+export function explicit(command: Command, key: string): boolean {
+  return command.getOptionValueSource(key) === 'cli';
+}
+
+function readSafetensors(file: string): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
+  let bytes: Buffer;
+  try {
+    const stat = fs.statSync(file);
+    if (stat.isDirectory()) throw new InputError(`--weights ${file}: is a directory, not a .safetensors file`);
+    bytes = fs.readFileSync(file);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`--weights ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  try {
+    return parseSafetensors(bytes);
+  } catch (error) {
+    if (error instanceof SafetensorsFormatError) throw new InputError(`--weights ${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The settings a file's metadata fixes, checked against the flags typed on the command line. */
+function settingsFrom(metadata: Record<string, string>, flags: ModelFlags, command: Command, file: string) {
+  const settings = { activation: flags.activation, parameterization: flags.parameterization, sigmaW: flags.sigmaW, sigmaB: flags.sigmaB };
+  const stored = {
+    activation: ACTIVATION_NAMES.includes(metadata.activation) ? metadata.activation : undefined,
+    parameterization: (PARAMETERIZATIONS as readonly string[]).includes(metadata.parameterization) ? (metadata.parameterization as ModelFlags['parameterization']) : undefined,
+    sigmaW: Number.isFinite(Number(metadata.sigma_w)) && metadata.sigma_w !== undefined ? Number(metadata.sigma_w) : undefined,
+    sigmaB: Number.isFinite(Number(metadata.sigma_b)) && metadata.sigma_b !== undefined ? Number(metadata.sigma_b) : undefined,
+  };
+  const flagNames = { activation: '--activation', parameterization: '--parameterization', sigmaW: '--sigma-w', sigmaB: '--sigma-b' };
+  const metadataNames = { activation: 'activation', parameterization: 'parameterization', sigmaW: 'sigma_w', sigmaB: 'sigma_b' };
+  for (const key of ['activation', 'parameterization', 'sigmaW', 'sigmaB'] as const) {
+    const value = stored[key];
+    if (value === undefined) continue;
+    if (explicit(command, key) && flags[key] !== value) {
+      throw new UsageError(`${flagNames[key]} ${flags[key]} contradicts --weights ${file} (saved with ${metadataNames[key]} ${value})`);
+    }
+    (settings as Record<string, unknown>)[key] = value;
+  }
+  if (settings.parameterization !== 'ntk' && (explicit(command, 'sigmaW') || explicit(command, 'sigmaB'))) {
+    throw new UsageError('--sigma-w and --sigma-b go with --parameterization ntk');
+  }
+  return { settings, activationKnown: stored.activation !== undefined || explicit(command, 'activation') };
+}
+
+/** Read --weights into `config`: the network, and the shape the file gives. */
+export function applyWeights(config: RunConfig, flags: ModelFlags, command: Command, file: string): void {
+  const { tensors, metadata } = readSafetensors(file);
+  const { settings, activationKnown } = settingsFrom(metadata, flags, command, file);
+  let model: Mlp;
+  try {
+    model = mlpFromStateDict(tensors, settings.activation, settings.parameterization, { w: settings.sigmaW, b: settings.sigmaB });
+  } catch (error) {
+    if (error instanceof StateDictError) throw new InputError(`--weights ${file}: ${error.message}`);
+    throw error;
+  }
+  const sizes = layerSizesOf(model);
+  const hidden = sizes.slice(1, -1);
+  const contradictions: [flag: string, key: 'inputDim' | 'outputDim' | 'depth' | 'width', differs: boolean][] = [
+    ['--input-dim', 'inputDim', flags.inputDim !== sizes[0]],
+    ['--output-dim', 'outputDim', flags.outputDim !== sizes[sizes.length - 1]],
+    ['--depth', 'depth', flags.depth !== hidden.length],
+    ['--width', 'width', hidden.some((w) => w !== flags.width)],
+  ];
+  for (const [flag, key, differs] of contradictions) {
+    if (explicit(command, key) && differs) throw new UsageError(`${flag} ${flags[key]} contradicts --weights ${file} (layer sizes ${sizes.join('-')})`);
+  }
+  if (!activationKnown) {
+    throw new UsageError(`--weights ${file}: the file does not say which activation the network uses; give --activation (${ACTIVATION_NAMES.join(', ')})`);
+  }
+  config.model = model;
+  config.shape = {
+    ...config.shape,
+    ...settings,
+    inputDim: sizes[0],
+    outputDim: sizes[sizes.length - 1],
+    depth: hidden.length,
+    width: hidden[0] ?? 0,
+  };
+}
+
+/** Write the network as safetensors, with the metadata that rebuilds it. */
+export function saveModel(flag: string, file: string, model: Mlp, shape: RunConfig['shape']): void {
+  const metadata: Record<string, string> = {
+    format: 'ntk-cli',
+    activation: model.activation,
+    parameterization: shape.parameterization,
+    layers: layerSizesOf(model).join('-'),
+  };
+  if (shape.parameterization === 'ntk') {
+    metadata.sigma_w = String(shape.sigmaW ?? 1);
+    metadata.sigma_b = String(shape.sigmaB ?? 1);
+  }
+  writeOutput(flag, file, encodeSafetensors(stateDictFromMlp(model), metadata));
+}

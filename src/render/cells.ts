@@ -1,0 +1,68 @@
+/** Cells to pixels: the colour of each value, the one-pixel-per-cell image, and nearest-neighbour painting. */
+import { createCanvas, type Canvas, type CanvasRenderingContext2D } from 'canvas';
+import { lutIndex, type Colormap } from './colormaps';
+import type { Matrix } from './downsample';
+import type { Box } from './layout';
+
+/** NaN cells: magenta, which no offered colormap contains (matplotlib's default 'bad' is transparent). */
+export const BAD_COLOUR: [number, number, number] = [255, 0, 255];
+
+export function colourLookup(cmap: Colormap, norm: (v: number) => number): (v: number, out: Uint8ClampedArray, o: number) => boolean {
+  return (v, out, o) => {
+    const t = norm(v);
+    if (Number.isNaN(t)) {
+      out.set(BAD_COLOUR, o);
+      out[o + 3] = 255;
+      return false;
+    }
+    const i = lutIndex(t) * 3;
+    out[o] = cmap.lut[i];
+    out[o + 1] = cmap.lut[i + 1];
+    out[o + 2] = cmap.lut[i + 2];
+    out[o + 3] = 255;
+    return true;
+  };
+}
+
+/** The matrix as an image canvas with one pixel per cell; also counts NaN cells. */
+export function cellImage(matrix: Matrix, colour: ReturnType<typeof colourLookup>): { canvas: Canvas; nanCells: number } {
+  const canvas = createCanvas(matrix.cols, matrix.rows);
+  const ctx = canvas.getContext('2d');
+  const image = ctx.createImageData(matrix.cols, matrix.rows);
+  let nanCells = 0;
+  for (let k = 0; k < matrix.rows * matrix.cols; k++) if (!colour(matrix.values[k], image.data, k * 4)) nanCells++;
+  ctx.putImageData(image, 0, 0);
+  return { canvas, nanCells };
+}
+
+/**
+ * Paint cells into `box` pixel by pixel, each pixel taking the cell under its
+ * centre (nearest neighbour), so cells stay crisp and every cell shows when the
+ * box has at least as many pixels as the matrix has cells.
+ */
+export function paintCells(ctx: CanvasRenderingContext2D, cells: Canvas, box: Box): void {
+  const source = cells.getContext('2d').getImageData(0, 0, cells.width, cells.height).data;
+  const image = ctx.createImageData(box.w, box.h);
+  const columnOf = Int32Array.from({ length: box.w }, (_, px) => Math.min(cells.width - 1, Math.floor(((px + 0.5) * cells.width) / box.w)));
+  for (let py = 0; py < box.h; py++) {
+    const row = Math.min(cells.height - 1, Math.floor(((py + 0.5) * cells.height) / box.h));
+    for (let px = 0; px < box.w; px++) {
+      const s = (row * cells.width + columnOf[px]) * 4;
+      image.data.set(source.subarray(s, s + 4), (py * box.w + px) * 4);
+    }
+  }
+  ctx.putImageData(image, box.x, box.y);
+}
+
+/** The colormap as a 1×256 strip, entry 0 at the bottom: the colorbar's 256 bands. */
+export function colormapStrip(cmap: Colormap): Canvas {
+  const strip = createCanvas(1, 256);
+  const stripCtx = strip.getContext('2d');
+  const stripData = stripCtx.createImageData(1, 256);
+  for (let i = 0; i < 256; i++) {
+    stripData.data.set(cmap.lut.subarray((255 - i) * 3, (256 - i) * 3), i * 4);
+    stripData.data[i * 4 + 3] = 255;
+  }
+  stripCtx.putImageData(stripData, 0, 0);
+  return strip;
+}

@@ -1,0 +1,121 @@
+/**
+ * The middle layer by import: flags to a RunConfig, sources, the memory
+ * estimate, tiles, block selection, formats, and the core's own checks.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { selectBlock } from '../src/cli/blocks';
+import { outputFormat } from '../src/cli/formats';
+import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../src/cli/options';
+import { addSourceOptions, resolveSources } from '../src/cli/sources';
+import { exitCodeOf, InputError, UsageError } from '../src/errors';
+import { AnalyticKernelError, analyticKernels } from '../src/kernel/analytic';
+import { cuts, tilePlan } from '../src/kernel/tiles';
+import { computeNtk, estimateMemory, RunConfigError, runInputs } from '../src/pipeline';
+import { FIXTURES } from './helpers';
+
+/** The flags of `kernel` parsed from `args`, resolved as the command resolves them. */
+function resolve(args: string[]) {
+  const command = addSourceOptions(addOptions(addOptions(new Command('kernel'), MODEL_OPTIONS), RUNTIME_OPTIONS)).exitOverride();
+  command.parse(args, { from: 'user' });
+  return resolveSources(command.opts(), command);
+}
+
+const WEIGHTS = path.join(FIXTURES, 'weights', 'seed_net_f32');
+
+test('flags become a RunConfig: the defaults are the seed', () => {
+  const config = resolve([]);
+  assert.deepEqual(config.shape, { inputDim: 20, width: 10, depth: 1, outputDim: 1, activation: 'relu', parameterization: 'standard', sigmaW: 1, sigmaB: 1 });
+  assert.equal(config.samples, 100);
+  assert.equal(config.seed, 0n);
+  assert.equal(config.linalg, 'auto');
+  assert.equal(config.model, undefined);
+  const wide = resolve(['--width', 'inf', '--parameterization', 'ntk', '--sigma-b', '0.5', '--depth', '3']);
+  assert.equal(wide.shape.width, Infinity);
+  assert.equal(wide.shape.sigmaB, 0.5);
+});
+
+test('--weights sets the sizes from the file; a contradicting flag is a UsageError, an agreeing one is not', () => {
+  const config = resolve(['--weights', path.join(WEIGHTS, 'model.safetensors'), '--activation', 'relu', '--inputs', path.join(WEIGHTS, 'inputs.npy')]);
+  assert.equal(config.model?.layers.length, 2);
+  assert.deepEqual([config.shape.inputDim, config.shape.width, config.shape.outputDim], [20, 10, 1]);
+  assert.equal(config.inputs?.dim, 20);
+  assert.equal(config.samples, config.inputs?.count);
+  assert.doesNotThrow(() => resolve(['--weights', path.join(WEIGHTS, 'model.safetensors'), '--activation', 'relu', '--width', '10']));
+  assert.throws(() => resolve(['--weights', path.join(WEIGHTS, 'model.safetensors'), '--width', '11']), (e) => e instanceof UsageError && /--width 11 contradicts/.test(e.message));
+  assert.throws(() => resolve(['--weights', path.join(FIXTURES, 'nowhere.safetensors')]), (e) => e instanceof InputError && /no such file/.test(e.message));
+});
+
+test('the memory estimate adds up its parts and grows with the kept matrix', () => {
+  const config = resolve(['--samples', '3000', '--input-dim', '100', '--width', '512']);
+  const streamed = estimateMemory(config, false, 'openblas');
+  const kept = estimateMemory(config, true, 'openblas');
+  assert.equal(streamed.total, Object.values(streamed.parts).reduce((a, b) => a + b, 0));
+  assert.equal(kept.parts.kernel, 3000 * 3000 * 4);
+  assert.equal(streamed.parts.kernel, undefined);
+  // Factors: a_{l−1} and g_l per layer (100 + 512, then 512 + 1), plus two widest rows of forward-pass scratch.
+  assert.equal(kept.parts.factors, 3000 * (100 + 512 + 512 + 1 + 2 * 512) * 4);
+  // Tiles: three 1024² float32 buffers in memory, three 3000² ones (the whole kernel fits one 4096 tile) when streamed.
+  assert.equal(kept.parts.tiles, 3 * 1024 * 1024 * 4);
+  assert.equal(streamed.parts.tiles, 3 * 3000 * 3000 * 4);
+  const analytic = estimateMemory(resolve(['--width', 'inf', '--parameterization', 'ntk', '--samples', '1000']), true, 'openblas');
+  assert.equal(analytic.parts.kernel, 1000 * 1000 * 16);
+});
+
+test('tiles cover a kernel exactly once, counting mirror images of a symmetric one', () => {
+  for (const [rows, cols, side, symmetric] of [[300, 300, 64, true], [1000, 1000, 1024, true], [300, 170, 64, false], [5000, 5000, 1024, true], [1, 1, 64, true]] as const) {
+    const covered = new Uint8Array(rows * cols);
+    for (const t of tilePlan(rows, cols, side, symmetric)) {
+      assert.ok(t.r1 - t.r0 <= side && t.c1 - t.c0 <= side);
+      for (let i = t.r0; i < t.r1; i++) {
+        for (let j = t.c0; j < t.c1; j++) {
+          covered[i * cols + j]++;
+          if (symmetric && t.r0 !== t.c0) covered[j * cols + i]++;
+        }
+      }
+    }
+    assert.ok(covered.every((c) => c === 1), `${rows}×${cols}, side ${side}`);
+  }
+  // Pieces are whole multiples of 64 except the last, and as even as that allows.
+  assert.deepEqual(cuts(5000, 1024), [0, 1024, 2048, 3072, 4096, 5000]);
+  assert.deepEqual(cuts(20000, 4096), [0, 4032, 8064, 12096, 16128, 20000]);
+  assert.throws(() => tilePlan(3, 4, 64, true), /square/);
+});
+
+test('--rows/--cols select the matching slices of the inputs, and refuse ranges past them', () => {
+  const config = resolve(['--samples', '50']);
+  const all = runInputs(config);
+  const placement = selectBlock(config, [10, 20], [30, 50]);
+  assert.deepEqual(placement, { rows: [10, 20], cols: [30, 50], shape: [50, 50], symmetric: true });
+  assert.deepEqual(Array.from(config.inputs!.values), Array.from(all.values.subarray(10 * 20, 20 * 20)));
+  assert.deepEqual(Array.from(config.inputs2!.values), Array.from(all.values.subarray(30 * 20, 50 * 20)));
+  const diagonal = resolve(['--samples', '50']);
+  selectBlock(diagonal, [10, 20], [10, 20]);
+  assert.equal(diagonal.inputs2, undefined, 'a diagonal block stays symmetric');
+  assert.throws(() => selectBlock(resolve(['--samples', '50']), [0, 51]), /--rows 0:51 runs past the 50 samples/);
+  assert.equal(selectBlock(resolve([])), null);
+});
+
+test('output formats come from one table, with one message naming the flag', () => {
+  assert.equal(outputFormat('image', '--out', 'a.PDF'), 'pdf');
+  assert.equal(outputFormat('image', '--out', '-'), 'png');
+  assert.equal(outputFormat('matrix', '--out', '-'), 'csv');
+  assert.throws(() => outputFormat('matrix', '--matrix', '-', false), /--matrix -: expected a \.npy, \.csv or \.json file name$/);
+  assert.throws(() => outputFormat('chart', '--out', 'c.gif'), /--out c\.gif: expected a \.png or \.svg file name$/);
+  assert.throws(() => outputFormat('image', '--out', 'c.gif'), /expected a \.png, \.svg or \.pdf file name, or '-'$/);
+});
+
+test('the core refuses what it cannot compute with typed errors, and the CLI maps them to exit 1', async () => {
+  const config = resolve(['--width', 'inf', '--parameterization', 'ntk']);
+  config.shape.activation = 'tanh'; // past the CLI's checks
+  await assert.rejects(computeNtk(config), (e) => e instanceof RunConfigError && /no infinite-width kernel for activation 'tanh'/.test(e.message));
+  const wrongDim = resolve([]);
+  wrongDim.inputs = { values: new Float32Array(6), count: 2, dim: 3 };
+  await assert.rejects(computeNtk(wrongDim), /inputs have 3 values per row, the network takes 20/);
+  const spec = { inputDim: 2, depth: 1, outputDim: 1, activation: 'gelu', sigmaW: 1, sigmaB: 0 };
+  assert.throws(() => analyticKernels(spec, { values: new Float32Array(2), count: 1, dim: 2 }), AnalyticKernelError);
+  assert.equal(exitCodeOf(new RunConfigError('x')), 1);
+  assert.equal(exitCodeOf(new UsageError('x')), 2);
+});
