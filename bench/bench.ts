@@ -172,6 +172,42 @@ function startupSection(runs: number, torch: boolean): string[] {
   return lines;
 }
 
+/** `spectrum` against NumPy's eigvalsh (all eigenvalues, n = 2000) and SciPy's eigsh (top 20, n = 20,000). */
+function spectrumSection(runs: number, quick: boolean, scipy: boolean): string[] {
+  const lines = ['', '### Spectra', '', '| case | tool | process s | solver s | peak RSS MB | process / peer |', '| --- | --- | ---: | ---: | ---: | ---: |'];
+  const cases = [
+    { name: 'all eigenvalues, n = 2000', n: 2000, d: 100, w: 1024, top: null as number | null },
+    { name: 'top 20, n = 20,000', n: 20000, d: 100, w: 512, top: 20 },
+  ];
+  for (const c of cases) {
+    if (quick && c.n > 5000) continue;
+    if (c.top !== null && !scipy) continue;
+    const file = path.join(TMP, `spectrum-${c.n}.npy`);
+    log(`${c.name}: writing the kernel`);
+    timed(process.execPath, [BIN, 'kernel', '--samples', `${c.n}`, '--input-dim', `${c.d}`, '--width', `${c.w}`, '--out', file]);
+    const ours: Run[] = [];
+    const peers: Run[] = [];
+    for (let r = 0; r < runs; r++) {
+      log(`${c.name}: run ${r + 1}`);
+      ours.push(timed(process.execPath, [BIN, 'spectrum', file, '--out', path.join(TMP, 'spectrum.png'), '--json', ...(c.top ? ['--top', `${c.top}`] : [])]));
+      peers.push(
+        c.top
+          ? timed(DEBIAN_PYTHON, [path.join(ROOT, 'bench', 'spectrum_peer.py'), 'eigsh', file, `${c.top}`])
+          : timed('python3', [path.join(ROOT, 'bench', 'spectrum_peer.py'), 'eigvalsh', file], numpyEnv()),
+      );
+    }
+    fs.rmSync(file, { force: true });
+    const peerLabel = c.top ? "SciPy eigsh (Debian's, ARPACK)" : 'NumPy eigvalsh';
+    const ourWall = median(ours.map((r) => r.wall));
+    const peerWall = median(peers.map((r) => r.wall));
+    const ourSolve = median(ours.map((r) => JSON.parse(r.stdout).seconds.solve));
+    const peerSolve = median(peers.map((r) => JSON.parse(r.stdout).seconds));
+    lines.push(`| ${c.name} | ntk-cli spectrum${c.top ? ` --top ${c.top}` : ''} | ${ourWall.toFixed(3)} | ${ourSolve.toFixed(3)} | ${Math.max(...ours.map((r) => r.rssMB)).toFixed(0)} | ${(ourWall / peerWall).toFixed(2)} |`);
+    lines.push(`| ${c.name} | ${peerLabel} | ${peerWall.toFixed(3)} | ${peerSolve.toFixed(3)} | ${Math.max(...peers.map((r) => r.rssMB)).toFixed(0)} | 1.00 |`);
+  }
+  return lines;
+}
+
 function main(): void {
   const quick = process.argv.includes('--quick');
   const runsArg = process.argv.indexOf('--runs');
@@ -221,6 +257,8 @@ function main(): void {
       );
     });
   }
+  const scipy = available(DEBIAN_PYTHON, ['-c', 'import scipy.sparse.linalg']);
+  if (numpy) lines.push(...spectrumSection(runs, quick, scipy));
   process.stdout.write(lines.join('\n') + '\n');
 }
 

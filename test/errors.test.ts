@@ -57,6 +57,7 @@ const other = {
   vector: file('vector.npy', encodeNpy([1, 2, 3], [3])),
   ragged: file('ragged.csv', '1,2,3\n4,5\n'),
   wrongDim: file('wrong.npy', encodeNpy(new Float32Array(12), [4, 3])),
+  asymmetric: file('asymmetric.npy', encodeNpy([1, 0.5, 0, 1], [2, 2])),
   nanInput: file('nan.npy', encodeNpy(Float32Array.from({ length: 40 }, (_, i) => (i === 27 ? NaN : 0)), [2, 20])),
 };
 const noWrite = path.join(dir, 'read-only');
@@ -126,7 +127,7 @@ cases.push(
   [['render', other.ragged], 1, /ragged\.csv: line 2 has 2 cells, expected 3/],
   // Sweeps and the infinite-width kernel.
   [['converge', '--widths', '64'], 2, /--widths/],
-  [['converge', '--out', 'c.pdf'], 2, /--out c\.pdf: expected a \.png or \.svg/],
+  [['converge', '--out', 'c.gif'], 2, /--out c\.gif: expected a \.png, \.svg or \.pdf file name$/],
   [['converge', '--strip', 's.svg'], 2, /--strip s\.svg: expected a \.png file name/],
   [['drift', '--activation', 'tanh'], 2, /--activation: no closed form for --activation tanh/],
   [['kernel', '--width', 'inf'], 2, /--width inf needs --parameterization ntk/],
@@ -151,6 +152,14 @@ cases.push(
   [['kernel', '--rows', '0:50', '--out', 'k.csv'], 2, /--rows and --cols write a \.npy block/],
   [['merge', npyFiles.garbage, '--out', 'm.npy'], 1, /garbage\.npy\.json: missing/],
   [['merge', ramp, '--out', 'm.csv'], 2, /--out m\.csv: expected a \.npy file name/],
+  // Spectra.
+  [['spectrum', ramp], 1, /ramp32\.npy: a kernel is square; this matrix is 8×256/],
+  [['spectrum', other.asymmetric], 1, /asymmetric\.npy: not symmetric \(the largest \|K_ij − K_ji\| is 0\.5\d* of the largest \|K_ij\|\)/],
+  [['spectrum', path.join(FIXTURES, 'spectrum', 'seed.npy'), '--top', '101'], 2, /--top 101: the kernel has 100 eigenvalues/],
+  [['spectrum', path.join(FIXTURES, 'spectrum', 'seed.npy'), '--width', '32'], 2, /seed\.npy is the kernel already; --width applies when spectrum computes one/],
+  [['spectrum', path.join(FIXTURES, 'spectrum', 'seed.npy'), '--targets', other.wrongDim], 2, /--targets .*wrong\.npy: 4 rows for a kernel of 100 samples/],
+  [['spectrum', '--inputs2', goodInputs], 2, /--inputs2: a spectrum needs a symmetric kernel/],
+  [['spectrum', '--save-eigenvalues', 'ev.csv'], 2, /--save-eigenvalues ev\.csv: expected a \.npy file name/],
   // Memory.
   [['heatmap', '--samples', '20000', '--input-dim', '784', '--width', '2048', '--max-memory', '1'], 1, /this run needs about \d+\.\d GB \(.*kernel 1\.60.*\), more than --max-memory \(1\.0 GB\); compute it with `ntk-cli kernel --out k\.npy` \(streams to disk\), lower --samples/],
 );

@@ -103,7 +103,7 @@ test('output formats come from one table, with one message naming the flag', () 
   assert.equal(outputFormat('image', '--out', '-'), 'png');
   assert.equal(outputFormat('matrix', '--out', '-'), 'csv');
   assert.throws(() => outputFormat('matrix', '--matrix', '-', false), /--matrix -: expected a \.npy, \.csv or \.json file name$/);
-  assert.throws(() => outputFormat('chart', '--out', 'c.gif'), /--out c\.gif: expected a \.png or \.svg file name$/);
+  assert.throws(() => outputFormat('strip', '--strip', 'c.gif'), /--strip c\.gif: expected a \.png file name$/);
   assert.throws(() => outputFormat('image', '--out', 'c.gif'), /expected a \.png, \.svg or \.pdf file name, or '-'$/);
 });
 

@@ -12,7 +12,7 @@ export const OUTPUT_KINDS = {
   /** Kernel matrices: `kernel --out`, `heatmap --matrix`. '-' is CSV on stdout unless --format says otherwise. */
   matrix: { extensions: ['npy', 'csv', 'json'], stdout: 'csv' },
   /** Charts: `converge`, `drift`. */
-  chart: { extensions: ['png', 'svg'], stdout: null },
+  chart: { extensions: ['png', 'svg', 'pdf'], stdout: null },
   /** A strip of heatmaps side by side. */
   strip: { extensions: ['png'], stdout: null },
   /** Networks: `--save-model`. */

@@ -75,7 +75,7 @@ export function renderSweepChart(
   sweep: { widths: number[]; perSeed: number[][]; mean: number[]; fit: PowerLawFit },
   labels: { title: string; yLabel: string },
   format: ChartFormat,
-): Promise<Buffer> {
+): Buffer {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { renderLogLogChart } = require('../render/charts') as typeof import('../render/charts');
   const seeds = sweep.perSeed[0].length;

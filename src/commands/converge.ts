@@ -22,7 +22,7 @@ export function convergeCommand(): Command {
       }
       const { linalg, backend } = await openLinalg(flags.linalg, flags.threads, flags.backend);
       const result = convergence(sweepOf(flags), linalg);
-      const chart = await renderSweepChart(
+      const chart = renderSweepChart(
         { widths: result.widths, perSeed: result.distances, mean: result.mean, fit: result.fit },
         { title: flags.title ?? `NTK convergence to the infinite-width limit (${flags.activation}, depth ${flags.depth})`, yLabel: '‖K_w − K_∞‖ / ‖K_∞‖' },
         format,

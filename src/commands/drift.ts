@@ -38,7 +38,7 @@ export function driftCommand(): Command {
       const targets = flags.targets === undefined ? undefined : readTargets(flags.targets, flags.samples);
       const { linalg, backend } = await openLinalg(flags.linalg, flags.threads, flags.backend);
       const result = drift({ ...sweepOf(flags), steps: flags.steps, learningRate: flags.lr, targets }, linalg);
-      const chart = await renderSweepChart(
+      const chart = renderSweepChart(
         { widths: result.widths, perSeed: result.drift, mean: result.mean, fit: result.fit },
         { title: flags.title ?? `NTK change after ${flags.steps} steps of gradient descent (η = ${flags.lr})`, yLabel: '‖K_T − K_0‖ / ‖K_0‖' },
         format,

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CsvFormatError, parseCsv } from './csv';
-import { NpyFormatError, parseNpy } from './npy';
+import { NpyFormatError, parseNpy, parseNpyHeader } from './npy';
 
 export interface MatrixData {
   values: Float32Array | Float64Array;
@@ -40,4 +40,43 @@ export function readMatrixFile(file: string): MatrixData {
     throw new MatrixFileError(`${file}: ${reason}`);
   }
   return parseMatrix(bytes, file === '-' ? 'stdin' : file);
+}
+
+/**
+ * Read `file` as readMatrixFile does, but a little-endian float32 C-order
+ * .npy (what `kernel` writes) goes straight from the file into an array from
+ * `allocate`: no second copy of a matrix that may take gigabytes.
+ */
+export function readLargeMatrixFile(file: string, allocate: (length: number) => Float32Array): MatrixData {
+  if (file === '-' || path.extname(file).toLowerCase() !== '.npy') return readMatrixFile(file);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return readMatrixFile(file); // which names the problem
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, 1 << 16));
+    fs.readSync(fd, head, 0, head.length, 0);
+    let header;
+    try {
+      header = parseNpyHeader(head);
+    } catch {
+      return readMatrixFile(file);
+    }
+    const direct = header.dtype === 'float32' && header.littleEndian && !header.fortran && header.shape.length === 2 && header.dataOffset + header.dataBytes === size;
+    if (!direct || header.shape[0] === 0 || header.shape[1] === 0) return readMatrixFile(file);
+    const [rows, cols] = header.shape;
+    const values = allocate(rows * cols);
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    for (let done = 0; done < bytes.length; ) {
+      const read = fs.readSync(fd, bytes, done, Math.min(bytes.length - done, 1 << 26), header.dataOffset + done);
+      if (read === 0) throw new MatrixFileError(`${file}: the file ended before its data`);
+      done += read;
+    }
+    return { values, rows, cols };
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -1,12 +1,11 @@
 /**
- * Log-log line charts (Chart.js on node-canvas, through chartjs-node-canvas):
- * a measured quantity against width, with a band over seeds and a fitted power
- * law. Text uses the same registered DejaVu Sans as the heatmaps, animation is
- * off, so the same data give the same bytes.
+ * Log-log line charts: a measured quantity against width, with a band over
+ * seeds and a fitted power law (`converge`, `drift`).
  */
-import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import type { PowerLawFit } from '../math/fit';
-import { ensureFont } from './fonts';
+import { renderChart, type ChartFormat } from './chartCanvas';
+
+export type { ChartFormat } from './chartCanvas';
 
 export interface LogLogChart {
   title: string;
@@ -26,24 +25,7 @@ export interface LogLogChart {
   height?: number;
 }
 
-export type ChartFormat = 'png' | 'svg';
-
-export async function renderLogLogChart(chart: LogLogChart, format: ChartFormat = 'png'): Promise<Buffer> {
-  const family = ensureFont();
-  const width = chart.width ?? 640;
-  const height = chart.height ?? 480;
-  const canvas = new ChartJSNodeCanvas({
-    width,
-    height,
-    type: format === 'svg' ? 'svg' : undefined,
-    backgroundColour: 'white',
-    chartCallback: (ChartJS) => {
-      ChartJS.defaults.font.family = family;
-      ChartJS.defaults.font.size = 13;
-      ChartJS.defaults.color = '#000000';
-      ChartJS.defaults.animation = false;
-    },
-  });
+export function renderLogLogChart(chart: LogLogChart, format: ChartFormat = 'png'): Buffer {
   const points = (ys: number[]) => chart.x.map((x, i) => ({ x, y: ys[i] }));
   const fitted = chart.x.map((x) => ({ x, y: 10 ** chart.fit.intercept * x ** chart.fit.slope }));
   const datasets: object[] = [
@@ -78,8 +60,7 @@ export async function renderLogLogChart(chart: LogLogChart, format: ChartFormat 
       },
     },
   };
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return canvas.renderToBufferSync(configuration as any, format === 'svg' ? 'image/svg+xml' : 'image/png');
+  return renderChart(configuration, format, chart.width ?? 640, chart.height ?? 480);
 }
 
 /** Label 1, 2 and 5 times powers of ten; leave the other log-axis ticks unlabelled. */

@@ -1,0 +1,151 @@
+/**
+ * What a kernel's spectrum says, as numbers:
+ *   effective rank  exp(−Σ pᵢ log pᵢ), pᵢ = λᵢ/Σλ over the positive eigenvalues
+ *                   (Roy & Vetterli 2007);
+ *   negative        eigenvalues below −n·ε·λ_max, ε the float32 epsilon: a
+ *                   kernel that is not positive semi-definite beyond rounding;
+ *   learning rate   2·m/λ_max, the largest rate at which full-batch gradient
+ *                   descent on ½·(1/n)·Σᵢ‖f(xᵢ) − yᵢ‖² stays stable in the
+ *                   NTK regime (neural-tangents' predict.max_learning_rate),
+ *                   m the number of targets (n·outputs) or n without targets;
+ *   target energy   Σ_{j≤i} ‖v_jᵀY‖² / ‖Y‖²_F: how much of the targets the top
+ *                   i eigendirections hold (Kopitkov & Indelman, "Neural
+ *                   Spectrum Alignment").
+ * The eigenvalues come from a full decomposition (linalg/eigen.ts, O(n³)) or,
+ * for the top k only, block Krylov iteration (linalg/topEigen.ts, O(n²·k) per
+ * iteration); quantities that need every eigenvalue are null for the latter.
+ */
+import { symmetricEigen } from '../linalg/eigen';
+import { floatArray } from '../linalg/memory';
+import { topEigen } from '../linalg/topEigen';
+import type { Linalg } from '../linalg/types';
+
+export const FLOAT32_EPSILON = 2 ** -23;
+
+export interface SpectrumRequest {
+  /** Only the k largest eigenvalues (iteratively); default all. */
+  top?: number;
+  /** Keep the eigenvectors (needed for target energy). */
+  vectors: boolean;
+  /** Targets Y, n × outputs, row-major. */
+  targets?: { values: ArrayLike<number>; cols: number };
+  linalg: Linalg;
+  randn: (count: number) => Float32Array;
+}
+
+export interface Spectrum {
+  n: number;
+  /** Largest first: all n, or the top k. */
+  eigenvalues: Float64Array;
+  /** Row-major n × (count of eigenvalues), column i the eigenvector of eigenvalues[i]; null unless asked for. */
+  eigenvectors: Float64Array | null;
+  complete: boolean;
+  solver: string;
+  /** Block Krylov only: iterations, and whether every residual met the tolerance. */
+  iterations: number | null;
+  converged: boolean;
+  lambdaMax: number;
+  lambdaMin: number | null;
+  conditionNumber: number | null;
+  effectiveRank: number | null;
+  trace: number;
+  negativeEigenvalues: number | null;
+  maxLearningRate: number;
+  /** Cumulative, one per eigenvalue; null without targets. */
+  targetEnergy: Float64Array | null;
+}
+
+export class SpectrumError extends Error {}
+
+/** The largest |K_ij − K_ji| relative to the largest |K_ij| (by blocks, so K_ji is read from cache). */
+export function asymmetry(matrix: ArrayLike<number>, n: number): number {
+  const block = 64;
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(matrix[i]));
+  for (let i0 = 0; i0 < n; i0 += block) {
+    for (let j0 = i0; j0 < n; j0 += block) {
+      for (let i = i0; i < Math.min(n, i0 + block); i++) {
+        for (let j = Math.max(j0, i + 1); j < Math.min(n, j0 + block); j++) worst = Math.max(worst, Math.abs(matrix[i * n + j] - matrix[j * n + i]));
+      }
+    }
+  }
+  return scale === 0 ? 0 : worst / scale;
+}
+
+export function effectiveRank(values: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] > 0) total += values[i];
+  let entropy = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] <= 0) continue;
+    const p = values[i] / total;
+    entropy -= p * Math.log(p);
+  }
+  return Math.exp(entropy);
+}
+
+/** Σ_{j≤i} ‖v_jᵀY‖² / ‖Y‖²_F for each i, with v_j the columns of `vectors` (n × k). */
+export function cumulativeTargetEnergy(vectors: Float64Array, n: number, k: number, targets: { values: ArrayLike<number>; cols: number }): Float64Array {
+  const o = targets.cols;
+  let total = 0;
+  for (let i = 0; i < n * o; i++) total += targets.values[i] ** 2;
+  const out = new Float64Array(k);
+  let running = 0;
+  for (let j = 0; j < k; j++) {
+    for (let c = 0; c < o; c++) {
+      let dot = 0;
+      for (let r = 0; r < n; r++) dot += vectors[r * k + j] * targets.values[r * o + c];
+      running += dot * dot;
+    }
+    out[j] = total === 0 ? 0 : running / total;
+  }
+  return out;
+}
+
+/** The spectrum of the symmetric n × n kernel `matrix` (row-major). */
+export function kernelSpectrum(matrix: Float32Array | Float64Array, n: number, request: SpectrumRequest): Spectrum {
+  let trace = 0;
+  for (let i = 0; i < n; i++) trace += matrix[i * n + i];
+  const wantVectors = request.vectors || request.targets !== undefined;
+  let eigenvalues: Float64Array;
+  let eigenvectors: Float64Array | null;
+  let solver: string;
+  let iterations: number | null = null;
+  let converged = true;
+  const complete = request.top === undefined || request.top >= n;
+  if (complete) {
+    const full = symmetricEigen(matrix, n, wantVectors);
+    ({ values: eigenvalues, vectors: eigenvectors, solver } = full);
+  } else {
+    let data: Float32Array;
+    if (matrix instanceof Float32Array) data = matrix;
+    else {
+      data = floatArray(n * n);
+      data.set(matrix);
+    }
+    const top = topEigen({ data, rows: n, cols: n }, request.top!, request.linalg, { randn: request.randn });
+    ({ values: eigenvalues, vectors: eigenvectors, solver, iterations, converged } = top);
+  }
+  const count = eigenvalues.length;
+  const lambdaMax = eigenvalues[0];
+  const lambdaMin = complete ? eigenvalues[count - 1] : null;
+  const outputs = request.targets ? request.targets.cols : 1;
+  return {
+    n,
+    eigenvalues,
+    eigenvectors: request.vectors ? eigenvectors : null,
+    complete,
+    solver,
+    iterations,
+    converged,
+    lambdaMax,
+    lambdaMin,
+    conditionNumber: lambdaMin !== null && lambdaMin > 0 ? lambdaMax / lambdaMin : null,
+    effectiveRank: complete ? effectiveRank(eigenvalues) : null,
+    trace,
+    negativeEigenvalues: complete ? eigenvalues.filter((v) => v < -n * FLOAT32_EPSILON * Math.abs(lambdaMax)).length : null,
+    maxLearningRate: (2 * n * outputs) / lambdaMax,
+    targetEnergy: request.targets && eigenvectors ? cumulativeTargetEnergy(eigenvectors, n, count, request.targets) : null,
+  };
+}

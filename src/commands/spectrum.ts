@@ -1,0 +1,172 @@
+/**
+ * `ntk-cli spectrum [MATRIX]`: the eigenvalues of a kernel (read from MATRIX,
+ * or computed from the model options as `kernel` computes it), its
+ * conditioning, effective rank, learning-rate bound and, with --targets, how
+ * much of the targets its top eigendirections hold; a chart and --json.
+ */
+import { Command, Option } from 'commander';
+import { outputFormat, extensionList } from '../cli/formats';
+import { computeKernel, startKernelJob, type KernelJobFlags } from '../cli/kernelJob';
+import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../cli/options';
+import { checkWritableTarget, writeOutput } from '../cli/outputs';
+import { wholeNumber, LIMITS } from '../cli/parsers';
+import { describeRun, printReport, runReport } from '../cli/report';
+import { checkMemory } from '../cli/runtime';
+import { addSourceOptions } from '../cli/sources';
+import { explicit } from '../cli/weights';
+import { InputError, UsageError } from '../errors';
+import { asymmetry, kernelSpectrum, type Spectrum } from '../analysis/spectrum';
+import { MatrixFileError, readLargeMatrixFile, readMatrixFile } from '../io/matrixFile';
+import { encodeNpy } from '../io/npy';
+import { openLinalg } from '../linalg';
+import { floatArray } from '../linalg/memory';
+import { TorchGenerator } from '../model/torchRandom';
+import type { ChartFormat } from '../render/chartCanvas';
+
+type SpectrumFlags = KernelJobFlags & {
+  out: string;
+  title?: string;
+  top?: number;
+  targets?: string;
+  saveEigenvalues?: string;
+  saveEigenvectors?: string;
+};
+
+/** Asymmetry a float32 kernel may show from rounding alone; more is a matrix that is not a kernel. */
+const SYMMETRY_TOLERANCE = 1e-5;
+
+function readFileOr(flag: string, read: () => { values: ArrayLike<number>; rows: number; cols: number }) {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof MatrixFileError) throw new InputError(`${flag}${flag ? ' ' : ''}${error.message}`);
+    throw error;
+  }
+}
+
+/** MATRIX as a symmetric kernel, checked. */
+function readKernel(file: string): { values: Float32Array | Float64Array; n: number } {
+  const matrix = readFileOr('', () => readLargeMatrixFile(file, floatArray));
+  if (matrix.rows !== matrix.cols) throw new InputError(`${file}: a kernel is square; this matrix is ${matrix.rows}×${matrix.cols}`);
+  const values = matrix.values as Float32Array | Float64Array;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) throw new InputError(`${file}: row ${Math.floor(i / matrix.cols)}, column ${i % matrix.cols} is ${values[i]}`);
+  }
+  const asym = asymmetry(values, matrix.rows);
+  if (asym > SYMMETRY_TOLERANCE) {
+    throw new InputError(`${file}: not symmetric (the largest |K_ij − K_ji| is ${asym.toPrecision(3)} of the largest |K_ij|); a kernel matrix is symmetric`);
+  }
+  return { values, n: matrix.rows };
+}
+
+function readTargets(file: string, n: number): { values: ArrayLike<number>; cols: number } {
+  const matrix = readFileOr('--targets', () => readMatrixFile(file));
+  if (matrix.rows !== n) throw new UsageError(`--targets ${file}: ${matrix.rows} rows for a kernel of ${n} samples`);
+  for (let i = 0; i < matrix.values.length; i++) {
+    if (!Number.isFinite(matrix.values[i])) throw new InputError(`--targets ${file}: row ${Math.floor(i / matrix.cols)}, column ${i % matrix.cols} is ${matrix.values[i]}`);
+  }
+  return { values: matrix.values, cols: matrix.cols };
+}
+
+/** Peak memory beyond the kernel itself: LAPACK's float64 copy and, with eigenvectors, its workspace and ours. */
+function checkSpectrumMemory(n: number, flags: SpectrumFlags, vectors: boolean): void {
+  const parts: Record<string, number> = { runtime: 250 << 20, kernel: n * n * 8 };
+  if (flags.top === undefined) parts.decomposition = n * n * (vectors ? 32 : 8);
+  else parts.iteration = n * 3 * (flags.top + Math.max(10, flags.top)) * 4 * 4;
+  checkMemory({ total: Object.values(parts).reduce((a, b) => a + b, 0), parts }, flags.maxMemory, flags.top === undefined ? 'ask for the largest few with --top K, ' : '');
+}
+
+const round = (v: number | null) => (v === null ? null : Number(v.toPrecision(12)));
+
+function spectrumReport(spectrum: Spectrum): Record<string, unknown> {
+  return {
+    n: spectrum.n,
+    solver: spectrum.solver,
+    ...(spectrum.iterations !== null ? { iterations: spectrum.iterations, converged: spectrum.converged } : {}),
+    eigenvalues: Array.from(spectrum.eigenvalues, (v) => round(v)),
+    lambda_max: round(spectrum.lambdaMax),
+    lambda_min: round(spectrum.lambdaMin),
+    condition_number: round(spectrum.conditionNumber),
+    effective_rank: round(spectrum.effectiveRank),
+    trace: round(spectrum.trace),
+    negative_eigenvalues: spectrum.negativeEigenvalues,
+    max_learning_rate: round(spectrum.maxLearningRate),
+    ...(spectrum.targetEnergy ? { target_energy: Array.from(spectrum.targetEnergy, (v) => round(v)) } : {}),
+  };
+}
+
+function describeSpectrum(spectrum: Spectrum, seconds: number): string {
+  const fmt = (v: number | null) => (v === null ? 'n/a' : v.toPrecision(4));
+  const which = spectrum.complete ? '' : `top ${spectrum.eigenvalues.length} `;
+  const parts = [`λ_max ${fmt(spectrum.lambdaMax)}`];
+  if (spectrum.complete) {
+    parts.push(`λ_min ${fmt(spectrum.lambdaMin)}`, `condition number ${fmt(spectrum.conditionNumber)}`, `effective rank ${fmt(spectrum.effectiveRank)}`, `${spectrum.negativeEigenvalues} negative`);
+  }
+  parts.push(`max learning rate ${fmt(spectrum.maxLearningRate)}`);
+  if (spectrum.targetEnergy) parts.push(`top eigendirection holds ${(100 * spectrum.targetEnergy[0]).toFixed(1)}% of the targets`);
+  return `${which}spectrum of a ${spectrum.n}×${spectrum.n} kernel by ${spectrum.solver} in ${seconds.toFixed(3)} s: ${parts.join(', ')}`;
+}
+
+export function spectrumCommand(): Command {
+  const command = new Command('spectrum').argument('[matrix]', 'a symmetric kernel (.npy or .csv); without it, the kernel of the model options');
+  addSourceOptions(addOptions(addOptions(command, MODEL_OPTIONS), RUNTIME_OPTIONS))
+    .option('-o, --out <file>', `chart: ${extensionList('chart')}`, 'spectrum.png')
+    .option('--title <text>', 'chart title')
+    .addOption(new Option('--top <k>', 'only the k largest eigenvalues, by block Krylov iteration (for large kernels)').argParser(wholeNumber(1, LIMITS.samples)))
+    .option('--targets <file>', 'targets Y, one row per sample (.npy or .csv): the fraction of their energy in the top eigendirections')
+    .option('--save-eigenvalues <file>', 'write the eigenvalues, largest first (.npy, float64)')
+    .option('--save-eigenvectors <file>', 'write the eigenvectors as columns in the order of the eigenvalues (.npy, float64, n × k)')
+    .action(async (file: string | undefined, flags: SpectrumFlags, cmd: Command) => {
+      const started = process.hrtime.bigint();
+      const { json } = cmd.optsWithGlobals();
+      const format = outputFormat('chart', '--out', flags.out) as ChartFormat;
+      checkWritableTarget('--out', flags.out);
+      for (const [flag, path] of [['--save-eigenvalues', flags.saveEigenvalues], ['--save-eigenvectors', flags.saveEigenvectors]] as const) {
+        if (path === undefined) continue;
+        outputFormat('npy', flag, path, false);
+        checkWritableTarget(flag, path);
+      }
+      let kernel: { values: Float32Array | Float64Array; n: number };
+      let run: Record<string, unknown> | null = null;
+      let summary = '';
+      if (file !== undefined) {
+        const given = [...MODEL_OPTIONS, 'weights', 'inputs', 'inputs2', 'saveModel', 'saveInputs'].find((key) => explicit(cmd, key));
+        if (given) throw new UsageError(`${file} is the kernel already; --${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies when spectrum computes one`);
+        kernel = readKernel(file);
+      } else {
+        if (flags.inputs2 !== undefined) throw new UsageError('--inputs2: a spectrum needs a symmetric kernel Θ(X, X)');
+        const job = startKernelJob(flags, cmd);
+        const result = await computeKernel(job, flags, { keepsMatrix: true, wayOut: 'write it with `ntk-cli kernel --out k.npy` and pass k.npy, ' });
+        kernel = { values: result.kernel!, n: result.rows };
+        run = runReport(job.config, result, 0, {});
+        summary = `${describeRun(job.config, result)}; `;
+      }
+      const n = kernel.n;
+      if (flags.top !== undefined && flags.top > n) throw new UsageError(`--top ${flags.top}: the kernel has ${n} eigenvalues`);
+      const targets = flags.targets === undefined ? undefined : readTargets(flags.targets, n);
+      const vectors = flags.saveEigenvectors !== undefined;
+      checkSpectrumMemory(n, flags, vectors || targets !== undefined);
+      const { linalg } = await openLinalg(flags.linalg, flags.threads, flags.backend);
+      const solving = process.hrtime.bigint();
+      const spectrum = kernelSpectrum(kernel.values, n, { top: flags.top, vectors, targets, linalg, randn: (count) => new TorchGenerator(flags.seed).randn(count) });
+      const solveSeconds = Number(process.hrtime.bigint() - solving) / 1e9;
+
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { renderSpectrumChart } = require('../render/spectrumChart') as typeof import('../render/spectrumChart');
+      const title = flags.title ?? `NTK spectrum (n = ${n}${spectrum.complete ? '' : `, top ${spectrum.eigenvalues.length}`})`;
+      writeOutput('--out', flags.out, renderSpectrumChart({ title, eigenvalues: spectrum.eigenvalues, trace: spectrum.trace, targetEnergy: spectrum.targetEnergy }, format));
+      const outputs: Record<string, string> = { chart: flags.out };
+      if (flags.saveEigenvalues !== undefined) {
+        writeOutput('--save-eigenvalues', flags.saveEigenvalues, encodeNpy(spectrum.eigenvalues, [spectrum.eigenvalues.length], 'float64'));
+        outputs.eigenvalues = flags.saveEigenvalues;
+      }
+      if (flags.saveEigenvectors !== undefined && spectrum.eigenvectors) {
+        writeOutput('--save-eigenvectors', flags.saveEigenvectors, encodeNpy(spectrum.eigenvectors, [n, spectrum.eigenvalues.length], 'float64'));
+        outputs.eigenvectors = flags.saveEigenvectors;
+      }
+      const seconds = { solve: round(solveSeconds), total: round(Number(process.hrtime.bigint() - started) / 1e9) };
+      const report = { ...spectrumReport(spectrum), seconds, kernel: run ?? { file }, outputs };
+      printReport(report, `${summary}${describeSpectrum(spectrum, solveSeconds)}; wrote ${flags.out}`, json, false);
+    });
+  return command;
+}

@@ -1,0 +1,122 @@
+/** `ntk-cli spectrum` against NumPy's eigendecompositions, closed forms and its own full solver. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import { encodeNpy, parseNpy } from '../src/io/npy';
+import { FIXTURES, runCli, tempDir } from './helpers';
+
+const dir = tempDir();
+const SPECTRA = path.join(FIXTURES, 'spectrum');
+const expected = JSON.parse(fs.readFileSync(path.join(SPECTRA, 'expected.json'), 'utf8'));
+
+function spectrum(args: string[]) {
+  const run = runCli(['spectrum', ...args, '--out', path.join(dir, 'chart.png'), '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout);
+}
+
+const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+for (const name of ['known', 'seed', 'deep_tanh']) {
+  test(`${name}: the eigenvalues and every derived number equal NumPy's`, () => {
+    const want = expected[name];
+    const targets = name === 'seed' ? ['--targets', path.join(SPECTRA, 'seed_targets.npy')] : [];
+    const got = spectrum([path.join(SPECTRA, `${name}.npy`), ...targets]);
+    const scale = want.lambda_max;
+    assert.equal(got.eigenvalues.length, want.eigenvalues.length);
+    // Against NumPy's float32 eigvalsh of the same file (the goal), and its float64 eigh (what the solver does).
+    got.eigenvalues.forEach((v: number, i: number) => {
+      assert.ok(Math.abs(v - want.numpy_eigvalsh_float32[i]) <= 1e-4 * scale, `eigenvalue ${i}: ${v} vs ${want.numpy_eigvalsh_float32[i]}`);
+      assert.ok(Math.abs(v - want.eigenvalues[i]) <= 1e-9 * scale, `eigenvalue ${i}: ${v} vs ${want.eigenvalues[i]}`);
+    });
+    for (const key of ['lambda_max', 'trace', 'effective_rank', 'max_learning_rate']) assert.ok(relative(got[key], want[key]) <= 1e-6, `${key}: ${got[key]} vs ${want[key]}`);
+    if (want.condition_number === null) assert.equal(got.condition_number, null);
+    else assert.ok(relative(got.condition_number, want.condition_number) <= 1e-3, `condition number ${got.condition_number} vs ${want.condition_number}`);
+    assert.equal(got.negative_eigenvalues, want.negative_eigenvalues);
+    if (want.target_energy) got.target_energy.forEach((v: number, i: number) => assert.ok(Math.abs(v - want.target_energy[i]) <= 1e-6, `energy ${i}`));
+  });
+}
+
+test('a matrix built from known eigenvalues gives them back, two negative ones counted as such', () => {
+  const got = spectrum([path.join(SPECTRA, 'known.npy')]);
+  const constructed: number[] = expected.known.constructed_eigenvalues;
+  // The matrix was stored in float32: its eigenvalues move by at most ‖ΔK‖₂ ≈ √n·ε·λ_max.
+  got.eigenvalues.forEach((v: number, i: number) => assert.ok(Math.abs(v - constructed[i]) <= 1e-5 * constructed[0], `${i}: ${v} vs ${constructed[i]}`));
+  assert.equal(got.negative_eigenvalues, 2);
+  assert.equal(got.condition_number, null);
+});
+
+test('--top k equals the k largest of the full decomposition, with eigenvectors that satisfy K v = λ v', () => {
+  for (const name of ['seed', 'known']) {
+    const file = path.join(SPECTRA, `${name}.npy`);
+    const full = spectrum([file]);
+    const vectorsFile = path.join(dir, `${name}-vectors.npy`);
+    const valuesFile = path.join(dir, `${name}-values.npy`);
+    const top = spectrum([file, '--top', '5', '--save-eigenvectors', vectorsFile, '--save-eigenvalues', valuesFile]);
+    assert.match(top.solver, /block Krylov/);
+    assert.equal(top.converged, true);
+    assert.equal(top.eigenvalues.length, 5);
+    top.eigenvalues.forEach((v: number, i: number) => assert.ok(Math.abs(v - full.eigenvalues[i]) <= 1e-4 * full.lambda_max, `${name} ${i}: ${v} vs ${full.eigenvalues[i]}`));
+    for (const key of ['lambda_min', 'condition_number', 'effective_rank', 'negative_eigenvalues']) assert.equal(top[key], null, key);
+    const k = parseNpy(fs.readFileSync(file));
+    const v = parseNpy(fs.readFileSync(vectorsFile));
+    const values = parseNpy(fs.readFileSync(valuesFile));
+    const n = k.shape[0];
+    assert.deepEqual(v.shape, [n, 5]);
+    Array.from(values.data).forEach((v, i) => assert.ok(relative(v, top.eigenvalues[i]) <= 1e-11, 'saved eigenvalues'));
+    for (let c = 0; c < 5; c++) {
+      let residual = 0;
+      let length = 0;
+      for (let i = 0; i < n; i++) {
+        let kv = 0;
+        for (let j = 0; j < n; j++) kv += k.data[i * n + j] * v.data[j * 5 + c];
+        residual += (kv - top.eigenvalues[c] * v.data[i * 5 + c]) ** 2;
+        length += v.data[i * 5 + c] ** 2;
+      }
+      assert.ok(Math.abs(length - 1) <= 1e-5, `|v_${c}| = ${Math.sqrt(length)}`);
+      assert.ok(Math.sqrt(residual) <= 1e-4 * full.lambda_max, `${name}: residual of ${c}: ${Math.sqrt(residual)}`);
+    }
+  }
+});
+
+test('inputs on a circle give a circulant kernel, whose eigenvalues are the discrete Fourier transform of its first row', () => {
+  const N = 64;
+  const circle = Float32Array.from({ length: N * 2 }, (_, k) => (k % 2 === 0 ? Math.cos : Math.sin)((2 * Math.PI * Math.floor(k / 2)) / N));
+  const inputs = path.join(dir, 'circle.npy');
+  fs.writeFileSync(inputs, encodeNpy(circle, [N, 2]));
+  const matrixFile = path.join(dir, 'circle-kernel.npy');
+  const kernelRun = runCli(['kernel', '--width', 'inf', '--parameterization', 'ntk', '--depth', '2', '--inputs', inputs, '--dtype', 'float64', '--out', matrixFile]);
+  assert.equal(kernelRun.status, 0, kernelRun.stderr);
+  const row = Array.from(parseNpy(fs.readFileSync(matrixFile)).data.subarray(0, N));
+  // λ_k = Σ_j c_j cos(2πjk/N) for the symmetric circulant with first row c.
+  const dft = Array.from({ length: N }, (_, k) => row.reduce((s, c, j) => s + c * Math.cos((2 * Math.PI * j * k) / N), 0)).sort((a, b) => b - a);
+  const got = spectrum(['--width', 'inf', '--parameterization', 'ntk', '--depth', '2', '--inputs', inputs]);
+  got.eigenvalues.forEach((v: number, i: number) => assert.ok(Math.abs(v - dft[i]) <= 1e-9 * dft[0], `${i}: ${v} vs ${dft[i]}`));
+});
+
+test('an identity-activation network with biases has rank at most d + 1', () => {
+  const got = spectrum(['--activation', 'identity', '--width', '64', '--depth', '2', '--input-dim', '5', '--samples', '40']);
+  const rank = got.eigenvalues.filter((v: number) => v > 1e-5 * got.lambda_max).length;
+  assert.equal(rank, 6, `eigenvalues ${got.eigenvalues.slice(0, 8)}`);
+});
+
+test('the chart is drawn: the eigenvalue curve in its colour, on a white 640×480 page', () => {
+  const out = path.join(dir, 'spectrum.png');
+  const run = runCli(['spectrum', path.join(SPECTRA, 'seed.npy'), '--targets', path.join(SPECTRA, 'seed_targets.npy'), '--out', out]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /spectrum of a 100×100 kernel by .* λ_max 190\.1.*wrote/);
+  const png = PNG.sync.read(fs.readFileSync(out));
+  assert.deepEqual([png.width, png.height], [640, 480]);
+  let blue = 0;
+  let red = 0;
+  for (let i = 0; i < png.data.length; i += 4) {
+    const [r, g, b] = png.data.subarray(i, i + 3);
+    if (r === 0x1f && g === 0x77 && b === 0xb4) blue++;
+    if (r === 0xd6 && g === 0x27 && b === 0x28) red++;
+  }
+  assert.ok(blue > 200, `eigenvalue curve pixels: ${blue}`);
+  assert.ok(red > 100, `target energy curve pixels: ${red}`);
+  assert.deepEqual(Array.from(png.data.subarray(0, 3)), [255, 255, 255]);
+});
