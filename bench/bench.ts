@@ -208,6 +208,26 @@ function spectrumSection(runs: number, quick: boolean, scipy: boolean): string[]
   return lines;
 }
 
+/** Infinite-width kernels: a closed form (relu) against quadrature (tanh), n = 1000, depth 3. */
+function infiniteWidthSection(runs: number): string[] {
+  const lines = ['', '### Infinite width (n = 1000, d = 20, depth 3)', '', '| activation | method | process s | kernel s |', '| --- | --- | ---: | ---: |'];
+  for (const activation of ['relu', 'tanh']) {
+    const walls: number[] = [];
+    const kernels: number[] = [];
+    let method = '';
+    for (let r = 0; r < runs; r++) {
+      log(`infinite width, ${activation}: run ${r + 1}`);
+      const run = timed(process.execPath, [BIN, 'kernel', '--width', 'inf', '--parameterization', 'ntk', '--depth', '3', '--samples', '1000', '--activation', activation, '--out', path.join(TMP, 'inf.npy'), '--json']);
+      const report = JSON.parse(run.stdout);
+      walls.push(run.wall);
+      kernels.push(report.seconds.kernel);
+      method = report.infinite_width;
+    }
+    lines.push(`| ${activation} | ${method}, ${os.availableParallelism()} threads | ${median(walls).toFixed(3)} | ${median(kernels).toFixed(3)} |`);
+  }
+  return lines;
+}
+
 function main(): void {
   const quick = process.argv.includes('--quick');
   const runsArg = process.argv.indexOf('--runs');
@@ -259,6 +279,7 @@ function main(): void {
   }
   const scipy = available(DEBIAN_PYTHON, ['-c', 'import scipy.sparse.linalg']);
   if (numpy) lines.push(...spectrumSection(runs, quick, scipy));
+  lines.push(...infiniteWidthSection(quick ? 1 : runs));
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -4,16 +4,17 @@
  * Commands read flags into a RunConfig, call computeNtk, and write what it
  * returns.
  */
-import { activation, ANALYTIC_ACTIVATION_NAMES } from './activations';
+import { activation, dualMethod } from './activations';
 import { analyticKernels, type KernelKind } from './kernel/analytic';
 import { naiveKernel } from './kernel/naive';
 import { MatrixSink } from './kernel/sink';
 import { kernelStats, statsFromTiles, type KernelStats } from './kernel/stats';
 import { structuredKernel } from './kernel/structured';
 import { tileSideFor } from './kernel/tiles';
-import type { Trace } from './kernel/trace';
+import { rowsPerSample, type Trace } from './kernel/trace';
+import { fullOutputKernel } from './kernel/fullOutputs';
 import { openLinalg, timedLinalg, type LinalgChoice } from './linalg';
-import { initMlp, layerSizes, layerSizesOf, parameterCount, type Mlp, type MlpShape } from './model/mlp';
+import { initMlp, layerSizes, layerSizesOf, outputDimOf, parameterCount, type Mlp, type MlpShape } from './model/mlp';
 import { TorchGenerator } from './model/torchRandom';
 import { activateBackend, type BackendChoice, type BackendName } from './tfjs/backend';
 import type { KernelSink, Samples } from './types';
@@ -39,6 +40,8 @@ export interface RunConfig {
   inputs?: Samples;
   /** Second inputs: the result is the cross-kernel Θ(X, Y). */
   inputs2?: Samples;
+  /** Nodes per axis for infinite-width kernels by quadrature (default: adaptive). */
+  quadrature?: number;
   /** Fraction of the kernel done, for progress bars. */
   onProgress?: (fraction: number) => void;
 }
@@ -60,6 +63,8 @@ export interface NtkResult {
   linalg: string | null;
   /** The TensorFlow.js backend that ran, or null where none was needed. */
   backend: BackendName | null;
+  /** At infinite width: 'closed form' or the quadrature used; else null. */
+  dual: string | null;
   kernelSeconds: number;
   /** Of kernelSeconds, the time in matrix products on this thread (null where they ran elsewhere). */
   productSeconds: number | null;
@@ -75,6 +80,9 @@ export class RunConfigError extends Error {}
  * below it, starting the workers costs more than they save.
  */
 export const WORKER_MIN_CELLS = 1500 * 1500;
+
+/** Infinite-width kernels by quadrature run on worker threads from this many pairs of inputs on. */
+const QUADRATURE_WORKER_MIN_PAIRS = 2000;
 
 /** The network and inputs of a run: read from files, or drawn in the seed's order (manual_seed, network, randn). */
 export function modelAndInputs(config: RunConfig): { model: Mlp; inputs: Samples } {
@@ -92,15 +100,25 @@ export function runInputs(config: RunConfig): Samples {
   return config.inputs ?? { values: new TorchGenerator(config.seed).randn(config.samples * dim), count: config.samples, dim };
 }
 
+/** The shape of the kernel a run computes: samples × samples, times the outputs each with trace 'none'. */
+export function kernelShape(config: RunConfig): [number, number] {
+  const outputs = config.model ? outputDimOf(config.model) : config.shape.outputDim;
+  const perSample = rowsPerSample(config.trace, outputs);
+  const rows = config.inputs?.count ?? config.samples;
+  const cols = config.inputs2?.count ?? rows;
+  return [rows * perSample, cols * perSample];
+}
+
 /** Refuse what the core cannot compute, with the reason (the CLI checks flags earlier, naming them). */
 export function checkRunConfig(config: RunConfig): void {
   const { shape } = config;
-  activation(shape.activation); // throws for an unknown name
+  try {
+    activation(shape.activation);
+  } catch (error) {
+    throw new RunConfigError((error as Error).message);
+  }
   if (shape.width === Infinity) {
     if (shape.parameterization !== 'ntk') throw new RunConfigError('the infinite-width kernel needs the ntk parameterization');
-    if (!ANALYTIC_ACTIVATION_NAMES.includes(shape.activation)) {
-      throw new RunConfigError(`no infinite-width kernel for activation '${shape.activation}'; use one of ${ANALYTIC_ACTIVATION_NAMES.join(', ')}`);
-    }
   } else if (config.kernel !== 'ntk') throw new RunConfigError('the NNGP kernel is computed at infinite width only');
   const dim = config.model ? config.model.layers[0].inDim : shape.inputDim;
   for (const [name, samples] of [['inputs', config.inputs], ['second inputs', config.inputs2]] as const) {
@@ -128,7 +146,7 @@ function drain(sink: KernelSink, kernel: Float32Array | Float64Array, rows: numb
  */
 export async function computeNtk(config: RunConfig, sink: KernelSink | null = null): Promise<NtkResult> {
   checkRunConfig(config);
-  const result = config.shape.width === Infinity ? computeAnalytic(config) : await computeEmpirical(config, sink);
+  const result = config.shape.width === Infinity ? await computeAnalytic(config) : await computeEmpirical(config, sink);
   checkFinite(result);
   if (sink && result.kernel) {
     drain(sink, result.kernel, result.rows, result.cols);
@@ -140,18 +158,25 @@ export async function computeNtk(config: RunConfig, sink: KernelSink | null = nu
 async function computeEmpirical(config: RunConfig, sink: KernelSink | null): Promise<NtkResult> {
   const { model, inputs } = modelAndInputs(config);
   const second = config.inputs2 ?? null;
-  const rows = inputs.count;
-  const cols = second ? second.count : rows;
+  const perSample = rowsPerSample(config.trace, outputDimOf(model));
+  const rows = inputs.count * perSample;
+  const cols = (second ? second.count : inputs.count) * perSample;
   const base = { model, inputs, rows, cols, parameters: parameterCount(model) };
   const opened = await openLinalg(config.linalg, config.threads, config.backend);
   const linalg = timedLinalg(opened.linalg);
   const start = process.hrtime.bigint();
+  if (config.method === 'structured' && config.trace === 'none') {
+    const kernel = fullOutputKernel(model, inputs, second, linalg);
+    config.onProgress?.(1);
+    const timing = { kernelSeconds: seconds(start), productSeconds: linalg.seconds() };
+    return { ...base, kernel, linalg: linalg.name, backend: opened.backend, dual: null, ...timing, stats: kernelStats(kernel, rows, cols) };
+  }
   if (config.method === 'naive') {
     const backend = opened.backend ?? (await activateBackend(config.backend));
     const kernel = naiveKernel(model, inputs, second, linalg, { trace: config.trace });
     config.onProgress?.(1);
     const timing = { kernelSeconds: seconds(start), productSeconds: linalg.seconds() };
-    return { ...base, kernel, linalg: linalg.name, backend, ...timing, stats: kernelStats(kernel, rows, cols) };
+    return { ...base, kernel, linalg: linalg.name, backend, dual: null, ...timing, stats: kernelStats(kernel, rows, cols) };
   }
   const tile = tileSideFor(opened.linalg.name, sink !== null && !sink.inPlace);
   const useWorkers = (opened.backend === 'wasm' || opened.backend === 'cpu') && config.threads > 1 && rows * cols >= WORKER_MIN_CELLS;
@@ -174,11 +199,11 @@ async function computeEmpirical(config: RunConfig, sink: KernelSink | null): Pro
   if (memory && sink) drain(sink, memory.matrix, rows, cols);
   const kernel = memory && !sink ? memory.matrix : null;
   const timing = { kernelSeconds: seconds(start), productSeconds: useWorkers ? null : linalg.seconds() };
-  return { ...base, kernel, linalg: linalg.name, backend: opened.backend, ...timing, stats };
+  return { ...base, kernel, linalg: linalg.name, backend: opened.backend, dual: null, ...timing, stats };
 }
 
 /** The infinite-width kernel; inputs are `torch.manual_seed(seed); torch.randn(n, d)` when not given. */
-function computeAnalytic(config: RunConfig): NtkResult {
+async function computeAnalytic(config: RunConfig): Promise<NtkResult> {
   const { shape } = config;
   const inputs = runInputs(config);
   const second = config.inputs2 ?? null;
@@ -190,13 +215,22 @@ function computeAnalytic(config: RunConfig): NtkResult {
     sigmaW: shape.sigmaW ?? 1,
     sigmaB: shape.sigmaB ?? 1,
     trace: config.trace,
+    quadrature: { nodes: config.quadrature },
   };
   const start = process.hrtime.bigint();
-  const kernel = analyticKernels(spec, inputs, second)[config.kernel];
-  const rows = inputs.count;
-  const cols = second ? second.count : rows;
+  const act = activation(shape.activation);
+  // Quadrature costs thousands of evaluations a pair: worth the worker threads from a few thousand pairs on.
+  const onWorkers = !act.closedForm && config.threads > 1 && inputs.count * (second ?? inputs).count >= QUADRATURE_WORKER_MIN_PAIRS;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const workers = onWorkers ? (require('./workers/analyticWorkers') as typeof import('./workers/analyticWorkers')) : null;
+  const kernels = workers ? await workers.analyticKernelsOnWorkers(spec, inputs, second, config.threads) : analyticKernels(spec, inputs, second);
+  const kernel = kernels[config.kernel];
+  const perSample = rowsPerSample(config.trace, shape.outputDim);
+  const rows = inputs.count * perSample;
+  const cols = (second ? second.count : inputs.count) * perSample;
   const stats = kernelStats(kernel, rows, cols);
-  return { model: null, inputs, kernel, rows, cols, parameters: null, linalg: null, backend: null, kernelSeconds: seconds(start), productSeconds: null, stats };
+  const dual = dualMethod(act, spec.quadrature);
+  return { model: null, inputs, kernel, rows, cols, parameters: null, linalg: null, backend: null, dual, kernelSeconds: seconds(start), productSeconds: null, stats };
 }
 
 function largestMagnitude(values: ArrayLike<number>): number {
@@ -233,8 +267,9 @@ const MB = 1 << 20;
  * buffers, and the n × m matrix where the run keeps it.
  */
 export function estimateMemory(config: RunConfig, keepsMatrix: boolean, linalgName: string): MemoryEstimate {
-  const rows = config.inputs?.count ?? config.samples;
-  const cols = config.inputs2?.count ?? rows;
+  const outputs = config.model ? outputDimOf(config.model) : config.shape.outputDim;
+  const perSample = rowsPerSample(config.trace, outputs);
+  const [rows, cols] = kernelShape(config);
   const cells = rows * cols;
   const parts: Record<string, number> = { runtime: 250 * MB };
   if (config.shape.width === Infinity) {
@@ -243,12 +278,15 @@ export function estimateMemory(config: RunConfig, keepsMatrix: boolean, linalgNa
   }
   const sizes = config.model ? layerSizesOf(config.model) : layerSizes(config.shape);
   const outputDim = sizes[sizes.length - 1];
-  const samples = rows + (config.inputs2 ? cols : 0);
+  const samples = (rows + (config.inputs2 ? cols : 0)) / perSample;
   const factorWidth = sizes.slice(0, -1).reduce((sum, inDim, l) => sum + inDim + sizes[l + 1] * outputDim, 0);
   parts.factors = samples * (factorWidth + 2 * Math.max(...sizes)) * 4;
-  if (config.method === 'naive') {
+  if (config.trace === 'none') {
+    // The whole kernel over outputs is built in memory, with one product of its size beside it.
+    parts.kernel = 2 * cells * 4;
+  } else if (config.method === 'naive') {
     const parameters = sizes.slice(0, -1).reduce((sum, inDim, l) => sum + (inDim + 1) * sizes[l + 1], 0);
-    parts.jacobian = 2 * (rows + cols) * parameters * 4;
+    parts.jacobian = 2 * samples * outputDim * parameters * 4;
     parts.kernel = 2 * cells * 4;
   } else {
     const side = Math.min(tileSideFor(linalgName, !keepsMatrix), Math.max(rows, cols));

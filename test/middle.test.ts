@@ -109,13 +109,16 @@ test('output formats come from one table, with one message naming the flag', () 
 
 test('the core refuses what it cannot compute with typed errors, and the CLI maps them to exit 1', async () => {
   const config = resolve(['--width', 'inf', '--parameterization', 'ntk']);
-  config.shape.activation = 'tanh'; // past the CLI's checks
-  await assert.rejects(computeNtk(config), (e) => e instanceof RunConfigError && /no infinite-width kernel for activation 'tanh'/.test(e.message));
+  config.shape.activation = 'swish'; // past the CLI's checks
+  await assert.rejects(computeNtk(config), (e) => e instanceof RunConfigError && /unknown activation 'swish'/.test(e.message));
+  const standard = resolve([]);
+  standard.shape.width = Infinity;
+  await assert.rejects(computeNtk(standard), (e) => e instanceof RunConfigError && /needs the ntk parameterization/.test(e.message));
   const wrongDim = resolve([]);
   wrongDim.inputs = { values: new Float32Array(6), count: 2, dim: 3 };
   await assert.rejects(computeNtk(wrongDim), /inputs have 3 values per row, the network takes 20/);
   const spec = { inputDim: 2, depth: 1, outputDim: 1, activation: 'gelu', sigmaW: 1, sigmaB: 0 };
-  assert.throws(() => analyticKernels(spec, { values: new Float32Array(2), count: 1, dim: 2 }), AnalyticKernelError);
+  assert.throws(() => analyticKernels(spec, { values: new Float32Array(3), count: 1, dim: 3 }), AnalyticKernelError);
   assert.equal(exitCodeOf(new RunConfigError('x')), 1);
   assert.equal(exitCodeOf(new UsageError('x')), 2);
 });

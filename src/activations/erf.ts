@@ -12,7 +12,7 @@ export const erf: Activation = {
   phi: erfFunction,
   dphi: (z) => (2 / Math.sqrt(Math.PI)) * Math.exp(-z * z),
   tensor: (tf, z) => tf.erf(z),
-  dual: (s11, s22, s12, out) => {
+  closedForm: (s11, s22, s12, out) => {
     const a = (1 + 2 * s11) * (1 + 2 * s22);
     const ratio = Math.min(1, Math.max(-1, (2 * s12) / Math.sqrt(a)));
     out[0] = (2 / Math.PI) * Math.asin(ratio);

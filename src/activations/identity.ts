@@ -7,7 +7,7 @@ export const identity: Activation = {
   phi: (z) => z,
   dphi: () => 1,
   tensor: (_tf, z) => z,
-  dual: (_s11, _s22, s12, out) => {
+  closedForm: (_s11, _s22, s12, out) => {
     out[0] = s12;
     out[1] = 1;
   },

@@ -11,8 +11,9 @@ export const relu: Activation = {
   formula: 'max(0, z)',
   phi: (z) => (z > 0 ? z : 0),
   dphi: (z) => (z > 0 ? 1 : 0),
+  kinks: [0],
   tensor: (tf, z) => tf.relu(z),
-  dual: (s11, s22, s12, out) => {
+  closedForm: (s11, s22, s12, out) => {
     const norm = Math.sqrt(s11 * s22);
     if (norm === 0) {
       out[0] = 0;

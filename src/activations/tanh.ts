@@ -1,4 +1,4 @@
-/** tanh(z); φ′ = 1 − tanh²(z). */
+/** tanh(z); φ′ = 1 − tanh²(z). Infinite width by quadrature (no closed form). */
 import type { Activation } from './types';
 
 export const tanh: Activation = {
@@ -10,5 +10,5 @@ export const tanh: Activation = {
     return 1 - t * t;
   },
   tensor: (tf, z) => tf.tanh(z),
-  dual: null,
+  closedForm: null,
 };

@@ -12,7 +12,8 @@ export type DualMap = (s11: number, s22: number, s12: number, out: Float64Array)
  * One activation, finite and infinite width side by side: the function and
  * derivative the finite network uses (PyTorch's definitions, evaluated in
  * double and rounded to float32 by the caller), the same function as a
- * TensorFlow.js op for the autodiff paths, and its infinite-width maps.
+ * TensorFlow.js op for the autodiff paths, and its infinite-width maps, in
+ * closed form or by quadrature (quadrature.ts).
  */
 export interface Activation {
   name: string;
@@ -21,8 +22,10 @@ export interface Activation {
   phi(z: number): number;
   /** φ′ as PyTorch's autograd takes it (relu: 0 at z = 0). */
   dphi(z: number): number;
+  /** Where φ or φ′ is not smooth (quadrature splits there). */
+  kinks?: readonly number[];
   /** φ as TensorFlow.js ops (autodiff differentiates it). */
   tensor(tf: typeof TF, z: TF.Tensor): TF.Tensor;
-  /** The infinite-width maps, or null where ntk-cli has none. */
-  dual: DualMap | null;
+  /** The infinite-width maps in closed form, or null: then they come by quadrature. */
+  closedForm: DualMap | null;
 }

@@ -4,8 +4,8 @@
  * override a default; the parsers and --help text stay the same everywhere.
  */
 import * as os from 'node:os';
-import { Command, Option } from 'commander';
-import { ACTIVATION_NAMES, ANALYTIC_ACTIVATION_NAMES } from '../activations';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ACTIVATION_NAMES, isActivation } from '../activations';
 import { UsageError } from '../errors';
 import { KERNEL_KINDS, type KernelKind } from '../kernel/analytic';
 import { TRACES, type Trace } from '../kernel/trace';
@@ -17,6 +17,11 @@ import { finiteNumber, LIMITS, nonNegativeNumber, parseSeed, parseWidth, parseWi
 
 const cores = os.availableParallelism();
 
+function parseActivation(value: string): string {
+  if (!isActivation(value)) throw new InvalidArgumentError(`Allowed choices are ${ACTIVATION_NAMES.join(', ')}.`);
+  return value;
+}
+
 const DECLARATIONS = {
   width: () => new Option('--width <n>', "hidden layer width; 'inf' for the analytic infinite-width kernel (ntk parameterization)").default(10).argParser(parseWidth),
   widths: () =>
@@ -27,7 +32,12 @@ const DECLARATIONS = {
   outputDim: () => new Option('--output-dim <n>', 'number of outputs').default(1).argParser(wholeNumber(1, LIMITS.outputDim)),
   samples: () => new Option('--samples <n>', 'number of random inputs x ~ N(0, I)').default(100).argParser(wholeNumber(1, LIMITS.samples)),
   seed: () => new Option('--seed <s>', 'torch.manual_seed value (0 to 2^64-1)').default(0n, '0').argParser(parseSeed),
-  activation: () => new Option('--activation <name>', 'hidden activation (gelu: exact erf form)').choices(ACTIVATION_NAMES).default('relu'),
+  activation: () =>
+    new Option('--activation <name>', `hidden activation: ${ACTIVATION_NAMES.join(', ')} (gelu: the exact erf form; leaky_relu's α defaults to 0.01)`)
+      .default('relu')
+      .argParser(parseActivation),
+  quadrature: () =>
+    new Option('--quadrature <n>', 'infinite width without a closed form: nodes per axis of a fixed trapezoid rule (default: adaptive)').argParser(wholeNumber(8, 4001)),
   parameterization: () =>
     new Option('--parameterization <p>', 'standard: PyTorch nn.Linear init; ntk: N(0,1) weights, forward scaled by 1/sqrt(fan_in)')
       .choices(PARAMETERIZATIONS)
@@ -51,12 +61,12 @@ export type OptionName = keyof typeof DECLARATIONS;
 
 /** The network, its inputs and the kernel asked of it: `heatmap`, `kernel` and the commands that compute a kernel. */
 export const MODEL_OPTIONS: OptionName[] = [
-  'width', 'depth', 'inputDim', 'outputDim', 'samples', 'seed', 'activation', 'parameterization', 'sigmaW', 'sigmaB', 'kernel', 'method', 'trace',
+  'width', 'depth', 'inputDim', 'outputDim', 'samples', 'seed', 'activation', 'parameterization', 'sigmaW', 'sigmaB', 'kernel', 'method', 'trace', 'quadrature',
 ];
 /** How a run computes: every command that computes kernels. */
 export const RUNTIME_OPTIONS: OptionName[] = ['linalg', 'backend', 'threads', 'maxMemory', 'progress'];
 /** A sweep over widths of NTK-parameterised networks: `converge`, `drift`. */
-export const SWEEP_OPTIONS: OptionName[] = ['widths', 'seeds', 'depth', 'inputDim', 'samples', 'seed', 'activation', 'sigmaW', 'sigmaB', 'linalg', 'backend', 'threads'];
+export const SWEEP_OPTIONS: OptionName[] = ['widths', 'seeds', 'depth', 'inputDim', 'samples', 'seed', 'activation', 'sigmaW', 'sigmaB', 'quadrature', 'linalg', 'backend', 'threads'];
 
 export interface OptionOverride {
   default?: unknown;
@@ -89,6 +99,7 @@ export interface ModelFlags {
   kernel: KernelKind;
   method: Method;
   trace: Trace;
+  quadrature?: number;
 }
 
 export interface RuntimeFlags {
@@ -119,6 +130,7 @@ export function runConfig(flags: ModelFlags & RuntimeFlags): RunConfig {
     backend: flags.backend,
     linalg: flags.linalg,
     threads: flags.threads,
+    quadrature: flags.quadrature,
   };
 }
 
@@ -133,18 +145,10 @@ export function checkModelFlags(flags: ModelFlags, explicit: (key: string) => bo
     throw new UsageError('--sigma-w and --sigma-b go with --parameterization ntk');
   }
   if (flags.kernel === 'nngp' && !infinite) throw new UsageError('--kernel nngp needs --width inf (a finite network has no NNGP kernel to compute)');
+  if (explicit('quadrature') && !infinite) throw new UsageError('--quadrature applies to --width inf (the infinite-width kernel)');
   if (!infinite) return;
   if (flags.parameterization !== 'ntk') {
     throw new UsageError('--width inf needs --parameterization ntk: in standard (PyTorch) parameterization the NTK grows with the width and has no finite limit');
   }
-  checkAnalyticActivation('--width inf', flags.activation);
   if (explicit('method')) throw new UsageError('--method applies to finite widths; --width inf is computed in closed form');
-}
-
-/** Refuse an activation without an infinite-width kernel, naming the flag that needs one. */
-export function checkAnalyticActivation(flag: string, name: string): void {
-  if (!ANALYTIC_ACTIVATION_NAMES.includes(name)) {
-    const names = ANALYTIC_ACTIVATION_NAMES;
-    throw new UsageError(`${flag}: no closed form for --activation ${name}; use ${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`);
-  }
 }

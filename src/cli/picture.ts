@@ -1,6 +1,7 @@
 /** Draw a matrix with the picture flags and write it: the last step of `heatmap` and `render`. */
 import { UsageError } from '../errors';
 import type { Matrix, StreamedMatrix } from '../render/downsample';
+import type { Groups } from '../render/groups';
 import type { ImageFormat } from '../render/heatmap';
 import { NormError } from '../render/normalize';
 import { writeOutput } from './outputs';
@@ -17,12 +18,22 @@ export interface PictureReport {
   downsample: { mode: string; from: [number, number]; to: [number, number] } | null;
 }
 
-export function drawPicture(matrix: Matrix | StreamedMatrix, flags: PictureFlags, format: ImageFormat): { image: Buffer; report: PictureReport } {
+/** Lines every `size` rows and columns: the samples' blocks of a kernel over `size` outputs. */
+export function everyBlock(count: number, size: number): Groups {
+  return { boundaries: Array.from({ length: Math.max(0, Math.ceil(count / size) - 1) }, (_, k) => (k + 1) * size) };
+}
+
+export function drawPicture(
+  matrix: Matrix | StreamedMatrix,
+  flags: PictureFlags,
+  format: ImageFormat,
+  groups?: { rows?: Groups; cols?: Groups },
+): { image: Buffer; report: PictureReport } {
   // Loaded here: the renderer brings node-canvas, which commands that draw nothing never need.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { RenderError, renderHeatmap } = require('../render/heatmap') as typeof import('../render/heatmap');
   try {
-    const result = renderHeatmap(matrix, heatmapOptionsOf(flags), format);
+    const result = renderHeatmap(matrix, { ...heatmapOptionsOf(flags), groups }, format);
     return {
       image: result.image,
       report: {

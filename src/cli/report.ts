@@ -31,11 +31,12 @@ function kernelReport(result: NtkResult): Report {
 export function runReport(config: RunConfig, result: NtkResult, totalSeconds: number, outputs: Record<string, string>): Report {
   const seed = config.seed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(config.seed) : config.seed.toString();
   return {
-    n: result.rows,
+    n: result.inputs.count,
     parameters: result.parameters,
     linalg: result.linalg,
     backend: result.backend,
     method: result.model ? config.method : 'analytic',
+    ...(result.dual ? { infinite_width: result.dual } : {}),
     kernel_kind: config.kernel,
     trace: config.trace,
     model: {
@@ -45,7 +46,7 @@ export function runReport(config: RunConfig, result: NtkResult, totalSeconds: nu
       ...(config.shape.parameterization === 'ntk' ? { sigma_w: config.shape.sigmaW ?? 1, sigma_b: config.shape.sigmaB ?? 1 } : {}),
       source: config.model ? 'weights' : result.model ? 'seed' : 'analytic',
     },
-    samples: result.rows,
+    samples: result.inputs.count,
     inputs: config.inputs ? 'file' : 'seed',
     seed,
     seconds: { kernel: round(result.kernelSeconds), products: result.productSeconds === null ? null : round(result.productSeconds), total: round(totalSeconds) },
@@ -68,8 +69,11 @@ export function describeRun(config: RunConfig, result: NtkResult): string {
   const { min, max } = result.stats;
   const parameters = result.parameters === null ? 'infinite width' : `${result.parameters} parameters`;
   const network = `${sizesOf(config, result).join('-')} ${config.shape.activation} MLP (${parameters}, ${config.shape.parameterization})`;
-  const from = config.model ? 'from --weights' : result.model ? `seed ${config.seed}` : 'closed form';
-  const on = result.rows === result.cols && !config.inputs2 ? `${result.rows} samples` : `${result.rows}×${result.cols} samples (cross-kernel)`;
+  const from = config.model ? 'from --weights' : result.model ? `seed ${config.seed}` : (result.dual ?? 'closed form');
+  const n = result.inputs.count;
+  const perSample = result.rows / n;
+  const whole = perSample > 1 ? `, ${result.rows}×${result.cols} over ${perSample} outputs` : '';
+  const on = !config.inputs2 ? `${n} samples${whole}` : `${n}×${config.inputs2.count} samples (cross-kernel${whole})`;
   return (
     `${config.kernel.toUpperCase()} of a ${network} on ${on}, ${from}: K in [${min.toPrecision(5)}, ${max.toPrecision(5)}], ` +
     `${result.model ? `${config.method} on ${describeEngine(result)}` : 'analytic'} in ${result.kernelSeconds.toFixed(3)} s`

@@ -6,7 +6,7 @@ import type { PowerLawFit } from '../math/fit';
 import type { ChartFormat } from '../render/charts';
 import type { BackendChoice } from '../tfjs/backend';
 import { extensionList, outputFormat } from './formats';
-import { addOptions, checkAnalyticActivation, SWEEP_OPTIONS } from './options';
+import { addOptions, SWEEP_OPTIONS } from './options';
 import { checkWritableTarget } from './outputs';
 import { checkMemory } from './runtime';
 
@@ -20,6 +20,7 @@ export interface SweepFlags {
   activation: string;
   sigmaW: number;
   sigmaB: number;
+  quadrature?: number;
   linalg: LinalgChoice;
   backend: BackendChoice;
   threads: number;
@@ -31,7 +32,6 @@ export function addSweepOptions(command: Command, defaultOut: string): Command {
   return addOptions(command, SWEEP_OPTIONS, {
     seed: { description: 'inputs: torch.manual_seed(seed); replicate s: torch.manual_seed(seed + 1 + s)' },
     samples: { description: 'number of inputs x ~ N(0, I), shared by every network' },
-    activation: { description: 'hidden activation (one with an infinite-width kernel)' },
   })
     .option('-o, --out <file>', `chart: ${extensionList('chart')}`, defaultOut)
     .option('--title <text>', 'chart title');
@@ -43,7 +43,6 @@ const MB = 1 << 20;
 export function checkSweep(flags: SweepFlags): ChartFormat {
   const format = outputFormat('chart', '--out', flags.out) as ChartFormat;
   checkWritableTarget('--out', flags.out);
-  checkAnalyticActivation('--activation', flags.activation);
   // K_∞ (NTK and NNGP, float64), one kept float32 kernel per width, two working ones.
   const cells = flags.samples * flags.samples;
   const kernels = cells * (16 + 4 * (flags.widths.length + 2));
@@ -63,6 +62,7 @@ export function sweepOf(flags: SweepFlags): WidthSweep {
     activation: flags.activation,
     sigmaW: flags.sigmaW,
     sigmaB: flags.sigmaB,
+    quadrature: flags.quadrature,
   };
 }
 

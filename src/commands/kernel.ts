@@ -12,6 +12,7 @@ import { InputError, UsageError } from '../errors';
 import { encodeMatrix, MATRIX_FORMATS, type MatrixFormat } from '../io/kernelFile';
 import type { NpyDtype } from '../io/npy';
 import { NpyStream } from '../io/npyStream';
+import { kernelShape } from '../pipeline';
 
 type KernelFlags = KernelJobFlags & { out: string; dtype: NpyDtype; format?: MatrixFormat; rows?: [number, number]; cols?: [number, number] };
 
@@ -42,11 +43,10 @@ export function kernelCommand(): Command {
       const job = startKernelJob(flags, cmd);
       const block = selectBlock(job.config, flags.rows, flags.cols);
       if (block && (format !== 'npy' || toStdout)) throw new UsageError('--rows and --cols write a .npy block (with its .json placement beside it)');
+      if (block && flags.trace === 'none') throw new UsageError('--rows and --cols take blocks of a traced kernel; --trace none is computed whole');
       // A float32 .npy streams tile by tile into the file: the matrix is never held in memory.
       const streams = format === 'npy' && flags.dtype === 'float32' && !toStdout;
-      const rows = job.config.inputs?.count ?? job.config.samples;
-      const cols = job.config.inputs2?.count ?? rows;
-      const stream = streams ? openStream(flags.out, [rows, cols]) : null;
+      const stream = streams ? openStream(flags.out, kernelShape(job.config)) : null;
       try {
         const wayOut = streams ? '' : 'write a float32 .npy (it streams to disk), ';
         const result = await computeKernel(job, flags, { keepsMatrix: !streams, sink: stream, wayOut });

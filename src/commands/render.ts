@@ -1,11 +1,12 @@
 /** `ntk-cli render MATRIX`: draw any 2-D matrix from .npy or .csv the way `heatmap` draws a kernel. */
 import * as fs from 'node:fs';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { checkWritableTarget } from '../cli/outputs';
-import { describePicture, drawPicture, writePicture } from '../cli/picture';
+import { describePicture, drawPicture, everyBlock, writePicture } from '../cli/picture';
+import { LIMITS, wholeNumber } from '../cli/parsers';
 import { addPictureOptions, checkPictureFlags, type PictureFlags } from '../cli/pictureOptions';
 import { printReport } from '../cli/report';
-import { InputError } from '../errors';
+import { InputError, UsageError } from '../errors';
 import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
 import { NpyFormatError } from '../io/npy';
 import { npyRowChunks } from '../io/npyRows';
@@ -31,7 +32,10 @@ export function renderCommand(): Command {
   const command = new Command('render')
     .description("draw a 2-D matrix (.npy, or .csv; '-' reads CSV from stdin) as a heatmap")
     .argument('<matrix>', 'a .npy or .csv file, or - for CSV on stdin');
-  addPictureOptions(command, 'heatmap.png').action((file: string, flags: PictureFlags, cmd: Command) => {
+  addPictureOptions(command, 'heatmap.png')
+    .addOption(new Option('--trace <t>', "none: the matrix is a kernel over outputs (`--trace none`), drawn with lines between samples' blocks").choices(['none']))
+    .addOption(new Option('--output-dim <n>', 'with --trace none: outputs per sample').argParser(wholeNumber(1, LIMITS.outputDim)))
+    .action((file: string, flags: PictureFlags & { trace?: 'none'; outputDim?: number }, cmd: Command) => {
       const { json } = cmd.optsWithGlobals();
       const format = checkPictureFlags(flags, json);
       if (flags.out !== '-') checkWritableTarget('--out', flags.out);
@@ -44,7 +48,11 @@ export function renderCommand(): Command {
         if (error instanceof NpyFormatError) throw new InputError(`${file}: ${error.message}`);
         throw error;
       }
-      const { image, report: picture } = drawPicture(matrix, flags, format);
+      if ((flags.trace === 'none') !== (flags.outputDim !== undefined)) throw new UsageError('--trace none and --output-dim go together: the outputs per sample');
+      const o = flags.outputDim ?? 1;
+      if (matrix.rows % o !== 0 || matrix.cols % o !== 0) throw new UsageError(`--output-dim ${o}: the ${matrix.rows}×${matrix.cols} matrix is not made of ${o}×${o} blocks`);
+      const groups = o > 1 ? { rows: everyBlock(matrix.rows, o), cols: everyBlock(matrix.cols, o) } : undefined;
+      const { image, report: picture } = drawPicture(matrix, flags, format, groups);
       writePicture(flags.out, image);
       const report = { matrix: { file, shape: [matrix.rows, matrix.cols] }, picture };
       printReport(report, `${file}: ${matrix.rows}×${matrix.cols} matrix; ${describePicture(picture)}`, json, flags.out === '-');

@@ -24,6 +24,8 @@ export interface WidthSweep {
   activation: string;
   sigmaW: number;
   sigmaB: number;
+  /** Nodes per axis for an infinite-width kernel by quadrature (default: adaptive). */
+  quadrature?: number;
 }
 
 export interface ConvergenceResult {
@@ -61,7 +63,7 @@ export function sweepNetwork(sweep: WidthSweep, width: number, replicate: number
 
 export function convergence(sweep: WidthSweep, linalg: Linalg): ConvergenceResult {
   const inputs = sweepInputs(sweep);
-  const analytic = analyticKernels({ ...sweep, outputDim: 1 }, inputs).ntk;
+  const analytic = analyticKernels({ ...sweep, outputDim: 1, quadrature: { nodes: sweep.quadrature } }, inputs).ntk;
   const distances: number[][] = [];
   const kernels: Float32Array[] = [];
   for (const width of sweep.widths) {

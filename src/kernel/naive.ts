@@ -56,24 +56,39 @@ function jacobian(tf: typeof TF, model: Mlp, samples: Samples, k: number, params
   return { data, rows, cols };
 }
 
+/**
+ * Θ(X, Y) as a row-major Float32Array: [n × m] traced over outputs, or with
+ * trace 'none' [(n·o) × (m·o)], row i·o + a holding output a of sample i.
+ */
 export function naiveKernel(model: Mlp, x: Samples, y: Samples | null, linalg: Linalg, options: { trace?: Trace } = {}): Float32Array {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const tf = require('@tensorflow/tfjs') as typeof TF; // the union package: tfjs-core alone registers no gradients
   const outputs = outputDimOf(model);
-  const scale = traceScale(options.trace ?? 'sum', outputs);
-  const cols = y ? y.count : x.count;
-  const kernel: MatrixView = { data: new Float32Array(x.count * cols), rows: x.count, cols };
+  const trace = options.trace ?? 'sum';
   const params = parameterTensors(tf, model);
   try {
-    for (let k = 0; k < outputs; k++) {
-      const jx = jacobian(tf, model, x, k, params);
-      const beta = k === 0 ? 0 : 1;
-      if (y) linalg.gemm(scale, jx, false, jacobian(tf, model, y, k, params), true, beta, kernel);
-      else linalg.syrk(scale, jx, beta, kernel);
+    const jx = Array.from({ length: outputs }, (_, k) => jacobian(tf, model, x, k, params));
+    const jy = y ? Array.from({ length: outputs }, (_, k) => jacobian(tf, model, y, k, params)) : jx;
+    const n = x.count;
+    const m = y ? y.count : n;
+    if (trace !== 'none') {
+      const kernel: MatrixView = { data: new Float32Array(n * m), rows: n, cols: m };
+      const scale = traceScale(trace, outputs);
+      for (let k = 0; k < outputs; k++) linalg.gemm(scale, jx[k], false, jy[k], true, k === 0 ? 0 : 1, kernel);
+      return kernel.data;
     }
+    // Every pair of outputs: J_a(X)·J_b(Y)ᵀ into the rows i·o + a and columns j·o + b.
+    const cols = m * outputs;
+    const full = new Float32Array(n * outputs * cols);
+    const block: MatrixView = { data: new Float32Array(n * m), rows: n, cols: m };
+    for (let a = 0; a < outputs; a++) {
+      for (let b = 0; b < outputs; b++) {
+        linalg.gemm(1, jx[a], false, jy[b], true, 0, block);
+        for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) full[(i * outputs + a) * cols + j * outputs + b] = block.data[i * m + j];
+      }
+    }
+    return full;
   } finally {
     tf.dispose(params);
   }
-  if (!y) for (let i = 1; i < x.count; i++) for (let j = 0; j < i; j++) kernel.data[i * cols + j] = kernel.data[j * cols + i];
-  return kernel.data;
 }

@@ -6,6 +6,7 @@
  * 0.8 pt, axes.labelpad 4 pt), scaled by dpi/72 pixels per point.
  */
 import type { CanvasRenderingContext2D } from 'canvas';
+import { groupTicks, type Groups } from './groups';
 import type { Box } from './layout';
 import { normaliser, type NormSpec } from './normalize';
 import { formatTicks, logTicks, niceTicks, symlogTicks } from './ticks';
@@ -33,6 +34,8 @@ export interface AxesText {
   title: string;
   xlabel?: string;
   ylabel?: string;
+  /** Named groups of rows and columns: their names replace the numeric ticks where they fit. */
+  groups?: { rows?: Groups; cols?: Groups };
 }
 
 /** Draw the frames, ticks, labels and title of a `rows × cols` heatmap whose cells fill `image`. */
@@ -49,10 +52,14 @@ export function drawAxes(ctx: CanvasRenderingContext2D, boxes: { image: Box; bar
 
   // Image axes: cell i spans [i − 0.5, i + 0.5] (imshow's extent); at most 9 ticks, one per 3 (x) or 2 (y)
   // label heights of axis length (matplotlib's Axis.get_tick_space).
-  const xTicks = niceTicks(-0.5, cols - 0.5, Math.min(9, Math.floor(image.w / (labelSize * 3))));
-  const yTicks = niceTicks(-0.5, rows - 0.5, Math.min(9, Math.floor(image.h / (labelSize * 2))));
-  const xLabels = formatTicks(xTicks).labels;
-  const yLabels = formatTicks(yTicks).labels;
+  // Named groups (classes) replace the numbers where every name fits its group.
+  const measure = (label: string) => ctx.measureText(label).width;
+  const xGroups = groupTicks(text.groups?.cols, cols, image.w, measure, true, labelSize * 1.2);
+  const yGroups = groupTicks(text.groups?.rows, rows, image.h, measure, false, labelSize * 1.2);
+  const xTicks = xGroups?.positions ?? niceTicks(-0.5, cols - 0.5, Math.min(9, Math.floor(image.w / (labelSize * 3))));
+  const yTicks = yGroups?.positions ?? niceTicks(-0.5, rows - 0.5, Math.min(9, Math.floor(image.h / (labelSize * 2))));
+  const xLabels = xGroups?.labels ?? formatTicks(xTicks).labels;
+  const yLabels = yGroups?.labels ?? formatTicks(yTicks).labels;
   ctx.beginPath();
   xTicks.forEach((t, k) => {
     const x = image.x + ((t + 0.5) / cols) * image.w;

@@ -14,6 +14,7 @@ import { colormapByName } from './colormaps';
 import { blockReduce, type DownsampleMode, type Matrix, type StreamedMatrix } from './downsample';
 import { encode, type ImageFormat } from './encode';
 import { ensureFont } from './fonts';
+import { drawGroupLines, type Groups } from './groups';
 import { heatmapLayout } from './layout';
 import { normaliser, resolveNormForRange, type NormRequest, type NormSpec } from './normalize';
 
@@ -36,6 +37,8 @@ export interface HeatmapOptions {
   downsample?: DownsampleMode;
   /** One pixel per cell and nothing else. */
   bare?: boolean;
+  /** Groups of rows and columns, drawn with lines between them and named on the axes. */
+  groups?: { rows?: Groups; cols?: Groups };
 }
 
 export interface HeatmapResult {
@@ -121,7 +124,9 @@ export function renderHeatmap(source: Matrix | StreamedMatrix, options: HeatmapO
   if (format === 'png') paintCells(ctx, strip, bar);
   else ctx.drawImage(strip, bar.x, bar.y, bar.w, bar.h);
 
-  drawAxes(ctx, { image, bar }, rows, cols, norm, { title: options.title ?? 'Neural Tangent Kernel', xlabel: options.xlabel, ylabel: options.ylabel }, pt, family);
+  if (options.groups) drawGroupLines(ctx, image, rows, cols, options.groups, pt);
+  const text = { title: options.title ?? 'Neural Tangent Kernel', xlabel: options.xlabel, ylabel: options.ylabel, groups: options.groups };
+  drawAxes(ctx, { image, bar }, rows, cols, norm, text, pt, family);
   return {
     image: encode(canvas, format),
     width: W,
