@@ -57,6 +57,8 @@ const other = {
   vector: file('vector.npy', encodeNpy([1, 2, 3], [3])),
   ragged: file('ragged.csv', '1,2,3\n4,5\n'),
   wrongDim: file('wrong.npy', encodeNpy(new Float32Array(12), [4, 3])),
+  predictTargets: file('targets.npy', encodeNpy(new Float32Array(30), [30, 1])),
+  twoTargets: file('targets2.npy', encodeNpy(new Float32Array(60), [30, 2])),
   asymmetric: file('asymmetric.npy', encodeNpy([1, 0.5, 0, 1], [2, 2])),
   nanInput: file('nan.npy', encodeNpy(Float32Array.from({ length: 40 }, (_, i) => (i === 27 ? NaN : 0)), [2, 20])),
 };
@@ -163,6 +165,16 @@ cases.push(
   [['spectrum', path.join(FIXTURES, 'spectrum', 'seed.npy'), '--targets', other.wrongDim], 2, /--targets .*wrong\.npy: 4 rows for a kernel of 100 samples/],
   [['spectrum', '--inputs2', goodInputs], 2, /--inputs2: a spectrum needs a symmetric kernel/],
   [['spectrum', '--save-eigenvalues', 'ev.csv'], 2, /--save-eigenvalues ev\.csv: expected a \.npy file name/],
+  // Predictions.
+  [['predict', '--targets', goodInputs, '--test', goodInputs], 2, /required option '--train <file>' not specified/],
+  [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--variance', 'v.npy'], 2, /--variance is the NNGP posterior variance: it goes with --kernel nngp/],
+  [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--width', 'inf', '--parameterization', 'ntk', '--train-network', '--steps', '5'], 2, /--train-network trains a finite network/],
+  [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--train-network'], 2, /--train-network needs --steps/],
+  [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--steps', '5'], 2, /--steps goes with --train-network/],
+  [['predict', '--train', goodInputs, '--targets', other.wrongDim, '--test', goodInputs], 2, /--targets .*wrong\.npy: 4 rows, one per sample expected \(30\)/],
+  [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', other.wrongDim], 2, /--test .*wrong\.npy: rows have 3 values, --train has 20/],
+  [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--chart', 'c.pdf'], 2, /--chart c\.pdf: the prediction chart is drawn as \.png or \.svg/],
+  [['predict', '--train', goodInputs, '--targets', other.twoTargets, '--test', goodInputs, '--trace', 'sum'], 2, /--trace sum adds the outputs' kernels/],
   // Memory.
   [['heatmap', '--samples', '20000', '--input-dim', '784', '--width', '2048', '--max-memory', '1'], 1, /this run needs about \d+\.\d GB \(.*kernel 1\.60.*\), more than --max-memory \(1\.0 GB\); compute it with `ntk-cli kernel --out k\.npy` \(streams to disk\), lower --samples/],
 );

@@ -34,7 +34,7 @@ export function addSourceOptions(command: Command): Command {
     .option('--save-inputs <file>', 'write the inputs used as .npy (float32, n×d)');
 }
 
-function readSamples(flag: string, file: string): Samples {
+export function readSamples(flag: string, file: string): Samples {
   let matrix;
   try {
     matrix = readMatrixFile(file);

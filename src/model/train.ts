@@ -1,17 +1,17 @@
 /**
  * Full-batch gradient descent on the squared loss
- *   L = ½ · mean over samples of ‖f(x_i) − y_i‖²,
- * the training the NTK describes (Jacot et al. 2018; Lee et al. 2019), with
- * the forward and backward passes of model/forward.ts: ∂L/∂f(x_i) = (f(x_i) − y_i)/n,
- * then W_l ← W_l − η·∂L/∂W_l and b_l ← b_l − η·∂L/∂b_l, in float32.
- * O(steps · n · Σ in_l·out_l).
+ *   L = ½ · mean over all m = n·o targets of (f_a(x_i) − y_ia)²,
+ * the training the NTK describes (Jacot et al. 2018; Lee et al. 2019;
+ * neural-tangents' predict uses the same m), with the forward and backward
+ * passes of model/forward.ts: ∂L/∂f = (f − y)/m, then W_l ← W_l − η·∂L/∂W_l
+ * and b_l ← b_l − η·∂L/∂b_l, in float32. O(steps · n · Σ in_l·out_l).
  */
 import type { Linalg } from '../linalg/types';
 import { samplesView, type MatrixView, type Samples } from '../types';
 import { backward, forward } from './forward';
 import type { Mlp } from './mlp';
 
-/** ½·mean_i ‖f_i − y_i‖² and the residuals f − y. */
+/** ½·mean of (f − y)² over all targets, and the residuals f − y. */
 function lossAndResiduals(output: MatrixView, targets: MatrixView): { loss: number; residuals: MatrixView } {
   const residuals = { data: new Float32Array(output.rows * output.cols), rows: output.rows, cols: output.cols };
   let sum = 0;
@@ -20,7 +20,7 @@ function lossAndResiduals(output: MatrixView, targets: MatrixView): { loss: numb
     residuals.data[i] = r;
     sum += r * r;
   }
-  return { loss: (0.5 * sum) / output.rows, residuals };
+  return { loss: (0.5 * sum) / residuals.data.length, residuals };
 }
 
 /** The training loss of `model` on (inputs, targets). */
@@ -30,18 +30,29 @@ export function squaredLoss(model: Mlp, inputs: Samples, targets: MatrixView, li
 
 /**
  * Train `model` in place for `steps` steps of rate `learningRate`; returns the
- * loss before every step and after the last (steps + 1 values).
+ * loss before every step and after the last (steps + 1 values). `observe`, if
+ * given, sees the model before every step and after the last.
  */
-export function trainFullBatch(model: Mlp, inputs: Samples, targets: MatrixView, steps: number, learningRate: number, linalg: Linalg): number[] {
+export function trainFullBatch(
+  model: Mlp,
+  inputs: Samples,
+  targets: MatrixView,
+  steps: number,
+  learningRate: number,
+  linalg: Linalg,
+  observe?: (step: number, model: Mlp) => void,
+): number[] {
   const x = samplesView(inputs);
   const n = inputs.count;
   const losses: number[] = [];
   for (let step = 0; ; step++) {
+    observe?.(step, model);
     const pass = forward(model, x, linalg);
     const { loss, residuals } = lossAndResiduals(pass.output, targets);
     losses.push(loss);
     if (step === steps) return losses;
-    for (let i = 0; i < residuals.data.length; i++) residuals.data[i] /= n;
+    const m = residuals.data.length;
+    for (let i = 0; i < m; i++) residuals.data[i] /= m;
     const deltas = backward(model, pass, residuals, linalg);
     model.layers.forEach((layer, l) => {
       // ∂L/∂W_l = s_w·δ_lᵀ·a_{l−1}, folded into one update W ← W − η·s_w·δᵀa.

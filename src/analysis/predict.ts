@@ -1,0 +1,170 @@
+/**
+ * What the kernel says training will do (Jacot et al. 2018; Lee et al. 2019),
+ * in neural-tangents' conventions (`predict.gradient_descent_mse`,
+ * `gp_inference`). With K = Θ(X, X) + r·mean(diag Θ(X, X))·I (r the relative
+ * diagonal regularisation), m the number of targets and the loss
+ * ½·(1/m)·Σ (f − y)², gradient descent at rate η on the linearised network
+ * gives after t steps (t continuous)
+ *   f_t(X)  = Y + e^{−ηKt/m}·(f_0(X) − Y),
+ *   f_t(x*) = f_0(x*) + Θ(x*, X)·K⁻¹·(I − e^{−ηKt/m})·(Y − f_0(X)),
+ * and at t = ∞, f(x*) = f_0(x*) + Θ(x*, X)·K⁻¹·(Y − f_0(X)). With the NNGP
+ * kernel (and f_0 = 0) the t = ∞ mean is the Gaussian-process posterior mean,
+ * with variance diag(K(x*, x*) − K(x*, X)·K⁻¹·K(X, x*)).
+ *
+ * Everything goes through one eigendecomposition K = V·Λ·Vᵀ in float64
+ * (O(n³)), which gives every t at once: K⁻¹(I − e^{−ηKt/m}) = V·diag((1 −
+ * e^{−ηλt/m})/λ)·Vᵀ, whose factor tends to ηt/m as λ → 0. A kernel with an
+ * eigenvalue below −n·ε·λ_max (ε the float32 epsilon) is not positive
+ * semi-definite and is refused, as is a singular one at t = ∞, rather than
+ * answered with NaN.
+ */
+import { symmetricEigen } from '../linalg/eigen';
+import { FLOAT32_EPSILON } from './spectrum';
+
+export interface PredictProblem {
+  /** Θ(X, X), rows × rows (rows = n, or n·o for a kernel over outputs). */
+  kTrain: ArrayLike<number>;
+  /** Θ(x*, X), testRows × rows. */
+  kTestTrain: ArrayLike<number>;
+  /** diag Θ(x*, x*), for the variance; testRows. */
+  kTestDiagonal?: ArrayLike<number>;
+  rows: number;
+  testRows: number;
+  /** Targets and the network at initialisation on the training inputs, rows × cols (cols = o, or 1 for a kernel over outputs). */
+  targets: ArrayLike<number>;
+  f0Train: ArrayLike<number>;
+  /** The network at initialisation on the test inputs, testRows × cols. */
+  f0Test: ArrayLike<number>;
+  testTargets?: ArrayLike<number>;
+  cols: number;
+  learningRate: number;
+  diagReg: number;
+}
+
+export class PredictError extends Error {}
+
+export interface Prediction {
+  /** f_t(x*), testRows × cols. */
+  test: Float64Array;
+  /** f_t(X), rows × cols. */
+  train: Float64Array;
+  trainLoss: number;
+  testLoss: number | null;
+  /** The GP posterior variance at each test point (t = ∞ only, with kTestDiagonal). */
+  variance: Float64Array | null;
+}
+
+/** ½·mean of squared differences. */
+export function halfMeanSquare(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
+  return (0.5 * sum) / a.length;
+}
+
+/** The solved problem: predictions at any time from the eigendecomposition of K. */
+export class KernelRegression {
+  readonly values: Float64Array;
+  readonly lambdaMax: number;
+  readonly lambdaMin: number;
+  /** Vᵀ·(Y − f_0(X)): the initial residual in the eigenbasis, rows × cols (negated: targets minus outputs). */
+  private readonly c: Float64Array;
+  /** Θ(x*, X)·V, testRows × rows. */
+  private readonly b: Float64Array;
+  private readonly vectors: Float64Array;
+  private readonly m: number;
+
+  constructor(readonly problem: PredictProblem) {
+    const { rows, testRows, cols } = problem;
+    let diagonal = 0;
+    for (let i = 0; i < rows; i++) diagonal += problem.kTrain[i * rows + i];
+    const k = Float64Array.from(problem.kTrain);
+    const shift = (problem.diagReg * diagonal) / rows;
+    for (let i = 0; i < rows; i++) k[i * rows + i] += shift;
+    const eigen = symmetricEigen(k, rows, true);
+    this.values = eigen.values;
+    this.vectors = eigen.vectors!;
+    this.lambdaMax = this.values[0];
+    this.lambdaMin = this.values[rows - 1];
+    this.m = rows * cols;
+    const tolerance = rows * FLOAT32_EPSILON * Math.abs(this.lambdaMax);
+    if (this.lambdaMin < -tolerance) {
+      throw new PredictError(`the kernel is not positive semi-definite: its smallest eigenvalue is ${this.lambdaMin.toPrecision(4)} (largest ${this.lambdaMax.toPrecision(4)}); add --diag-reg, e.g. 1e-4`);
+    }
+    const v = this.vectors;
+    this.c = new Float64Array(rows * cols);
+    for (let j = 0; j < rows; j++) {
+      for (let col = 0; col < cols; col++) {
+        let s = 0;
+        for (let i = 0; i < rows; i++) s += v[i * rows + j] * (problem.targets[i * cols + col] - problem.f0Train[i * cols + col]);
+        this.c[j * cols + col] = s;
+      }
+    }
+    this.b = new Float64Array(testRows * rows);
+    for (let p = 0; p < testRows; p++) {
+      for (let j = 0; j < rows; j++) {
+        let s = 0;
+        for (let i = 0; i < rows; i++) s += problem.kTestTrain[p * rows + i] * v[i * rows + j];
+        this.b[p * rows + j] = s;
+      }
+    }
+  }
+
+  /** The largest stable rate for full-batch gradient descent: 2m/λ_max. */
+  get maxLearningRate(): number {
+    return (2 * this.m) / this.lambdaMax;
+  }
+
+  /** (1 − e^{−ηλt/m})/λ, and its limit ηt/m at λ = 0; 1/λ at t = ∞. */
+  private gain(lambda: number, t: number): number {
+    const { learningRate } = this.problem;
+    if (t === Infinity) return 1 / lambda;
+    const rate = (learningRate * t) / this.m;
+    return Math.abs(lambda * rate) < 1e-12 ? rate : -Math.expm1(-lambda * rate) / lambda;
+  }
+
+  predict(t: number): Prediction {
+    const { rows, testRows, cols } = this.problem;
+    const tolerance = rows * FLOAT32_EPSILON * Math.abs(this.lambdaMax);
+    if (t === Infinity && this.lambdaMin <= tolerance) {
+      throw new PredictError(`the kernel is singular: its smallest eigenvalue is ${this.lambdaMin.toPrecision(4)}, so t = ∞ has no unique solution; add --diag-reg (e.g. 1e-4) or give a finite --time`);
+    }
+    const gains = this.values.map((lambda) => this.gain(Math.max(lambda, 0), t));
+    const test = Float64Array.from(this.problem.f0Test);
+    for (let p = 0; p < testRows; p++) {
+      for (let col = 0; col < cols; col++) {
+        let s = 0;
+        for (let j = 0; j < rows; j++) s += this.b[p * rows + j] * gains[j] * this.c[j * cols + col];
+        test[p * cols + col] += s;
+      }
+    }
+    // f_t(X) = Y − V·e^{−ηΛt/m}·Vᵀ·(Y − f_0(X)).
+    const train = Float64Array.from(this.problem.targets);
+    const rate = t === Infinity ? Infinity : (this.problem.learningRate * t) / this.m;
+    const v = this.vectors;
+    for (let j = 0; j < rows; j++) {
+      const decay = rate === Infinity ? 0 : Math.exp(-Math.max(this.values[j], 0) * rate);
+      if (decay === 0) continue;
+      for (let i = 0; i < rows; i++) for (let col = 0; col < cols; col++) train[i * cols + col] -= v[i * rows + j] * decay * this.c[j * cols + col];
+    }
+    const testTargets = this.problem.testTargets;
+    return {
+      test,
+      train,
+      trainLoss: halfMeanSquare(train, this.problem.targets),
+      testLoss: testTargets ? halfMeanSquare(test, testTargets) : null,
+      variance: t === Infinity && this.problem.kTestDiagonal ? this.variance(this.problem.kTestDiagonal) : null,
+    };
+  }
+
+  /** diag(K** − K*X·K⁻¹·KX*) = K**_pp − Σ_j b_pj²/λ_j. */
+  private variance(diagonal: ArrayLike<number>): Float64Array {
+    const { rows, testRows } = this.problem;
+    const out = new Float64Array(testRows);
+    for (let p = 0; p < testRows; p++) {
+      let s = 0;
+      for (let j = 0; j < rows; j++) s += this.b[p * rows + j] ** 2 / this.values[j];
+      out[p] = Math.max(0, diagonal[p] - s);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * `ntk-cli predict --train X --targets Y --test X*`: the predictions of
+ * kernel regression with the network's NTK (or, at infinite width, its NTK or
+ * NNGP) at any training time, and optionally the trained network beside them
+ * (analysis/predict.ts has the formulas).
+ */
+import { Command, Option } from 'commander';
+import { extensionList, outputFormat } from '../cli/formats';
+import { addOptions, checkModelFlags, MODEL_OPTIONS, RUNTIME_OPTIONS, runConfig, type ModelFlags, type RuntimeFlags } from '../cli/options';
+import { checkWritableTarget, writeOutput } from '../cli/outputs';
+import { finiteNumber, nonNegativeNumber, wholeNumber } from '../cli/parsers';
+import { printReport } from '../cli/report';
+import { checkMemory } from '../cli/runtime';
+import { readSamples } from '../cli/sources';
+import { applyWeights, explicit } from '../cli/weights';
+import { InputError, UsageError } from '../errors';
+import { halfMeanSquare, KernelRegression, PredictError } from '../analysis/predict';
+import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
+import { encodeMatrix, type MatrixFormat } from '../io/kernelFile';
+import { encodeNpy } from '../io/npy';
+import { openLinalg } from '../linalg';
+import { forward } from '../model/forward';
+import { outputDimOf, type Mlp } from '../model/mlp';
+import { trainFullBatch } from '../model/train';
+import { computeNtk, estimateMemory, modelAndInputs } from '../pipeline';
+import type { ChartFormat } from '../render/chartCanvas';
+import { samplesView, type Samples } from '../types';
+
+type PredictFlags = ModelFlags &
+  RuntimeFlags & {
+    train: string;
+    targets: string;
+    test: string;
+    testTargets?: string;
+    weights?: string;
+    diagReg: number;
+    lr: number;
+    time: number;
+    variance?: string;
+    trainNetwork?: boolean;
+    steps?: number;
+    out: string;
+    format?: MatrixFormat;
+    chart?: string;
+  };
+
+function parseTime(value: string): number {
+  if (/^(inf|infinity)$/i.test(value.trim())) return Infinity;
+  return finiteNumber(0)(value);
+}
+
+function readTargets(flag: string, file: string, rows: number): { values: Float64Array; cols: number } {
+  let matrix;
+  try {
+    matrix = readMatrixFile(file);
+  } catch (error) {
+    if (error instanceof MatrixFileError) throw new InputError(`${flag} ${error.message}`);
+    throw error;
+  }
+  // A single column may come as one row of n values (a 1-D array saved as CSV) only if it says so by shape.
+  if (matrix.rows !== rows) throw new UsageError(`${flag} ${file}: ${matrix.rows} rows, one per sample expected (${rows})`);
+  for (let i = 0; i < matrix.values.length; i++) {
+    if (!Number.isFinite(matrix.values[i])) throw new InputError(`${flag} ${file}: row ${Math.floor(i / matrix.cols)}, column ${i % matrix.cols} is ${matrix.values[i]}`);
+  }
+  return { values: Float64Array.from(matrix.values), cols: matrix.cols };
+}
+
+function concat(a: Samples, b: Samples): Samples {
+  const values = new Float32Array(a.values.length + b.values.length);
+  values.set(a.values);
+  values.set(b.values, a.values.length);
+  return { values, count: a.count + b.count, dim: a.dim };
+}
+
+/** Rows [r0, r1) × columns [c0, c1) of a row-major matrix with `cols` columns. */
+function block(k: ArrayLike<number>, cols: number, r0: number, r1: number, c0: number, c1: number): Float64Array {
+  const out = new Float64Array((r1 - r0) * (c1 - c0));
+  for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[(r - r0) * (c1 - c0) + c - c0] = k[r * cols + c];
+  return out;
+}
+
+function networkOutputs(model: Mlp | null, samples: Samples, outputs: number, linalg: Parameters<typeof forward>[2]): Float64Array {
+  if (!model) return new Float64Array(samples.count * outputs);
+  return Float64Array.from(forward(model, samplesView(samples), linalg).output.data.subarray(0, samples.count * outputs));
+}
+
+/** Times for the loss curves: 0 and log-spaced steps up to `last` (or to the time the closed form has converged). */
+function curveTimes(last: number): number[] {
+  const times = [0];
+  for (let k = 0; k <= 60; k++) times.push(10 ** (-1 + (k * (Math.log10(last) + 1)) / 60));
+  return times;
+}
+
+function rms(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  return Math.sqrt(2 * halfMeanSquare(a, b));
+}
+
+export function predictCommand(): Command {
+  const command = new Command('predict');
+  addOptions(addOptions(command, MODEL_OPTIONS.filter((o) => o !== 'samples'), { trace: { default: 'mean', description: "several outputs: mean (each output's kernel; neural-tangents' default) or none (the whole kernel over outputs)" } }), RUNTIME_OPTIONS)
+    .requiredOption('--train <file>', 'training inputs X, n × d (.npy or .csv)')
+    .requiredOption('--targets <file>', 'training targets Y, n × outputs (.npy or .csv)')
+    .requiredOption('--test <file>', 'test inputs X*, one row per point')
+    .option('--test-targets <file>', 'test targets, for the test loss')
+    .option('--weights <file>', 'the network: a PyTorch state_dict as .safetensors (default: drawn from --seed)')
+    .addOption(new Option('--diag-reg <r>', 'add r·mean(diag K)·I to the training kernel').default(0).argParser(nonNegativeNumber))
+    .addOption(new Option('--lr <η>', 'learning rate').default(1).argParser(finiteNumber(0)))
+    .addOption(new Option('--time <t>', "steps of gradient descent (continuous), or 'inf'").default(Infinity, 'inf').argParser(parseTime))
+    .option('--variance <file>', "with --kernel nngp: write the posterior variance at each test point (.npy)")
+    .option('--train-network', 'also train the finite network by gradient descent and compare it with the prediction')
+    .addOption(new Option('--steps <n>', 'with --train-network: steps of gradient descent (and the time compared)').argParser(wholeNumber(1, 1_000_000)))
+    .option('-o, --out <file>', `test predictions, n_test × outputs: ${extensionList('matrix')}; '-' writes CSV to stdout`, 'predictions.npy')
+    .addOption(new Option('--format <format>', 'format for --out - (default csv)').choices(['npy', 'csv', 'json']))
+    .option('--chart <file>', 'predictions and losses against time (.png or .svg)')
+    .action(async (flags: PredictFlags, cmd: Command) => {
+      const started = process.hrtime.bigint();
+      const { json } = cmd.optsWithGlobals();
+      const infinite = flags.width === Infinity;
+      // Flags first: every usage error before any file is read or any work done.
+      checkModelFlags(flags, (key) => explicit(cmd, key), flags.weights !== undefined);
+      if (flags.trace === 'sum' && flags.outputDim > 1) throw new UsageError("--trace sum adds the outputs' kernels: predictions need mean (each output's kernel) or none");
+      if (flags.variance !== undefined && flags.kernel !== 'nngp') throw new UsageError('--variance is the NNGP posterior variance: it goes with --kernel nngp');
+      if (flags.variance !== undefined && flags.time !== Infinity) throw new UsageError('--variance is the posterior at t = inf: leave --time out');
+      if (flags.trainNetwork && infinite) throw new UsageError('--train-network trains a finite network; --width inf has none');
+      if (flags.trainNetwork && flags.steps === undefined) throw new UsageError('--train-network needs --steps (the number of gradient-descent steps)');
+      if (flags.steps !== undefined && !flags.trainNetwork) throw new UsageError('--steps goes with --train-network');
+      if (flags.trainNetwork && explicit(cmd, 'time') && flags.time !== flags.steps) throw new UsageError(`--time ${flags.time} contradicts --steps ${flags.steps}: the network is compared at t = steps`);
+      const time = flags.trainNetwork ? flags.steps! : flags.time;
+      const toStdout = flags.out === '-';
+      const format = (toStdout ? (flags.format ?? 'csv') : outputFormat('matrix', '--out', flags.out)) as MatrixFormat;
+      if (toStdout && json) throw new UsageError('--json and --out - both write to stdout; choose one');
+      if (!toStdout) checkWritableTarget('--out', flags.out);
+      if (flags.variance !== undefined) {
+        outputFormat('npy', '--variance', flags.variance, false);
+        checkWritableTarget('--variance', flags.variance);
+      }
+      const chartFormat = flags.chart === undefined ? null : (outputFormat('chart', '--chart', flags.chart, false) as ChartFormat);
+      if (chartFormat === 'pdf') throw new UsageError(`--chart ${flags.chart}: the prediction chart is drawn as .png or .svg`);
+      if (flags.chart !== undefined) checkWritableTarget('--chart', flags.chart);
+
+      // Inputs, targets and the network.
+      const train = readSamples('--train', flags.train);
+      const test = readSamples('--test', flags.test);
+      if (test.dim !== train.dim) throw new UsageError(`--test ${flags.test}: rows have ${test.dim} values, --train has ${train.dim}`);
+      const targets = readTargets('--targets', flags.targets, train.count);
+      const testTargets = flags.testTargets === undefined ? null : readTargets('--test-targets', flags.testTargets, test.count);
+      const config = runConfig(flags);
+      if (flags.weights !== undefined) {
+        if (infinite) throw new UsageError('--width inf contradicts --weights (a network of finite width)');
+        applyWeights(config, flags, cmd, flags.weights);
+      }
+      if (config.model && config.model.layers[0].inDim !== train.dim) {
+        throw new UsageError(`--train ${flags.train}: rows have ${train.dim} values, the network takes ${config.model.layers[0].inDim} inputs`);
+      }
+      if (explicit(cmd, 'inputDim') && flags.inputDim !== train.dim) throw new UsageError(`--input-dim ${flags.inputDim} contradicts --train ${flags.train} (${train.dim} values per row)`);
+      config.shape.inputDim = train.dim;
+      // The outputs come from the targets unless the network or --output-dim fixes them.
+      const outputs = config.model ? outputDimOf(config.model) : explicit(cmd, 'outputDim') ? flags.outputDim : targets.cols;
+      if (targets.cols !== outputs) throw new UsageError(`--targets ${flags.targets}: ${targets.cols} columns for a network of ${outputs} outputs`);
+      if (testTargets && testTargets.cols !== outputs) throw new UsageError(`--test-targets ${flags.testTargets}: ${testTargets.cols} columns for ${outputs} outputs`);
+      if (flags.trace === 'sum' && outputs > 1) throw new UsageError("--trace sum adds the outputs' kernels: predictions need mean (each output's kernel) or none");
+      config.shape.outputDim = outputs;
+      const all = concat(train, test);
+      config.inputs = all;
+      config.samples = all.count;
+      const { model } = infinite ? { model: null } : modelAndInputs(config);
+      if (model) config.model = model;
+
+      // One kernel over training and test inputs together.
+      const rowsPer = flags.trace === 'none' ? outputs : 1;
+      const n = train.count * rowsPer;
+      const total = all.count * rowsPer;
+      const estimate = estimateMemory(config, true, 'openblas');
+      estimate.parts.solve = n * n * 8 * 3 + test.count * rowsPer * n * 8;
+      estimate.total += estimate.parts.solve;
+      checkMemory(estimate, flags.maxMemory, 'fewer training points, ');
+      const result = await computeNtk(config);
+      const k = result.kernel!;
+      const { linalg } = await openLinalg(flags.linalg, flags.threads, flags.backend);
+      const f0Train = networkOutputs(model, train, outputs, linalg);
+      const f0Test = networkOutputs(model, test, outputs, linalg);
+      const cols = flags.trace === 'none' ? 1 : outputs;
+      let regression: KernelRegression;
+      let prediction;
+      try {
+        regression = new KernelRegression({
+          kTrain: block(k, total, 0, n, 0, n),
+          kTestTrain: block(k, total, n, total, 0, n),
+          kTestDiagonal: Float64Array.from({ length: total - n }, (_, p) => k[(n + p) * total + n + p]),
+          rows: n,
+          testRows: total - n,
+          targets: targets.values,
+          f0Train,
+          f0Test,
+          testTargets: testTargets?.values,
+          cols,
+          learningRate: flags.lr,
+          diagReg: flags.diagReg,
+        });
+        prediction = regression.predict(time);
+      } catch (error) {
+        if (error instanceof PredictError) throw new InputError(error.message);
+        throw error;
+      }
+
+      // The trained network, compared at t = steps.
+      let network: { rmse: number; times: number[]; train: number[]; test: number[] | null } | null = null;
+      if (flags.trainNetwork && model) {
+        const trained: Mlp = { ...model, layers: model.layers.map((l) => ({ ...l, weight: Float32Array.from(l.weight), bias: l.bias ? Float32Array.from(l.bias) : null })) };
+        const record = new Set(curveTimes(flags.steps!).map((t) => Math.round(t)));
+        const testLosses: number[] = [];
+        const times: number[] = [];
+        const trainLosses = trainFullBatch(trained, train, { data: Float32Array.from(targets.values), rows: train.count, cols: outputs }, flags.steps!, flags.lr, linalg, (step, current) => {
+          if (!record.has(step) && step !== flags.steps) return;
+          times.push(step);
+          if (testTargets) testLosses.push(halfMeanSquare(networkOutputs(current, test, outputs, linalg), testTargets.values));
+        });
+        const outputsAfter = networkOutputs(trained, test, outputs, linalg);
+        network = { rmse: rms(outputsAfter, prediction.test), times, train: times.map((t) => trainLosses[t]), test: testTargets ? testLosses : null };
+      }
+
+      // Outputs.
+      const predictions = encodeMatrix(prediction.test, test.count, outputs, format);
+      if (toStdout) process.stdout.write(predictions);
+      else writeOutput('--out', flags.out, predictions);
+      const written: Record<string, string> = { predictions: flags.out };
+      if (flags.variance !== undefined && prediction.variance) {
+        writeOutput('--variance', flags.variance, encodeNpy(prediction.variance, [prediction.variance.length], 'float64'));
+        written.variance = flags.variance;
+      }
+      if (flags.chart !== undefined && chartFormat) {
+        const last = time === Infinity ? (10 * flags.diagReg > 0 ? 1e6 : (20 * n * cols) / (flags.lr * Math.max(regression.lambdaMin, regression.lambdaMax * 1e-6))) : time;
+        const times = curveTimes(last);
+        const curves = times.map((t) => regression.predict(t));
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { renderPredictChart } = require('../render/predictChart') as typeof import('../render/predictChart');
+        const firstColumn = (values: ArrayLike<number>, c: number) => Array.from({ length: values.length / c }, (_, i) => values[i * c]);
+        const oneD = train.dim === 1;
+        const chart = renderPredictChart(
+          {
+            title: `${flags.kernel.toUpperCase()} ${infinite ? 'at infinite width' : `of a width-${flags.width} network`}, t = ${time === Infinity ? '∞' : time}`,
+            testX: oneD ? Array.from(test.values) : null,
+            trainX: oneD ? Array.from(train.values) : null,
+            predicted: firstColumn(prediction.test, outputs),
+            testTargets: testTargets ? firstColumn(testTargets.values, outputs) : null,
+            trainTargets: firstColumn(targets.values, outputs),
+            std: prediction.variance ? Array.from(prediction.variance, Math.sqrt) : null,
+            curves: { times, train: curves.map((p) => p.trainLoss), test: testTargets ? curves.map((p) => p.testLoss!) : null },
+            network,
+          },
+          chartFormat,
+        );
+        writeOutput('--chart', flags.chart, chart);
+        written.chart = flags.chart;
+      }
+      const round = (v: number | null) => (v === null ? null : Number(v.toPrecision(10)));
+      const report = {
+        time: time === Infinity ? 'inf' : time,
+        lr: flags.lr,
+        diag_reg: flags.diagReg,
+        kernel: flags.kernel,
+        width: infinite ? 'inf' : config.model ? config.shape.width : flags.width,
+        trace: flags.trace,
+        train_samples: train.count,
+        test_samples: test.count,
+        output_dim: outputs,
+        train_loss: round(prediction.trainLoss),
+        test_loss: round(prediction.testLoss),
+        max_learning_rate: round(regression.maxLearningRate),
+        lambda_min: round(regression.lambdaMin),
+        lambda_max: round(regression.lambdaMax),
+        ...(network ? { network_rmse: round(network.rmse) } : {}),
+        seconds: { total: round(Number(process.hrtime.bigint() - started) / 1e9) },
+        outputs: written,
+      };
+      const losses = `train loss ${prediction.trainLoss.toPrecision(4)}${prediction.testLoss === null ? '' : `, test loss ${prediction.testLoss.toPrecision(4)}`}`;
+      const rate = flags.lr > regression.maxLearningRate ? ` (--lr ${flags.lr} is above the stable ${regression.maxLearningRate.toPrecision(3)})` : '';
+      const trainedNote = network ? `; trained network ${network.rmse.toPrecision(3)} RMSE from the prediction` : '';
+      const summary = `${flags.kernel.toUpperCase()} prediction at t = ${time === Infinity ? '∞' : time} for ${test.count} test points from ${train.count} training points: ${losses}${rate}${trainedNote}; wrote ${toStdout ? `${format} to stdout` : flags.out}`;
+      printReport(report, summary, json, toStdout);
+    });
+  return command;
+}
