@@ -162,7 +162,7 @@ cases.push(
   [['spectrum', other.asymmetric], 1, /asymmetric\.npy: not symmetric \(the largest \|K_ij − K_ji\| is 0\.5\d* of the largest \|K_ij\|\)/],
   [['spectrum', path.join(FIXTURES, 'spectrum', 'seed.npy'), '--top', '101'], 2, /--top 101: the kernel has 100 eigenvalues/],
   [['spectrum', path.join(FIXTURES, 'spectrum', 'seed.npy'), '--width', '32'], 2, /seed\.npy is the kernel already; --width applies when spectrum computes one/],
-  [['spectrum', path.join(FIXTURES, 'spectrum', 'seed.npy'), '--targets', other.wrongDim], 2, /--targets .*wrong\.npy: 4 rows for a kernel of 100 samples/],
+  [['spectrum', path.join(FIXTURES, 'spectrum', 'seed.npy'), '--targets', other.wrongDim], 2, /--targets .*wrong\.npy: 4 rows, one per sample of the kernel expected \(100\)/],
   [['spectrum', '--inputs2', goodInputs], 2, /--inputs2: a spectrum needs a symmetric kernel/],
   [['spectrum', '--save-eigenvalues', 'ev.csv'], 2, /--save-eigenvalues ev\.csv: expected a \.npy file name/],
   // Predictions.

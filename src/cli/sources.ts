@@ -6,13 +6,12 @@
  * a usage error. --save-model and --save-inputs write what a run used.
  */
 import type { Command } from 'commander';
-import { InputError, UsageError } from '../errors';
-import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
+import { UsageError } from '../errors';
 import { encodeNpy } from '../io/npy';
-import { firstNonFinite } from '../model/stateDict';
 import type { NtkResult, RunConfig } from '../pipeline';
 import type { Samples } from '../types';
 import { outputFormat } from './formats';
+import { readFlagMatrix } from './matrices';
 import { checkModelFlags, runConfig, type ModelFlags, type RuntimeFlags } from './options';
 import { checkWritableTarget, writeOutput } from './outputs';
 import { applyWeights, explicit, saveModel } from './weights';
@@ -35,15 +34,7 @@ export function addSourceOptions(command: Command): Command {
 }
 
 export function readSamples(flag: string, file: string): Samples {
-  let matrix;
-  try {
-    matrix = readMatrixFile(file);
-  } catch (error) {
-    if (error instanceof MatrixFileError) throw new InputError(`${flag} ${error.message}`);
-    throw error;
-  }
-  const bad = firstNonFinite(matrix.values, [matrix.rows, matrix.cols]);
-  if (bad) throw new InputError(`${flag} ${file}: ${bad}`);
+  const matrix = readFlagMatrix(flag, file);
   return { values: Float32Array.from(matrix.values), count: matrix.rows, dim: matrix.cols };
 }
 

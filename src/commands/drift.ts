@@ -4,27 +4,12 @@ import { writeOutput } from '../cli/outputs';
 import { finiteNumber, wholeNumber } from '../cli/parsers';
 import { printReport } from '../cli/report';
 import { addSweepOptions, checkSweep, renderSweepChart, round, sweepOf, type SweepFlags } from '../cli/sweep';
-import { InputError, UsageError } from '../errors';
+import { UsageError } from '../errors';
 import { drift } from '../experiments/drift';
-import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
+import { readTargets } from '../cli/matrices';
 import { openLinalg } from '../linalg';
 
 type DriftFlags = SweepFlags & { steps: number; lr: number; targets?: string };
-
-function readTargets(file: string, samples: number): Float32Array {
-  let matrix;
-  try {
-    matrix = readMatrixFile(file);
-  } catch (error) {
-    if (error instanceof MatrixFileError) throw new InputError(`--targets ${error.message}`);
-    throw error;
-  }
-  if (matrix.cols !== 1 || matrix.rows !== samples) {
-    throw new UsageError(`--targets ${file}: expected ${samples} rows of one value (one per sample), got ${matrix.rows}×${matrix.cols}`);
-  }
-  if (!Array.from(matrix.values).every(Number.isFinite)) throw new InputError(`--targets ${file}: holds NaN or Inf`);
-  return Float32Array.from(matrix.values);
-}
 
 export function driftCommand(): Command {
   const command = new Command('drift');
@@ -35,9 +20,10 @@ export function driftCommand(): Command {
     .action(async (flags: DriftFlags, cmd: Command) => {
       const { json } = cmd.optsWithGlobals();
       const format = checkSweep(flags);
-      const targets = flags.targets === undefined ? undefined : readTargets(flags.targets, flags.samples);
+      const targets = flags.targets === undefined ? undefined : readTargets('--targets', flags.targets, flags.samples);
+      if (targets && targets.cols !== 1) throw new UsageError(`--targets ${flags.targets}: ${targets.cols} columns; drift trains one output`);
       const { linalg, backend } = await openLinalg(flags.linalg, flags.threads, flags.backend);
-      const result = drift({ ...sweepOf(flags), steps: flags.steps, learningRate: flags.lr, targets }, linalg);
+      const result = drift({ ...sweepOf(flags), steps: flags.steps, learningRate: flags.lr, targets: targets ? Float32Array.from(targets.values) : undefined }, linalg);
       const chart = renderSweepChart(
         { widths: result.widths, perSeed: result.drift, mean: result.mean, fit: result.fit },
         { title: flags.title ?? `NTK change after ${flags.steps} steps of gradient descent (η = ${flags.lr})`, yLabel: '‖K_T − K_0‖ / ‖K_0‖' },

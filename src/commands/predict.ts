@@ -11,11 +11,11 @@ import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { finiteNumber, nonNegativeNumber, wholeNumber } from '../cli/parsers';
 import { printReport } from '../cli/report';
 import { checkMemory } from '../cli/runtime';
+import { readTargets } from '../cli/matrices';
 import { readSamples } from '../cli/sources';
 import { applyWeights, explicit } from '../cli/weights';
 import { InputError, UsageError } from '../errors';
 import { halfMeanSquare, KernelRegression, PredictError } from '../analysis/predict';
-import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
 import { encodeMatrix, type MatrixFormat } from '../io/kernelFile';
 import { encodeNpy } from '../io/npy';
 import { openLinalg } from '../linalg';
@@ -47,22 +47,6 @@ type PredictFlags = ModelFlags &
 function parseTime(value: string): number {
   if (/^(inf|infinity)$/i.test(value.trim())) return Infinity;
   return finiteNumber(0)(value);
-}
-
-function readTargets(flag: string, file: string, rows: number): { values: Float64Array; cols: number } {
-  let matrix;
-  try {
-    matrix = readMatrixFile(file);
-  } catch (error) {
-    if (error instanceof MatrixFileError) throw new InputError(`${flag} ${error.message}`);
-    throw error;
-  }
-  // A single column may come as one row of n values (a 1-D array saved as CSV) only if it says so by shape.
-  if (matrix.rows !== rows) throw new UsageError(`${flag} ${file}: ${matrix.rows} rows, one per sample expected (${rows})`);
-  for (let i = 0; i < matrix.values.length; i++) {
-    if (!Number.isFinite(matrix.values[i])) throw new InputError(`${flag} ${file}: row ${Math.floor(i / matrix.cols)}, column ${i % matrix.cols} is ${matrix.values[i]}`);
-  }
-  return { values: Float64Array.from(matrix.values), cols: matrix.cols };
 }
 
 function concat(a: Samples, b: Samples): Samples {

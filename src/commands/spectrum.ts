@@ -12,11 +12,12 @@ import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { wholeNumber, LIMITS } from '../cli/parsers';
 import { describeRun, printReport, runReport } from '../cli/report';
 import { checkMemory } from '../cli/runtime';
+import { readTargets } from '../cli/matrices';
 import { addSourceOptions } from '../cli/sources';
 import { explicit } from '../cli/weights';
 import { InputError, UsageError } from '../errors';
 import { asymmetry, kernelSpectrum, type Spectrum } from '../analysis/spectrum';
-import { MatrixFileError, readLargeMatrixFile, readMatrixFile } from '../io/matrixFile';
+import { MatrixFileError, readLargeMatrixFile } from '../io/matrixFile';
 import { encodeNpy } from '../io/npy';
 import { openLinalg } from '../linalg';
 import { floatArray } from '../linalg/memory';
@@ -57,15 +58,6 @@ function readKernel(file: string): { values: Float32Array | Float64Array; n: num
     throw new InputError(`${file}: not symmetric (the largest |K_ij − K_ji| is ${asym.toPrecision(3)} of the largest |K_ij|); a kernel matrix is symmetric`);
   }
   return { values, n: matrix.rows };
-}
-
-function readTargets(file: string, n: number): { values: ArrayLike<number>; cols: number } {
-  const matrix = readFileOr('--targets', () => readMatrixFile(file));
-  if (matrix.rows !== n) throw new UsageError(`--targets ${file}: ${matrix.rows} rows for a kernel of ${n} samples`);
-  for (let i = 0; i < matrix.values.length; i++) {
-    if (!Number.isFinite(matrix.values[i])) throw new InputError(`--targets ${file}: row ${Math.floor(i / matrix.cols)}, column ${i % matrix.cols} is ${matrix.values[i]}`);
-  }
-  return { values: matrix.values, cols: matrix.cols };
 }
 
 /** Peak memory beyond the kernel itself: LAPACK's float64 copy and, with eigenvectors, its workspace and ours. */
@@ -143,7 +135,7 @@ export function spectrumCommand(): Command {
       }
       const n = kernel.n;
       if (flags.top !== undefined && flags.top > n) throw new UsageError(`--top ${flags.top}: the kernel has ${n} eigenvalues`);
-      const targets = flags.targets === undefined ? undefined : readTargets(flags.targets, n);
+      const targets = flags.targets === undefined ? undefined : readTargets('--targets', flags.targets, n, 'one per sample of the kernel');
       const vectors = flags.saveEigenvectors !== undefined;
       checkSpectrumMemory(n, flags, vectors || targets !== undefined);
       const { linalg } = await openLinalg(flags.linalg, flags.threads, flags.backend);
