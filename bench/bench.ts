@@ -228,6 +228,20 @@ function infiniteWidthSection(runs: number): string[] {
   return lines;
 }
 
+/** Sorting by class is a permutation of the kernel, not a recomputation: the digits heatmap sorted and not. */
+function sortingSection(runs: number): string[] {
+  const lines = ['', '### Sorting by class (digits, n = 1000, d = 784)', '', '| heatmap | process s |', '| --- | ---: |'];
+  for (const order of ['label', 'none']) {
+    const walls: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      log(`digits heatmap, --sort-by ${order}: run ${r + 1}`);
+      walls.push(timed(process.execPath, [BIN, 'heatmap', '--dataset', 'digits', '--samples', '1000', '--sort-by', order, '--out', path.join(TMP, 'digits.png')]).wall);
+    }
+    lines.push(`| \`--sort-by ${order}\` | ${median(walls).toFixed(3)} |`);
+  }
+  return lines;
+}
+
 function main(): void {
   const quick = process.argv.includes('--quick');
   const runsArg = process.argv.indexOf('--runs');
@@ -280,6 +294,7 @@ function main(): void {
   const scipy = available(DEBIAN_PYTHON, ['-c', 'import scipy.sparse.linalg']);
   if (numpy) lines.push(...spectrumSection(runs, quick, scipy));
   lines.push(...infiniteWidthSection(quick ? 1 : runs));
+  lines.push(...sortingSection(runs));
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -18,6 +18,7 @@ const COMMANDS: { name: string; summary: string; load: () => Command }[] = [
   { name: 'render', summary: "draw a 2-D matrix (.npy, or .csv; '-' reads CSV from stdin) as a heatmap", load: () => require('./commands/render').renderCommand() },
   { name: 'spectrum', summary: "the kernel's eigenvalues: conditioning, effective rank, learning-rate bound, target alignment, as a chart and numbers", load: () => require('./commands/spectrum').spectrumCommand() },
   { name: 'predict', summary: 'what the kernel says training will do: NTK or NNGP regression at any time, beside the trained network', load: () => require('./commands/predict').predictCommand() },
+  { name: 'angle', summary: 'chart the kernel against the angle between two inputs on the circle, per width, with the infinite-width limit', load: () => require('./commands/angle').angleCommand() },
   { name: 'converge', summary: 'chart how the empirical NTK approaches the infinite-width kernel as width grows', load: () => require('./commands/converge').convergeCommand() },
   { name: 'drift', summary: 'chart how much gradient-descent training changes the NTK as width grows', load: () => require('./commands/drift').driftCommand() },
   { name: 'merge', summary: 'assemble kernel blocks written by `kernel --rows a:b --cols c:d` into one .npy', load: () => require('./commands/merge').mergeCommand() },

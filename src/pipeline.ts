@@ -16,6 +16,7 @@ import { fullOutputKernel } from './kernel/fullOutputs';
 import { openLinalg, timedLinalg, type LinalgChoice } from './linalg';
 import { initMlp, layerSizes, layerSizesOf, outputDimOf, parameterCount, type Mlp, type MlpShape } from './model/mlp';
 import { TorchGenerator } from './model/torchRandom';
+import { sphere } from './data/generated';
 import { activateBackend, type BackendChoice, type BackendName } from './tfjs/backend';
 import type { KernelSink, Samples } from './types';
 
@@ -42,6 +43,8 @@ export interface RunConfig {
   inputs2?: Samples;
   /** Nodes per axis for infinite-width kernels by quadrature (default: adaptive). */
   quadrature?: number;
+  /** Put each drawn input on the unit sphere (divide its row by its norm). */
+  normalizeInputs?: boolean;
   /** Fraction of the kernel done, for progress bars. */
   onProgress?: (fraction: number) => void;
 }
@@ -88,16 +91,20 @@ const QUADRATURE_WORKER_MIN_PAIRS = 2000;
 export function modelAndInputs(config: RunConfig): { model: Mlp; inputs: Samples } {
   const generator = new TorchGenerator(config.seed);
   const model = config.model ?? initMlp(config.shape, generator);
-  const dim = model.layers[0].inDim;
-  const inputs = config.inputs ?? { values: generator.randn(config.samples * dim), count: config.samples, dim };
+  const inputs = config.inputs ?? drawnInputs(config, generator, model.layers[0].inDim);
   return { model, inputs };
+}
+
+/** `torch.randn(samples, dim)` from the generator's state, on the unit sphere when asked. */
+function drawnInputs(config: RunConfig, generator: TorchGenerator, dim: number): Samples {
+  const values = generator.randn(config.samples * dim);
+  return config.normalizeInputs ? sphere(values, config.samples, dim) : { values, count: config.samples, dim };
 }
 
 /** The inputs X of a run, finite width or not (the analytic kernel has no network to draw first). */
 export function runInputs(config: RunConfig): Samples {
   if (config.shape.width !== Infinity) return modelAndInputs(config).inputs;
-  const dim = config.shape.inputDim;
-  return config.inputs ?? { values: new TorchGenerator(config.seed).randn(config.samples * dim), count: config.samples, dim };
+  return config.inputs ?? drawnInputs(config, new TorchGenerator(config.seed), config.shape.inputDim);
 }
 
 /** The shape of the kernel a run computes: samples × samples, times the outputs each with trace 'none'. */

@@ -59,6 +59,7 @@ const other = {
   wrongDim: file('wrong.npy', encodeNpy(new Float32Array(12), [4, 3])),
   predictTargets: file('targets.npy', encodeNpy(new Float32Array(30), [30, 1])),
   twoTargets: file('targets2.npy', encodeNpy(new Float32Array(60), [30, 2])),
+  threeLabels: file('three.txt', 'a\nb\nc\n'),
   asymmetric: file('asymmetric.npy', encodeNpy([1, 0.5, 0, 1], [2, 2])),
   nanInput: file('nan.npy', encodeNpy(Float32Array.from({ length: 40 }, (_, i) => (i === 27 ? NaN : 0)), [2, 20])),
 };
@@ -175,6 +176,18 @@ cases.push(
   [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', other.wrongDim], 2, /--test .*wrong\.npy: rows have 3 values, --train has 20/],
   [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--chart', 'c.pdf'], 2, /--chart c\.pdf: the prediction chart is drawn as \.png or \.svg/],
   [['predict', '--train', goodInputs, '--targets', other.twoTargets, '--test', goodInputs, '--trace', 'sum'], 2, /--trace sum adds the outputs' kernels/],
+  // Structured inputs, datasets and labels.
+  [['kernel', '--dataset', 'iris', '--inputs', goodInputs], 2, /--dataset iris gives the inputs; --inputs contradicts it/],
+  [['kernel', '--dataset', 'digits', '--samples', '20000'], 2, /--samples 20000: --dataset digits has 10\d{3} samples/],
+  [['kernel', '--dataset', 'mnist'], 2, /--dataset <name>' argument 'mnist' is invalid/],
+  [['kernel', '--inputs', 'circle:10', '--input-dim', '1'], 2, /--inputs circle:10: points on a circle need --input-dim 2 or more/],
+  [['kernel', '--inputs2', 'sphere:10'], 2, /--inputs2 sphere:N: points on a sphere are drawn for --inputs only/],
+  [['kernel', '--labels', other.threeLabels], 2, /--labels .*three\.txt: 3 labels for 100 samples/],
+  [['heatmap', '--sort-by', 'label'], 2, /--sort-by label needs labels/],
+  [['kernel', '--dataset', 'iris', '--rows', '0:10'], 2, /--rows and --cols compute a block; labels/],
+  [['angle', '--input-dim', '1'], 2, /--input-dim: the angle lies in a plane/],
+  [['angle', '--lr', '0.1'], 2, /--lr goes with --steps/],
+  [['drift', '--dataset', 'iris', '--out', 'd.pdf'], 2, /--out d\.pdf: with labels drift draws two charts side by side/],
   // Memory.
   [['heatmap', '--samples', '20000', '--input-dim', '784', '--width', '2048', '--max-memory', '1'], 1, /this run needs about \d+\.\d GB \(.*kernel 1\.60.*\), more than --max-memory \(1\.0 GB\); compute it with `ntk-cli kernel --out k\.npy` \(streams to disk\), lower --samples/],
 );

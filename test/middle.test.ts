@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { selectBlock } from '../src/cli/blocks';
+import { datasetSize } from '../src/data/datasets';
 import { outputFormat } from '../src/cli/formats';
 import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../src/cli/options';
 import { addSourceOptions, resolveSources } from '../src/cli/sources';
@@ -18,6 +19,12 @@ import { FIXTURES } from './helpers';
 
 /** The flags of `kernel` parsed from `args`, resolved as the command resolves them. */
 function resolve(args: string[]) {
+  const command = addSourceOptions(addOptions(addOptions(new Command('kernel'), MODEL_OPTIONS), RUNTIME_OPTIONS)).exitOverride();
+  command.parse(args, { from: 'user' });
+  return resolveSources(command.opts(), command).config;
+}
+
+function resolveWithLabels(args: string[]) {
   const command = addSourceOptions(addOptions(addOptions(new Command('kernel'), MODEL_OPTIONS), RUNTIME_OPTIONS)).exitOverride();
   command.parse(args, { from: 'user' });
   return resolveSources(command.opts(), command);
@@ -46,6 +53,41 @@ test('--weights sets the sizes from the file; a contradicting flag is a UsageErr
   assert.doesNotThrow(() => resolve(['--weights', path.join(WEIGHTS, 'model.safetensors'), '--activation', 'relu', '--width', '10']));
   assert.throws(() => resolve(['--weights', path.join(WEIGHTS, 'model.safetensors'), '--width', '11']), (e) => e instanceof UsageError && /--width 11 contradicts/.test(e.message));
   assert.throws(() => resolve(['--weights', path.join(FIXTURES, 'nowhere.safetensors')]), (e) => e instanceof InputError && /no such file/.test(e.message));
+});
+
+test('generated inputs: circle:N on the circle (2-D by default), sphere:N drawn from the seed and normalised; datasets bring labels', async () => {
+  const onCircle = resolve(['--inputs', 'circle:8']);
+  assert.equal(onCircle.shape.inputDim, 2);
+  assert.ok(Math.abs(onCircle.inputs!.values[2 * 2] - Math.cos(Math.PI / 2)) < 1e-7 && onCircle.inputs!.values[2 * 2 + 1] === 1);
+  const wide = resolve(['--inputs', 'circle:8', '--input-dim', '5']);
+  assert.deepEqual(Array.from(wide.inputs!.values.subarray(5, 10)), [Math.fround(Math.cos(Math.PI / 4)), Math.fround(Math.sin(Math.PI / 4)), 0, 0, 0]);
+  const onSphere = resolve(['--inputs', 'sphere:6', '--input-dim', '3']);
+  assert.equal(onSphere.normalizeInputs, true);
+  const drawn = runInputs(onSphere);
+  const plain = runInputs(resolve(['--samples', '6', '--input-dim', '3']));
+  for (let i = 0; i < 6; i++) {
+    const row = drawn.values.subarray(i * 3, i * 3 + 3);
+    const raw = plain.values.subarray(i * 3, i * 3 + 3);
+    const norm = Math.hypot(...raw);
+    row.forEach((v, k) => assert.ok(Math.abs(v - raw[k] / norm) < 1e-6));
+  }
+  const iris = resolveWithLabels(['--dataset', 'iris']);
+  assert.deepEqual([iris.config.inputs!.count, iris.config.inputs!.dim, iris.labels!.length], [150, 4, 150]);
+  assert.equal(iris.dataset, 'iris');
+  const column0 = Array.from({ length: 150 }, (_, i) => iris.config.inputs!.values[i * 4]);
+  assert.ok(Math.abs(column0.reduce((a, b) => a + b, 0) / 150) < 1e-6, 'standardised: mean 0');
+  assert.ok(Math.abs(column0.reduce((a, b) => a + b * b, 0) / 150 - 1) < 1e-5, 'standardised: variance 1');
+  const digits = resolveWithLabels(['--dataset', 'digits', '--samples', '200']);
+  const all = resolveWithLabels(['--dataset', 'digits', '--samples', `${datasetSize('digits')}`]).labels!;
+  const count = (labels: string[], c: string) => labels.filter((l) => l === c).length;
+  for (let c = 0; c <= 9; c++) {
+    const share = (count(all, `${c}`) * 200) / all.length;
+    assert.ok(Math.abs(count(digits.labels!, `${c}`) - share) < 1, `stratified: digit ${c}, ${count(digits.labels!, `${c}`)} for a share of ${share}`);
+  }
+  const again = resolveWithLabels(['--dataset', 'digits', '--samples', '200']).config.inputs!.values;
+  assert.deepEqual(Array.from(again), Array.from(digits.config.inputs!.values), 'the same seed picks the same images');
+  const otherSeed = resolveWithLabels(['--dataset', 'digits', '--samples', '200', '--seed', '1']).config.inputs!.values;
+  assert.notDeepEqual(Array.from(otherSeed), Array.from(digits.config.inputs!.values), 'another seed picks others');
 });
 
 test('the memory estimate adds up its parts and grows with the kept matrix', () => {

@@ -6,17 +6,16 @@
  */
 import type { Command } from 'commander';
 import { linalgNameFor } from '../linalg';
-import { computeNtk, estimateMemory, type NtkResult, type RunConfig } from '../pipeline';
+import { computeNtk, estimateMemory, type NtkResult } from '../pipeline';
 import type { KernelSink } from '../types';
 import type { ModelFlags, RuntimeFlags } from './options';
 import { runReport, type Report } from './report';
 import { checkMemory, progressBar, wantsProgress } from './runtime';
-import { resolveSources, saveSources, type SourceFlags } from './sources';
+import { resolveSources, saveSources, type ResolvedSources, type SourceFlags } from './sources';
 
 export type KernelJobFlags = ModelFlags & RuntimeFlags & SourceFlags;
 
-export interface KernelJob {
-  config: RunConfig;
+export interface KernelJob extends ResolvedSources {
   /** process.hrtime.bigint() when the command started. */
   started: bigint;
 }
@@ -24,7 +23,7 @@ export interface KernelJob {
 /** Read and check the flags' files into a RunConfig. */
 export function startKernelJob(flags: KernelJobFlags, command: Command): KernelJob {
   const started = process.hrtime.bigint();
-  return { config: resolveSources(flags, command), started };
+  return { ...resolveSources(flags, command), started };
 }
 
 export interface ComputeOptions {
@@ -51,5 +50,7 @@ export async function computeKernel(job: KernelJob, flags: RuntimeFlags, options
 export function finishKernelJob(job: KernelJob, flags: KernelJobFlags, result: NtkResult, outputs: Record<string, string>): Report {
   const saved = saveSources(flags, job.config, result);
   const total = Number(process.hrtime.bigint() - job.started) / 1e9;
-  return runReport(job.config, result, total, { ...outputs, ...saved });
+  const report = runReport(job.config, result, total, { ...outputs, ...saved });
+  if (job.dataset) report.dataset = { name: job.dataset, n: result.inputs.count, d: result.inputs.dim };
+  return report;
 }

@@ -5,7 +5,7 @@
  * from the files; a flag given on the command line that contradicts a file is
  * a usage error. --save-model and --save-inputs write what a run used.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from '../errors';
 import { encodeNpy } from '../io/npy';
 import type { NtkResult, RunConfig } from '../pipeline';
@@ -14,12 +14,16 @@ import { outputFormat } from './formats';
 import { readFlagMatrix } from './matrices';
 import { checkModelFlags, runConfig, type ModelFlags, type RuntimeFlags } from './options';
 import { checkWritableTarget, writeOutput } from './outputs';
+import { datasetSamples, DATASETS, generatedSamples, labelsFile } from './inputs';
 import { applyWeights, explicit, saveModel } from './weights';
+import type { DatasetName } from '../data/datasets';
 
 export interface SourceFlags {
   weights?: string;
   inputs?: string;
   inputs2?: string;
+  dataset?: DatasetName;
+  labels?: string;
   saveModel?: string;
   saveInputs?: string;
 }
@@ -27,8 +31,10 @@ export interface SourceFlags {
 export function addSourceOptions(command: Command): Command {
   return command
     .option('--weights <file>', 'a PyTorch state_dict of nn.Linear layers saved as .safetensors (F32, F64, F16, BF16)')
-    .option('--inputs <file>', "inputs X, an n×d matrix (.npy or .csv; '-' reads CSV from stdin)")
-    .option('--inputs2 <file>', 'second inputs Y: compute the cross-kernel Θ(X, Y)')
+    .option('--inputs <file>', "inputs X, an n×d matrix (.npy or .csv; '-' reads CSV from stdin), or circle:N (N points on the unit circle) or sphere:N (N uniform on the unit sphere of R^d)")
+    .option('--inputs2 <file>', 'second inputs Y: compute the cross-kernel Θ(X, Y) (a file, or circle:N)')
+    .addOption(new Option('--dataset <name>', 'inputs and labels from a dataset shipped with ntk-cli, features standardised per column (mean 0, sd 1): iris (150×4), penguins (342×4), digits (MNIST, 784 pixels; a stratified --samples of its 10,000, default 1000)').choices(DATASETS))
+    .option('--labels <file>', 'one class per input (.npy of numbers, or text with one label per line): sorts the heatmap by class and reports kernel–target alignment')
     .option('--save-model <file>', 'write the network used as .safetensors (keys lin1.weight, lin1.bias, …)')
     .option('--save-inputs <file>', 'write the inputs used as .npy (float32, n×d)');
 }
@@ -44,8 +50,15 @@ function checkSaveTarget(flag: string, file: string | undefined, kind: 'model' |
   checkWritableTarget(flag, file);
 }
 
-/** Read and check every input file, and turn the flags into a RunConfig. */
-export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, command: Command): RunConfig {
+export interface ResolvedSources {
+  config: RunConfig;
+  /** One class per sample of X, from --labels or --dataset; null without. */
+  labels: string[] | null;
+  dataset: DatasetName | null;
+}
+
+/** Read and check every input file, and turn the flags into a RunConfig (with the inputs' labels, if any). */
+export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, command: Command): ResolvedSources {
   checkModelFlags(flags, (key) => explicit(command, key), flags.weights !== undefined);
   if (flags.inputs === '-' && flags.inputs2 === '-') throw new UsageError('--inputs - and --inputs2 - cannot both read stdin');
   checkSaveTarget('--save-model', flags.saveModel, 'model');
@@ -55,11 +68,28 @@ export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, c
   const config = runConfig(flags);
 
   if (flags.weights !== undefined) applyWeights(config, flags, command, flags.weights);
+  if (flags.dataset !== undefined && flags.inputs !== undefined) throw new UsageError(`--dataset ${flags.dataset} gives the inputs; --inputs contradicts it`);
+  if (flags.dataset !== undefined && flags.labels !== undefined) throw new UsageError(`--dataset ${flags.dataset} brings its own labels; --labels contradicts it`);
+  let labels: string[] | null = null;
 
   for (const [flag, key] of [['--inputs', 'inputs'], ['--inputs2', 'inputs2']] as const) {
-    const file = flags[key];
+    const file = key === 'inputs' && flags.dataset !== undefined ? `--dataset ${flags.dataset}` : flags[key];
     if (file === undefined) continue;
-    const samples = readSamples(flag, file);
+    const generated = key === 'inputs' && flags.dataset !== undefined ? null : generatedSamples(flag, file, config, command);
+    if (generated === 'sphere') {
+      // Drawn where the seed's inputs are drawn (pipeline.ts), then put on the sphere.
+      const count = Number(file.split(':')[1]);
+      if (explicit(command, 'samples') && flags.samples !== count) throw new UsageError(`--samples ${flags.samples} contradicts --inputs ${file}`);
+      config.samples = count;
+      config.normalizeInputs = true;
+      continue;
+    }
+    let samples: Samples;
+    if (key === 'inputs' && flags.dataset !== undefined) {
+      const data = datasetSamples(flags.dataset, flags, command);
+      labels = data.labels;
+      samples = { values: data.values, count: data.count, dim: data.dim };
+    } else samples = generated ?? readSamples(flag, file);
     // The input size is fixed by the weights, an explicit --input-dim, or --inputs read before --inputs2.
     const fixed = config.model !== undefined || explicit(command, 'inputDim') || (key === 'inputs2' && config.inputs !== undefined);
     const modelDim = fixed ? config.shape.inputDim : samples.dim;
@@ -70,12 +100,13 @@ export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, c
     config[key] = samples;
   }
   if (config.inputs) {
-    if (explicit(command, 'samples') && flags.samples !== config.inputs.count) {
+    if (flags.dataset === undefined && explicit(command, 'samples') && flags.samples !== config.inputs.count) {
       throw new UsageError(`--samples ${flags.samples} contradicts --inputs ${flags.inputs} (${config.inputs.count} rows)`);
     }
     config.samples = config.inputs.count;
   }
-  return config;
+  if (flags.labels !== undefined) labels = labelsFile(flags.labels, config.samples);
+  return { config, labels, dataset: flags.dataset ?? null };
 }
 
 /** Write --save-model and --save-inputs after a successful run. */

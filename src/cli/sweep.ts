@@ -1,6 +1,6 @@
 /** What `converge` and `drift` share: a sweep over widths of NTK-parameterised networks, and its chart. */
 import type { Command } from 'commander';
-import type { WidthSweep } from '../experiments/convergence';
+import type { WidthSweep } from '../analysis/convergence';
 import type { LinalgChoice } from '../linalg';
 import type { PowerLawFit } from '../math/fit';
 import type { ChartFormat } from '../render/charts';

@@ -4,7 +4,7 @@ import { outputFormat } from '../cli/formats';
 import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { printReport } from '../cli/report';
 import { addSweepOptions, checkSweep, renderSweepChart, round, sweepOf, type SweepFlags } from '../cli/sweep';
-import { convergence } from '../experiments/convergence';
+import { convergence } from '../analysis/convergence';
 import { openLinalg } from '../linalg';
 
 type ConvergeFlags = SweepFlags & { strip?: string };

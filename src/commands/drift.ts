@@ -5,30 +5,58 @@ import { finiteNumber, wholeNumber } from '../cli/parsers';
 import { printReport } from '../cli/report';
 import { addSweepOptions, checkSweep, renderSweepChart, round, sweepOf, type SweepFlags } from '../cli/sweep';
 import { UsageError } from '../errors';
-import { drift } from '../experiments/drift';
+import { drift, oneHotTargets } from '../analysis/drift';
+import { DATASETS, type DatasetName } from '../data/datasets';
+import { datasetSamples, labelsFile } from '../cli/inputs';
+import { classesOf, classesReport } from '../cli/labels';
 import { readTargets } from '../cli/matrices';
 import { openLinalg } from '../linalg';
 
-type DriftFlags = SweepFlags & { steps: number; lr: number; targets?: string };
+type DriftFlags = SweepFlags & { steps: number; lr: number; targets?: string; dataset?: DatasetName; labels?: string };
 
 export function driftCommand(): Command {
   const command = new Command('drift');
   addSweepOptions(command, 'drift.png')
     .addOption(new Option('--steps <n>', 'full-batch gradient-descent steps').default(100).argParser(wholeNumber(1, 100000)))
     .addOption(new Option('--lr <x>', 'learning rate η').default(1).argParser(finiteNumber(0)))
-    .option('--targets <file>', 'regression targets, one per sample (.npy or .csv); default sin(2·x₀)')
+    .option('--targets <file>', 'regression targets, one row per sample (.npy or .csv); default sin(2·x₀), or the centred one-hot classes with labels')
+    .addOption(new Option('--dataset <name>', 'train on a dataset shipped with ntk-cli (standardised features) and follow the alignment with its labels').choices(DATASETS))
+    .option('--labels <file>', "classes of the sweep's inputs (one per line, or .npy): train on them and follow the kernel's alignment with them")
     .action(async (flags: DriftFlags, cmd: Command) => {
       const { json } = cmd.optsWithGlobals();
       const format = checkSweep(flags);
-      const targets = flags.targets === undefined ? undefined : readTargets('--targets', flags.targets, flags.samples);
-      if (targets && targets.cols !== 1) throw new UsageError(`--targets ${flags.targets}: ${targets.cols} columns; drift trains one output`);
+      if (flags.dataset !== undefined && flags.labels !== undefined) throw new UsageError(`--dataset ${flags.dataset} brings its own labels; --labels contradicts it`);
+      let inputs;
+      let labels: string[] | null = null;
+      if (flags.dataset !== undefined) {
+        const data = datasetSamples(flags.dataset, { ...flags, outputDim: 1, width: 1, parameterization: 'ntk', kernel: 'ntk', method: 'structured', trace: 'mean' }, cmd);
+        inputs = { values: data.values, count: data.count, dim: data.dim };
+        labels = data.labels;
+      } else if (flags.labels !== undefined) labels = labelsFile(flags.labels, flags.samples);
+      if (labels && format === 'pdf') throw new UsageError(`--out ${flags.out}: with labels drift draws two charts side by side, as .png or .svg`);
+      const samples = inputs?.count ?? flags.samples;
+      const classes = labels ? classesOf(labels) : undefined;
+      let targets: Float32Array | undefined;
+      let outputs = 1;
+      if (flags.targets !== undefined) {
+        const read = readTargets('--targets', flags.targets, samples);
+        [targets, outputs] = [Float32Array.from(read.values), read.cols];
+      } else if (classes) [targets, outputs] = [oneHotTargets(classes), classes.names.length];
       const { linalg, backend } = await openLinalg(flags.linalg, flags.threads, flags.backend);
-      const result = drift({ ...sweepOf(flags), steps: flags.steps, learningRate: flags.lr, targets: targets ? Float32Array.from(targets.values) : undefined }, linalg);
-      const chart = renderSweepChart(
+      const sweep = { ...sweepOf(flags), inputs, inputDim: inputs?.dim ?? flags.inputDim, samples, outputDim: outputs };
+      const result = drift({ ...sweep, steps: flags.steps, learningRate: flags.lr, targets, classes }, linalg);
+      let chart = renderSweepChart(
         { widths: result.widths, perSeed: result.drift, mean: result.mean, fit: result.fit },
         { title: flags.title ?? `NTK change after ${flags.steps} steps of gradient descent (η = ${flags.lr})`, yLabel: '‖K_T − K_0‖ / ‖K_0‖' },
         format,
       );
+      if (result.alignment) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { renderAlignmentChart } = require('../render/alignmentChart') as typeof import('../render/alignmentChart');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { sideBySide } = require('../render/panels') as typeof import('../render/panels');
+        chart = sideBySide([chart, renderAlignmentChart(result.alignment, flags.seeds, format)], 640, 480, format);
+      }
       writeOutput('--out', flags.out, chart);
       const report = {
         widths: result.widths,
@@ -38,6 +66,9 @@ export function driftCommand(): Command {
         slope: Number(result.fit.slope.toPrecision(6)),
         steps: flags.steps,
         lr: flags.lr,
+        ...(result.alignment
+          ? { dataset: flags.dataset ?? null, classes: classesReport(classes!), alignment: result.alignment.map((a) => ({ width: a.width, steps: a.steps, centered_alignment: round(a.mean) })) }
+          : {}),
         linalg: linalg.name,
         backend,
         outputs: { chart: flags.out },

@@ -9,14 +9,15 @@ import { addPictureOptions, checkPictureFlags, type PictureFlags } from '../cli/
 import { describeRun, printReport } from '../cli/report';
 import { addSourceOptions } from '../cli/sources';
 import { encodeMatrix, type MatrixFormat } from '../io/kernelFile';
+import { addSortOption, alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classesReport, sortedForPicture, type SortOrder } from '../cli/labels';
 
-type HeatmapFlags = KernelJobFlags & PictureFlags & { matrix?: string };
+type HeatmapFlags = KernelJobFlags & PictureFlags & { matrix?: string; sortBy?: SortOrder };
 
 export function heatmapCommand(): Command {
   const command = new Command('heatmap');
   addSourceOptions(addOptions(addOptions(command, MODEL_OPTIONS), RUNTIME_OPTIONS));
-  addPictureOptions(command, 'ntk.png')
-    .option('--matrix <file>', 'also write the kernel matrix (.npy, .csv or .json)')
+  addSortOption(addPictureOptions(command, 'ntk.png'))
+    .option('--matrix <file>', 'also write the kernel matrix (.npy, .csv or .json), in the order of the inputs')
     .action(async (flags: HeatmapFlags, cmd: Command) => {
       const { json } = cmd.optsWithGlobals();
       const format = checkPictureFlags(flags, json);
@@ -29,13 +30,17 @@ export function heatmapCommand(): Command {
       const result = await computeKernel(job, flags, { keepsMatrix: true, wayOut: 'compute it with `ntk-cli kernel --out k.npy` (streams to disk), ' });
       const kernel = result.kernel!;
       const perSample = result.rows / result.inputs.count;
-      const groups = perSample > 1 ? { rows: everyBlock(result.rows, perSample), cols: everyBlock(result.cols, perSample) } : undefined;
-      const { image, report: picture } = drawPicture({ values: kernel, rows: result.rows, cols: result.cols }, flags, format, groups);
+      checkLabelledKernel(job.labels, result.rows, result.cols, result.inputs.count);
+      const classes = job.labels ? classesOf(job.labels) : null;
+      const sorted = sortedForPicture(kernel, result.rows, classes, flags.sortBy);
+      const groups = perSample > 1 ? { rows: everyBlock(result.rows, perSample), cols: everyBlock(result.cols, perSample) } : sorted.groups;
+      const { image, report: picture } = drawPicture({ values: sorted.values, rows: result.rows, cols: result.cols }, flags, format, groups);
       if (flags.matrix !== undefined && matrixFormat) writeOutput('--matrix', flags.matrix, encodeMatrix(kernel, result.rows, result.cols, matrixFormat));
       writePicture(flags.out, image);
       const outputs: Record<string, string> = { image: flags.out };
       if (flags.matrix !== undefined) outputs.matrix = flags.matrix;
-      const report = { ...finishKernelJob(job, flags, result, outputs), picture };
+      const labelled = classes ? { classes: classesReport(classes), ...alignmentReport(alignmentWith(classes, kernel)) } : {};
+      const report = { ...finishKernelJob(job, flags, result, outputs), ...labelled, picture };
       printReport(report, `${describeRun(job.config, result)}; ${describePicture(picture)}`, json, flags.out === '-');
     });
   return command;

@@ -7,6 +7,8 @@ import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { parseRange } from '../cli/parsers';
 import { describeRun, printReport } from '../cli/report';
 import { selectBlock } from '../cli/blocks';
+import { alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classesReport } from '../cli/labels';
+import { npyRowChunks } from '../io/npyRows';
 import { addSourceOptions } from '../cli/sources';
 import { InputError, UsageError } from '../errors';
 import { encodeMatrix, MATRIX_FORMATS, type MatrixFormat } from '../io/kernelFile';
@@ -41,6 +43,7 @@ export function kernelCommand(): Command {
       if (toStdout && json) throw new UsageError('--json and --out - both write to stdout; choose one');
       if (!toStdout) checkWritableTarget('--out', flags.out);
       const job = startKernelJob(flags, cmd);
+      if (job.labels && (flags.rows || flags.cols)) throw new UsageError('--rows and --cols compute a block; labels (and their alignment) go with the whole kernel');
       const block = selectBlock(job.config, flags.rows, flags.cols);
       if (block && (format !== 'npy' || toStdout)) throw new UsageError('--rows and --cols write a .npy block (with its .json placement beside it)');
       if (block && flags.trace === 'none') throw new UsageError('--rows and --cols take blocks of a traced kernel; --trace none is computed whole');
@@ -58,6 +61,13 @@ export function kernelCommand(): Command {
         }
         if (block) writeOutput('--out', `${flags.out}.json`, Buffer.from(JSON.stringify(block) + '\n'));
         const report = finishKernelJob(job, flags, result, { matrix: flags.out });
+        if (job.labels) {
+          checkLabelledKernel(job.labels, result.rows, result.cols, result.inputs.count);
+          const classes = classesOf(job.labels);
+          // A streamed kernel is read back from its file by rows: the alignment needs every entry.
+          const source = result.kernel ?? npyRowChunks(flags.out)!;
+          Object.assign(report, { classes: classesReport(classes), ...alignmentReport(alignmentWith(classes, source)) });
+        }
         const where = toStdout ? `${format} to stdout` : flags.out;
         printReport(report, `${describeRun(job.config, result)}; wrote ${where}`, json, toStdout);
       } catch (error) {

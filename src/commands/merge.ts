@@ -23,7 +23,6 @@ function readPlacement(file: string): PlacedBlock {
 
 export function mergeCommand(): Command {
   return new Command('merge')
-    .description('assemble kernel blocks written by `kernel --rows a:b --cols c:d` into one .npy')
     .argument('<blocks...>', 'block .npy files, each with its .json placement beside it')
     .requiredOption('-o, --out <file>', 'the merged kernel (.npy, float32)')
     .action(async (files: string[], flags: { out: string }, cmd: Command) => {

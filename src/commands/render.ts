@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { checkWritableTarget } from '../cli/outputs';
 import { describePicture, drawPicture, everyBlock, writePicture } from '../cli/picture';
+import { labelsFile } from '../cli/inputs';
+import { addSortOption, classesOf, sortedForPicture, type SortOrder } from '../cli/labels';
 import { LIMITS, wholeNumber } from '../cli/parsers';
 import { addPictureOptions, checkPictureFlags, type PictureFlags } from '../cli/pictureOptions';
 import { printReport } from '../cli/report';
@@ -10,7 +12,7 @@ import { InputError, UsageError } from '../errors';
 import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
 import { NpyFormatError } from '../io/npy';
 import { npyRowChunks } from '../io/npyRows';
-import { streamedMatrix } from '../render/downsample';
+import { streamedMatrix, type Matrix, type StreamedMatrix } from '../render/downsample';
 
 /**
  * A .npy this large is drawn from a streamed block reduction (two passes over
@@ -29,19 +31,19 @@ function streams(file: string, flags: PictureFlags): boolean {
 }
 
 export function renderCommand(): Command {
-  const command = new Command('render')
-    .description("draw a 2-D matrix (.npy, or .csv; '-' reads CSV from stdin) as a heatmap")
-    .argument('<matrix>', 'a .npy or .csv file, or - for CSV on stdin');
+  const command = new Command('render').argument('<matrix>', 'a .npy or .csv file, or - for CSV on stdin');
   addPictureOptions(command, 'heatmap.png')
     .addOption(new Option('--trace <t>', "none: the matrix is a kernel over outputs (`--trace none`), drawn with lines between samples' blocks").choices(['none']))
     .addOption(new Option('--output-dim <n>', 'with --trace none: outputs per sample').argParser(wholeNumber(1, LIMITS.outputDim)))
-    .action((file: string, flags: PictureFlags & { trace?: 'none'; outputDim?: number }, cmd: Command) => {
+    .option('--labels <file>', 'one class per row of a square matrix (.npy of numbers, or text with one label per line): drawn sorted by class');
+  addSortOption(command).action((file: string, flags: PictureFlags & { trace?: 'none'; outputDim?: number; labels?: string; sortBy?: SortOrder }, cmd: Command) => {
       const { json } = cmd.optsWithGlobals();
       const format = checkPictureFlags(flags, json);
       if (flags.out !== '-') checkWritableTarget('--out', flags.out);
-      let matrix;
+      let matrix: Matrix | StreamedMatrix;
       try {
-        const chunks = streams(file, flags) ? npyRowChunks(file) : null;
+        // Sorting by class permutes the matrix in memory, so a labelled one is read whole.
+        const chunks = streams(file, flags) && flags.labels === undefined ? npyRowChunks(file) : null;
         matrix = chunks ? streamedMatrix(chunks) : readMatrixFile(file);
       } catch (error) {
         if (error instanceof MatrixFileError) throw new InputError(error.message);
@@ -51,7 +53,16 @@ export function renderCommand(): Command {
       if ((flags.trace === 'none') !== (flags.outputDim !== undefined)) throw new UsageError('--trace none and --output-dim go together: the outputs per sample');
       const o = flags.outputDim ?? 1;
       if (matrix.rows % o !== 0 || matrix.cols % o !== 0) throw new UsageError(`--output-dim ${o}: the ${matrix.rows}×${matrix.cols} matrix is not made of ${o}×${o} blocks`);
-      const groups = o > 1 ? { rows: everyBlock(matrix.rows, o), cols: everyBlock(matrix.cols, o) } : undefined;
+      let groups = o > 1 ? { rows: everyBlock(matrix.rows, o), cols: everyBlock(matrix.cols, o) } : undefined;
+      if (flags.labels !== undefined || flags.sortBy !== undefined) {
+        if (o > 1 && flags.labels !== undefined) throw new UsageError('--labels goes with a matrix of samples × samples, not --trace none');
+        if (flags.labels !== undefined && matrix.rows !== matrix.cols) throw new UsageError(`--labels: sorting by class needs a square matrix; this one is ${matrix.rows}×${matrix.cols}`);
+        const classes = flags.labels === undefined ? null : classesOf(labelsFile(flags.labels, matrix.rows));
+        const whole = matrix as Matrix;
+        const sorted = sortedForPicture(whole.values, whole.rows, classes, flags.sortBy);
+        matrix = { values: sorted.values, rows: matrix.rows, cols: matrix.cols };
+        groups = sorted.groups;
+      }
       const { image, report: picture } = drawPicture(matrix, flags, format, groups);
       writePicture(flags.out, image);
       const report = { matrix: { file, shape: [matrix.rows, matrix.cols] }, picture };

@@ -15,6 +15,8 @@ import { checkMemory } from '../cli/runtime';
 import { readTargets } from '../cli/matrices';
 import { addSourceOptions } from '../cli/sources';
 import { explicit } from '../cli/weights';
+import { labelsFile } from '../cli/inputs';
+import { alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classesReport } from '../cli/labels';
 import { InputError, UsageError } from '../errors';
 import { asymmetry, kernelSpectrum, type Spectrum } from '../analysis/spectrum';
 import { MatrixFileError, readLargeMatrixFile } from '../io/matrixFile';
@@ -120,17 +122,22 @@ export function spectrumCommand(): Command {
       }
       let kernel: { values: Float32Array | Float64Array; n: number };
       let run: Record<string, unknown> | null = null;
+      let labels: string[] | null = null;
       let summary = '';
       if (file !== undefined) {
-        const given = [...MODEL_OPTIONS, 'weights', 'inputs', 'inputs2', 'saveModel', 'saveInputs'].find((key) => explicit(cmd, key));
+        const given = [...MODEL_OPTIONS, 'weights', 'inputs', 'inputs2', 'dataset', 'saveModel', 'saveInputs'].find((key) => explicit(cmd, key));
         if (given) throw new UsageError(`${file} is the kernel already; --${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies when spectrum computes one`);
         kernel = readKernel(file);
+        if (flags.labels !== undefined) labels = labelsFile(flags.labels, kernel.n);
       } else {
         if (flags.inputs2 !== undefined) throw new UsageError('--inputs2: a spectrum needs a symmetric kernel Θ(X, X)');
         const job = startKernelJob(flags, cmd);
         const result = await computeKernel(job, flags, { keepsMatrix: true, wayOut: 'write it with `ntk-cli kernel --out k.npy` and pass k.npy, ' });
         kernel = { values: result.kernel!, n: result.rows };
+        labels = job.labels;
+        checkLabelledKernel(labels, result.rows, result.cols, result.inputs.count);
         run = runReport(job.config, result, 0, {});
+        if (job.dataset) run.dataset = { name: job.dataset, n: result.inputs.count, d: result.inputs.dim };
         summary = `${describeRun(job.config, result)}; `;
       }
       const n = kernel.n;
@@ -157,7 +164,9 @@ export function spectrumCommand(): Command {
         outputs.eigenvectors = flags.saveEigenvectors;
       }
       const seconds = { solve: round(solveSeconds), total: round(Number(process.hrtime.bigint() - started) / 1e9) };
-      const report = { ...spectrumReport(spectrum), seconds, kernel: run ?? { file }, outputs };
+      const classes = labels ? classesOf(labels) : null;
+      const labelled = classes ? { classes: classesReport(classes), ...alignmentReport(alignmentWith(classes, kernel.values)) } : {};
+      const report = { ...spectrumReport(spectrum), ...labelled, seconds, kernel: run ?? { file }, outputs };
       printReport(report, `${summary}${describeSpectrum(spectrum, solveSeconds)}; wrote ${flags.out}`, json, false);
     });
   return command;

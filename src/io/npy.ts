@@ -83,7 +83,8 @@ export interface NpyHeader {
 }
 
 /** The header of a .npy file from its first bytes (the whole header must be in `bytes`). */
-export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
+/** The header's fields as written: the dtype descriptor, order, shape, and where the data starts. */
+export function npyHeaderFields(bytes: Uint8Array): { descr: string; fortran: boolean; shape: number[]; dataOffset: number } {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new NpyFormatError('not a .npy file (bad magic)');
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -103,10 +104,15 @@ export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
   if (dataOffset > bytes.length) throw new NpyFormatError('truncated header');
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataOffset));
   const descr = headerField(header, 'descr').slice(1, -1);
-  const kind = DESCRS[descr];
-  if (!kind) throw new NpyFormatError(`dtype '${descr}' is not supported (float32 or float64 expected)`);
   const fortran = headerField(header, 'fortran_order') === 'True';
   const shape = parseShape(headerField(header, 'shape'));
+  return { descr, fortran, shape, dataOffset };
+}
+
+export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
+  const { descr, fortran, shape, dataOffset } = npyHeaderFields(bytes);
+  const kind = DESCRS[descr];
+  if (!kind) throw new NpyFormatError(`dtype '${descr}' is not supported (float32 or float64 expected)`);
   const count = shape.reduce((a, b) => a * b, 1);
   const dataBytes = count * (kind.dtype === 'float32' ? 4 : 8);
   return { dtype: kind.dtype, littleEndian: kind.littleEndian, fortran, shape, dataOffset, dataBytes };

@@ -26,6 +26,10 @@ export interface WidthSweep {
   sigmaB: number;
   /** Nodes per axis for an infinite-width kernel by quadrature (default: adaptive). */
   quadrature?: number;
+  /** Inputs to use instead of drawing them (a dataset). */
+  inputs?: Samples;
+  /** Network outputs (default 1). */
+  outputDim?: number;
 }
 
 export interface ConvergenceResult {
@@ -43,6 +47,7 @@ export interface ConvergenceResult {
 
 /** The shared inputs of a sweep. */
 export function sweepInputs(sweep: WidthSweep): Samples {
+  if (sweep.inputs) return sweep.inputs;
   return { values: new TorchGenerator(sweep.seed).randn(sweep.samples * sweep.inputDim), count: sweep.samples, dim: sweep.inputDim };
 }
 
@@ -52,7 +57,7 @@ export function sweepNetwork(sweep: WidthSweep, width: number, replicate: number
     inputDim: sweep.inputDim,
     width,
     depth: sweep.depth,
-    outputDim: 1,
+    outputDim: sweep.outputDim ?? 1,
     activation: sweep.activation,
     parameterization: 'ntk' as const,
     sigmaW: sweep.sigmaW,

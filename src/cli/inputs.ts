@@ -1,0 +1,53 @@
+/**
+ * The inputs a run draws or reads, besides plain matrix files: points on a
+ * circle or a sphere (`--inputs circle:N`, `sphere:N`), a real dataset with
+ * its labels (`--dataset`), and labels for any inputs (`--labels`).
+ */
+import type { Command } from 'commander';
+import { DATASETS, datasetSize, DEFAULT_SAMPLES, loadDataset, type DatasetName } from '../data/datasets';
+import { circle, parseGenerated } from '../data/generated';
+import { InputError, UsageError } from '../errors';
+import { LabelsFormatError, readLabels } from '../io/labels';
+import type { RunConfig } from '../pipeline';
+import type { Samples } from '../types';
+import type { ModelFlags } from './options';
+import { explicit } from './weights';
+
+export { DATASETS };
+
+/** `circle:N` as samples (with the input dimension the run has, 2 by default), or null for anything else. */
+export function generatedSamples(flag: string, spec: string, config: RunConfig, command: Command): Samples | 'sphere' | null {
+  const generated = parseGenerated(spec);
+  if (!generated) return null;
+  if (generated.count < 1) throw new UsageError(`${flag} ${spec}: at least one point`);
+  if (generated.kind === 'sphere') {
+    if (flag !== '--inputs') throw new UsageError(`${flag} sphere:N: points on a sphere are drawn for --inputs only`);
+    return 'sphere';
+  }
+  const dim = config.model ? config.model.layers[0].inDim : explicit(command, 'inputDim') ? config.shape.inputDim : 2;
+  if (dim < 2) throw new UsageError(`${flag} ${spec}: points on a circle need --input-dim 2 or more`);
+  return circle(generated.count, dim);
+}
+
+/** --dataset: the samples (a stratified subset when --samples says how many) and their labels. */
+export function datasetSamples(name: DatasetName, flags: ModelFlags, command: Command): Samples & { labels: string[] } {
+  const size = datasetSize(name);
+  const count = explicit(command, 'samples') ? flags.samples : DEFAULT_SAMPLES[name];
+  if (count !== null && count > size) throw new UsageError(`--samples ${count}: --dataset ${name} has ${size} samples`);
+  return loadDataset(name, count, flags.seed);
+}
+
+/** --labels: one class per sample, `count` of them. */
+export function labelsFile(file: string, count: number): string[] {
+  let labels: string[];
+  try {
+    labels = readLabels(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputError(`--labels ${file}: no such file`);
+    if (error instanceof LabelsFormatError || code) throw new InputError(`--labels ${file}: ${(error as Error).message}`);
+    throw error;
+  }
+  if (labels.length !== count) throw new UsageError(`--labels ${file}: ${labels.length} labels for ${count} samples`);
+  return labels;
+}

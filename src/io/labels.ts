@@ -1,0 +1,65 @@
+/**
+ * Class labels, one per sample: a .npy of numbers (any integer or float
+ * dtype; shape [n] or [n, 1]) or a text file with one label per line (its
+ * first comma-separated field; numbers or names, no header).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { npyHeaderFields, NpyFormatError } from './npy';
+
+export class LabelsFormatError extends Error {}
+
+/** Little-endian or big-endian integers and floats a label array may hold: [bytes, reader]. */
+const NUMERIC: Record<string, [number, (view: DataView, offset: number, little: boolean) => number]> = {
+  i1: [1, (v, o) => v.getInt8(o)],
+  u1: [1, (v, o) => v.getUint8(o)],
+  i2: [2, (v, o, l) => v.getInt16(o, l)],
+  u2: [2, (v, o, l) => v.getUint16(o, l)],
+  i4: [4, (v, o, l) => v.getInt32(o, l)],
+  u4: [4, (v, o, l) => v.getUint32(o, l)],
+  i8: [8, (v, o, l) => Number(v.getBigInt64(o, l))],
+  u8: [8, (v, o, l) => Number(v.getBigUint64(o, l))],
+  f4: [4, (v, o, l) => v.getFloat32(o, l)],
+  f8: [8, (v, o, l) => v.getFloat64(o, l)],
+};
+
+function npyLabels(bytes: Uint8Array): string[] {
+  const header = npyHeaderFields(bytes);
+  const match = /^([<>|=])([iuf]\d)$/.exec(header.descr);
+  const kind = match ? NUMERIC[match[2]] : undefined;
+  if (!match || !kind) throw new LabelsFormatError(`dtype '${header.descr}' is not a number type`);
+  const [size, read] = kind;
+  if (header.shape.length > 2 || (header.shape.length === 2 && header.shape[1] !== 1)) {
+    throw new LabelsFormatError(`expected one label per row, shape (n,) or (n, 1); got (${header.shape.join(', ')})`);
+  }
+  const count = header.shape.reduce((a, b) => a * b, 1);
+  if (header.dataOffset + count * size !== bytes.length) throw new LabelsFormatError(`shape (${header.shape.join(', ')}) does not match the file's length`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + header.dataOffset, count * size);
+  const little = match[1] !== '>';
+  return Array.from({ length: count }, (_, i) => {
+    const v = read(view, i * size, little);
+    if (!Number.isFinite(v)) throw new LabelsFormatError(`label ${i} is ${v}`);
+    return String(v);
+  });
+}
+
+function textLabels(text: string): string[] {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  return lines.map((line) => line.split(',')[0].trim().replace(/^"(.*)"$/, '$1'));
+}
+
+/** Read labels from `file`; throws LabelsFormatError (or NpyFormatError) with the reason. */
+export function readLabels(file: string): string[] {
+  const bytes = fs.readFileSync(file);
+  if (path.extname(file).toLowerCase() === '.npy') {
+    try {
+      return npyLabels(bytes);
+    } catch (error) {
+      if (error instanceof NpyFormatError) throw new LabelsFormatError(error.message);
+      throw error;
+    }
+  }
+  const labels = textLabels(bytes.toString('utf8'));
+  if (labels.length === 0) throw new LabelsFormatError('no labels');
+  return labels;
+}
