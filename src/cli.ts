@@ -7,7 +7,9 @@
  * Node itself.
  */
 import { Command, CommanderError } from 'commander';
+import * as fs from 'node:fs';
 import { exitCodeOf } from './errors';
+import { pendingTemporaries } from './io/atomicWrite';
 
 const { version } = require('../../package.json') as { version: string };
 
@@ -51,7 +53,28 @@ function writeOneLineError(message: string, write: (text: string) => void): void
   write(`ntk-cli: ${message.trim().replace(/\s*\n\s*/g, ' ')}\n`);
 }
 
+/** Signals that end a run: what was being written is removed, and the exit code is 128 + the signal's number. */
+const SIGNALS: [NodeJS.Signals, number][] = [
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+  ['SIGHUP', 1],
+];
+
+function cleanUpOnSignals(): void {
+  for (const [signal, number] of SIGNALS) {
+    process.on(signal, () => {
+      const removed = pendingTemporaries.size;
+      for (const temp of pendingTemporaries) fs.rmSync(temp, { force: true });
+      process.stderr.write(`ntk-cli: interrupted by ${signal}${removed ? '; the output was not written' : ''}\n`);
+      process.exit(128 + number);
+    });
+  }
+  // A failed write to stdout is reported by the write's own callback (cli/outputs.ts), in one line.
+  process.stdout.on('error', () => undefined);
+}
+
 export async function main(argv: string[]): Promise<number> {
+  cleanUpOnSignals();
   const program = buildProgram(argv);
   try {
     await program.parseAsync(argv);

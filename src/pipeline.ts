@@ -9,7 +9,7 @@ import { analyticKernels, type KernelKind } from './kernel/analytic';
 import { naiveKernel } from './kernel/naive';
 import { MatrixSink } from './kernel/sink';
 import { kernelStats, statsFromTiles, type KernelStats } from './kernel/stats';
-import { structuredKernel } from './kernel/structured';
+import { runTilesYielding, structuredKernel } from './kernel/structured';
 import { tileSideFor } from './kernel/tiles';
 import { rowsPerSample, type Trace } from './kernel/trace';
 import { fullOutputKernel } from './kernel/fullOutputs';
@@ -200,7 +200,7 @@ async function computeEmpirical(config: RunConfig, sink: KernelSink | null): Pro
     const options = { threads: config.threads, backend: opened.backend as 'wasm' | 'cpu', trace: config.trace, tile, onProgress: config.onProgress };
     tileStats = await workerKernel(model, inputs, second, target.shared!()!, options);
   } else {
-    tileStats = structuredKernel(model, inputs, second, linalg, target, { trace: config.trace, tile, onProgress: config.onProgress }).stats;
+    tileStats = (await runTilesYielding(structuredKernel(model, inputs, second, linalg, target, { trace: config.trace, tile, onProgress: config.onProgress }))).stats;
   }
   const stats = statsFromTiles(tileStats, !second);
   if (memory && sink) drain(sink, memory.matrix, rows, cols);

@@ -1,14 +1,16 @@
 /**
  * A run killed with SIGKILL while it writes leaves the old file whole: outputs
  * go to a temporary file in the same directory and are renamed into place.
+ * Other signals remove the temporary; a replaced file keeps its mode and links.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseNpy } from '../src/io/npy';
-import { BIN, tempDir } from './helpers';
+import { BIN, runCli, tempDir } from './helpers';
 
 test('SIGKILL during the write of a 144 MB kernel leaves the previous file untouched', async () => {
   const dir = tempDir();
@@ -43,4 +45,58 @@ test('SIGKILL during the write of a 144 MB kernel leaves the previous file untou
     for (const f of fs.readdirSync(dir).filter((name) => name.endsWith('.tmp'))) fs.rmSync(path.join(dir, f));
   }
   assert.ok(killedMidWrite > 0, 'at least one kill landed while the temporary file was being written');
+});
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  test(`${signal} during a streamed .npy removes the temporary file and exits 128 + the signal number`, async () => {
+    const dir = tempDir();
+    const target = path.join(dir, 'big.npy');
+    const child = spawn(process.execPath, [BIN, 'kernel', '--samples', '8000', '--input-dim', '200', '--width', '1024', '--out', target], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    // Wait for the temporary file (the stream has started), then interrupt.
+    const started = await new Promise<boolean>((resolve) => {
+      const poll = setInterval(() => {
+        if (fs.readdirSync(dir).some((f) => f.endsWith('.tmp'))) {
+          clearInterval(poll);
+          child.kill(signal);
+          resolve(true);
+        }
+      }, 2);
+      child.on('exit', () => {
+        clearInterval(poll);
+        resolve(false);
+      });
+    });
+    const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', (c) => resolve(c))));
+    assert.ok(started, 'the run ended before its temporary file appeared');
+    assert.equal(code, 128 + os.constants.signals[signal], stderr);
+    assert.deepEqual(fs.readdirSync(dir), [], 'nothing is left behind');
+    assert.match(stderr.trim(), new RegExp(`^ntk-cli: interrupted by ${signal}; the output was not written$`));
+  });
+}
+
+test('a replaced file keeps its mode; a symbolic link keeps pointing at its target, which is what gets written', () => {
+  const dir = tempDir();
+  const secret = path.join(dir, 'secret.npy');
+  fs.writeFileSync(secret, 'old');
+  fs.chmodSync(secret, 0o600);
+  let run = runCli(['kernel', '--samples', '10', '--out', secret]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(fs.statSync(secret).mode & 0o777, 0o600);
+  assert.deepEqual(parseNpy(fs.readFileSync(secret)).shape, [10, 10]);
+
+  const real = path.join(dir, 'results', 'k.npy');
+  fs.mkdirSync(path.dirname(real));
+  fs.writeFileSync(real, 'old');
+  const link = path.join(dir, 'latest.npy');
+  fs.symlinkSync(path.join('results', 'k.npy'), link);
+  run = runCli(['kernel', '--samples', '12', '--out', link]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link is still a link');
+  assert.deepEqual(parseNpy(fs.readFileSync(real)).shape, [12, 12]);
+  // The link and its target name one file: reading one and writing the other is refused.
+  run = runCli(['kernel', '--inputs', real, '--out', link]);
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /writing it would replace the input/);
 });

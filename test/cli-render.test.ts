@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
+import { encodeNpy, parseNpy } from '../src/io/npy';
 import { FIXTURES, runCli, tempDir } from './helpers';
 
 const dir = tempDir();
@@ -48,3 +49,42 @@ test('two runs with the same arguments write byte-identical PNG, SVG and PDF fil
   }
 });
 
+
+test("render reads the JSON kernel writes, and draws the same picture as from the .npy", () => {
+  const npy = path.join(dir, 'k.npy');
+  const json = path.join(dir, 'k.json');
+  for (const out of [npy, json]) assert.equal(runCli(['kernel', '--samples', '30', '--out', out]).status, 0);
+  const [fromNpy, fromJson] = [npy, json].map((file) => {
+    const out = `${file}.png`;
+    const run = runCli(['render', file, '--bare', '--out', out]);
+    assert.equal(run.status, 0, run.stderr);
+    return PNG.sync.read(fs.readFileSync(out));
+  });
+  assert.deepEqual([fromJson.width, fromJson.height], [30, 30]);
+  assert.ok(Buffer.from(fromJson.data).equals(Buffer.from(fromNpy.data)));
+});
+
+test('--vmin beyond the data keeps a full colour scale, as matplotlib does', () => {
+  const out = path.join(dir, 'vmin.png');
+  const run = runCli(['render', ramp, '--vmin', '300', '--out', out, '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const { norm } = JSON.parse(run.stdout).picture;
+  // matplotlib shows (the data's top, less 10 %) … the limit.
+  const top = Math.max(...parseNpy(fs.readFileSync(ramp)).data);
+  assert.ok(Math.abs(norm.vmin - 0.9 * top) < 1e-12 && norm.vmax === 300, JSON.stringify(norm));
+});
+
+test('NaN and ±Inf cells are counted, and the summary says how a downsampled picture shows them', () => {
+  const values = new Float32Array(1000 * 1000).map((_, i) => (i % 1000) / 1000);
+  values[5] = NaN;
+  values[7] = Infinity;
+  values[9] = -Infinity;
+  const file = path.join(dir, 'gaps.npy');
+  fs.writeFileSync(file, encodeNpy(values, [1000, 1000]));
+  const run = runCli(['render', file, '--out', path.join(dir, 'gaps.png')]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /1 cell NaN \(magenta only where a whole block is NaN\); 2 cells ±Inf \(drawn in the end colours\)/);
+  const bare = runCli(['render', file, '--bare', '--out', path.join(dir, 'gaps-bare.png'), '--json']);
+  const { picture } = JSON.parse(bare.stdout);
+  assert.deepEqual([picture.nan_cells, picture.infinite_cells], [1, 2]);
+});

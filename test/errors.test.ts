@@ -8,9 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { encodeNpy, npyHeader } from '../src/io/npy';
 import { encodeSafetensors } from '../src/io/safetensors';
-import { FIXTURES, runCli, tempDir } from './helpers';
+import { BIN, FIXTURES, runCli, tempDir } from './helpers';
 
 const dir = tempDir();
 fs.chmodSync(dir, 0o755); // the read-only case runs the CLI as an unprivileged user, who must reach it
@@ -65,6 +66,27 @@ const other = {
 };
 const noWrite = path.join(dir, 'read-only');
 fs.mkdirSync(noWrite, { mode: 0o755 });
+const files = {
+  samples: file('x.npy', encodeNpy(Float32Array.from({ length: 40 }, (_, i) => Math.sin(i)), [2, 20])),
+  typo: file('typo.csv', '1,2.2.2,3\n4,5,6\n7,8,9\n'),
+  hex: file('hex.csv', '0x10,2\n3,4\n'),
+  nanCsv: file('nan.csv', 'a,b\n1,2\n3,nan\n'),
+  picture: file('picture.png', fs.readFileSync(path.join(FIXTURES, 'render', 'iris.png'))),
+  checkpoint: file('model.pt', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(60)])),
+  pickle: file('model.pkl', Buffer.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x2e])),
+  readOnly: file('kept.npy', 'an earlier result nobody may overwrite\n'),
+};
+fs.chmodSync(files.readOnly, 0o444);
+// Names whose writes fail: links to /dev/full (every write ends in ENOSPC).
+const full = { npy: path.join(dir, 'full.npy'), png: path.join(dir, 'full.png') };
+for (const link of Object.values(full)) fs.symlinkSync('/dev/full', link);
+// Three blocks of a 20-sample kernel, one of them from another seed.
+const blocks = ['0:10', '10:20'].map((rows) => path.join(dir, `block-${rows.replace(':', '-')}.npy`));
+const otherSeed = path.join(dir, 'block-seed1.npy');
+for (const [out, rows, seed] of [[blocks[0], '0:10', '0'], [blocks[1], '10:20', '0'], [otherSeed, '10:20', '1']]) {
+  const run = runCli(['kernel', '--samples', '20', '--seed', seed, '--rows', rows, '--out', out]);
+  if (run.status !== 0) throw new Error(run.stderr);
+}
 
 type Case = [args: string[], status: 1 | 2, message: RegExp];
 const cases: Case[] = [];
@@ -188,7 +210,32 @@ cases.push(
   [['angle', '--input-dim', '1'], 2, /--input-dim: the angle lies in a plane/],
   [['angle', '--lr', '0.1'], 2, /--lr goes with --steps/],
   [['drift', '--dataset', 'iris', '--out', 'd.pdf'], 2, /--out d\.pdf: with labels drift draws two charts side by side/],
+  // Outputs never replace inputs or each other, read-only files are kept, full disks are seen first.
+  [['kernel', '--inputs', files.samples, '--out', files.samples], 2, /--inputs .*x\.npy is also written as --out .*x\.npy: writing it would replace the input/],
+  [['kernel', '--save-inputs', 's.npy', '--out', 's.npy'], 2, /--save-inputs s\.npy is also written as --out s\.npy: each output needs its own path/],
+  [['heatmap', '--inputs', files.samples, '--matrix', files.samples], 2, /x\.npy is also .* writing it would replace the input/],
+  [['heatmap', '--save-inputs', 'same.npy', '--matrix', './same.npy'], 2, /each output needs its own path/],
+  [['merge', ...blocks, '--out', blocks[0]], 2, /block-0-10\.npy is also .*: writing it would replace the input/],
+  [['merge', blocks[0], otherSeed, '--out', 'm.npy'], 1, /block-seed1\.npy comes from another run than .*block-0-10\.npy \(its network, inputs or kernel options differ\)/],
+  [['kernel', '--out', files.readOnly], 1, /--out .*kept\.npy: is read-only \(mode 444\); it is not replaced/],
+  [['kernel', '--samples', '1048576', '--out', 'huge.npy'], 1, /--out huge\.npy: needs 4\.40 TB, the file system has .* free/],
+  [['kernel', '--out', full.npy], 1, /--out .*full\.npy: cannot write: no space left on the device/],
+  [['kernel', '--out', full.npy, '--dtype', 'float64'], 1, /--out .*full\.npy: cannot write: no space left on the device/],
+  [['heatmap', '--out', full.png, '--json'], 1, /--out .*full\.png: cannot write: no space left on the device/],
+  // Files that are not what the flag reads, and values that are not numbers.
+  [['kernel', '--inputs', files.typo], 1, /--inputs .*typo\.csv: line 1, column 2: '2\.2\.2' is not a number/],
+  [['render', files.typo], 1, /typo\.csv: line 1, column 2: '2\.2\.2' is not a number/],
+  [['kernel', '--inputs', files.hex], 1, /hex\.csv: line 1, column 1: '0x10' is not a number/],
+  [['kernel', '--inputs', files.nanCsv], 1, /--inputs .*nan\.csv: line 3, column 2 is NaN/],
+  [['render', files.picture], 1, /picture\.png: is a PNG image, not a matrix \(\.npy, \.csv, or the \.json `kernel` writes\)/],
+  [['kernel', '--inputs', dir], 1, /--inputs .*: is a directory, not a matrix file/],
+  [['kernel', '--weights', files.checkpoint], 1, /--weights .*model\.pt: is a ZIP archive \(PyTorch's torch\.save writes these\), not a \.safetensors file; save the state dict with safetensors\.torch\.save_file/],
+  [['kernel', '--weights', files.pickle], 1, /--weights .*model\.pkl: is a Python pickle, not a \.safetensors file/],
+  // Training that diverges is an error, not a chart of NaN.
+  [['drift', '--widths', '16,64', '--lr', '100', '--steps', '50', '--seeds', '2'], 1, /--lr 100: gradient descent diverged: the training loss was .* at step \d+ with learning rate 100; a smaller --lr converges/],
+  [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--train-network', '--steps', '50', '--lr', '1000'], 1, /--lr 1000: gradient descent diverged.*a smaller --lr converges/],
   // Memory.
+  [['kernel', '--samples', '20000', '--input-dim', '784', '--width', '2048', '--max-memory', '0.1', '--out', 'k.npy'], 1, /^(?!.*float32 \.npy).*more than --max-memory \(0\.10 GB\); lower --samples, or raise --max-memory$/],
   [['heatmap', '--samples', '20000', '--input-dim', '784', '--width', '2048', '--max-memory', '1'], 1, /this run needs about \d+\.\d GB \(.*kernel 1\.60.*\), more than --max-memory \(1\.0 GB\); compute it with `ntk-cli kernel --out k\.npy` \(streams to disk\), lower --samples/],
 );
 fs.mkdirSync(path.join(dir, 'adir.npy'));
@@ -240,7 +287,11 @@ for (const [args, status, message] of cases) {
 }
 
 test('no failed run left an output behind', () => {
-  for (const name of ['k.npy', 'k.csv', 'ntk.npy', 'ntk.png', 'heatmap.png', 'k.bmp']) assert.equal(fs.existsSync(path.join(dir, name)), false, name);
+  for (const name of ['k.npy', 'k.csv', 'ntk.npy', 'ntk.png', 'heatmap.png', 'k.bmp', 's.npy', 'same.npy', 'm.npy', 'huge.npy']) {
+    assert.equal(fs.existsSync(path.join(dir, name)), false, name);
+  }
+  assert.deepEqual(fs.readdirSync(dir).filter((name) => name.endsWith('.tmp')), []);
+  assert.equal(fs.readFileSync(files.readOnly, 'utf8'), 'an earlier result nobody may overwrite\n');
   assert.deepEqual(fs.readdirSync(noWrite), []);
 });
 
@@ -250,4 +301,39 @@ test('--debug adds the stack trace; without it there is none', () => {
   assert.equal(plain.stderr.trim().split('\n').length, 1);
   assert.ok(debug.stderr.trim().split('\n').length > 2);
   assert.match(debug.stderr, /at /);
+});
+
+/** Run the CLI with its stdout on `fd` (a file or a pipe end), capturing stderr. */
+function runWithStdout(args: string[], stdout: number | 'pipe', readBytes?: number): Promise<{ status: number | null; stderr: string; got: number }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', stdout, 'pipe'] });
+    let stderr = '';
+    let got = 0;
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    if (child.stdout && readBytes !== undefined) {
+      // Like `| head -c N`: read N bytes, then close the pipe.
+      child.stdout.on('data', (chunk: Buffer) => {
+        got += chunk.length;
+        if (got >= readBytes) child.stdout!.destroy();
+      });
+    }
+    child.on('close', (status) => resolve({ status, stderr, got }));
+  });
+}
+
+test('stdout that fails (a closed pipe, a full disk) gives one line naming stdout, and exit 1', async () => {
+  const closed = await runWithStdout(['kernel', '--samples', '2000', '--out', '-'], 'pipe', 10);
+  assert.equal(closed.status, 1, closed.stderr);
+  assert.deepEqual(closed.stderr.trim().split('\n'), ['ntk-cli: error: cannot write to stdout: the reader closed it (EPIPE)']);
+  const devFull = fs.openSync('/dev/full', 'w');
+  try {
+    for (const args of [['heatmap', '--json', '--out', path.join(dir, 'stdout-test.png')], ['kernel', '--samples', '20', '--out', '-'], ['render', ramp, '--out', '-']]) {
+      const run = await runWithStdout(args, devFull);
+      assert.equal(run.status, 1, `${args.join(' ')}: ${run.stderr}`);
+      assert.deepEqual(run.stderr.trim().split('\n'), ['ntk-cli: error: cannot write to stdout: no space left on the device'], args.join(' '));
+    }
+  } finally {
+    fs.closeSync(devFull);
+  }
+  fs.rmSync(path.join(dir, 'stdout-test.png'), { force: true });
 });

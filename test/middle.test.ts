@@ -129,8 +129,15 @@ test('tiles cover a kernel exactly once, counting mirror images of a symmetric o
 test('--rows/--cols select the matching slices of the inputs, and refuse ranges past them', () => {
   const config = resolve(['--samples', '50']);
   const all = runInputs(config);
-  const placement = selectBlock(config, [10, 20], [30, 50]);
-  assert.deepEqual(placement, { rows: [10, 20], cols: [30, 50], shape: [50, 50], symmetric: true });
+  const placement = selectBlock(config, [10, 20], [30, 50])!;
+  const { fingerprint, ...where } = placement;
+  assert.deepEqual(where, { rows: [10, 20], cols: [30, 50], shape: [50, 50], symmetric: true });
+  // Blocks of one run share a fingerprint; another seed, width or input set gives another.
+  assert.match(fingerprint, /^[0-9a-f]{64}$/);
+  assert.equal(selectBlock(resolve(['--samples', '50']), [0, 10], [0, 10])!.fingerprint, fingerprint);
+  for (const changed of [['--seed', '1'], ['--width', '11'], ['--samples', '51'], ['--activation', 'tanh']]) {
+    assert.notEqual(selectBlock(resolve(['--samples', '50', ...changed]), [0, 10], [0, 10])!.fingerprint, fingerprint, changed.join(' '));
+  }
   assert.deepEqual(Array.from(config.inputs!.values), Array.from(all.values.subarray(10 * 20, 20 * 20)));
   assert.deepEqual(Array.from(config.inputs2!.values), Array.from(all.values.subarray(30 * 20, 50 * 20)));
   const diagonal = resolve(['--samples', '50']);

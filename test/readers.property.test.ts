@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatCsv, parseCsv } from '../src/io/csv';
+import { formatCsv, formatFloat32, parseCsv } from '../src/io/csv';
 import { encodeNpy, parseNpy } from '../src/io/npy';
 import { encodeSafetensors, parseSafetensors } from '../src/io/safetensors';
 
@@ -50,4 +50,27 @@ test('csv: float32 values written by formatCsv read back exactly', () => {
     }),
     { numRuns: 200 },
   );
+});
+
+test('csv: formatFloat32 gives the shortest decimal that reads back, for any float32 bit pattern', () => {
+  // The plain definition: the fewest significant digits (1 … 9) whose decimal reads back as the same float32.
+  const shortest = (t: number) => {
+    for (let digits = 1; digits < 9; digits++) if (Math.fround(Number(t.toPrecision(digits))) === t) return String(Number(t.toPrecision(digits)));
+    return String(Number(t.toPrecision(9)));
+  };
+  const bits = new Uint32Array(1);
+  const asFloat = new Float32Array(bits.buffer);
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), (pattern) => {
+      bits[0] = pattern;
+      const t = asFloat[0];
+      if (!Number.isFinite(t) || t === 0) return;
+      assert.equal(formatFloat32(t), shortest(t));
+    }),
+    { numRuns: 20000 },
+  );
+  for (const t of [1.5, 0.1, 9.9999999, 1e-7, 123456789, 16777216, 10, 1e13, 9.99e13, 1e-13, 1e-45, 3.4e38]) {
+    assert.equal(formatFloat32(t), shortest(Math.fround(t)), String(t));
+  }
+  assert.deepEqual([NaN, Infinity, -Infinity, 0, -0].map(formatFloat32), ['nan', 'inf', '-inf', '0', '-0']);
 });

@@ -185,13 +185,33 @@ test('log refuses non-positive data unless --vmin clips it; symlog is continuous
   assert.ok(Math.abs(sym(0) - 0.5) < 1e-12);
 });
 
+test('a colour limit beyond the data keeps a valid scale, as matplotlib leaves it', () => {
+  // Values read back from matplotlib 3.6 (imshow + colorbar, then im.norm.vmin/vmax).
+  const cases: [number[], { vmin?: number; vmax?: number }, [number, number]][] = [
+    [[0, 11], { vmin: 20 }, [9.9, 20]],
+    [[100, 111], { vmax: 50 }, [45, 100]],
+    [[-11, 0], { vmin: 20 }, [-0.1, 20]],
+    [[0, 11], { vmin: 11 }, [9.9, 12.1]],
+    [[0, 0], {}, [-0.1, 0.1]],
+    [[0, 11], { vmin: -5 }, [-5, 11]],
+  ];
+  for (const [data, request, [lo, hi]] of cases) {
+    const spec = resolveNorm(data, request);
+    assert.ok(Math.abs(spec.vmin - lo) < 1e-12 && Math.abs(spec.vmax - hi) < 1e-12, `${JSON.stringify(request)} on ${data}: ${spec.vmin}…${spec.vmax}`);
+  }
+  const image = renderHeatmap({ values: Float32Array.from({ length: 12 }, (_, i) => i), rows: 3, cols: 4 }, { bare: true, norm: { vmin: 20 } }).image;
+  const { rgb } = readRgb(image);
+  assert.notEqual(rgb(0, 0), rgb(3, 2)); // not every cell in one colour
+});
+
 test('NaN cells are drawn in the bad colour and counted; a constant matrix renders', () => {
   const values = Float32Array.from([1, NaN, 3, 4]);
   const result = renderHeatmap({ values, rows: 2, cols: 2 }, { bare: true });
   assert.equal(result.nanCells, 1);
   assert.equal(readRgb(result.image).rgb(1, 0), '255,0,255');
   const constant = renderHeatmap({ values: new Float32Array(9).fill(2), rows: 3, cols: 3 }, { bare: true });
-  assert.equal(readRgb(constant.image).rgb(1, 1), '10,0,0');
+  // matplotlib widens 2…2 to 1.8…2.2 and draws hot(0.5000001) = (255, 91, 0).
+  assert.equal(readRgb(constant.image).rgb(1, 1), '255,91,0');
   assert.equal(decode(renderHeatmap({ values: new Float32Array(9).fill(2), rows: 3, cols: 3 }).image).width, 640);
 });
 

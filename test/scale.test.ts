@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { kernelMatrix } from '../src/kernel/matrix';
 import { MatrixSink } from '../src/kernel/sink';
-import { structuredKernel } from '../src/kernel/structured';
+import { runTiles, structuredKernel } from '../src/kernel/structured';
 import { workerKernel } from '../src/workers/tileWorkers';
 import { parseNpy } from '../src/io/npy';
 import { NpyStream } from '../src/io/npyStream';
@@ -28,13 +28,13 @@ test('tiled kernels (symmetric and cross, ragged tiles, in memory, streamed to .
       const expected = kernelMatrix(model, x, second, linalg, 'mean');
       // Tile 64: 5 × 5 (or 5 × 3) tiles with ragged edges, mirrored when symmetric.
       const memory = new MatrixSink(300, cols);
-      const result = structuredKernel(model, x, second, linalg, memory, { tile: 64, trace: 'mean' });
+      const result = runTiles(structuredKernel(model, x, second, linalg, memory, { tile: 64, trace: 'mean' }));
       assert.ok(relativeMaxError(memory.matrix, expected) <= 1e-6, `${name}: memory, ${cols} columns`);
       assert.equal(result.stats.nonFinite, 0);
       assert.equal(result.stats.max, Math.max(...memory.matrix));
       const file = path.join(dir, `tiled-${name}-${cols}.npy`);
       const stream = new NpyStream(file, [300, cols]);
-      structuredKernel(model, x, second, linalg, stream, { tile: 64, trace: 'mean' });
+      runTiles(structuredKernel(model, x, second, linalg, stream, { tile: 64, trace: 'mean' }));
       await stream.commit();
       const written = parseNpy(fs.readFileSync(file));
       assert.deepEqual(written.shape, [300, cols]);
@@ -66,6 +66,7 @@ test('blocks from --rows/--cols merge into the full kernel, mirroring the missin
     const run = runCli([...common, '--rows', rows, '--cols', cols, '--out', out]);
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(JSON.parse(fs.readFileSync(`${out}.json`, 'utf8')).shape, [1700, 1700]);
+    assert.match(run.stdout, new RegExp(`on rows ${rows} × cols ${cols} of the 1700-sample kernel`));
     blocks.push(out);
   }
   const merged = path.join(dir, 'merged.npy');
@@ -79,11 +80,12 @@ test('blocks from --rows/--cols merge into the full kernel, mirroring the missin
 });
 
 test('merge plans refuse overlapping blocks and blocks of different kernels', () => {
-  const block = (file: string, rows: [number, number], cols: [number, number], shape: [number, number] = [10, 10]) => ({ file, rows, cols, shape, symmetric: true });
+  const block = (file: string, rows: [number, number], cols: [number, number], shape: [number, number] = [10, 10], fingerprint = 'run') => ({ file, rows, cols, shape, symmetric: true, fingerprint });
   assert.throws(() => planMerge([block('a', [0, 6], [0, 10]), block('b', [5, 10], [0, 10])]), /a and b overlap/);
   assert.throws(() => planMerge([block('a', [0, 10], [0, 10]), block('b', [0, 5], [0, 5], [5, 5])]), /5×5/);
   const plan = planMerge([block('d1', [0, 4], [0, 4]), block('up', [0, 4], [4, 10]), block('d2', [4, 10], [4, 10])]);
   assert.deepEqual(plan.steps.find((s) => s.transpose), { file: 'up', row: 4, col: 0, transpose: true });
+  assert.throws(() => planMerge([block('d1', [0, 4], [0, 4]), block('up', [0, 4], [4, 10], [10, 10], 'other run'), block('d2', [4, 10], [4, 10])]), /up comes from another run than d1/);
 });
 
 test('--progress draws a bar on stderr for a long run; stdout keeps only the summary', () => {

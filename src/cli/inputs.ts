@@ -11,6 +11,7 @@ import { LabelsFormatError, readLabels } from '../io/labels';
 import type { RunConfig } from '../pipeline';
 import type { Samples } from '../types';
 import type { ModelFlags } from './options';
+import { noteInput } from './outputs';
 import { explicit } from './weights';
 
 export { DATASETS };
@@ -39,6 +40,7 @@ export function datasetSamples(name: DatasetName, flags: ModelFlags, command: Co
 
 /** --labels: one class per sample, `count` of them. */
 export function labelsFile(file: string, count: number): string[] {
+  noteInput('--labels', file);
   let labels: string[];
   try {
     labels = readLabels(file);

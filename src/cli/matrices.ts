@@ -1,10 +1,11 @@
 /** Matrices named by flags (inputs, targets): read, checked, and refused in one line that names the flag and file. */
 import { InputError, UsageError } from '../errors';
 import { MatrixFileError, readMatrixFile, type MatrixData } from '../io/matrixFile';
-import { firstNonFinite } from '../model/stateDict';
+import { noteInput } from './outputs';
 
 /** The finite matrix in `file` ('-' for CSV on stdin), for `flag`. */
 export function readFlagMatrix(flag: string, file: string): MatrixData {
+  noteInput(flag, file);
   let matrix;
   try {
     matrix = readMatrixFile(file);
@@ -12,8 +13,14 @@ export function readFlagMatrix(flag: string, file: string): MatrixData {
     if (error instanceof MatrixFileError) throw new InputError(`${flag} ${error.message}`);
     throw error;
   }
-  const bad = firstNonFinite(matrix.values, [matrix.rows, matrix.cols]);
-  if (bad) throw new InputError(`${flag} ${file}: ${bad}`);
+  for (let i = 0; i < matrix.values.length; i++) {
+    const v = matrix.values[i];
+    if (Number.isFinite(v)) continue;
+    const [r, c] = [Math.floor(i / matrix.cols), i % matrix.cols];
+    // CSV positions are file lines and columns from 1, as its syntax errors are; .npy positions are NumPy's indices.
+    const where = matrix.lines ? `line ${matrix.lines[r]}, column ${c + 1}` : `row ${r}, column ${c}`;
+    throw new InputError(`${flag} ${file}: ${where} is ${v}`);
+  }
   return matrix;
 }
 

@@ -1,20 +1,89 @@
-/** Output paths: checked before any work, so a long run never ends in an unwritable file, then written atomically. */
+/**
+ * Output paths: checked before any work, so a long run never ends in an
+ * unwritable or full file system, then written atomically. Every path a run
+ * reads or writes is noted (by the file it resolves to, symbolic links
+ * followed), so an output that would replace an input, or another output, is
+ * refused before anything is written.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../errors';
-import { writeFileAtomic } from '../io/atomicWrite';
+import { InputError, UsageError } from '../errors';
+import { isSpecialFile, resolveTarget, writeFileAtomic } from '../io/atomicWrite';
+
+interface Noted {
+  flag: string;
+  file: string;
+  output: boolean;
+}
+
+const noted = new Map<string, Noted>();
+
+/** Forget every noted path (each command starts with none; tests that run several in one process reset). */
+export function resetPaths(): void {
+  noted.clear();
+}
+
+function note(flag: string, file: string, output: boolean): void {
+  if (file === '-') return;
+  const real = resolveTarget(file);
+  const earlier = noted.get(real);
+  if (earlier && (output || earlier.output)) {
+    const consequence = output && earlier.output ? 'each output needs its own path' : 'writing it would replace the input';
+    throw new UsageError(`${flag} ${file} is also ${earlier.output ? 'written as' : 'read as'} ${earlier.flag} ${earlier.file}: ${consequence}`);
+  }
+  if (!earlier) noted.set(real, { flag, file, output });
+}
+
+/** Note a file the run reads; refused if it is also one of its outputs. */
+export function noteInput(flag: string, file: string): void {
+  note(flag, file, false);
+}
 
 /** Write `bytes` to `file` atomically; a failure becomes one line naming the flag and file. */
 export function writeOutput(flag: string, file: string, bytes: Uint8Array): void {
+  checkFreeSpace(flag, file, bytes.length);
   try {
     writeFileAtomic(file, bytes);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the device' : (error as Error).message;
-    throw new InputError(`${flag} ${file}: cannot write: ${reason}`);
+    throw new InputError(`${flag} ${file}: cannot write: ${writeFailure(error)}`);
   }
 }
 
+/** A write error as a reason. */
+export function writeFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOSPC') return 'no space left on the device';
+  if (code === 'EDQUOT') return 'disk quota exceeded';
+  if (code === 'EPIPE') return 'the reader closed it (EPIPE)';
+  return (error as Error).message;
+}
+
+function gigabytes(bytes: number): string {
+  return bytes >= 1e12 ? `${(bytes / 1e12).toPrecision(3)} TB` : `${(bytes / 1e9).toPrecision(2)} GB`;
+}
+
+/** Refuse a write of `bytes` where the file system has less room (not counting a file it replaces). */
+export function checkFreeSpace(flag: string, file: string, bytes: number): void {
+  if (isSpecialFile(file)) return; // a device or a pipe: its own file system's room says nothing
+  const real = resolveTarget(file);
+  let free: number;
+  try {
+    const stats = fs.statfsSync(path.dirname(real));
+    free = stats.bavail * stats.bsize;
+  } catch {
+    return; // no statfs here: the write itself reports a full disk
+  }
+  let replaced = 0;
+  try {
+    replaced = fs.statSync(real).size;
+  } catch {
+    // a new file
+  }
+  if (bytes > free + replaced) throw new InputError(`${flag} ${file}: needs ${gigabytes(bytes)}, the file system has ${gigabytes(free)} free`);
+}
+
+/** Check, before any work, that `file` can be written; note it as an output. */
 export function checkWritableTarget(flag: string, file: string): void {
   const dir = path.dirname(path.resolve(file));
   let dirStat: fs.Stats;
@@ -25,10 +94,47 @@ export function checkWritableTarget(flag: string, file: string): void {
     throw new InputError(`${flag} ${file}: directory ${dir} ${missing ? 'does not exist' : 'cannot be reached (permission denied)'}`);
   }
   if (!dirStat.isDirectory()) throw new InputError(`${flag} ${file}: ${dir} is not a directory`);
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new InputError(`${flag} ${file}: is a directory`);
+  let existing: fs.Stats | null = null;
   try {
-    fs.accessSync(dir, fs.constants.W_OK);
+    existing = fs.statSync(file);
   } catch {
-    throw new InputError(`${flag} ${file}: directory ${dir} is not writable`);
+    // a new file (or a dangling link: its target is created)
   }
+  if (existing?.isDirectory()) throw new InputError(`${flag} ${file}: is a directory`);
+  if (existing && !existing.isFile()) {
+    // A device or a pipe is written in place: it needs to be writable, its directory need not be.
+    if (!writable(file)) throw new InputError(`${flag} ${file}: is not writable`);
+    note(flag, file, true);
+    return;
+  }
+  const realDir = path.dirname(resolveTarget(file));
+  try {
+    fs.accessSync(realDir, fs.constants.W_OK);
+  } catch {
+    throw new InputError(`${flag} ${file}: directory ${realDir} is not writable`);
+  }
+  // A file nobody may write (mode 444 and the like) is not replaced, even by a user the system would let.
+  if (existing && ((existing.mode & 0o222) === 0 || !writable(file))) {
+    throw new InputError(`${flag} ${file}: is read-only (mode ${(existing.mode & 0o777).toString(8)}); it is not replaced`);
+  }
+  note(flag, file, true);
+}
+
+function writable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Write to stdout and wait until the data has gone: a closed pipe (EPIPE) or a
+ * full disk becomes one line naming stdout, not a crash with a stack trace.
+ */
+export function writeStdout(data: Uint8Array | string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(data, (error) => (error ? reject(new InputError(`cannot write to stdout: ${writeFailure(error)}`)) : resolve()));
+  });
 }

@@ -4,7 +4,7 @@ import type { Matrix, StreamedMatrix } from '../render/downsample';
 import type { Groups } from '../render/groups';
 import type { ImageFormat } from '../render/heatmap';
 import { NormError } from '../render/normalize';
-import { writeOutput } from './outputs';
+import { writeOutput, writeStdout } from './outputs';
 import { heatmapOptionsOf, type PictureFlags } from './pictureOptions';
 
 export interface PictureReport {
@@ -15,6 +15,7 @@ export interface PictureReport {
   cmap: string;
   norm: { kind: string; vmin: number; vmax: number };
   nan_cells: number;
+  infinite_cells: number;
   downsample: { mode: string; from: [number, number]; to: [number, number] } | null;
 }
 
@@ -44,6 +45,7 @@ export function drawPicture(
         cmap: flags.reverse ? `${flags.cmap} (reversed)` : flags.cmap,
         norm: { kind: result.norm.kind, vmin: result.norm.vmin, vmax: result.norm.vmax },
         nan_cells: result.nanCells,
+        infinite_cells: result.infiniteCells,
         downsample: result.downsampled,
       },
     };
@@ -53,9 +55,13 @@ export function drawPicture(
   }
 }
 
-export function writePicture(out: string, image: Buffer): void {
-  if (out === '-') process.stdout.write(image);
+export async function writePicture(out: string, image: Buffer): Promise<void> {
+  if (out === '-') await writeStdout(image);
   else writeOutput('--out', out, image);
+}
+
+function cells(count: number): string {
+  return count === 1 ? '1 cell' : `${count} cells`;
 }
 
 export function describePicture(report: PictureReport): string {
@@ -64,7 +70,12 @@ export function describePicture(report: PictureReport): string {
     const { mode, from, to } = report.downsample;
     notes.push(`${from[0]}×${from[1]} cells shown as ${to[0]}×${to[1]} pixels by block ${mode}`);
   }
-  if (report.nan_cells > 0) notes.push(`${report.nan_cells} NaN cells drawn in magenta`);
+  if (report.nan_cells > 0) {
+    // A downsampled block is magenta only when every cell in it is NaN; otherwise it shows the others.
+    const shown = report.downsample ? 'magenta only where a whole block is NaN' : 'drawn in magenta';
+    notes.push(`${cells(report.nan_cells)} NaN (${shown})`);
+  }
+  if (report.infinite_cells > 0) notes.push(`${cells(report.infinite_cells)} ±Inf (drawn in the end colours)`);
   const where = report.file === '-' ? 'PNG to stdout' : report.file;
   return `wrote ${where} (${report.width}×${report.height})${notes.length ? '; ' + notes.join('; ') : ''}`;
 }

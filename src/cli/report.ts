@@ -3,8 +3,10 @@
  * human line. The JSON's keys are snake_case, the core's fields camelCase;
  * this is where one becomes the other.
  */
+import type { BlockPlacement } from '../io/blocks';
 import { layerSizes, layerSizesOf } from '../model/mlp';
 import type { NtkResult, RunConfig } from '../pipeline';
+import { writeStdout } from './outputs';
 
 /** Layer sizes of the network the kernel belongs to; 'inf' for infinite hidden layers. */
 function sizesOf(config: RunConfig, result: NtkResult): (number | 'inf')[] {
@@ -65,7 +67,8 @@ export function describeEngine(result: NtkResult): string {
   return result.backend ? `${result.linalg} (${result.backend})` : result.linalg;
 }
 
-export function describeRun(config: RunConfig, result: NtkResult): string {
+/** The human summary of a run; `block` when it computed one block of a larger kernel. */
+export function describeRun(config: RunConfig, result: NtkResult, block?: BlockPlacement | null): string {
   const { min, max } = result.stats;
   const parameters = result.parameters === null ? 'infinite width' : `${result.parameters} parameters`;
   const network = `${sizesOf(config, result).join('-')} ${config.shape.activation} MLP (${parameters}, ${config.shape.parameterization})`;
@@ -73,7 +76,11 @@ export function describeRun(config: RunConfig, result: NtkResult): string {
   const n = result.inputs.count;
   const perSample = result.rows / n;
   const whole = perSample > 1 ? `, ${result.rows}×${result.cols} over ${perSample} outputs` : '';
-  const on = !config.inputs2 ? `${n} samples${whole}` : `${n}×${config.inputs2.count} samples (cross-kernel${whole})`;
+  const on = block
+    ? `rows ${block.rows.join(':')} × cols ${block.cols.join(':')} of the ${block.shape[0] === block.shape[1] ? block.shape[0] : block.shape.join('×')}-sample kernel${whole}`
+    : !config.inputs2
+      ? `${n} samples${whole}`
+      : `${n}×${config.inputs2.count} samples (cross-kernel${whole})`;
   return (
     `${config.kernel.toUpperCase()} of a ${network} on ${on}, ${from}: K in [${min.toPrecision(5)}, ${max.toPrecision(5)}], ` +
     `${result.model ? `${config.method} on ${describeEngine(result)}` : 'analytic'} in ${result.kernelSeconds.toFixed(3)} s`
@@ -81,7 +88,8 @@ export function describeRun(config: RunConfig, result: NtkResult): string {
 }
 
 /** Print the report: JSON on stdout, or the human line on stdout (stderr when stdout carries data). */
-export function printReport(report: Report, human: string, json: boolean | undefined, stdoutTaken: boolean): void {
-  if (json) process.stdout.write(JSON.stringify(report) + '\n');
-  else (stdoutTaken ? process.stderr : process.stdout).write(human + '\n');
+export async function printReport(report: Report, human: string, json: boolean | undefined, stdoutTaken: boolean): Promise<void> {
+  if (json) await writeStdout(JSON.stringify(report) + '\n');
+  else if (stdoutTaken) process.stderr.write(human + '\n');
+  else await writeStdout(human + '\n');
 }

@@ -7,6 +7,7 @@
 import * as os from 'node:os';
 import type { SingleBar } from 'cli-progress';
 import { InputError } from '../errors';
+import { DivergenceError } from '../model/train';
 import type { MemoryEstimate } from '../pipeline';
 
 const GB = 1e9;
@@ -20,9 +21,8 @@ export function checkMemory(estimate: MemoryEstimate, maxMemoryGB: number | unde
     .map(([name, bytes]) => `${name} ${(bytes / GB).toFixed(2)}`)
     .join(', ');
   const source = maxMemoryGB !== undefined ? '--max-memory' : '80% of available memory';
-  throw new InputError(
-    `this run needs about ${(estimate.total / GB).toFixed(1)} GB (${parts}), more than ${source} (${(budget / GB).toFixed(1)} GB); ${wayOut}lower --samples, or raise --max-memory`,
-  );
+  const gb = (bytes: number) => (bytes / GB < 10 ? (bytes / GB).toPrecision(2) : (bytes / GB).toFixed(0));
+  throw new InputError(`this run needs about ${gb(estimate.total)} GB (${parts}), more than ${source} (${gb(budget)} GB); ${wayOut}lower --samples, or raise --max-memory`);
 }
 
 export interface Progress {
@@ -60,4 +60,9 @@ export function progressBar(enabled: boolean, label: string): Progress {
 
 export function wantsProgress(flag: boolean | undefined): boolean {
   return Boolean(flag) || Boolean(process.stderr.isTTY);
+}
+
+/** Training that diverged, as one line naming the learning rate's flag (other errors pass through). */
+export function trainingFailure(error: unknown, flag: string, learningRate: number): unknown {
+  return error instanceof DivergenceError ? new InputError(`${flag} ${learningRate}: ${error.message}; a smaller ${flag} converges`) : error;
 }

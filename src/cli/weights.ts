@@ -10,12 +10,13 @@ import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { ACTIVATION_NAMES } from '../activations';
 import { InputError, UsageError } from '../errors';
+import { recognisedKind } from '../io/fileKind';
 import { encodeSafetensors, parseSafetensors, SafetensorsFormatError } from '../io/safetensors';
 import { layerSizesOf, PARAMETERIZATIONS, type Mlp } from '../model/mlp';
 import { mlpFromStateDict, StateDictError, stateDictFromMlp, type NamedTensor } from '../model/stateDict';
 import type { RunConfig } from '../pipeline';
 import type { ModelFlags } from './options';
-import { writeOutput } from './outputs';
+import { noteInput, writeOutput } from './outputs';
 
 /** Was this option typed on the command line (not left at its default)? */
 export function explicit(command: Command, key: string): boolean {
@@ -23,6 +24,7 @@ export function explicit(command: Command, key: string): boolean {
 }
 
 function readSafetensors(file: string): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
+  noteInput('--weights', file);
   let bytes: Buffer;
   try {
     const stat = fs.statSync(file);
@@ -31,6 +33,11 @@ function readSafetensors(file: string): { tensors: Map<string, NamedTensor>; met
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError(`--weights ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  const kind = recognisedKind(bytes);
+  if (kind) {
+    const hint = kind.includes('torch') || kind.includes('pickle') ? '; save the state dict with safetensors.torch.save_file (README, "Your own network")' : '';
+    throw new InputError(`--weights ${file}: is ${kind}, not a .safetensors file${hint}`);
   }
   try {
     return parseSafetensors(bytes);

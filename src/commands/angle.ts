@@ -5,6 +5,7 @@ import { addOptions, type OptionName } from '../cli/options';
 import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { finiteNumber, wholeNumber } from '../cli/parsers';
 import { printReport } from '../cli/report';
+import { trainingFailure } from '../cli/runtime';
 import { explicit } from '../cli/weights';
 import { UsageError } from '../errors';
 import { angleSweep, type AngleSweep } from '../analysis/angle';
@@ -37,7 +38,12 @@ export function angleCommand(): Command {
       if ((explicit(cmd, 'sigmaW') || explicit(cmd, 'sigmaB')) && flags.parameterization !== 'ntk') throw new UsageError('--sigma-w and --sigma-b go with --parameterization ntk');
       if (explicit(cmd, 'lr') && flags.steps === 0) throw new UsageError('--lr goes with --steps (the training before the kernel is measured)');
       const { linalg, backend } = await openLinalg(flags.linalg, flags.threads, flags.backend);
-      const result = angleSweep({ ...flags, learningRate: flags.lr }, linalg);
+      let result;
+      try {
+        result = angleSweep({ ...flags, learningRate: flags.lr }, linalg);
+      } catch (error) {
+        throw trainingFailure(error, '--lr', flags.lr);
+      }
       const trained = flags.steps > 0 ? ` after ${flags.steps} steps of training` : '';
       const title = flags.title ?? `NTK against the angle (${flags.activation}, depth ${flags.depth}${trained})`;
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -56,7 +62,7 @@ export function angleCommand(): Command {
       const widest = result.empirical[result.empirical.length - 1];
       const gap = result.analytic ? Math.max(...widest.mean.map((v, i) => Math.abs(v - result.analytic![i]))) / Math.max(...result.analytic.map(Math.abs)) : null;
       const note = gap === null ? 'no infinite-width limit drawn' : `width ${widest.width} within ${(100 * gap).toFixed(2)}% of the limit`;
-      printReport(report, `Θ(x₀, x(γ)) at ${flags.points} angles for widths ${flags.widths.join(', ')} (${flags.seeds} seeds each): ${note}; wrote ${flags.out}`, json, false);
+      await printReport(report, `Θ(x₀, x(γ)) at ${flags.points} angles for widths ${flags.widths.join(', ')} (${flags.seeds} seeds each): ${note}; wrote ${flags.out}`, json, false);
     });
   return command;
 }

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { writeOutput } from '../cli/outputs';
 import { finiteNumber, wholeNumber } from '../cli/parsers';
 import { printReport } from '../cli/report';
+import { trainingFailure } from '../cli/runtime';
 import { addSweepOptions, checkSweep, renderSweepChart, round, sweepOf, type SweepFlags } from '../cli/sweep';
 import { UsageError } from '../errors';
 import { drift, oneHotTargets } from '../analysis/drift';
@@ -44,7 +45,12 @@ export function driftCommand(): Command {
       } else if (classes) [targets, outputs] = [oneHotTargets(classes), classes.names.length];
       const { linalg, backend } = await openLinalg(flags.linalg, flags.threads, flags.backend);
       const sweep = { ...sweepOf(flags), inputs, inputDim: inputs?.dim ?? flags.inputDim, samples, outputDim: outputs };
-      const result = drift({ ...sweep, steps: flags.steps, learningRate: flags.lr, targets, classes }, linalg);
+      let result;
+      try {
+        result = drift({ ...sweep, steps: flags.steps, learningRate: flags.lr, targets, classes }, linalg);
+      } catch (error) {
+        throw trainingFailure(error, '--lr', flags.lr);
+      }
       let chart = renderSweepChart(
         { widths: result.widths, perSeed: result.drift, mean: result.mean, fit: result.fit },
         { title: flags.title ?? `NTK change after ${flags.steps} steps of gradient descent (η = ${flags.lr})`, yLabel: '‖K_T − K_0‖ / ‖K_0‖' },
@@ -74,7 +80,7 @@ export function driftCommand(): Command {
         outputs: { chart: flags.out },
       };
       const summary = `relative kernel change from ${result.mean[0].toPrecision(3)} (width ${result.widths[0]}) to ${result.mean[result.mean.length - 1].toPrecision(3)} (width ${result.widths[result.widths.length - 1]}), fitted slope ${result.fit.slope.toFixed(3)}; wrote ${flags.out}`;
-      printReport(report, summary, json, false);
+      await printReport(report, summary, json, false);
     });
   return command;
 }

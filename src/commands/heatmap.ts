@@ -36,12 +36,12 @@ export function heatmapCommand(): Command {
       const groups = perSample > 1 ? { rows: everyBlock(result.rows, perSample), cols: everyBlock(result.cols, perSample) } : sorted.groups;
       const { image, report: picture } = drawPicture({ values: sorted.values, rows: result.rows, cols: result.cols }, flags, format, groups);
       if (flags.matrix !== undefined && matrixFormat) writeOutput('--matrix', flags.matrix, encodeMatrix(kernel, result.rows, result.cols, matrixFormat));
-      writePicture(flags.out, image);
+      await writePicture(flags.out, image);
       const outputs: Record<string, string> = { image: flags.out };
       if (flags.matrix !== undefined) outputs.matrix = flags.matrix;
       const labelled = classes ? { classes: classesReport(classes), ...alignmentReport(alignmentWith(classes, kernel)) } : {};
       const report = { ...finishKernelJob(job, flags, result, outputs), ...labelled, picture };
-      printReport(report, `${describeRun(job.config, result)}; ${describePicture(picture)}`, json, flags.out === '-');
+      await printReport(report, `${describeRun(job.config, result)}; ${describePicture(picture)}`, json, flags.out === '-');
     });
   return command;
 }

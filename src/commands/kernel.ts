@@ -1,18 +1,19 @@
 /** `ntk-cli kernel`: compute Θ(X, X) (or Θ(X, Y)) and write the matrix (.npy, .csv or .json; '-' for stdout). */
 import { Command, Option } from 'commander';
+import { selectBlock } from '../cli/blocks';
 import { extensionList, outputFormat } from '../cli/formats';
 import { computeKernel, finishKernelJob, startKernelJob, type KernelJobFlags } from '../cli/kernelJob';
+import { alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classesReport } from '../cli/labels';
 import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../cli/options';
-import { checkWritableTarget, writeOutput } from '../cli/outputs';
+import { checkFreeSpace, checkWritableTarget, writeFailure, writeOutput, writeStdout } from '../cli/outputs';
 import { parseRange } from '../cli/parsers';
 import { describeRun, printReport } from '../cli/report';
-import { selectBlock } from '../cli/blocks';
-import { alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classesReport } from '../cli/labels';
-import { npyRowChunks } from '../io/npyRows';
 import { addSourceOptions } from '../cli/sources';
 import { InputError, UsageError } from '../errors';
+import { isSpecialFile } from '../io/atomicWrite';
 import { encodeMatrix, MATRIX_FORMATS, type MatrixFormat } from '../io/kernelFile';
 import type { NpyDtype } from '../io/npy';
+import { npyRowChunks } from '../io/npyRows';
 import { NpyStream } from '../io/npyStream';
 import { kernelShape } from '../pipeline';
 
@@ -23,7 +24,7 @@ function openStream(out: string, shape: [number, number]): NpyStream {
   try {
     return new NpyStream(out, shape);
   } catch (error) {
-    throw new InputError(`--out ${out}: cannot write: ${(error as Error).message}`);
+    throw new InputError(`--out ${out}: cannot write: ${writeFailure(error)}`);
   }
 }
 
@@ -48,19 +49,22 @@ export function kernelCommand(): Command {
       if (block && (format !== 'npy' || toStdout)) throw new UsageError('--rows and --cols write a .npy block (with its .json placement beside it)');
       if (block && flags.trace === 'none') throw new UsageError('--rows and --cols take blocks of a traced kernel; --trace none is computed whole');
       // A float32 .npy streams tile by tile into the file: the matrix is never held in memory.
-      const streams = format === 'npy' && flags.dtype === 'float32' && !toStdout;
-      const stream = streams ? openStream(flags.out, kernelShape(job.config)) : null;
+      const streams = format === 'npy' && flags.dtype === 'float32' && !toStdout && !isSpecialFile(flags.out);
+      const shape = kernelShape(job.config);
+      if (format === 'npy' && !toStdout) checkFreeSpace('--out', flags.out, shape[0] * shape[1] * (flags.dtype === 'float32' ? 4 : 8) + 128);
+      const stream = streams ? openStream(flags.out, shape) : null;
       try {
         const wayOut = streams ? '' : 'write a float32 .npy (it streams to disk), ';
         const result = await computeKernel(job, flags, { keepsMatrix: !streams, sink: stream, wayOut });
         if (stream) await stream.commit();
         else {
           const bytes = encodeMatrix(result.kernel!, result.rows, result.cols, format, flags.dtype);
-          if (toStdout) process.stdout.write(bytes);
+          if (toStdout) await writeStdout(bytes);
           else writeOutput('--out', flags.out, bytes);
         }
         if (block) writeOutput('--out', `${flags.out}.json`, Buffer.from(JSON.stringify(block) + '\n'));
         const report = finishKernelJob(job, flags, result, { matrix: flags.out });
+        if (block) report.block = { rows: block.rows, cols: block.cols, of: block.shape };
         if (job.labels) {
           checkLabelledKernel(job.labels, result.rows, result.cols, result.inputs.count);
           const classes = classesOf(job.labels);
@@ -69,9 +73,10 @@ export function kernelCommand(): Command {
           Object.assign(report, { classes: classesReport(classes), ...alignmentReport(alignmentWith(classes, source)) });
         }
         const where = toStdout ? `${format} to stdout` : flags.out;
-        printReport(report, `${describeRun(job.config, result)}; wrote ${where}`, json, toStdout);
+        await printReport(report, `${describeRun(job.config, result, block)}; wrote ${where}`, json, toStdout);
       } catch (error) {
         stream?.abort();
+        if (stream && (error as NodeJS.ErrnoException).code) throw new InputError(`--out ${flags.out}: cannot write: ${writeFailure(error)}`);
         throw error;
       }
     });

@@ -1,24 +1,40 @@
 /** `ntk-cli merge BLOCK.npy…`: assemble blocks from `kernel --rows --cols` into one .npy, one block in memory at a time. */
 import * as fs from 'node:fs';
 import { Command } from 'commander';
+import { outputFormat } from '../cli/formats';
+import { checkFreeSpace, checkWritableTarget, noteInput, writeFailure } from '../cli/outputs';
+import { printReport } from '../cli/report';
 import { InputError } from '../errors';
 import { BlockPlanError, planMerge, type PlacedBlock } from '../io/blocks';
 import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
 import { NpyStream } from '../io/npyStream';
-import { checkWritableTarget } from '../cli/outputs';
-import { outputFormat } from '../cli/formats';
-import { printReport } from '../cli/report';
 
 function readPlacement(file: string): PlacedBlock {
   const sidecar = `${file}.json`;
+  noteInput('block', file);
+  noteInput('placement', sidecar);
   try {
     const placement = JSON.parse(fs.readFileSync(sidecar, 'utf8'));
     const range = (r: unknown) => Array.isArray(r) && r.length === 2 && r.every(Number.isSafeInteger);
     if (!range(placement.rows) || !range(placement.cols) || !range(placement.shape)) throw new Error('not a block placement');
-    return { file, rows: placement.rows, cols: placement.cols, shape: placement.shape, symmetric: Boolean(placement.symmetric) };
+    if (typeof placement.fingerprint !== 'string') throw new Error('no fingerprint of its run (a block from an older ntk-cli?): recompute it');
+    return { file, rows: placement.rows, cols: placement.cols, shape: placement.shape, symmetric: Boolean(placement.symmetric), fingerprint: placement.fingerprint };
   } catch (error) {
     throw new InputError(`${sidecar}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing (blocks come from `ntk-cli kernel --rows a:b --cols c:d`)' : (error as Error).message}`);
   }
+}
+
+function readBlock(file: string, placement: PlacedBlock): { data: Float32Array; rows: number; cols: number } {
+  let block;
+  try {
+    block = readMatrixFile(file);
+  } catch (error) {
+    if (error instanceof MatrixFileError) throw new InputError(error.message);
+    throw error;
+  }
+  const expected = [placement.rows[1] - placement.rows[0], placement.cols[1] - placement.cols[0]];
+  if (block.rows !== expected[0] || block.cols !== expected[1]) throw new InputError(`${file}: is ${block.rows}×${block.cols}, its placement says ${expected.join('×')}`);
+  return { data: Float32Array.from(block.values), rows: block.rows, cols: block.cols };
 }
 
 export function mergeCommand(): Command {
@@ -29,39 +45,34 @@ export function mergeCommand(): Command {
       const { json } = cmd.optsWithGlobals();
       outputFormat('npy', '--out', flags.out, false);
       checkWritableTarget('--out', flags.out);
+      const placements = files.map(readPlacement);
       let plan;
       try {
-        plan = planMerge(files.map(readPlacement));
+        plan = planMerge(placements);
       } catch (error) {
         if (error instanceof BlockPlanError) throw new InputError(`merge: ${error.message}`);
         throw error;
       }
-      const placements = new Map(files.map((f) => [f, readPlacement(f)]));
-      const stream = new NpyStream(flags.out, plan.shape);
+      checkFreeSpace('--out', flags.out, plan.shape[0] * plan.shape[1] * 4 + 128);
+      let stream: NpyStream;
       try {
-        for (const file of new Set(plan.steps.map((s) => s.file))) {
-          const placement = placements.get(file)!;
-          let block;
-          try {
-            block = readMatrixFile(file);
-          } catch (error) {
-            if (error instanceof MatrixFileError) throw new InputError(error.message);
-            throw error;
-          }
-          const expected = [placement.rows[1] - placement.rows[0], placement.cols[1] - placement.cols[0]];
-          if (block.rows !== expected[0] || block.cols !== expected[1]) {
-            throw new InputError(`${file}: is ${block.rows}×${block.cols}, its placement says ${expected.join('×')}`);
-          }
-          const view = { data: Float32Array.from(block.values), rows: block.rows, cols: block.cols };
-          for (const step of plan.steps.filter((s) => s.file === file)) stream.writeBlock(step.row, step.col, view, step.transpose);
-        }
+        stream = new NpyStream(flags.out, plan.shape);
+      } catch (error) {
+        throw new InputError(`--out ${flags.out}: cannot write: ${writeFailure(error)}`);
+      }
+      try {
+        placements.forEach((placement, k) => {
+          const block = readBlock(files[k], placement);
+          for (const step of plan.steps.filter((s) => s.file === files[k])) stream.writeBlock(step.row, step.col, block, step.transpose);
+        });
         await stream.commit();
       } catch (error) {
         stream.abort();
+        if ((error as NodeJS.ErrnoException).code) throw new InputError(`--out ${flags.out}: cannot write: ${writeFailure(error)}`);
         throw error;
       }
       const mirrored = plan.steps.filter((s) => s.transpose).length;
-      printReport(
+      await printReport(
         { shape: plan.shape, blocks: files.length, mirrored, out: flags.out },
         `merged ${files.length} blocks${mirrored ? ` (${mirrored} mirrored)` : ''} into ${flags.out} (${plan.shape.join('×')})`,
         json,

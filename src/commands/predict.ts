@@ -7,10 +7,10 @@
 import { Command, Option } from 'commander';
 import { extensionList, outputFormat } from '../cli/formats';
 import { addOptions, checkModelFlags, MODEL_OPTIONS, RUNTIME_OPTIONS, runConfig, type ModelFlags, type RuntimeFlags } from '../cli/options';
-import { checkWritableTarget, writeOutput } from '../cli/outputs';
+import { checkWritableTarget, writeOutput, writeStdout } from '../cli/outputs';
 import { finiteNumber, nonNegativeNumber, wholeNumber } from '../cli/parsers';
 import { printReport } from '../cli/report';
-import { checkMemory } from '../cli/runtime';
+import { checkMemory, trainingFailure } from '../cli/runtime';
 import { readTargets } from '../cli/matrices';
 import { readSamples } from '../cli/sources';
 import { applyWeights, explicit } from '../cli/weights';
@@ -194,18 +194,24 @@ export function predictCommand(): Command {
         const record = new Set(curveTimes(flags.steps!).map((t) => Math.round(t)));
         const testLosses: number[] = [];
         const times: number[] = [];
-        const trainLosses = trainFullBatch(trained, train, { data: Float32Array.from(targets.values), rows: train.count, cols: outputs }, flags.steps!, flags.lr, linalg, (step, current) => {
+        const observe = (step: number, current: Mlp) => {
           if (!record.has(step) && step !== flags.steps) return;
           times.push(step);
           if (testTargets) testLosses.push(halfMeanSquare(networkOutputs(current, test, outputs, linalg), testTargets.values));
-        });
+        };
+        let trainLosses: number[];
+        try {
+          trainLosses = trainFullBatch(trained, train, { data: Float32Array.from(targets.values), rows: train.count, cols: outputs }, flags.steps!, flags.lr, linalg, observe);
+        } catch (error) {
+          throw trainingFailure(error, '--lr', flags.lr);
+        }
         const outputsAfter = networkOutputs(trained, test, outputs, linalg);
         network = { rmse: rms(outputsAfter, prediction.test), times, train: times.map((t) => trainLosses[t]), test: testTargets ? testLosses : null };
       }
 
       // Outputs.
       const predictions = encodeMatrix(prediction.test, test.count, outputs, format);
-      if (toStdout) process.stdout.write(predictions);
+      if (toStdout) await writeStdout(predictions);
       else writeOutput('--out', flags.out, predictions);
       const written: Record<string, string> = { predictions: flags.out };
       if (flags.variance !== undefined && prediction.variance) {
@@ -261,7 +267,7 @@ export function predictCommand(): Command {
       const rate = flags.lr > regression.maxLearningRate ? ` (--lr ${flags.lr} is above the stable ${regression.maxLearningRate.toPrecision(3)})` : '';
       const trainedNote = network ? `; trained network ${network.rmse.toPrecision(3)} RMSE from the prediction` : '';
       const summary = `${flags.kernel.toUpperCase()} prediction at t = ${time === Infinity ? '∞' : time} for ${test.count} test points from ${train.count} training points: ${losses}${rate}${trainedNote}; wrote ${toStdout ? `${format} to stdout` : flags.out}`;
-      printReport(report, summary, json, toStdout);
+      await printReport(report, summary, json, toStdout);
     });
   return command;
 }

@@ -1,7 +1,7 @@
 /** `ntk-cli render MATRIX`: draw any 2-D matrix from .npy or .csv the way `heatmap` draws a kernel. */
 import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { checkWritableTarget } from '../cli/outputs';
+import { checkWritableTarget, noteInput } from '../cli/outputs';
 import { describePicture, drawPicture, everyBlock, writePicture } from '../cli/picture';
 import { labelsFile } from '../cli/inputs';
 import { addSortOption, classesOf, sortedForPicture, type SortOrder } from '../cli/labels';
@@ -36,10 +36,11 @@ export function renderCommand(): Command {
     .addOption(new Option('--trace <t>', "none: the matrix is a kernel over outputs (`--trace none`), drawn with lines between samples' blocks").choices(['none']))
     .addOption(new Option('--output-dim <n>', 'with --trace none: outputs per sample').argParser(wholeNumber(1, LIMITS.outputDim)))
     .option('--labels <file>', 'one class per row of a square matrix (.npy of numbers, or text with one label per line): drawn sorted by class');
-  addSortOption(command).action((file: string, flags: PictureFlags & { trace?: 'none'; outputDim?: number; labels?: string; sortBy?: SortOrder }, cmd: Command) => {
+  addSortOption(command).action(async (file: string, flags: PictureFlags & { trace?: 'none'; outputDim?: number; labels?: string; sortBy?: SortOrder }, cmd: Command) => {
       const { json } = cmd.optsWithGlobals();
       const format = checkPictureFlags(flags, json);
       if (flags.out !== '-') checkWritableTarget('--out', flags.out);
+      noteInput('MATRIX', file);
       let matrix: Matrix | StreamedMatrix;
       try {
         // Sorting by class permutes the matrix in memory, so a labelled one is read whole.
@@ -64,9 +65,9 @@ export function renderCommand(): Command {
         groups = sorted.groups;
       }
       const { image, report: picture } = drawPicture(matrix, flags, format, groups);
-      writePicture(flags.out, image);
+      await writePicture(flags.out, image);
       const report = { matrix: { file, shape: [matrix.rows, matrix.cols] }, picture };
-      printReport(report, `${file}: ${matrix.rows}×${matrix.cols} matrix; ${describePicture(picture)}`, json, flags.out === '-');
+      await printReport(report, `${file}: ${matrix.rows}×${matrix.cols} matrix; ${describePicture(picture)}`, json, flags.out === '-');
     });
   return command;
 }

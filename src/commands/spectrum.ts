@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { outputFormat, extensionList } from '../cli/formats';
 import { computeKernel, startKernelJob, type KernelJobFlags } from '../cli/kernelJob';
 import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../cli/options';
-import { checkWritableTarget, writeOutput } from '../cli/outputs';
+import { checkWritableTarget, noteInput, writeOutput } from '../cli/outputs';
 import { wholeNumber, LIMITS } from '../cli/parsers';
 import { describeRun, printReport, runReport } from '../cli/report';
 import { checkMemory } from '../cli/runtime';
@@ -49,6 +49,7 @@ function readFileOr(flag: string, read: () => { values: ArrayLike<number>; rows:
 
 /** MATRIX as a symmetric kernel, checked. */
 function readKernel(file: string): { values: Float32Array | Float64Array; n: number } {
+  noteInput('MATRIX', file);
   const matrix = readFileOr('', () => readLargeMatrixFile(file, floatArray));
   if (matrix.rows !== matrix.cols) throw new InputError(`${file}: a kernel is square; this matrix is ${matrix.rows}×${matrix.cols}`);
   const values = matrix.values as Float32Array | Float64Array;
@@ -167,7 +168,7 @@ export function spectrumCommand(): Command {
       const classes = labels ? classesOf(labels) : null;
       const labelled = classes ? { classes: classesReport(classes), ...alignmentReport(alignmentWith(classes, kernel.values)) } : {};
       const report = { ...spectrumReport(spectrum), ...labelled, seconds, kernel: run ?? { file }, outputs };
-      printReport(report, `${summary}${describeSpectrum(spectrum, solveSeconds)}; wrote ${flags.out}`, json, false);
+      await printReport(report, `${summary}${describeSpectrum(spectrum, solveSeconds)}; wrote ${flags.out}`, json, false);
     });
   return command;
 }

@@ -1,10 +1,41 @@
 /**
  * Write a file so that readers see the old file or the complete new one, never
  * a part: write a temporary file in the same directory (so the rename cannot
- * cross file systems), fsync it, then rename it over the target.
+ * cross file systems), fsync it, then rename it over the target. A target that
+ * is a symbolic link keeps the link: its target is what gets replaced. A
+ * replaced file keeps its permission bits; a new one gets 0666 less the umask.
+ * A target that is not a regular file (/dev/null, a named pipe, a shell's
+ * `>(…)`) cannot be replaced and is written in place.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
+/** Temporaries being written now: an interrupted run removes them (cli.ts's signal handlers). */
+export const pendingTemporaries = new Set<string>();
+
+/** The file a write to `target` replaces: symbolic links followed, a missing file's directory resolved. */
+export function resolveTarget(target: string): string {
+  try {
+    return fs.realpathSync(target);
+  } catch {
+    const dir = path.dirname(path.resolve(target));
+    try {
+      return path.join(fs.realpathSync(dir), path.basename(target));
+    } catch {
+      return path.resolve(target);
+    }
+  }
+}
+
+/** Whether `file` exists and is something other than a regular file or a directory (a device, a pipe, a socket). */
+export function isSpecialFile(file: string): boolean {
+  try {
+    const stat = fs.statSync(file);
+    return !stat.isFile() && !stat.isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /** A hidden temporary name beside `target` (same directory, so the final rename cannot cross file systems). */
 export function temporaryPathFor(target: string): string {
@@ -12,23 +43,72 @@ export function temporaryPathFor(target: string): string {
   return path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
 }
 
-export function writeFileAtomic(target: string, chunks: Uint8Array | Uint8Array[]): void {
-  const temp = temporaryPathFor(target);
-  const parts = Array.isArray(chunks) ? chunks : [chunks];
-  let fd: number | null = null;
+/** The permission bits of an existing file, or undefined for a new one. */
+export function existingMode(file: string): number | undefined {
   try {
-    fd = fs.openSync(temp, 'wx', 0o644);
-    for (const part of parts) {
-      let offset = 0;
-      while (offset < part.length) offset += fs.writeSync(fd, part, offset, part.length - offset);
+    return fs.statSync(file).mode & 0o7777;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Open a temporary for `real` (registered until `finishTemporary`). */
+export function openTemporary(real: string): { fd: number; temp: string } {
+  const temp = temporaryPathFor(real);
+  const fd = fs.openSync(temp, 'wx', 0o666);
+  pendingTemporaries.add(temp);
+  return { fd, temp };
+}
+
+/** fsync, keep the replaced file's mode, close and rename over `real`. */
+export function finishTemporary(fd: number, temp: string, real: string): void {
+  const mode = existingMode(real);
+  if (mode !== undefined) fs.fchmodSync(fd, mode);
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+  fs.renameSync(temp, real);
+  pendingTemporaries.delete(temp);
+}
+
+export function discardTemporary(fd: number | null, temp: string): void {
+  if (fd !== null) {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed
     }
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = null;
-    fs.renameSync(temp, target);
+  }
+  fs.rmSync(temp, { force: true });
+  pendingTemporaries.delete(temp);
+}
+
+function writeAll(fd: number, parts: Uint8Array[]): void {
+  for (const part of parts) {
+    let offset = 0;
+    while (offset < part.length) offset += fs.writeSync(fd, part, offset, part.length - offset);
+  }
+}
+
+export function writeFileAtomic(target: string, chunks: Uint8Array | Uint8Array[]): void {
+  const parts = Array.isArray(chunks) ? chunks : [chunks];
+  if (isSpecialFile(target)) {
+    const fd = fs.openSync(target, 'w');
+    try {
+      writeAll(fd, parts);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return;
+  }
+  const real = resolveTarget(target);
+  const { fd, temp } = openTemporary(real);
+  let open: number | null = fd;
+  try {
+    writeAll(fd, parts);
+    finishTemporary(fd, temp, real);
+    open = null;
   } catch (error) {
-    if (fd !== null) fs.closeSync(fd);
-    fs.rmSync(temp, { force: true });
+    discardTemporary(open, temp);
     throw error;
   }
 }

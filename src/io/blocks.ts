@@ -13,6 +13,8 @@ export interface BlockPlacement {
   shape: [number, number];
   /** Whether the full kernel is Θ(X, X). */
   symmetric: boolean;
+  /** A digest of the run (network, inputs, kernel options): blocks of different runs do not fit together. */
+  fingerprint: string;
 }
 
 export interface PlacedBlock extends BlockPlacement {
@@ -38,6 +40,9 @@ export function planMerge(blocks: PlacedBlock[]): { shape: [number, number]; ste
   for (const b of blocks) {
     if (b.shape[0] !== shape[0] || b.shape[1] !== shape[1] || b.symmetric !== symmetric) {
       throw new BlockPlanError(`${b.file} belongs to a ${b.shape.join('×')} kernel, ${blocks[0].file} to a ${shape.join('×')} one`);
+    }
+    if (b.fingerprint !== blocks[0].fingerprint) {
+      throw new BlockPlanError(`${b.file} comes from another run than ${blocks[0].file} (its network, inputs or kernel options differ)`);
     }
   }
   const placed: { rows: [number, number]; cols: [number, number]; step: MergeStep }[] = blocks.map((b) => ({

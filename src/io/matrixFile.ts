@@ -1,20 +1,55 @@
-/** Reading a 2-D float matrix from a .npy or .csv file (or CSV text on stdin). */
+/**
+ * Reading a 2-D float matrix: a .npy file, CSV text (a file, or stdin), or the
+ * JSON `kernel` writes ({"shape": [rows, cols], "data": [[…], …]}). Files that
+ * are something else (a picture, a PyTorch checkpoint) are named as such.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CsvFormatError, parseCsv } from './csv';
+import { recognisedKind } from './fileKind';
 import { NpyFormatError, parseNpy, parseNpyHeader } from './npy';
 
 export interface MatrixData {
   values: Float32Array | Float64Array;
   rows: number;
   cols: number;
+  /** For CSV: the file line (from 1) of each row, for messages. */
+  lines?: Int32Array;
+}
+
+/** ntk-cli's JSON kernel: {"shape": [rows, cols], "data": [[…], …]}. */
+function parseKernelJson(text: string): MatrixData {
+  let parsed: { shape?: unknown; data?: unknown };
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new MatrixFileError(`not valid JSON (${(error as Error).message})`);
+  }
+  const shape = parsed.shape;
+  const data = parsed.data;
+  if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((v) => Number.isSafeInteger(v) && v > 0) || !Array.isArray(data)) {
+    throw new MatrixFileError('not a kernel: expected {"shape": [rows, cols], "data": [[…], …]}');
+  }
+  const [rows, cols] = shape as number[];
+  if (data.length !== rows || !data.every((row) => Array.isArray(row) && row.length === cols)) throw new MatrixFileError(`"data" is not ${rows} rows of ${cols} values`);
+  const values = new Float64Array(rows * cols);
+  (data as unknown[][]).forEach((row, r) =>
+    row.forEach((v, c) => {
+      if (typeof v !== 'number') throw new MatrixFileError(`row ${r}, column ${c} is not a number`);
+      values[r * cols + c] = v;
+    }),
+  );
+  return { values, rows, cols };
 }
 
 export class MatrixFileError extends Error {}
 
 export function parseMatrix(bytes: Uint8Array, name: string): MatrixData {
   const isNpy = path.extname(name).toLowerCase() === '.npy' || (bytes.length >= 6 && bytes[0] === 0x93 && bytes[1] === 0x4e);
+  const kind = recognisedKind(bytes);
+  if (kind && kind !== 'a .npy array') throw new MatrixFileError(`${name}: is ${kind}, not a matrix (.npy, .csv, or the .json \`kernel\` writes)`);
   try {
+    if (path.extname(name).toLowerCase() === '.json') return parseKernelJson(Buffer.from(bytes).toString('utf8'));
     if (isNpy) {
       const array = parseNpy(bytes);
       if (array.shape.length !== 2) throw new MatrixFileError(`${name}: expected a 2-D array, got shape (${array.shape.join(', ')})`);
@@ -23,9 +58,10 @@ export function parseMatrix(bytes: Uint8Array, name: string): MatrixData {
       return { values: array.data, rows, cols };
     }
     const csv = parseCsv(Buffer.from(bytes).toString('utf8'));
-    return { values: csv.values, rows: csv.rows, cols: csv.cols };
+    return { values: csv.values, rows: csv.rows, cols: csv.cols, lines: csv.lines };
   } catch (error) {
     if (error instanceof NpyFormatError || error instanceof CsvFormatError) throw new MatrixFileError(`${name}: ${error.message}`);
+    if (error instanceof MatrixFileError && !error.message.startsWith(`${name}:`)) throw new MatrixFileError(`${name}: ${error.message}`);
     throw error;
   }
 }
@@ -36,7 +72,8 @@ export function readMatrixFile(file: string): MatrixData {
   try {
     bytes = fs.readFileSync(file === '-' ? 0 : file);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a matrix file' : (error as Error).message;
     throw new MatrixFileError(`${file}: ${reason}`);
   }
   return parseMatrix(bytes, file === '-' ? 'stdin' : file);

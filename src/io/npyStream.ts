@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { checkPlacement, type KernelSink, type MatrixView, type SharedSink } from '../types';
-import { temporaryPathFor } from './atomicWrite';
+import { discardTemporary, finishTemporary, openTemporary, resolveTarget } from './atomicWrite';
 import { npyHeader } from './npy';
 
 /** Blocks into an open float32 .npy whose data starts at `dataOffset`: the one block writer for files. */
@@ -53,27 +53,28 @@ export class NpyFileSink implements KernelSink {
  */
 const FLUSH_BYTES = 256 << 20;
 
-/** The whole file: a temporary beside the target, renamed over it on commit. */
+/** The whole file: a temporary beside the target (a symbolic link's target), renamed over it on commit. */
 export class NpyStream extends NpyFileSink {
   private readonly temp: string;
+  private readonly real: string;
   private closed = false;
   private unflushed = 0;
   private readonly flushes: Promise<void>[] = [];
 
   constructor(readonly target: string, shape: [number, number]) {
-    const temp = temporaryPathFor(target);
+    const real = resolveTarget(target);
+    const { fd, temp } = openTemporary(real);
     const header = npyHeader('float32', shape);
-    const fd = fs.openSync(temp, 'wx', 0o644);
     try {
       fs.writeSync(fd, header, 0, header.length, 0);
       fs.ftruncateSync(fd, header.length + shape[0] * shape[1] * 4);
     } catch (error) {
-      fs.closeSync(fd);
-      fs.rmSync(temp, { force: true });
+      discardTemporary(fd, temp);
       throw error;
     }
     super(fd, header.length, shape);
     this.temp = temp;
+    this.real = real;
   }
 
   writeBlock(row: number, col: number, block: MatrixView, transpose: boolean): void {
@@ -88,15 +89,12 @@ export class NpyStream extends NpyFileSink {
 
   async commit(): Promise<void> {
     await Promise.all(this.flushes);
-    fs.fsyncSync(this.fd);
-    fs.closeSync(this.fd);
+    finishTemporary(this.fd, this.temp, this.real);
     this.closed = true;
-    fs.renameSync(this.temp, this.target);
   }
 
   abort(): void {
-    if (!this.closed) fs.closeSync(this.fd);
+    discardTemporary(this.closed ? null : this.fd, this.temp);
     this.closed = true;
-    fs.rmSync(this.temp, { force: true });
   }
 }

@@ -3,13 +3,13 @@ import type { Linalg } from '../linalg/types';
 import type { Mlp } from '../model/mlp';
 import type { Samples } from '../types';
 import { MatrixSink } from './sink';
-import { structuredKernel } from './structured';
+import { runTiles, structuredKernel } from './structured';
 import { tileSideFor } from './tiles';
 import type { Trace } from './trace';
 
 /** Θ(X, Y) (Y = X when null), row-major [X.count × Y.count]. */
 export function kernelMatrix(model: Mlp, x: Samples, y: Samples | null, linalg: Linalg, trace: Trace = 'sum'): Float32Array {
   const sink = new MatrixSink(x.count, y ? y.count : x.count);
-  structuredKernel(model, x, y, linalg, sink, { trace, tile: tileSideFor(linalg.name) });
+  runTiles(structuredKernel(model, x, y, linalg, sink, { trace, tile: tileSideFor(linalg.name) }));
   return sink.matrix;
 }

@@ -144,9 +144,11 @@ export interface StructuredResult {
 
 /**
  * Θ(X, Y) (Y = X when null) into `sink`, in tiles on this thread; the products
- * run on `linalg`.
+ * run on `linalg`. A generator: it yields after every tile, so that a caller
+ * can let the event loop run (signals, progress) between tiles; run it to the
+ * end with `runTiles` or `runTilesYielding`, which return the stats.
  */
-export function structuredKernel(model: Mlp, x: Samples, y: Samples | null, linalg: Linalg, sink: KernelSink, options: StructuredOptions): StructuredResult {
+export function* structuredKernel(model: Mlp, x: Samples, y: Samples | null, linalg: Linalg, sink: KernelSink, options: StructuredOptions): Generator<void, StructuredResult> {
   const fx = layerFactors(model, x, linalg);
   const fy = y ? layerFactors(model, y, linalg) : fx;
   const symmetric = y === null;
@@ -168,6 +170,24 @@ export function structuredKernel(model: Mlp, x: Samples, y: Samples | null, lina
     stats = mergeStats(stats, tileStats(target, tile, mirrored ? 2 : 1));
     done += h * w * (mirrored ? 2 : 1);
     options.onProgress?.(done / total);
+    yield;
   }
   return { stats: stats! };
+}
+
+/** Run the tiles to the end on this thread. */
+export function runTiles(tiles: Generator<void, StructuredResult>): StructuredResult {
+  for (;;) {
+    const step = tiles.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Run the tiles, letting the event loop run between them (signal handlers, progress output). */
+export async function runTilesYielding(tiles: Generator<void, StructuredResult>): Promise<StructuredResult> {
+  for (;;) {
+    const step = tiles.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }

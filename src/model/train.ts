@@ -11,6 +11,13 @@ import { samplesView, type MatrixView, type Samples } from '../types';
 import { backward, forward } from './forward';
 import type { Mlp } from './mlp';
 
+/** Training that did not converge: the loss stopped being a finite number. */
+export class DivergenceError extends Error {
+  constructor(readonly step: number, readonly loss: number, readonly learningRate: number) {
+    super(`gradient descent diverged: the training loss was ${loss} at step ${step} with learning rate ${learningRate}`);
+  }
+}
+
 /** ½·mean of (f − y)² over all targets, and the residuals f − y. */
 function lossAndResiduals(output: MatrixView, targets: MatrixView): { loss: number; residuals: MatrixView } {
   const residuals = { data: new Float32Array(output.rows * output.cols), rows: output.rows, cols: output.cols };
@@ -49,6 +56,7 @@ export function trainFullBatch(
     observe?.(step, model);
     const pass = forward(model, x, linalg);
     const { loss, residuals } = lossAndResiduals(pass.output, targets);
+    if (!Number.isFinite(loss)) throw new DivergenceError(step, loss, learningRate);
     losses.push(loss);
     if (step === steps) return losses;
     const m = residuals.data.length;

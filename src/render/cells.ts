@@ -7,32 +7,30 @@ import type { Box } from './layout';
 /** NaN cells: magenta, which no offered colormap contains (matplotlib's default 'bad' is transparent). */
 export const BAD_COLOUR: [number, number, number] = [255, 0, 255];
 
-export function colourLookup(cmap: Colormap, norm: (v: number) => number): (v: number, out: Uint8ClampedArray, o: number) => boolean {
+export function colourLookup(cmap: Colormap, norm: (v: number) => number): (v: number, out: Uint8ClampedArray, o: number) => void {
   return (v, out, o) => {
     const t = norm(v);
     if (Number.isNaN(t)) {
       out.set(BAD_COLOUR, o);
       out[o + 3] = 255;
-      return false;
+      return;
     }
     const i = lutIndex(t) * 3;
     out[o] = cmap.lut[i];
     out[o + 1] = cmap.lut[i + 1];
     out[o + 2] = cmap.lut[i + 2];
     out[o + 3] = 255;
-    return true;
   };
 }
 
-/** The matrix as an image canvas with one pixel per cell; also counts NaN cells. */
-export function cellImage(matrix: Matrix, colour: ReturnType<typeof colourLookup>): { canvas: Canvas; nanCells: number } {
+/** The matrix as an image canvas with one pixel per cell. */
+export function cellImage(matrix: Matrix, colour: ReturnType<typeof colourLookup>): Canvas {
   const canvas = createCanvas(matrix.cols, matrix.rows);
   const ctx = canvas.getContext('2d');
   const image = ctx.createImageData(matrix.cols, matrix.rows);
-  let nanCells = 0;
-  for (let k = 0; k < matrix.rows * matrix.cols; k++) if (!colour(matrix.values[k], image.data, k * 4)) nanCells++;
+  for (let k = 0; k < matrix.rows * matrix.cols; k++) colour(matrix.values[k], image.data, k * 4);
   ctx.putImageData(image, 0, 0);
-  return { canvas, nanCells };
+  return canvas;
 }
 
 /**

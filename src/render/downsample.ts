@@ -20,13 +20,14 @@ export interface Matrix {
 
 /**
  * A matrix read piecewise (from a file larger than memory should hold): its
- * shape, its finite range and NaN count, and its block reduction.
+ * shape, its finite range, NaN and ±Inf counts, and its block reduction.
  */
 export interface StreamedMatrix {
   rows: number;
   cols: number;
   range: [number, number] | null;
   nanCells: number;
+  infiniteCells: number;
   reduce(rows: number, cols: number, mode: DownsampleMode): Matrix;
 }
 
@@ -92,6 +93,7 @@ export function streamedMatrix(source: RowChunks): StreamedMatrix {
     cols: source.cols,
     range: scan.min <= scan.max ? [scan.min, scan.max] : null,
     nanCells: scan.nan,
+    infiniteCells: scan.infinite,
     reduce: (maxRows, maxCols, mode) => {
       const reducer = new BlockReducer(source.rows, source.cols, maxRows, maxCols, mode);
       source.forEachChunk((start, values, count) => reducer.addRows(start, values, count));

@@ -7,7 +7,7 @@
  * title 12 pt, ticks 3.5 pt long with a 3.5 pt pad, lines 0.8 pt).
  */
 import { createCanvas } from 'canvas';
-import { finiteRange } from '../math/scan';
+import { scanValues } from '../math/scan';
 import { drawAxes } from './axes';
 import { cellImage, colormapStrip, colourLookup, paintCells } from './cells';
 import { colormapByName } from './colormaps';
@@ -46,10 +46,20 @@ export interface HeatmapResult {
   width: number;
   height: number;
   norm: NormSpec;
-  /** Cells that are NaN, drawn in BAD_COLOUR (cells.ts). */
+  /**
+   * Cells that are NaN, drawn in BAD_COLOUR (cells.ts) when each is a pixel;
+   * a downsampled block is NaN (and magenta) only when all its cells are.
+   */
   nanCells: number;
+  /** Cells that are ±Inf: drawn in the colormap's end colours, outside the colour scale's range. */
+  infiniteCells: number;
   /** Set when the matrix had more cells than the image has pixels. */
   downsampled: { mode: DownsampleMode; from: [number, number]; to: [number, number] } | null;
+}
+
+function countCells(values: ArrayLike<number>): { nan: number; infinite: number; range: [number, number] | null } {
+  const { min, max, nan, infinite } = scanValues(values);
+  return { nan, infinite, range: min <= max ? [min, max] : null };
 }
 
 /** Largest side cairo draws (its image surfaces are limited to 32767 pixels a side). */
@@ -62,13 +72,14 @@ function renderBare(matrix: Matrix, colour: ReturnType<typeof colourLookup>, nor
   if (matrix.rows > MAX_SIDE || matrix.cols > MAX_SIDE) {
     throw new RenderError(`--bare draws one pixel per cell, at most ${MAX_SIDE} a side; this matrix is ${matrix.rows}×${matrix.cols}`);
   }
-  const { canvas: cells, nanCells } = cellImage(matrix, colour);
+  const cells = cellImage(matrix, colour);
+  const { nan: nanCells, infinite: infiniteCells } = scanValues(matrix.values);
   let canvas = cells;
   if (format !== 'png') {
     canvas = createCanvas(matrix.cols, matrix.rows, format);
     canvas.getContext('2d').drawImage(cells, 0, 0);
   }
-  return { image: encode(canvas, format), width: matrix.cols, height: matrix.rows, norm, nanCells, downsampled: null };
+  return { image: encode(canvas, format), width: matrix.cols, height: matrix.rows, norm, nanCells, infiniteCells, downsampled: null };
 }
 
 /**
@@ -77,7 +88,8 @@ function renderBare(matrix: Matrix, colour: ReturnType<typeof colourLookup>, nor
  */
 export function renderHeatmap(source: Matrix | StreamedMatrix, options: HeatmapOptions = {}, format: ImageFormat = 'png'): HeatmapResult {
   const streamed = 'reduce' in source;
-  const norm = resolveNormForRange(streamed ? source.range : finiteRange(source.values), options.norm ?? {});
+  const counts = streamed ? { nan: source.nanCells, infinite: source.infiniteCells, range: source.range } : countCells(source.values);
+  const norm = resolveNormForRange(counts.range, options.norm ?? {});
   const cmap = colormapByName(options.cmap ?? 'hot', options.reverse);
   const isFloat32 = !streamed && source.values instanceof Float32Array;
   const rows = source.rows;
@@ -97,17 +109,9 @@ export function renderHeatmap(source: Matrix | StreamedMatrix, options: HeatmapO
 
   const mode = options.downsample ?? 'mean';
   const tooLarge = rows > image.h || cols > image.w;
-  let shown: Matrix;
-  let nanCells = 0;
-  if (streamed) {
-    shown = source.reduce(image.h, image.w, mode);
-    nanCells = source.nanCells;
-  } else {
-    shown = tooLarge ? blockReduce(source, image.h, image.w, mode) : source;
-    for (let k = 0; k < source.values.length; k++) if (Number.isNaN(source.values[k])) nanCells++;
-  }
+  const shown = streamed ? source.reduce(image.h, image.w, mode) : tooLarge ? blockReduce(source, image.h, image.w, mode) : source;
   const colour = colourLookup(cmap, normaliser(norm, isFloat32 && !tooLarge));
-  const { canvas: cells } = cellImage(shown, colour);
+  const cells = cellImage(shown, colour);
 
   const canvas = format === 'png' ? createCanvas(W, H) : createCanvas(W, H, format);
   const ctx = canvas.getContext('2d');
@@ -132,7 +136,8 @@ export function renderHeatmap(source: Matrix | StreamedMatrix, options: HeatmapO
     width: W,
     height: H,
     norm,
-    nanCells,
+    nanCells: counts.nan,
+    infiniteCells: counts.infinite,
     downsampled: tooLarge ? { mode, from: [rows, cols], to: [shown.rows, shown.cols] } : null,
   };
 }

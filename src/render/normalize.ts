@@ -3,13 +3,20 @@
  *
  * linear (`Normalize`): t = (v − vmin)/(vmax − vmin), in float32 when the data
  * are float32 (matplotlib keeps the array's dtype; the rounding decides which
- * of two colour entries a value near a boundary gets). A constant range maps
- * every value to 0.
+ * of two colour entries a value near a boundary gets).
  * log (`LogNorm`): t = (log10 v − log10 vmin)/(log10 vmax − log10 vmin).
  * symlog (`SymLogNorm`, base 10, linscale 1): linear within ±linthresh,
  * logarithmic outside, continuous at ±linthresh.
  * Values outside [vmin, vmax] give t outside [0, 1], which the colormap clips
  * to its ends (matplotlib's under and over colours); NaN gives NaN ('bad').
+ *
+ * A range that is empty or upside down (a constant matrix, or one given end
+ * beyond the data: `--vmin 20` on data up to 11) is widened the way
+ * matplotlib's colorbar leaves the norm (`transforms.nonsingular` with
+ * expander 0.1, measured on matplotlib 3.6): equal ends v become
+ * v ∓ 0.1·|v| (±0.1 at 0); reversed ends are put in order and the lower one
+ * moves down by 0.1·|lower| (to −0.1 at 0). `--vmin 20` on 0…11 thus draws
+ * 9.9…20, with every cell near the bottom colour and a full colorbar.
  */
 import { finiteRange } from '../math/scan';
 
@@ -43,18 +50,25 @@ export function resolveNormForRange(dataRange: [number, number] | null, request:
   const kind = request.kind ?? 'linear';
   const range = dataRange ?? [0, 0];
   let vmin = request.vmin ?? range[0];
-  const vmax = request.vmax ?? range[1];
+  let vmax = request.vmax ?? range[1];
   if (kind === 'log') {
     if (request.vmin === undefined && !(range[0] > 0)) {
       throw new NormError(`--norm log: the matrix has values ≤ 0 (min ${range[0]}); give --vmin > 0 to clip them`);
     }
     if (!(vmin > 0)) throw new NormError(`--norm log: --vmin must be above 0 (got ${vmin})`);
     if (!(vmax > 0)) throw new NormError(`--norm log: the largest value ${vmax} is not above 0`);
-    if (vmax < vmin) vmin = vmax;
   }
+  [vmin, vmax] = widenLikeMatplotlib(vmin, vmax);
   const largest = Math.max(Math.abs(vmin), Math.abs(vmax));
   const linthresh = request.linthresh ?? (largest > 0 ? largest * 1e-3 : 1);
   return { kind, vmin, vmax, linthresh };
+}
+
+function widenLikeMatplotlib(vmin: number, vmax: number): [number, number] {
+  const lowered = (v: number) => (v === 0 ? -0.1 : v - 0.1 * Math.abs(v));
+  if (vmin === vmax) return [lowered(vmin), vmax === 0 ? 0.1 : vmax + 0.1 * Math.abs(vmax)];
+  if (vmin > vmax) return [lowered(vmax), vmin];
+  return [vmin, vmax];
 }
 
 const f32 = Math.fround;
