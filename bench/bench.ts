@@ -16,6 +16,9 @@
  * over the time its --json reports for products; "of sgemm" compares that
  * with the binding's own 2048³ sgemm, measured in the same run.
  *
+ * A WebGPU section compares `--backend webgpu` with the host path where Dawn
+ * finds an adapter (large cases on a GPU, a small one on a software adapter).
+ *
  * `npm run bench -- --quick` leaves out n = 20,000; `-- --runs N` repeats N times.
  */
 import { spawnSync } from 'node:child_process';
@@ -242,6 +245,45 @@ function sortingSection(runs: number): string[] {
   return lines;
 }
 
+/** The WebGPU adapter Dawn offers here, asked in a child process (the bench itself loads no GPU code). */
+function webgpuAdapter(): { description: string; fallback: boolean } | { reason: string } {
+  const script = `require('./dist/src/tfjs/webgpu').probeWebGpu().then((a) => { console.log(JSON.stringify(a)); process.exit(0); });`;
+  const run = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
+  return run.status === 0 ? JSON.parse(run.stdout.trim().split('\n').pop()!) : { reason: run.stderr.trim().split('\n').pop() ?? 'the probe failed' };
+}
+
+/**
+ * --backend webgpu against the host path. On a hardware adapter: n = 20,000
+ * and n = 100,000 (d = 784, w = 2048), the latter streamed to .npy (40 GB of
+ * disk) to show bounded host memory. On a software adapter (lavapipe) only a
+ * small case: it is a correctness path.
+ */
+function webgpuSection(runs: number, quick: boolean): string[] {
+  const adapter = webgpuAdapter();
+  const lines = ['', '### WebGPU', ''];
+  if ('reason' in adapter) return [...lines, `Not run: ${adapter.reason}.`];
+  lines.push(`Adapter: ${adapter.description} (${adapter.fallback ? 'a software adapter' : 'hardware'}).`, '');
+  lines.push('| case | path | process s | kernel s | GFLOP/s | peak RSS MB |', '| --- | --- | ---: | ---: | ---: | ---: |');
+  const cases = adapter.fallback ? [{ n: 1000, d: 20, w: 256 }] : quick ? [{ n: 20000, d: 784, w: 2048 }] : [{ n: 20000, d: 784, w: 2048 }, { n: 100000, d: 784, w: 2048 }];
+  for (const c of cases) {
+    const out = path.join(TMP, 'k.npy');
+    for (const backend of c.n > 20000 ? ['webgpu'] : ['webgpu', 'auto']) {
+      const args = [BIN, 'kernel', '--samples', `${c.n}`, '--input-dim', `${c.d}`, '--width', `${c.w}`, '--backend', backend, '--out', out, '--json'];
+      const rs = Array.from({ length: c.n > 20000 ? 1 : runs }, () => {
+        log(`webgpu: n = ${c.n}, --backend ${backend}`);
+        const r = timed(process.execPath, args);
+        fs.rmSync(out, { force: true });
+        return { wall: r.wall, rss: r.rssMB, kernel: JSON.parse(r.stdout).seconds.kernel as number };
+      });
+      const kernel = median(rs.map((r) => r.kernel));
+      const gflops = (c.n * (c.n + 1) * (c.d + 2 * c.w)) / kernel / 1e9;
+      const label = backend === 'webgpu' ? 'ntk-cli --backend webgpu' : 'ntk-cli on the host (OpenBLAS)';
+      lines.push(`| n = ${c.n}, d = ${c.d}, w = ${c.w} | ${label} | ${median(rs.map((r) => r.wall)).toFixed(2)} | ${kernel.toFixed(2)} | ${gflops.toFixed(0)} | ${Math.max(...rs.map((r) => r.rss)).toFixed(0)} |`);
+    }
+  }
+  return lines;
+}
+
 function main(): void {
   const quick = process.argv.includes('--quick');
   const runsArg = process.argv.indexOf('--runs');
@@ -295,6 +337,7 @@ function main(): void {
   if (numpy) lines.push(...spectrumSection(runs, quick, scipy));
   lines.push(...infiniteWidthSection(quick ? 1 : runs));
   lines.push(...sortingSection(runs));
+  lines.push(...webgpuSection(runs, quick));
   process.stdout.write(lines.join('\n') + '\n');
 }
 

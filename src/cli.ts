@@ -6,7 +6,8 @@
  * registered by name and summary, so `--help` and `--version` start as fast as
  * Node itself.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { parseGate } from './cli/gates';
 import * as fs from 'node:fs';
 import { exitCodeOf } from './errors';
 import { pendingTemporaries } from './io/atomicWrite';
@@ -17,7 +18,7 @@ const { version } = require('../../package.json') as { version: string };
 const COMMANDS: { name: string; summary: string; load: () => Command }[] = [
   { name: 'heatmap', summary: 'compute the empirical NTK and draw it as a heatmap', load: () => require('./commands/heatmap').heatmapCommand() },
   { name: 'kernel', summary: 'compute the empirical NTK and write the matrix', load: () => require('./commands/kernel').kernelCommand() },
-  { name: 'render', summary: "draw a 2-D matrix (.npy, or .csv; '-' reads CSV from stdin) as a heatmap", load: () => require('./commands/render').renderCommand() },
+  { name: 'render', summary: "draw a 2-D matrix (.npy, .csv or .json; '-' reads CSV from stdin) as a heatmap", load: () => require('./commands/render').renderCommand() },
   { name: 'spectrum', summary: "the kernel's eigenvalues: conditioning, effective rank, learning-rate bound, target alignment, as a chart and numbers", load: () => require('./commands/spectrum').spectrumCommand() },
   { name: 'predict', summary: 'what the kernel says training will do: NTK or NNGP regression at any time, beside the trained network', load: () => require('./commands/predict').predictCommand() },
   { name: 'angle', summary: 'chart the kernel against the angle between two inputs on the circle, per width, with the infinite-width limit', load: () => require('./commands/angle').angleCommand() },
@@ -36,6 +37,11 @@ export function buildProgram(argv: string[] = process.argv): Command {
     .description("Neural Tangent Kernels of MLPs, computed with OpenBLAS or TensorFlow.js and drawn as matplotlib-style 'hot' heatmaps")
     .version(version)
     .option('--json', 'print one JSON object on stdout instead of the summary line')
+    .option('-q, --quiet', 'print no summary line (errors still go to stderr)')
+    .addOption(
+      new Option('--fail-if <condition>', "exit 3 when a number of the --json report crosses a threshold, e.g. 'condition_number > 1e6' (repeatable)")
+        .argParser(parseGate),
+    )
     .option('--debug', 'print stack traces on errors')
     .exitOverride()
     .configureOutput({ outputError: writeOneLineError });

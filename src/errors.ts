@@ -4,6 +4,7 @@
  * used. Both carry a one-line message that names the flag or file. The core's
  * own typed errors (a RunConfig it cannot compute, a backend that does not
  * load, …) are input errors too; anything else is a bug and exits 1 as well.
+ * A --fail-if gate that trips exits 3 (cli/gates.ts).
  */
 export class UsageError extends Error {
   readonly exitCode = 2;
@@ -13,7 +14,12 @@ export class InputError extends Error {
   readonly exitCode = 1;
 }
 
+/** A --fail-if threshold that the run's report crossed (cli/gates.ts): the run worked, the job should fail. */
+export class GateError extends Error {
+  readonly exitCode = 3;
+}
+
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError || error instanceof InputError) return error.exitCode;
+  if (error instanceof UsageError || error instanceof InputError || error instanceof GateError) return error.exitCode;
   return 1;
 }

@@ -17,7 +17,10 @@ import { openLinalg, timedLinalg, type LinalgChoice } from './linalg';
 import { initMlp, layerSizes, layerSizesOf, outputDimOf, parameterCount, type Mlp, type MlpShape } from './model/mlp';
 import { TorchGenerator } from './model/torchRandom';
 import { sphere } from './data/generated';
+import type * as TF from '@tensorflow/tfjs';
+import { structuredKernelOnDevice } from './kernel/onDevice';
 import { activateBackend, type BackendChoice, type BackendName } from './tfjs/backend';
+import { deviceForRun, releaseWebGpu, type GpuAdapter } from './tfjs/webgpu';
 import type { KernelSink, Samples } from './types';
 
 export const METHODS = ['structured', 'naive'] as const;
@@ -66,6 +69,8 @@ export interface NtkResult {
   linalg: string | null;
   /** The TensorFlow.js backend that ran, or null where none was needed. */
   backend: BackendName | null;
+  /** The WebGPU adapter that computed the kernel, where one did. */
+  adapter?: GpuAdapter;
   /** At infinite width: 'closed form' or the quadrature used; else null. */
   dual: string | null;
   kernelSeconds: number;
@@ -83,6 +88,9 @@ export class RunConfigError extends Error {}
  * below it, starting the workers costs more than they save.
  */
 export const WORKER_MIN_CELLS = 1500 * 1500;
+
+/** Tile side on a device: large tiles keep a GPU busy (the binding limit may cut it, onDevice.ts). */
+const DEVICE_TILE = 4096;
 
 /** Infinite-width kernels by quadrature run on worker threads from this many pairs of inputs on. */
 const QUADRATURE_WORKER_MIN_PAIRS = 2000;
@@ -169,6 +177,9 @@ async function computeEmpirical(config: RunConfig, sink: KernelSink | null): Pro
   const rows = inputs.count * perSample;
   const cols = (second ? second.count : inputs.count) * perSample;
   const base = { model, inputs, rows, cols, parameters: parameterCount(model) };
+  const traced = config.method === 'structured' && config.trace !== 'none';
+  const device = traced ? await deviceForRun(config.backend, config.linalg, rows * cols) : null;
+  if (device) return computeOnDevice(config, device, base, sink);
   const opened = await openLinalg(config.linalg, config.threads, config.backend);
   const linalg = timedLinalg(opened.linalg);
   const start = process.hrtime.bigint();
@@ -207,6 +218,23 @@ async function computeEmpirical(config: RunConfig, sink: KernelSink | null): Pro
   const kernel = memory && !sink ? memory.matrix : null;
   const timing = { kernelSeconds: seconds(start), productSeconds: useWorkers ? null : linalg.seconds() };
   return { ...base, kernel, linalg: linalg.name, backend: opened.backend, dual: null, ...timing, stats };
+}
+
+type Base = Pick<NtkResult, 'inputs' | 'rows' | 'cols' | 'parameters'> & { model: Mlp };
+
+/** The traced structured kernel on a WebGPU device, tile by tile into `sink` (or memory). */
+async function computeOnDevice(config: RunConfig, device: { tf: typeof TF; adapter: GpuAdapter }, base: Base, sink: KernelSink | null): Promise<NtkResult> {
+  const { rows, cols, model, inputs } = base;
+  const memory = sink ? null : new MatrixSink(rows, cols);
+  const start = process.hrtime.bigint();
+  try {
+    const options = { trace: config.trace, tile: DEVICE_TILE, maxBindingBytes: device.adapter.maxStorageBufferBindingSize, onProgress: config.onProgress };
+    const { stats } = await structuredKernelOnDevice(device.tf, model, inputs, config.inputs2 ?? null, sink ?? memory!, options);
+    const result = { ...base, kernel: memory?.matrix ?? null, linalg: 'tfjs', backend: 'webgpu' as const, adapter: device.adapter, dual: null };
+    return { ...result, kernelSeconds: seconds(start), productSeconds: null, stats: statsFromTiles(stats, !config.inputs2) };
+  } finally {
+    releaseWebGpu(device.tf);
+  }
 }
 
 /** The infinite-width kernel; inputs are `torch.manual_seed(seed); torch.randn(n, d)` when not given. */

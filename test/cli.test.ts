@@ -96,3 +96,26 @@ test('--linalg names what ran: tfjs with its backend, and a forced blas where th
   assert.equal(auto.status, 0, auto.stderr);
   assert.equal(JSON.parse(auto.stdout).linalg, 'tfjs');
 });
+
+test('--quiet prints nothing on success; --fail-if exits 3 after writing everything, naming the number', () => {
+  const out = path.join(dir, 'q.png');
+  const quiet = runCli(['heatmap', '--quiet', '--out', out]);
+  assert.deepEqual([quiet.status, quiet.stdout, quiet.stderr], [0, '', '']);
+  assert.ok(fs.statSync(out).size > 1000);
+
+  // The seed kernel: min −0.00244, max 13.57; its spectrum's condition number 1.38e4.
+  const passing = runCli(['heatmap', '--quiet', '--out', out, '--fail-if', 'kernel.max > 20', '--fail-if', 'kernel.min<-1']);
+  assert.equal(passing.status, 0, passing.stderr);
+  const tripped = runCli(['heatmap', '--json', '--out', out, '--fail-if', 'kernel.max > 13', '--fail-if', 'kernel.min < -1', '--fail-if', 'kernel.shape[-1] == 100']);
+  assert.equal(tripped.status, 3);
+  assert.equal(JSON.parse(tripped.stdout).kernel.shape[0], 100, 'the report is printed before the gate');
+  assert.equal(tripped.stderr.trim().split('\n').length, 1);
+  assert.match(tripped.stderr, /^ntk-cli: error: --fail-if 'kernel\.max > 13' holds: kernel\.max is 13\.574\d*; 'kernel\.shape\[-1\] == 100' holds: kernel\.shape\[-1\] is 100\n$/);
+  const spectrum = runCli(['spectrum', '--quiet', '--out', path.join(dir, 's.png'), '--fail-if', 'condition_number >= 1e4']);
+  assert.equal(spectrum.status, 3);
+  assert.match(spectrum.stderr, /condition_number is 1376\d\./);
+
+  const typo = runCli(['heatmap', '--out', out, '--fail-if', 'kernel.maxx > 1']);
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /--fail-if 'kernel\.maxx > 1': the report has no number there \(its keys: .*kernel.*\)/);
+});

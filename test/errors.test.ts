@@ -104,7 +104,9 @@ cases.push(
   [['render', ramp, '--trace', 'none'], 2, /--trace none and --output-dim go together/],
   [['render', ramp, '--trace', 'none', '--output-dim', '3'], 2, /--output-dim 3: the 8×256 matrix is not made of 3×3 blocks/],
   [['kernel', '--method', 'fast'], 2, /--method/],
-  [['kernel', '--backend', 'webgpu'], 2, /--backend/],
+  [['kernel', '--backend', 'tpu'], 2, /option '--backend <b>' argument 'tpu' is invalid\. Allowed choices are auto, node, webgpu, wasm, cpu/],
+  [['kernel', '--backend', 'webgpu', '--method', 'naive'], 2, /--backend webgpu computes the structured kernel traced over outputs; --method naive runs on the CPU backends/],
+  [['converge', '--backend', 'webgpu'], 2, /option '--backend <b>' argument 'webgpu' is invalid\. Allowed choices are auto, node, wasm, cpu/],
   [['kernel', '--trace', 'max'], 2, /--trace/],
   [['heatmap', '--cmap', 'jet'], 2, /--cmap/],
   [['heatmap', '--dpi', '0'], 2, /--dpi/],
@@ -234,6 +236,9 @@ cases.push(
   // Training that diverges is an error, not a chart of NaN.
   [['drift', '--widths', '16,64', '--lr', '100', '--steps', '50', '--seeds', '2'], 1, /--lr 100: gradient descent diverged: the training loss was .* at step \d+ with learning rate 100; a smaller --lr converges/],
   [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--train-network', '--steps', '50', '--lr', '1000'], 1, /--lr 1000: gradient descent diverged.*a smaller --lr converges/],
+  // Gates.
+  [['heatmap', '--fail-if', 'kernel.min >> 1'], 2, /option '--fail-if <condition>' argument 'kernel\.min >> 1' is invalid\. expected KEY OP NUMBER/],
+  [['heatmap', '--fail-if', 'condition_number > lots'], 2, /--fail-if <condition>' argument 'condition_number > lots' is invalid/],
   // Memory.
   [['kernel', '--samples', '20000', '--input-dim', '784', '--width', '2048', '--max-memory', '0.1', '--out', 'k.npy'], 1, /^(?!.*float32 \.npy).*more than --max-memory \(0\.10 GB\); lower --samples, or raise --max-memory$/],
   [['heatmap', '--samples', '20000', '--input-dim', '784', '--width', '2048', '--max-memory', '1'], 1, /this run needs about \d+\.\d GB \(.*kernel 1\.60.*\), more than --max-memory \(1\.0 GB\); compute it with `ntk-cli kernel --out k\.npy` \(streams to disk\), lower --samples/],

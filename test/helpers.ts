@@ -73,11 +73,12 @@ export interface CliRun {
 }
 
 /** Run the CLI as a user would, through bin/ntk-cli.js; `withoutBlas` runs it as where nblas did not build. */
-export function runCli(args: string[], options: { cwd?: string; input?: string | Buffer; uid?: number; gid?: number; withoutBlas?: boolean } = {}): CliRun {
+export function runCli(args: string[], options: { cwd?: string; input?: string | Buffer; uid?: number; gid?: number; withoutBlas?: boolean; env?: Record<string, string> } = {}): CliRun {
   const preload = options.withoutBlas ? ['-r', path.join(__dirname, 'preload', 'withoutBlas.js')] : [];
   const result = spawnSync(process.execPath, [...preload, BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     input: options.input,
+    env: options.env ? { ...process.env, ...options.env } : undefined,
     uid: options.uid,
     gid: options.gid,
     maxBuffer: 1 << 28,

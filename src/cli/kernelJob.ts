@@ -18,12 +18,14 @@ export type KernelJobFlags = ModelFlags & RuntimeFlags & SourceFlags;
 export interface KernelJob extends ResolvedSources {
   /** process.hrtime.bigint() when the command started. */
   started: bigint;
+  /** --quiet: no progress bar unless --progress asks for one. */
+  quiet: boolean;
 }
 
 /** Read and check the flags' files into a RunConfig. */
 export function startKernelJob(flags: KernelJobFlags, command: Command): KernelJob {
   const started = process.hrtime.bigint();
-  return { ...resolveSources(flags, command), started };
+  return { ...resolveSources(flags, command), started, quiet: Boolean(command.optsWithGlobals().quiet) };
 }
 
 export interface ComputeOptions {
@@ -37,7 +39,7 @@ export interface ComputeOptions {
 export async function computeKernel(job: KernelJob, flags: RuntimeFlags, options: ComputeOptions): Promise<NtkResult> {
   const { config } = job;
   checkMemory(estimateMemory(config, options.keepsMatrix, linalgNameFor(config.linalg, config.threads)), flags.maxMemory, options.wayOut);
-  const progress = progressBar(wantsProgress(flags.progress), 'kernel');
+  const progress = progressBar(wantsProgress(flags.progress, job.quiet), 'kernel');
   config.onProgress = progress.update;
   try {
     return await computeNtk(config, options.sink ?? null);

@@ -46,12 +46,19 @@ const DECLARATIONS = {
   sigmaB: () => new Option('--sigma-b <x>', 'ntk parameterization: bias scale σ_b').default(1).argParser(nonNegativeNumber),
   kernel: () => new Option('--kernel <k>', "ntk, or nngp (the infinite-width network's output covariance; needs --width inf)").choices(KERNEL_KINDS).default('ntk'),
   method: () => new Option('--method <m>', 'structured: per-layer factors; naive: one gradient per sample (the seed)').choices(METHODS).default('structured'),
-  trace: () => new Option('--trace <t>', 'combine output channels: sum, or mean (neural-tangents)').choices(TRACES).default('sum'),
+  trace: () =>
+    new Option('--trace <t>', "several outputs: their kernels' sum, their mean (neural-tangents), or none (the whole kernel over outputs)").choices(TRACES).default('sum'),
   linalg: () => new Option('--linalg <l>', 'matrix products: blas (OpenBLAS), tfjs (TensorFlow.js), or auto = blas when it loads').choices(LINALG_CHOICES).default('auto'),
-  backend: () => new Option('--backend <b>', 'TensorFlow.js backend, where TensorFlow.js runs: auto = node if installed, else wasm').choices(BACKEND_CHOICES).default('auto'),
+  backend: () =>
+    new Option(
+      '--backend <b>',
+      'TensorFlow.js backend: webgpu (the kernel on a GPU through Dawn), node, wasm or cpu; auto = a GPU for kernels of 4096² cells or more when one is found, else node if installed, else wasm',
+    )
+      .choices(BACKEND_CHOICES)
+      .default('auto'),
   threads: () =>
-    new Option('--threads <n>', 'OpenBLAS threads, or worker threads for TensorFlow.js wasm/cpu (default: the number of cores)')
-      .default(cores, String(cores))
+    new Option('--threads <n>', 'OpenBLAS threads, or worker threads for TensorFlow.js wasm/cpu')
+      .default(cores, `${cores}, the number of cores`)
       .argParser(wholeNumber(1, LIMITS.threads)),
   maxMemory: () => new Option('--max-memory <GB>', 'refuse runs estimated to need more (default: 80% of available memory)').argParser(finiteNumber(0)),
   progress: () => new Option('--progress', 'show a progress bar on stderr even when it is not a terminal'),
@@ -65,6 +72,12 @@ export const MODEL_OPTIONS: OptionName[] = [
 ];
 /** How a run computes: every command that computes kernels. */
 export const RUNTIME_OPTIONS: OptionName[] = ['linalg', 'backend', 'threads', 'maxMemory', 'progress'];
+/** Many small kernels on the host: WebGPU (whole large kernels on a device) is not offered. */
+export const HOST_BACKENDS: OptionOverride = {
+  choices: BACKEND_CHOICES.filter((name) => name !== 'webgpu'),
+  description: 'TensorFlow.js backend, where TensorFlow.js runs: node, wasm or cpu; auto = node if installed, else wasm',
+};
+
 /** A sweep over widths of NTK-parameterised networks: `converge`, `drift`. */
 export const SWEEP_OPTIONS: OptionName[] = ['widths', 'seeds', 'depth', 'inputDim', 'samples', 'seed', 'activation', 'sigmaW', 'sigmaB', 'quadrature', 'linalg', 'backend', 'threads'];
 
@@ -72,6 +85,7 @@ export interface OptionOverride {
   default?: unknown;
   defaultDescription?: string;
   description?: string;
+  choices?: readonly string[];
 }
 
 export function addOptions(command: Command, names: OptionName[], overrides: Partial<Record<OptionName, OptionOverride>> = {}): Command {
@@ -79,6 +93,7 @@ export function addOptions(command: Command, names: OptionName[], overrides: Par
     const option = DECLARATIONS[name]();
     const override = overrides[name];
     if (override?.description) option.description = override.description;
+    if (override?.choices) option.choices(override.choices);
     if (override && 'default' in override) option.default(override.default, override.defaultDescription);
     command.addOption(option);
   }
@@ -139,13 +154,16 @@ export function runConfig(flags: ModelFlags & RuntimeFlags): RunConfig {
  * was the flag typed? With --weights the file may fix the parameterization, so
  * σ_w and σ_b are checked against it there (weights.ts).
  */
-export function checkModelFlags(flags: ModelFlags, explicit: (key: string) => boolean, weightsGiven = false): void {
+export function checkModelFlags(flags: ModelFlags & Partial<Pick<RuntimeFlags, 'backend'>>, explicit: (key: string) => boolean, weightsGiven = false): void {
   const infinite = flags.width === Infinity;
   if (!weightsGiven && (explicit('sigmaW') || explicit('sigmaB')) && flags.parameterization !== 'ntk') {
     throw new UsageError('--sigma-w and --sigma-b go with --parameterization ntk');
   }
   if (flags.kernel === 'nngp' && !infinite) throw new UsageError('--kernel nngp needs --width inf (a finite network has no NNGP kernel to compute)');
   if (explicit('quadrature') && !infinite) throw new UsageError('--quadrature applies to --width inf (the infinite-width kernel)');
+  if (flags.backend === 'webgpu' && (flags.method === 'naive' || flags.trace === 'none')) {
+    throw new UsageError(`--backend webgpu computes the structured kernel traced over outputs; ${flags.method === 'naive' ? '--method naive' : '--trace none'} runs on the CPU backends`);
+  }
   if (!infinite) return;
   if (flags.parameterization !== 'ntk') {
     throw new UsageError('--width inf needs --parameterization ntk: in standard (PyTorch) parameterization the NTK grows with the width and has no finite limit');

@@ -6,6 +6,8 @@
 import type { BlockPlacement } from '../io/blocks';
 import { layerSizes, layerSizesOf } from '../model/mlp';
 import type { NtkResult, RunConfig } from '../pipeline';
+import type { GpuAdapter } from '../tfjs/webgpu';
+import { checkGates, type Gate } from './gates';
 import { writeStdout } from './outputs';
 
 /** Layer sizes of the network the kernel belongs to; 'inf' for infinite hidden layers. */
@@ -37,6 +39,7 @@ export function runReport(config: RunConfig, result: NtkResult, totalSeconds: nu
     parameters: result.parameters,
     linalg: result.linalg,
     backend: result.backend,
+    ...(result.adapter ? { adapter: adapterReport(result.adapter) } : {}),
     method: result.model ? config.method : 'analytic',
     ...(result.dual ? { infinite_width: result.dual } : {}),
     kernel_kind: config.kernel,
@@ -57,6 +60,11 @@ export function runReport(config: RunConfig, result: NtkResult, totalSeconds: nu
   };
 }
 
+function adapterReport(adapter: GpuAdapter): Report {
+  const { vendor, architecture, device, description, fallback } = adapter;
+  return { vendor, architecture, device, description, fallback };
+}
+
 function round(seconds: number): number {
   return Math.round(seconds * 1e4) / 1e4;
 }
@@ -64,6 +72,7 @@ function round(seconds: number): number {
 /** Where the products ran, for the summary line: "openblas", "tfjs (wasm)", "analytic". */
 export function describeEngine(result: NtkResult): string {
   if (result.linalg === null) return 'analytic';
+  if (result.adapter) return `webgpu (${result.adapter.description || result.adapter.vendor}${result.adapter.fallback ? ', a software adapter' : ''})`;
   return result.backend ? `${result.linalg} (${result.backend})` : result.linalg;
 }
 
@@ -87,9 +96,24 @@ export function describeRun(config: RunConfig, result: NtkResult, block?: BlockP
   );
 }
 
-/** Print the report: JSON on stdout, or the human line on stdout (stderr when stdout carries data). */
-export async function printReport(report: Report, human: string, json: boolean | undefined, stdoutTaken: boolean): Promise<void> {
-  if (json) await writeStdout(JSON.stringify(report) + '\n');
-  else if (stdoutTaken) process.stderr.write(human + '\n');
+/** The flags every command takes (declared on the program, cli.ts). */
+export interface GlobalFlags {
+  json?: boolean;
+  quiet?: boolean;
+  failIf?: Gate[];
+  debug?: boolean;
+}
+
+/**
+ * Print the report: JSON on stdout with --json, else the human line (on
+ * stderr when stdout carries data; not at all with --quiet). Then the
+ * --fail-if gates, which may end the run with exit code 3.
+ */
+export async function printReport(report: Report, human: string, globals: GlobalFlags, stdoutTaken: boolean): Promise<void> {
+  if (globals.json) await writeStdout(JSON.stringify(report) + '\n');
+  else if (globals.quiet) {
+    // nothing: the exit code and the files speak
+  } else if (stdoutTaken) process.stderr.write(human + '\n');
   else await writeStdout(human + '\n');
+  checkGates(report, globals.failIf);
 }

@@ -58,11 +58,13 @@ export function progressBar(enabled: boolean, label: string): Progress {
   };
 }
 
-export function wantsProgress(flag: boolean | undefined): boolean {
-  return Boolean(flag) || Boolean(process.stderr.isTTY);
+/** --progress always; otherwise on a terminal, unless --quiet. */
+export function wantsProgress(flag: boolean | undefined, quiet = false): boolean {
+  return Boolean(flag) || (Boolean(process.stderr.isTTY) && !quiet);
 }
 
 /** Training that diverged, as one line naming the learning rate's flag (other errors pass through). */
 export function trainingFailure(error: unknown, flag: string, learningRate: number): unknown {
   return error instanceof DivergenceError ? new InputError(`${flag} ${learningRate}: ${error.message}; a smaller ${flag} converges`) : error;
 }
+

@@ -6,7 +6,7 @@ import type { PowerLawFit } from '../math/fit';
 import type { ChartFormat } from '../render/charts';
 import type { BackendChoice } from '../tfjs/backend';
 import { extensionList, outputFormat } from './formats';
-import { addOptions, SWEEP_OPTIONS } from './options';
+import { addOptions, HOST_BACKENDS, SWEEP_OPTIONS } from './options';
 import { checkWritableTarget } from './outputs';
 import { checkMemory } from './runtime';
 
@@ -32,6 +32,7 @@ export function addSweepOptions(command: Command, defaultOut: string): Command {
   return addOptions(command, SWEEP_OPTIONS, {
     seed: { description: 'inputs: torch.manual_seed(seed); replicate s: torch.manual_seed(seed + 1 + s)' },
     samples: { description: 'number of inputs x ~ N(0, I), shared by every network' },
+    backend: HOST_BACKENDS,
   })
     .option('-o, --out <file>', `chart: ${extensionList('chart')}`, defaultOut)
     .option('--title <text>', 'chart title');

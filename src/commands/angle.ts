@@ -1,10 +1,10 @@
 /** `ntk-cli angle`: Θ(x₀, x(γ)) against the angle γ, per width with a band over seeds, and the infinite-width limit. */
 import { Command, Option } from 'commander';
 import { extensionList, outputFormat } from '../cli/formats';
-import { addOptions, type OptionName } from '../cli/options';
+import { addOptions, HOST_BACKENDS, type OptionName } from '../cli/options';
 import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { finiteNumber, wholeNumber } from '../cli/parsers';
-import { printReport } from '../cli/report';
+import { printReport, type GlobalFlags } from '../cli/report';
 import { trainingFailure } from '../cli/runtime';
 import { explicit } from '../cli/weights';
 import { UsageError } from '../errors';
@@ -24,6 +24,7 @@ export function angleCommand(): Command {
     inputDim: { default: 2, description: 'input dimension d (x₀ and x(γ) lie in the first two coordinates)' },
     seed: { description: 'replicate s is the network drawn after torch.manual_seed(seed + 1 + s)' },
     parameterization: { default: 'ntk', description: 'ntk (the default here: its kernel has an infinite-width limit to draw) or standard (PyTorch nn.Linear)' },
+    backend: HOST_BACKENDS,
   })
     .addOption(new Option('--points <n>', 'angles from −π to π').default(181).argParser(wholeNumber(3, 100000)))
     .addOption(new Option('--steps <n>', 'train each network first: full-batch gradient descent on the circle points, target sin(2·x₀)').default(0).argParser(wholeNumber(0, 100000)))
@@ -31,7 +32,7 @@ export function angleCommand(): Command {
     .option('-o, --out <file>', `chart: ${extensionList('chart')}`, 'angle.png')
     .option('--title <text>', 'chart title')
     .action(async (flags: AngleFlags, cmd: Command) => {
-      const { json } = cmd.optsWithGlobals();
+      const globals = cmd.optsWithGlobals<GlobalFlags>();
       const format = outputFormat('chart', '--out', flags.out) as ChartFormat;
       checkWritableTarget('--out', flags.out);
       if (flags.inputDim < 2) throw new UsageError('--input-dim: the angle lies in a plane, so d must be at least 2');
@@ -62,7 +63,7 @@ export function angleCommand(): Command {
       const widest = result.empirical[result.empirical.length - 1];
       const gap = result.analytic ? Math.max(...widest.mean.map((v, i) => Math.abs(v - result.analytic![i]))) / Math.max(...result.analytic.map(Math.abs)) : null;
       const note = gap === null ? 'no infinite-width limit drawn' : `width ${widest.width} within ${(100 * gap).toFixed(2)}% of the limit`;
-      await printReport(report, `Θ(x₀, x(γ)) at ${flags.points} angles for widths ${flags.widths.join(', ')} (${flags.seeds} seeds each): ${note}; wrote ${flags.out}`, json, false);
+      await printReport(report, `Θ(x₀, x(γ)) at ${flags.points} angles for widths ${flags.widths.join(', ')} (${flags.seeds} seeds each): ${note}; wrote ${flags.out}`, globals, false);
     });
   return command;
 }

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { outputFormat } from '../cli/formats';
 import { checkWritableTarget, writeOutput } from '../cli/outputs';
-import { printReport } from '../cli/report';
+import { printReport, type GlobalFlags } from '../cli/report';
 import { addSweepOptions, checkSweep, renderSweepChart, round, sweepOf, type SweepFlags } from '../cli/sweep';
 import { convergence } from '../analysis/convergence';
 import { openLinalg } from '../linalg';
@@ -14,7 +14,7 @@ export function convergeCommand(): Command {
   addSweepOptions(command, 'converge.png')
     .option('--strip <file>', 'also draw K at the narrowest and widest width and K_∞ on one colour scale (.png)')
     .action(async (flags: ConvergeFlags, cmd: Command) => {
-      const { json } = cmd.optsWithGlobals();
+      const globals = cmd.optsWithGlobals<GlobalFlags>();
       const format = checkSweep(flags);
       if (flags.strip !== undefined) {
         outputFormat('strip', '--strip', flags.strip, false);
@@ -49,7 +49,7 @@ export function convergeCommand(): Command {
         outputs: { chart: flags.out, ...(flags.strip ? { strip: flags.strip } : {}) },
       };
       const summary = `relative distance to K_∞ from ${result.mean[0].toPrecision(3)} (width ${result.widths[0]}) to ${result.mean[result.mean.length - 1].toPrecision(3)} (width ${result.widths[result.widths.length - 1]}), fitted slope ${result.fit.slope.toFixed(3)}; wrote ${flags.out}`;
-      await printReport(report, summary, json, false);
+      await printReport(report, summary, globals, false);
     });
   return command;
 }

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { writeOutput } from '../cli/outputs';
 import { finiteNumber, wholeNumber } from '../cli/parsers';
-import { printReport } from '../cli/report';
+import { printReport, type GlobalFlags } from '../cli/report';
 import { trainingFailure } from '../cli/runtime';
 import { addSweepOptions, checkSweep, renderSweepChart, round, sweepOf, type SweepFlags } from '../cli/sweep';
 import { UsageError } from '../errors';
@@ -24,7 +24,7 @@ export function driftCommand(): Command {
     .addOption(new Option('--dataset <name>', 'train on a dataset shipped with ntk-cli (standardised features) and follow the alignment with its labels').choices(DATASETS))
     .option('--labels <file>', "classes of the sweep's inputs (one per line, or .npy): train on them and follow the kernel's alignment with them")
     .action(async (flags: DriftFlags, cmd: Command) => {
-      const { json } = cmd.optsWithGlobals();
+      const globals = cmd.optsWithGlobals<GlobalFlags>();
       const format = checkSweep(flags);
       if (flags.dataset !== undefined && flags.labels !== undefined) throw new UsageError(`--dataset ${flags.dataset} brings its own labels; --labels contradicts it`);
       let inputs;
@@ -80,7 +80,7 @@ export function driftCommand(): Command {
         outputs: { chart: flags.out },
       };
       const summary = `relative kernel change from ${result.mean[0].toPrecision(3)} (width ${result.widths[0]}) to ${result.mean[result.mean.length - 1].toPrecision(3)} (width ${result.widths[result.widths.length - 1]}), fitted slope ${result.fit.slope.toFixed(3)}; wrote ${flags.out}`;
-      await printReport(report, summary, json, false);
+      await printReport(report, summary, globals, false);
     });
   return command;
 }

@@ -6,7 +6,7 @@ import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../cli/options';
 import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { describePicture, drawPicture, everyBlock, writePicture } from '../cli/picture';
 import { addPictureOptions, checkPictureFlags, type PictureFlags } from '../cli/pictureOptions';
-import { describeRun, printReport } from '../cli/report';
+import { describeRun, printReport, type GlobalFlags } from '../cli/report';
 import { addSourceOptions } from '../cli/sources';
 import { encodeMatrix, type MatrixFormat } from '../io/kernelFile';
 import { addSortOption, alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classesReport, sortedForPicture, type SortOrder } from '../cli/labels';
@@ -19,7 +19,8 @@ export function heatmapCommand(): Command {
   addSortOption(addPictureOptions(command, 'ntk.png'))
     .option('--matrix <file>', 'also write the kernel matrix (.npy, .csv or .json), in the order of the inputs')
     .action(async (flags: HeatmapFlags, cmd: Command) => {
-      const { json } = cmd.optsWithGlobals();
+      const globals = cmd.optsWithGlobals<GlobalFlags>();
+      const { json } = globals;
       const format = checkPictureFlags(flags, json);
       const matrixFormat = flags.matrix === undefined ? null : (outputFormat('matrix', '--matrix', flags.matrix, false) as MatrixFormat);
       if (flags.out !== '-') checkWritableTarget('--out', flags.out);
@@ -41,7 +42,7 @@ export function heatmapCommand(): Command {
       if (flags.matrix !== undefined) outputs.matrix = flags.matrix;
       const labelled = classes ? { classes: classesReport(classes), ...alignmentReport(alignmentWith(classes, kernel)) } : {};
       const report = { ...finishKernelJob(job, flags, result, outputs), ...labelled, picture };
-      await printReport(report, `${describeRun(job.config, result)}; ${describePicture(picture)}`, json, flags.out === '-');
+      await printReport(report, `${describeRun(job.config, result)}; ${describePicture(picture)}`, globals, flags.out === '-');
     });
   return command;
 }

@@ -7,7 +7,7 @@ import { alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classes
 import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../cli/options';
 import { checkFreeSpace, checkWritableTarget, writeFailure, writeOutput, writeStdout } from '../cli/outputs';
 import { parseRange } from '../cli/parsers';
-import { describeRun, printReport } from '../cli/report';
+import { describeRun, printReport, type GlobalFlags } from '../cli/report';
 import { addSourceOptions } from '../cli/sources';
 import { InputError, UsageError } from '../errors';
 import { isSpecialFile } from '../io/atomicWrite';
@@ -37,7 +37,8 @@ export function kernelCommand(): Command {
     .addOption(new Option('--rows <a:b>', 'compute only rows a … b−1 of the kernel (a block for `ntk-cli merge`)').argParser(parseRange))
     .addOption(new Option('--cols <c:d>', 'compute only columns c … d−1').argParser(parseRange))
     .action(async (flags: KernelFlags, cmd: Command) => {
-      const { json } = cmd.optsWithGlobals();
+      const globals = cmd.optsWithGlobals<GlobalFlags>();
+      const { json } = globals;
       const toStdout = flags.out === '-';
       const format = (toStdout ? (flags.format ?? 'csv') : outputFormat('matrix', '--out', flags.out)) as MatrixFormat;
       if (flags.format !== undefined && flags.format !== format) throw new UsageError(`--format ${flags.format} contradicts --out ${flags.out}`);
@@ -73,7 +74,7 @@ export function kernelCommand(): Command {
           Object.assign(report, { classes: classesReport(classes), ...alignmentReport(alignmentWith(classes, source)) });
         }
         const where = toStdout ? `${format} to stdout` : flags.out;
-        await printReport(report, `${describeRun(job.config, result, block)}; wrote ${where}`, json, toStdout);
+        await printReport(report, `${describeRun(job.config, result, block)}; wrote ${where}`, globals, toStdout);
       } catch (error) {
         stream?.abort();
         if (stream && (error as NodeJS.ErrnoException).code) throw new InputError(`--out ${flags.out}: cannot write: ${writeFailure(error)}`);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { Command } from 'commander';
 import { outputFormat } from '../cli/formats';
 import { checkFreeSpace, checkWritableTarget, noteInput, writeFailure } from '../cli/outputs';
-import { printReport } from '../cli/report';
+import { printReport, type GlobalFlags } from '../cli/report';
 import { InputError } from '../errors';
 import { BlockPlanError, planMerge, type PlacedBlock } from '../io/blocks';
 import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
@@ -42,7 +42,7 @@ export function mergeCommand(): Command {
     .argument('<blocks...>', 'block .npy files, each with its .json placement beside it')
     .requiredOption('-o, --out <file>', 'the merged kernel (.npy, float32)')
     .action(async (files: string[], flags: { out: string }, cmd: Command) => {
-      const { json } = cmd.optsWithGlobals();
+      const globals = cmd.optsWithGlobals<GlobalFlags>();
       outputFormat('npy', '--out', flags.out, false);
       checkWritableTarget('--out', flags.out);
       const placements = files.map(readPlacement);
@@ -75,7 +75,7 @@ export function mergeCommand(): Command {
       await printReport(
         { shape: plan.shape, blocks: files.length, mirrored, out: flags.out },
         `merged ${files.length} blocks${mirrored ? ` (${mirrored} mirrored)` : ''} into ${flags.out} (${plan.shape.join('×')})`,
-        json,
+        globals,
         false,
       );
     });

@@ -9,7 +9,7 @@ import { extensionList, outputFormat } from '../cli/formats';
 import { addOptions, checkModelFlags, MODEL_OPTIONS, RUNTIME_OPTIONS, runConfig, type ModelFlags, type RuntimeFlags } from '../cli/options';
 import { checkWritableTarget, writeOutput, writeStdout } from '../cli/outputs';
 import { finiteNumber, nonNegativeNumber, wholeNumber } from '../cli/parsers';
-import { printReport } from '../cli/report';
+import { printReport, type GlobalFlags } from '../cli/report';
 import { checkMemory, trainingFailure } from '../cli/runtime';
 import { readTargets } from '../cli/matrices';
 import { readSamples } from '../cli/sources';
@@ -98,7 +98,8 @@ export function predictCommand(): Command {
     .option('--chart <file>', 'predictions and losses against time (.png or .svg)')
     .action(async (flags: PredictFlags, cmd: Command) => {
       const started = process.hrtime.bigint();
-      const { json } = cmd.optsWithGlobals();
+      const globals = cmd.optsWithGlobals<GlobalFlags>();
+      const { json } = globals;
       const infinite = flags.width === Infinity;
       // Flags first: every usage error before any file is read or any work done.
       checkModelFlags(flags, (key) => explicit(cmd, key), flags.weights !== undefined);
@@ -267,7 +268,7 @@ export function predictCommand(): Command {
       const rate = flags.lr > regression.maxLearningRate ? ` (--lr ${flags.lr} is above the stable ${regression.maxLearningRate.toPrecision(3)})` : '';
       const trainedNote = network ? `; trained network ${network.rmse.toPrecision(3)} RMSE from the prediction` : '';
       const summary = `${flags.kernel.toUpperCase()} prediction at t = ${time === Infinity ? '∞' : time} for ${test.count} test points from ${train.count} training points: ${losses}${rate}${trainedNote}; wrote ${toStdout ? `${format} to stdout` : flags.out}`;
-      await printReport(report, summary, json, toStdout);
+      await printReport(report, summary, globals, toStdout);
     });
   return command;
 }

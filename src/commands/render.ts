@@ -7,7 +7,7 @@ import { labelsFile } from '../cli/inputs';
 import { addSortOption, classesOf, sortedForPicture, type SortOrder } from '../cli/labels';
 import { LIMITS, wholeNumber } from '../cli/parsers';
 import { addPictureOptions, checkPictureFlags, type PictureFlags } from '../cli/pictureOptions';
-import { printReport } from '../cli/report';
+import { printReport, type GlobalFlags } from '../cli/report';
 import { InputError, UsageError } from '../errors';
 import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
 import { NpyFormatError } from '../io/npy';
@@ -31,13 +31,14 @@ function streams(file: string, flags: PictureFlags): boolean {
 }
 
 export function renderCommand(): Command {
-  const command = new Command('render').argument('<matrix>', 'a .npy or .csv file, or - for CSV on stdin');
+  const command = new Command('render').argument('<matrix>', 'a .npy, .csv or the .json `kernel` writes, or - for CSV on stdin');
   addPictureOptions(command, 'heatmap.png')
     .addOption(new Option('--trace <t>', "none: the matrix is a kernel over outputs (`--trace none`), drawn with lines between samples' blocks").choices(['none']))
     .addOption(new Option('--output-dim <n>', 'with --trace none: outputs per sample').argParser(wholeNumber(1, LIMITS.outputDim)))
     .option('--labels <file>', 'one class per row of a square matrix (.npy of numbers, or text with one label per line): drawn sorted by class');
   addSortOption(command).action(async (file: string, flags: PictureFlags & { trace?: 'none'; outputDim?: number; labels?: string; sortBy?: SortOrder }, cmd: Command) => {
-      const { json } = cmd.optsWithGlobals();
+      const globals = cmd.optsWithGlobals<GlobalFlags>();
+      const { json } = globals;
       const format = checkPictureFlags(flags, json);
       if (flags.out !== '-') checkWritableTarget('--out', flags.out);
       noteInput('MATRIX', file);
@@ -67,7 +68,7 @@ export function renderCommand(): Command {
       const { image, report: picture } = drawPicture(matrix, flags, format, groups);
       await writePicture(flags.out, image);
       const report = { matrix: { file, shape: [matrix.rows, matrix.cols] }, picture };
-      await printReport(report, `${file}: ${matrix.rows}×${matrix.cols} matrix; ${describePicture(picture)}`, json, flags.out === '-');
+      await printReport(report, `${file}: ${matrix.rows}×${matrix.cols} matrix; ${describePicture(picture)}`, globals, flags.out === '-');
     });
   return command;
 }

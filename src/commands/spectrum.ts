@@ -10,7 +10,7 @@ import { computeKernel, startKernelJob, type KernelJobFlags } from '../cli/kerne
 import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../cli/options';
 import { checkWritableTarget, noteInput, writeOutput } from '../cli/outputs';
 import { wholeNumber, LIMITS } from '../cli/parsers';
-import { describeRun, printReport, runReport } from '../cli/report';
+import { describeRun, printReport, runReport, type GlobalFlags } from '../cli/report';
 import { checkMemory } from '../cli/runtime';
 import { readTargets } from '../cli/matrices';
 import { addSourceOptions } from '../cli/sources';
@@ -113,7 +113,7 @@ export function spectrumCommand(): Command {
     .option('--save-eigenvectors <file>', 'write the eigenvectors as columns in the order of the eigenvalues (.npy, float64, n × k)')
     .action(async (file: string | undefined, flags: SpectrumFlags, cmd: Command) => {
       const started = process.hrtime.bigint();
-      const { json } = cmd.optsWithGlobals();
+      const globals = cmd.optsWithGlobals<GlobalFlags>();
       const format = outputFormat('chart', '--out', flags.out) as ChartFormat;
       checkWritableTarget('--out', flags.out);
       for (const [flag, path] of [['--save-eigenvalues', flags.saveEigenvalues], ['--save-eigenvectors', flags.saveEigenvectors]] as const) {
@@ -168,7 +168,7 @@ export function spectrumCommand(): Command {
       const classes = labels ? classesOf(labels) : null;
       const labelled = classes ? { classes: classesReport(classes), ...alignmentReport(alignmentWith(classes, kernel.values)) } : {};
       const report = { ...spectrumReport(spectrum), ...labelled, seconds, kernel: run ?? { file }, outputs };
-      await printReport(report, `${summary}${describeSpectrum(spectrum, solveSeconds)}; wrote ${flags.out}`, json, false);
+      await printReport(report, `${summary}${describeSpectrum(spectrum, solveSeconds)}; wrote ${flags.out}`, globals, false);
     });
   return command;
 }

@@ -15,18 +15,24 @@
  */
 import type * as TF from '@tensorflow/tfjs-core';
 
-export const BACKEND_CHOICES = ['auto', 'node', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'node', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export type BackendName = Exclude<BackendChoice, 'auto'>;
+/**
+ * The backends that can run the host's products (the synchronous Linalg):
+ * WebGPU reads results back asynchronously only, so it runs whole kernels
+ * (kernel/onDevice.ts) and never the host's products.
+ */
+export type HostBackendName = Exclude<BackendName, 'webgpu'>;
 
 /** tfjs's registry name for each backend. */
-const TFJS_NAMES: Record<BackendName, string> = {
+const TFJS_NAMES: Record<HostBackendName, string> = {
   node: 'tensorflow',
   wasm: 'wasm',
   cpu: 'cpu',
 };
 
-const MODULES: Record<BackendName, string> = {
+const MODULES: Record<HostBackendName, string> = {
   node: '@tensorflow/tfjs-node',
   wasm: '@tensorflow/tfjs-backend-wasm',
   cpu: '@tensorflow/tfjs-backend-cpu',
@@ -38,7 +44,7 @@ export function tfCore(): typeof TF {
   return require('@tensorflow/tfjs-core') as typeof TF;
 }
 
-async function tryBackend(name: BackendName): Promise<boolean> {
+async function tryBackend(name: HostBackendName): Promise<boolean> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(MODULES[name]);
@@ -51,13 +57,14 @@ async function tryBackend(name: BackendName): Promise<boolean> {
 export class BackendUnavailableError extends Error {}
 
 /**
- * Make `choice` the active backend and return its name. Throws
- * BackendUnavailableError when a forced backend cannot load.
+ * Make `choice` the active backend for the host's products and return its
+ * name. `webgpu` (whose kernels run on the device) leaves the host's products
+ * to `auto`. Throws BackendUnavailableError when a forced backend cannot load.
  */
-export async function activateBackend(choice: BackendChoice): Promise<BackendName> {
+export async function activateBackend(choice: BackendChoice): Promise<HostBackendName> {
   // PROD mode silences tfjs's console advice ("install tfjs-node") and skips debug checks.
   tfCore().env().set('PROD', true);
-  const order: BackendName[] = choice === 'auto' ? ['node', 'wasm', 'cpu'] : [choice];
+  const order: HostBackendName[] = choice === 'auto' || choice === 'webgpu' ? ['node', 'wasm', 'cpu'] : [choice];
   for (const candidate of order) {
     if (await tryBackend(candidate)) return candidate;
   }
