@@ -278,7 +278,7 @@ function webgpuSection(runs: number, quick: boolean): string[] {
       const kernel = median(rs.map((r) => r.kernel));
       const gflops = (c.n * (c.n + 1) * (c.d + 2 * c.w)) / kernel / 1e9;
       const label = backend === 'webgpu' ? 'ntk-cli --backend webgpu' : 'ntk-cli on the host (OpenBLAS)';
-      lines.push(`| n = ${c.n}, d = ${c.d}, w = ${c.w} | ${label} | ${median(rs.map((r) => r.wall)).toFixed(2)} | ${kernel.toFixed(2)} | ${gflops.toFixed(0)} | ${Math.max(...rs.map((r) => r.rss)).toFixed(0)} |`);
+      lines.push(`| n = ${c.n}, d = ${c.d}, w = ${c.w} | ${label} | ${median(rs.map((r) => r.wall)).toFixed(2)} | ${kernel.toFixed(2)} | ${gflops < 10 ? gflops.toFixed(2) : gflops.toFixed(0)} | ${Math.max(...rs.map((r) => r.rss)).toFixed(0)} |`);
     }
   }
   return lines;

@@ -18,11 +18,11 @@ import { InputError, UsageError } from '../errors';
 import { halfMeanSquare, KernelRegression, PredictError } from '../analysis/predict';
 import { encodeMatrix, type MatrixFormat } from '../io/kernelFile';
 import { encodeNpy } from '../io/npy';
-import { openLinalg } from '../linalg';
+import { openLinalg, type Linalg } from '../linalg';
 import { forward } from '../model/forward';
 import { outputDimOf, type Mlp } from '../model/mlp';
 import { trainFullBatch } from '../model/train';
-import { computeNtk, estimateMemory, modelAndInputs } from '../pipeline';
+import { computeNtk, estimateMemory, modelAndInputs, type RunConfig } from '../pipeline';
 import type { ChartFormat } from '../render/chartCanvas';
 import { samplesView, type Samples } from '../types';
 
@@ -79,6 +79,179 @@ function rms(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(2 * halfMeanSquare(a, b));
 }
 
+interface PredictPlan {
+  /** The time predicted: --time, or --steps with --train-network. */
+  time: number;
+  toStdout: boolean;
+  format: MatrixFormat;
+  chartFormat: ChartFormat | null;
+}
+
+/** Every usage error before any file is read or any work done. */
+function checkPredictFlags(flags: PredictFlags, cmd: Command, json: boolean | undefined): PredictPlan {
+  const infinite = flags.width === Infinity;
+  checkModelFlags(flags, (key) => explicit(cmd, key), flags.weights !== undefined);
+  if (flags.trace === 'sum' && flags.outputDim > 1) throw new UsageError(TRACE_SUM);
+  if (flags.variance !== undefined && flags.kernel !== 'nngp') throw new UsageError('--variance is the NNGP posterior variance: it goes with --kernel nngp');
+  if (flags.variance !== undefined && flags.time !== Infinity) throw new UsageError('--variance is the posterior at t = inf: leave --time out');
+  if (flags.trainNetwork && infinite) throw new UsageError('--train-network trains a finite network; --width inf has none');
+  if (flags.trainNetwork && flags.steps === undefined) throw new UsageError('--train-network needs --steps (the number of gradient-descent steps)');
+  if (flags.steps !== undefined && !flags.trainNetwork) throw new UsageError('--steps goes with --train-network');
+  if (flags.trainNetwork && explicit(cmd, 'time') && flags.time !== flags.steps) throw new UsageError(`--time ${flags.time} contradicts --steps ${flags.steps}: the network is compared at t = steps`);
+  const toStdout = flags.out === '-';
+  const format = (toStdout ? (flags.format ?? 'csv') : outputFormat('matrix', '--out', flags.out)) as MatrixFormat;
+  if (toStdout && json) throw new UsageError('--json and --out - both write to stdout; choose one');
+  if (!toStdout) checkWritableTarget('--out', flags.out);
+  if (flags.variance !== undefined) {
+    outputFormat('npy', '--variance', flags.variance, false);
+    checkWritableTarget('--variance', flags.variance);
+  }
+  const chartFormat = flags.chart === undefined ? null : (outputFormat('chart', '--chart', flags.chart, false) as ChartFormat);
+  if (chartFormat === 'pdf') throw new UsageError(`--chart ${flags.chart}: the prediction chart is drawn as .png or .svg`);
+  if (flags.chart !== undefined) checkWritableTarget('--chart', flags.chart);
+  return { time: flags.trainNetwork ? flags.steps! : flags.time, toStdout, format, chartFormat };
+}
+
+const TRACE_SUM = "--trace sum adds the outputs' kernels: predictions need mean (each output's kernel) or none";
+
+interface PredictData {
+  train: Samples;
+  test: Samples;
+  targets: { values: Float64Array; cols: number };
+  testTargets: { values: Float64Array; cols: number } | null;
+  /** The run over training and test inputs together. */
+  config: RunConfig;
+  outputs: number;
+  model: Mlp | null;
+}
+
+/** Inputs, targets and the network, checked against each other. */
+function readPredictData(flags: PredictFlags, cmd: Command): PredictData {
+  const train = readSamples('--train', flags.train);
+  const test = readSamples('--test', flags.test);
+  if (test.dim !== train.dim) throw new UsageError(`--test ${flags.test}: rows have ${test.dim} values, --train has ${train.dim}`);
+  const targets = readTargets('--targets', flags.targets, train.count);
+  const testTargets = flags.testTargets === undefined ? null : readTargets('--test-targets', flags.testTargets, test.count);
+  const config = runConfig(flags);
+  const infinite = flags.width === Infinity;
+  if (flags.weights !== undefined) {
+    if (infinite) throw new UsageError('--width inf contradicts --weights (a network of finite width)');
+    applyWeights(config, flags, cmd, flags.weights);
+  }
+  if (config.model && config.model.layers[0].inDim !== train.dim) {
+    throw new UsageError(`--train ${flags.train}: rows have ${train.dim} values, the network takes ${config.model.layers[0].inDim} inputs`);
+  }
+  if (explicit(cmd, 'inputDim') && flags.inputDim !== train.dim) throw new UsageError(`--input-dim ${flags.inputDim} contradicts --train ${flags.train} (${train.dim} values per row)`);
+  config.shape.inputDim = train.dim;
+  // The outputs come from the targets unless the network or --output-dim fixes them.
+  const outputs = config.model ? outputDimOf(config.model) : explicit(cmd, 'outputDim') ? flags.outputDim : targets.cols;
+  if (targets.cols !== outputs) throw new UsageError(`--targets ${flags.targets}: ${targets.cols} columns for a network of ${outputs} outputs`);
+  if (testTargets && testTargets.cols !== outputs) throw new UsageError(`--test-targets ${flags.testTargets}: ${testTargets.cols} columns for ${outputs} outputs`);
+  if (flags.trace === 'sum' && outputs > 1) throw new UsageError(TRACE_SUM);
+  config.shape.outputDim = outputs;
+  const all = concat(train, test);
+  config.inputs = all;
+  config.samples = all.count;
+  const model = infinite ? null : modelAndInputs(config).model;
+  if (model) config.model = model;
+  return { train, test, targets, testTargets, config, outputs, model };
+}
+
+/** One kernel over training and test inputs together, and the regression on its blocks. */
+async function solvePrediction(flags: PredictFlags, data: PredictData, linalg: Linalg): Promise<KernelRegression> {
+  const { train, test, targets, testTargets, config, outputs, model } = data;
+  const rowsPer = flags.trace === 'none' ? outputs : 1;
+  const n = train.count * rowsPer;
+  const total = (train.count + test.count) * rowsPer;
+  const estimate = estimateMemory(config, true, 'openblas');
+  estimate.parts.solve = n * n * 8 * 3 + test.count * rowsPer * n * 8;
+  estimate.total += estimate.parts.solve;
+  checkMemory(estimate, flags.maxMemory, 'fewer training points, ');
+  const k = (await computeNtk(config)).kernel!;
+  try {
+    return new KernelRegression({
+      kTrain: block(k, total, 0, n, 0, n),
+      kTestTrain: block(k, total, n, total, 0, n),
+      kTestDiagonal: Float64Array.from({ length: total - n }, (_, p) => k[(n + p) * total + n + p]),
+      rows: n,
+      testRows: total - n,
+      targets: targets.values,
+      f0Train: networkOutputs(model, train, outputs, linalg),
+      f0Test: networkOutputs(model, test, outputs, linalg),
+      testTargets: testTargets?.values,
+      cols: flags.trace === 'none' ? 1 : outputs,
+      learningRate: flags.lr,
+      diagReg: flags.diagReg,
+    });
+  } catch (error) {
+    if (error instanceof PredictError) throw new InputError(error.message);
+    throw error;
+  }
+}
+
+interface TrainedNetwork {
+  /** RMS distance of the trained network's test outputs from the prediction. */
+  rmse: number;
+  times: number[];
+  train: number[];
+  test: number[] | null;
+}
+
+/** Train a copy of the network for --steps and compare it with the prediction at t = steps. */
+function trainBeside(flags: PredictFlags, data: PredictData, predicted: ArrayLike<number>, linalg: Linalg): TrainedNetwork {
+  const { train, test, targets, testTargets, outputs } = data;
+  const model = data.model!;
+  const trained: Mlp = { ...model, layers: model.layers.map((l) => ({ ...l, weight: Float32Array.from(l.weight), bias: l.bias ? Float32Array.from(l.bias) : null })) };
+  const record = new Set(curveTimes(flags.steps!).map((t) => Math.round(t)));
+  const testLosses: number[] = [];
+  const times: number[] = [];
+  const observe = (step: number, current: Mlp) => {
+    if (!record.has(step) && step !== flags.steps) return;
+    times.push(step);
+    if (testTargets) testLosses.push(halfMeanSquare(networkOutputs(current, test, outputs, linalg), testTargets.values));
+  };
+  let trainLosses: number[];
+  try {
+    trainLosses = trainFullBatch(trained, train, { data: Float32Array.from(targets.values), rows: train.count, cols: outputs }, flags.steps!, flags.lr, linalg, observe);
+  } catch (error) {
+    throw trainingFailure(error, '--lr', flags.lr);
+  }
+  const rmse = rms(networkOutputs(trained, test, outputs, linalg), predicted);
+  return { rmse, times, train: times.map((t) => trainLosses[t]), test: testTargets ? testLosses : null };
+}
+
+/** The predictions and losses against time, as a chart. */
+function predictChart(flags: PredictFlags, data: PredictData, regression: KernelRegression, plan: PredictPlan, network: TrainedNetwork | null): Buffer {
+  const { train, test, targets, testTargets, outputs } = data;
+  const { time } = plan;
+  const prediction = regression.predict(time);
+  const cols = flags.trace === 'none' ? 1 : outputs;
+  const n = train.count * (flags.trace === 'none' ? outputs : 1);
+  // At t = ∞ the curves run until the slowest direction has settled (20 time constants of λ_min).
+  const last = time === Infinity ? (flags.diagReg > 0 ? 1e6 : (20 * n * cols) / (flags.lr * Math.max(regression.lambdaMin, regression.lambdaMax * 1e-6))) : time;
+  const times = curveTimes(last);
+  const curves = times.map((t) => regression.predict(t));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { renderPredictChart } = require('../render/predictChart') as typeof import('../render/predictChart');
+  const firstColumn = (values: ArrayLike<number>, c: number) => Array.from({ length: values.length / c }, (_, i) => values[i * c]);
+  const oneD = train.dim === 1;
+  const infinite = flags.width === Infinity;
+  return renderPredictChart(
+    {
+      title: `${flags.kernel.toUpperCase()} ${infinite ? 'at infinite width' : `of a width-${flags.width} network`}, t = ${time === Infinity ? '∞' : time}`,
+      testX: oneD ? Array.from(test.values) : null,
+      trainX: oneD ? Array.from(train.values) : null,
+      predicted: firstColumn(prediction.test, outputs),
+      testTargets: testTargets ? firstColumn(testTargets.values, outputs) : null,
+      trainTargets: firstColumn(targets.values, outputs),
+      std: prediction.variance ? Array.from(prediction.variance, Math.sqrt) : null,
+      curves: { times, train: curves.map((p) => p.trainLoss), test: testTargets ? curves.map((p) => p.testLoss!) : null },
+      network,
+    },
+    plan.chartFormat!,
+  );
+}
+
 export function predictCommand(): Command {
   const command = new Command('predict');
   addOptions(addOptions(command, MODEL_OPTIONS.filter((o) => o !== 'samples'), { trace: { default: 'mean', description: "several outputs: mean (each output's kernel; neural-tangents' default) or none (the whole kernel over outputs)" } }), RUNTIME_OPTIONS)
@@ -99,176 +272,63 @@ export function predictCommand(): Command {
     .action(async (flags: PredictFlags, cmd: Command) => {
       const started = process.hrtime.bigint();
       const globals = cmd.optsWithGlobals<GlobalFlags>();
-      const { json } = globals;
-      const infinite = flags.width === Infinity;
-      // Flags first: every usage error before any file is read or any work done.
-      checkModelFlags(flags, (key) => explicit(cmd, key), flags.weights !== undefined);
-      if (flags.trace === 'sum' && flags.outputDim > 1) throw new UsageError("--trace sum adds the outputs' kernels: predictions need mean (each output's kernel) or none");
-      if (flags.variance !== undefined && flags.kernel !== 'nngp') throw new UsageError('--variance is the NNGP posterior variance: it goes with --kernel nngp');
-      if (flags.variance !== undefined && flags.time !== Infinity) throw new UsageError('--variance is the posterior at t = inf: leave --time out');
-      if (flags.trainNetwork && infinite) throw new UsageError('--train-network trains a finite network; --width inf has none');
-      if (flags.trainNetwork && flags.steps === undefined) throw new UsageError('--train-network needs --steps (the number of gradient-descent steps)');
-      if (flags.steps !== undefined && !flags.trainNetwork) throw new UsageError('--steps goes with --train-network');
-      if (flags.trainNetwork && explicit(cmd, 'time') && flags.time !== flags.steps) throw new UsageError(`--time ${flags.time} contradicts --steps ${flags.steps}: the network is compared at t = steps`);
-      const time = flags.trainNetwork ? flags.steps! : flags.time;
-      const toStdout = flags.out === '-';
-      const format = (toStdout ? (flags.format ?? 'csv') : outputFormat('matrix', '--out', flags.out)) as MatrixFormat;
-      if (toStdout && json) throw new UsageError('--json and --out - both write to stdout; choose one');
-      if (!toStdout) checkWritableTarget('--out', flags.out);
-      if (flags.variance !== undefined) {
-        outputFormat('npy', '--variance', flags.variance, false);
-        checkWritableTarget('--variance', flags.variance);
-      }
-      const chartFormat = flags.chart === undefined ? null : (outputFormat('chart', '--chart', flags.chart, false) as ChartFormat);
-      if (chartFormat === 'pdf') throw new UsageError(`--chart ${flags.chart}: the prediction chart is drawn as .png or .svg`);
-      if (flags.chart !== undefined) checkWritableTarget('--chart', flags.chart);
-
-      // Inputs, targets and the network.
-      const train = readSamples('--train', flags.train);
-      const test = readSamples('--test', flags.test);
-      if (test.dim !== train.dim) throw new UsageError(`--test ${flags.test}: rows have ${test.dim} values, --train has ${train.dim}`);
-      const targets = readTargets('--targets', flags.targets, train.count);
-      const testTargets = flags.testTargets === undefined ? null : readTargets('--test-targets', flags.testTargets, test.count);
-      const config = runConfig(flags);
-      if (flags.weights !== undefined) {
-        if (infinite) throw new UsageError('--width inf contradicts --weights (a network of finite width)');
-        applyWeights(config, flags, cmd, flags.weights);
-      }
-      if (config.model && config.model.layers[0].inDim !== train.dim) {
-        throw new UsageError(`--train ${flags.train}: rows have ${train.dim} values, the network takes ${config.model.layers[0].inDim} inputs`);
-      }
-      if (explicit(cmd, 'inputDim') && flags.inputDim !== train.dim) throw new UsageError(`--input-dim ${flags.inputDim} contradicts --train ${flags.train} (${train.dim} values per row)`);
-      config.shape.inputDim = train.dim;
-      // The outputs come from the targets unless the network or --output-dim fixes them.
-      const outputs = config.model ? outputDimOf(config.model) : explicit(cmd, 'outputDim') ? flags.outputDim : targets.cols;
-      if (targets.cols !== outputs) throw new UsageError(`--targets ${flags.targets}: ${targets.cols} columns for a network of ${outputs} outputs`);
-      if (testTargets && testTargets.cols !== outputs) throw new UsageError(`--test-targets ${flags.testTargets}: ${testTargets.cols} columns for ${outputs} outputs`);
-      if (flags.trace === 'sum' && outputs > 1) throw new UsageError("--trace sum adds the outputs' kernels: predictions need mean (each output's kernel) or none");
-      config.shape.outputDim = outputs;
-      const all = concat(train, test);
-      config.inputs = all;
-      config.samples = all.count;
-      const { model } = infinite ? { model: null } : modelAndInputs(config);
-      if (model) config.model = model;
-
-      // One kernel over training and test inputs together.
-      const rowsPer = flags.trace === 'none' ? outputs : 1;
-      const n = train.count * rowsPer;
-      const total = all.count * rowsPer;
-      const estimate = estimateMemory(config, true, 'openblas');
-      estimate.parts.solve = n * n * 8 * 3 + test.count * rowsPer * n * 8;
-      estimate.total += estimate.parts.solve;
-      checkMemory(estimate, flags.maxMemory, 'fewer training points, ');
-      const result = await computeNtk(config);
-      const k = result.kernel!;
+      const plan = checkPredictFlags(flags, cmd, globals.json);
+      const data = readPredictData(flags, cmd);
       const { linalg } = await openLinalg(flags.linalg, flags.threads, flags.backend);
-      const f0Train = networkOutputs(model, train, outputs, linalg);
-      const f0Test = networkOutputs(model, test, outputs, linalg);
-      const cols = flags.trace === 'none' ? 1 : outputs;
-      let regression: KernelRegression;
-      let prediction;
-      try {
-        regression = new KernelRegression({
-          kTrain: block(k, total, 0, n, 0, n),
-          kTestTrain: block(k, total, n, total, 0, n),
-          kTestDiagonal: Float64Array.from({ length: total - n }, (_, p) => k[(n + p) * total + n + p]),
-          rows: n,
-          testRows: total - n,
-          targets: targets.values,
-          f0Train,
-          f0Test,
-          testTargets: testTargets?.values,
-          cols,
-          learningRate: flags.lr,
-          diagReg: flags.diagReg,
-        });
-        prediction = regression.predict(time);
-      } catch (error) {
-        if (error instanceof PredictError) throw new InputError(error.message);
-        throw error;
-      }
+      const regression = await solvePrediction(flags, data, linalg);
+      const prediction = regression.predict(plan.time);
+      const network = flags.trainNetwork && data.model ? trainBeside(flags, data, prediction.test, linalg) : null;
 
-      // The trained network, compared at t = steps.
-      let network: { rmse: number; times: number[]; train: number[]; test: number[] | null } | null = null;
-      if (flags.trainNetwork && model) {
-        const trained: Mlp = { ...model, layers: model.layers.map((l) => ({ ...l, weight: Float32Array.from(l.weight), bias: l.bias ? Float32Array.from(l.bias) : null })) };
-        const record = new Set(curveTimes(flags.steps!).map((t) => Math.round(t)));
-        const testLosses: number[] = [];
-        const times: number[] = [];
-        const observe = (step: number, current: Mlp) => {
-          if (!record.has(step) && step !== flags.steps) return;
-          times.push(step);
-          if (testTargets) testLosses.push(halfMeanSquare(networkOutputs(current, test, outputs, linalg), testTargets.values));
-        };
-        let trainLosses: number[];
-        try {
-          trainLosses = trainFullBatch(trained, train, { data: Float32Array.from(targets.values), rows: train.count, cols: outputs }, flags.steps!, flags.lr, linalg, observe);
-        } catch (error) {
-          throw trainingFailure(error, '--lr', flags.lr);
-        }
-        const outputsAfter = networkOutputs(trained, test, outputs, linalg);
-        network = { rmse: rms(outputsAfter, prediction.test), times, train: times.map((t) => trainLosses[t]), test: testTargets ? testLosses : null };
-      }
-
-      // Outputs.
-      const predictions = encodeMatrix(prediction.test, test.count, outputs, format);
-      if (toStdout) await writeStdout(predictions);
+      const predictions = encodeMatrix(prediction.test, data.test.count, data.outputs, plan.format);
+      if (plan.toStdout) await writeStdout(predictions);
       else writeOutput('--out', flags.out, predictions);
       const written: Record<string, string> = { predictions: flags.out };
       if (flags.variance !== undefined && prediction.variance) {
         writeOutput('--variance', flags.variance, encodeNpy(prediction.variance, [prediction.variance.length], 'float64'));
         written.variance = flags.variance;
       }
-      if (flags.chart !== undefined && chartFormat) {
-        const last = time === Infinity ? (10 * flags.diagReg > 0 ? 1e6 : (20 * n * cols) / (flags.lr * Math.max(regression.lambdaMin, regression.lambdaMax * 1e-6))) : time;
-        const times = curveTimes(last);
-        const curves = times.map((t) => regression.predict(t));
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { renderPredictChart } = require('../render/predictChart') as typeof import('../render/predictChart');
-        const firstColumn = (values: ArrayLike<number>, c: number) => Array.from({ length: values.length / c }, (_, i) => values[i * c]);
-        const oneD = train.dim === 1;
-        const chart = renderPredictChart(
-          {
-            title: `${flags.kernel.toUpperCase()} ${infinite ? 'at infinite width' : `of a width-${flags.width} network`}, t = ${time === Infinity ? '∞' : time}`,
-            testX: oneD ? Array.from(test.values) : null,
-            trainX: oneD ? Array.from(train.values) : null,
-            predicted: firstColumn(prediction.test, outputs),
-            testTargets: testTargets ? firstColumn(testTargets.values, outputs) : null,
-            trainTargets: firstColumn(targets.values, outputs),
-            std: prediction.variance ? Array.from(prediction.variance, Math.sqrt) : null,
-            curves: { times, train: curves.map((p) => p.trainLoss), test: testTargets ? curves.map((p) => p.testLoss!) : null },
-            network,
-          },
-          chartFormat,
-        );
-        writeOutput('--chart', flags.chart, chart);
+      if (flags.chart !== undefined) {
+        writeOutput('--chart', flags.chart, predictChart(flags, data, regression, plan, network));
         written.chart = flags.chart;
       }
-      const round = (v: number | null) => (v === null ? null : Number(v.toPrecision(10)));
-      const report = {
-        time: time === Infinity ? 'inf' : time,
-        lr: flags.lr,
-        diag_reg: flags.diagReg,
-        kernel: flags.kernel,
-        width: infinite ? 'inf' : config.model ? config.shape.width : flags.width,
-        trace: flags.trace,
-        train_samples: train.count,
-        test_samples: test.count,
-        output_dim: outputs,
-        train_loss: round(prediction.trainLoss),
-        test_loss: round(prediction.testLoss),
-        max_learning_rate: round(regression.maxLearningRate),
-        lambda_min: round(regression.lambdaMin),
-        lambda_max: round(regression.lambdaMax),
-        ...(network ? { network_rmse: round(network.rmse) } : {}),
-        seconds: { total: round(Number(process.hrtime.bigint() - started) / 1e9) },
-        outputs: written,
-      };
-      const losses = `train loss ${prediction.trainLoss.toPrecision(4)}${prediction.testLoss === null ? '' : `, test loss ${prediction.testLoss.toPrecision(4)}`}`;
-      const rate = flags.lr > regression.maxLearningRate ? ` (--lr ${flags.lr} is above the stable ${regression.maxLearningRate.toPrecision(3)})` : '';
-      const trainedNote = network ? `; trained network ${network.rmse.toPrecision(3)} RMSE from the prediction` : '';
-      const summary = `${flags.kernel.toUpperCase()} prediction at t = ${time === Infinity ? '∞' : time} for ${test.count} test points from ${train.count} training points: ${losses}${rate}${trainedNote}; wrote ${toStdout ? `${format} to stdout` : flags.out}`;
-      await printReport(report, summary, globals, toStdout);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      await printReport(predictReport(flags, data, regression, plan, network, seconds, written), describePrediction(flags, data, regression, plan, network), globals, plan.toStdout);
     });
   return command;
+}
+
+const round = (v: number | null) => (v === null ? null : Number(v.toPrecision(10)));
+
+function predictReport(flags: PredictFlags, data: PredictData, regression: KernelRegression, plan: PredictPlan, network: TrainedNetwork | null, seconds: number, outputs: Record<string, string>) {
+  const prediction = regression.predict(plan.time);
+  const infinite = flags.width === Infinity;
+  return {
+    time: plan.time === Infinity ? 'inf' : plan.time,
+    lr: flags.lr,
+    diag_reg: flags.diagReg,
+    kernel: flags.kernel,
+    width: infinite ? 'inf' : data.config.model ? data.config.shape.width : flags.width,
+    trace: flags.trace,
+    train_samples: data.train.count,
+    test_samples: data.test.count,
+    output_dim: data.outputs,
+    train_loss: round(prediction.trainLoss),
+    test_loss: round(prediction.testLoss),
+    max_learning_rate: round(regression.maxLearningRate),
+    lambda_min: round(regression.lambdaMin),
+    lambda_max: round(regression.lambdaMax),
+    ...(network ? { network_rmse: round(network.rmse) } : {}),
+    seconds: { total: round(seconds) },
+    outputs,
+  };
+}
+
+function describePrediction(flags: PredictFlags, data: PredictData, regression: KernelRegression, plan: PredictPlan, network: TrainedNetwork | null): string {
+  const prediction = regression.predict(plan.time);
+  const losses = `train loss ${prediction.trainLoss.toPrecision(4)}${prediction.testLoss === null ? '' : `, test loss ${prediction.testLoss.toPrecision(4)}`}`;
+  const rate = flags.lr > regression.maxLearningRate ? ` (--lr ${flags.lr} is above the stable ${regression.maxLearningRate.toPrecision(3)})` : '';
+  const trainedNote = network ? `; trained network ${network.rmse.toPrecision(3)} RMSE from the prediction` : '';
+  const at = plan.time === Infinity ? '∞' : plan.time;
+  const where = plan.toStdout ? `${plan.format} to stdout` : flags.out;
+  return `${flags.kernel.toUpperCase()} prediction at t = ${at} for ${data.test.count} test points from ${data.train.count} training points: ${losses}${rate}${trainedNote}; wrote ${where}`;
 }
