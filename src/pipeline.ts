@@ -4,21 +4,21 @@
  * Commands read flags into a RunConfig, call computeNtk, and write what it
  * returns.
  */
+import type * as TF from '@tensorflow/tfjs';
 import { activation, dualMethod } from './activations';
+import { sphere } from './data/generated';
 import { analyticKernels, type KernelKind } from './kernel/analytic';
+import { fullOutputKernel } from './kernel/fullOutputs';
 import { naiveKernel } from './kernel/naive';
+import { structuredKernelOnDevice } from './kernel/onDevice';
 import { MatrixSink } from './kernel/sink';
 import { kernelStats, statsFromTiles, type KernelStats } from './kernel/stats';
 import { runTilesYielding, structuredKernel } from './kernel/structured';
 import { tileSideFor } from './kernel/tiles';
 import { rowsPerSample, type Trace } from './kernel/trace';
-import { fullOutputKernel } from './kernel/fullOutputs';
 import { openLinalg, timedLinalg, type LinalgChoice } from './linalg';
 import { initMlp, layerSizes, layerSizesOf, outputDimOf, parameterCount, type Mlp, type MlpShape } from './model/mlp';
 import { TorchGenerator } from './model/torchRandom';
-import { sphere } from './data/generated';
-import type * as TF from '@tensorflow/tfjs';
-import { structuredKernelOnDevice } from './kernel/onDevice';
 import { activateBackend, type BackendChoice, type BackendName } from './tfjs/backend';
 import { deviceForRun, releaseWebGpu, type GpuAdapter } from './tfjs/webgpu';
 import type { KernelSink, Samples } from './types';

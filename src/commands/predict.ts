@@ -79,6 +79,8 @@ function rms(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(2 * halfMeanSquare(a, b));
 }
 
+type Prediction = ReturnType<KernelRegression['predict']>;
+
 interface PredictPlan {
   /** The time predicted: --time, or --steps with --train-network. */
   time: number;
@@ -221,10 +223,9 @@ function trainBeside(flags: PredictFlags, data: PredictData, predicted: ArrayLik
 }
 
 /** The predictions and losses against time, as a chart. */
-function predictChart(flags: PredictFlags, data: PredictData, regression: KernelRegression, plan: PredictPlan, network: TrainedNetwork | null): Buffer {
+function predictChart(flags: PredictFlags, data: PredictData, regression: KernelRegression, prediction: Prediction, plan: PredictPlan, network: TrainedNetwork | null): Buffer {
   const { train, test, targets, testTargets, outputs } = data;
   const { time } = plan;
-  const prediction = regression.predict(time);
   const cols = flags.trace === 'none' ? 1 : outputs;
   const n = train.count * (flags.trace === 'none' ? outputs : 1);
   // At t = ∞ the curves run until the slowest direction has settled (20 time constants of λ_min).
@@ -288,19 +289,28 @@ export function predictCommand(): Command {
         written.variance = flags.variance;
       }
       if (flags.chart !== undefined) {
-        writeOutput('--chart', flags.chart, predictChart(flags, data, regression, plan, network));
+        writeOutput('--chart', flags.chart, predictChart(flags, data, regression, prediction, plan, network));
         written.chart = flags.chart;
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      await printReport(predictReport(flags, data, regression, plan, network, seconds, written), describePrediction(flags, data, regression, plan, network), globals, plan.toStdout);
+      const report = predictReport(flags, data, regression, prediction, plan, network, seconds, written);
+      await printReport(report, describePrediction(flags, data, regression, prediction, plan, network), globals, plan.toStdout);
     });
   return command;
 }
 
 const round = (v: number | null) => (v === null ? null : Number(v.toPrecision(10)));
 
-function predictReport(flags: PredictFlags, data: PredictData, regression: KernelRegression, plan: PredictPlan, network: TrainedNetwork | null, seconds: number, outputs: Record<string, string>) {
-  const prediction = regression.predict(plan.time);
+function predictReport(
+  flags: PredictFlags,
+  data: PredictData,
+  regression: KernelRegression,
+  prediction: Prediction,
+  plan: PredictPlan,
+  network: TrainedNetwork | null,
+  seconds: number,
+  outputs: Record<string, string>,
+) {
   const infinite = flags.width === Infinity;
   return {
     time: plan.time === Infinity ? 'inf' : plan.time,
@@ -323,8 +333,7 @@ function predictReport(flags: PredictFlags, data: PredictData, regression: Kerne
   };
 }
 
-function describePrediction(flags: PredictFlags, data: PredictData, regression: KernelRegression, plan: PredictPlan, network: TrainedNetwork | null): string {
-  const prediction = regression.predict(plan.time);
+function describePrediction(flags: PredictFlags, data: PredictData, regression: KernelRegression, prediction: Prediction, plan: PredictPlan, network: TrainedNetwork | null): string {
   const losses = `train loss ${prediction.trainLoss.toPrecision(4)}${prediction.testLoss === null ? '' : `, test loss ${prediction.testLoss.toPrecision(4)}`}`;
   const rate = flags.lr > regression.maxLearningRate ? ` (--lr ${flags.lr} is above the stable ${regression.maxLearningRate.toPrecision(3)})` : '';
   const trainedNote = network ? `; trained network ${network.rmse.toPrecision(3)} RMSE from the prediction` : '';
