@@ -198,7 +198,6 @@ cases.push(
   [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--steps', '5'], 2, /--steps goes with --train-network/],
   [['predict', '--train', goodInputs, '--targets', other.wrongDim, '--test', goodInputs], 2, /--targets .*wrong\.npy: 4 rows, one per sample expected \(30\)/],
   [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', other.wrongDim], 2, /--test .*wrong\.npy: rows have 3 values, --train has 20/],
-  [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--chart', 'c.pdf'], 2, /--chart c\.pdf: the prediction chart is drawn as \.png or \.svg/],
   [['predict', '--train', goodInputs, '--targets', other.twoTargets, '--test', goodInputs, '--trace', 'sum'], 2, /--trace sum adds the outputs' kernels/],
   // Structured inputs, datasets and labels.
   [['kernel', '--dataset', 'iris', '--inputs', goodInputs], 2, /--dataset iris gives the inputs; --inputs contradicts it/],
@@ -211,7 +210,6 @@ cases.push(
   [['kernel', '--dataset', 'iris', '--rows', '0:10'], 2, /--rows and --cols compute a block; labels/],
   [['angle', '--input-dim', '1'], 2, /--input-dim: the angle lies in a plane/],
   [['angle', '--lr', '0.1'], 2, /--lr goes with --steps/],
-  [['drift', '--dataset', 'iris', '--out', 'd.pdf'], 2, /--out d\.pdf: with labels drift draws two charts side by side/],
   // Outputs never replace inputs or each other, read-only files are kept, full disks are seen first.
   [['kernel', '--inputs', files.samples, '--out', files.samples], 2, /--inputs .*x\.npy is also written as --out .*x\.npy: writing it would replace the input/],
   [['kernel', '--save-inputs', 's.npy', '--out', 's.npy'], 2, /--save-inputs s\.npy is also written as --out s\.npy: each output needs its own path/],

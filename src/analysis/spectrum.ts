@@ -2,12 +2,20 @@
  * What a kernel's spectrum says, as numbers:
  *   effective rank  exp(−Σ pᵢ log pᵢ), pᵢ = λᵢ/Σλ over the positive eigenvalues
  *                   (Roy & Vetterli 2007);
- *   negative        eigenvalues below −n·ε·λ_max, ε the float32 epsilon: a
- *                   kernel that is not positive semi-definite beyond rounding;
+ *   floor           n·ε·λ_max, ε the machine epsilon of the kernel's float type
+ *                   (2⁻²³ for float32, 2⁻⁵² for float64): rounding the kernel
+ *                   moves every eigenvalue by up to ‖ΔK‖₂ ≤ n·ε·λ_max, so
+ *                   eigenvalues below it are noise, not spectrum;
+ *   numerical rank  the eigenvalues above the floor;
+ *   negative        eigenvalues below −floor: a kernel that is not positive
+ *                   semi-definite beyond rounding;
+ *   condition       λ_max/λ_min, +∞ for a singular matrix (λ_min ≤ 0);
  *   learning rate   2·m/λ_max, the largest rate at which full-batch gradient
  *                   descent on ½·(1/n)·Σᵢ‖f(xᵢ) − yᵢ‖² stays stable in the
  *                   NTK regime (neural-tangents' predict.max_learning_rate),
  *                   m the number of targets (n·outputs) or n without targets;
+ *                   +∞ for a zero kernel (nothing moves), 0 when λ_max < 0
+ *                   (every positive rate diverges);
  *   target energy   Σ_{j≤i} ‖v_jᵀY‖² / ‖Y‖²_F: how much of the targets the top
  *                   i eigendirections hold (Kopitkov & Indelman, "Neural
  *                   Spectrum Alignment").
@@ -21,6 +29,20 @@ import { topEigen } from '../linalg/topEigen';
 import type { Linalg } from '../linalg/types';
 
 export const FLOAT32_EPSILON = 2 ** -23;
+export const FLOAT64_EPSILON = 2 ** -52;
+
+export type Precision = 'float32' | 'float64';
+
+/**
+ * The precision of a kernel's values: float32 for float32 storage, and for
+ * float64 storage whose every value is a float32 (a float32 kernel written as
+ * text or widened); float64 otherwise.
+ */
+export function precisionOf(values: Float32Array | Float64Array): Precision {
+  if (values instanceof Float32Array) return 'float32';
+  for (let i = 0; i < values.length; i++) if (Math.fround(values[i]) !== values[i]) return 'float64';
+  return 'float32';
+}
 
 export interface SpectrumRequest {
   /** Only the k largest eigenvalues (iteratively); default all. */
@@ -31,6 +53,8 @@ export interface SpectrumRequest {
   targets?: { values: ArrayLike<number>; cols: number };
   linalg: Linalg;
   randn: (count: number) => Float32Array;
+  /** The kernel's precision (precisionOf), for the floor. */
+  precision: Precision;
 }
 
 export interface Spectrum {
@@ -49,6 +73,11 @@ export interface Spectrum {
   conditionNumber: number | null;
   effectiveRank: number | null;
   trace: number;
+  precision: Precision;
+  /** n·ε·λ_max: eigenvalues at or below it are rounding noise. */
+  floor: number;
+  /** Eigenvalues above the floor (of those computed). */
+  numericalRank: number;
   negativeEigenvalues: number | null;
   maxLearningRate: number;
   /** Cumulative, one per eigenvalue; null without targets. */
@@ -131,6 +160,8 @@ export function kernelSpectrum(matrix: Float32Array | Float64Array, n: number, r
   const lambdaMax = eigenvalues[0];
   const lambdaMin = complete ? eigenvalues[count - 1] : null;
   const outputs = request.targets ? request.targets.cols : 1;
+  const floor = n * (request.precision === 'float32' ? FLOAT32_EPSILON : FLOAT64_EPSILON) * Math.abs(lambdaMax);
+  const m = n * outputs;
   return {
     n,
     eigenvalues,
@@ -141,11 +172,14 @@ export function kernelSpectrum(matrix: Float32Array | Float64Array, n: number, r
     converged,
     lambdaMax,
     lambdaMin,
-    conditionNumber: lambdaMin !== null && lambdaMin > 0 ? lambdaMax / lambdaMin : null,
+    conditionNumber: lambdaMin === null ? null : lambdaMin > 0 ? lambdaMax / lambdaMin : Infinity,
     effectiveRank: complete ? effectiveRank(eigenvalues) : null,
     trace,
-    negativeEigenvalues: complete ? eigenvalues.filter((v) => v < -n * FLOAT32_EPSILON * Math.abs(lambdaMax)).length : null,
-    maxLearningRate: (2 * n * outputs) / lambdaMax,
+    precision: request.precision,
+    floor,
+    numericalRank: eigenvalues.filter((v) => v > floor).length,
+    negativeEigenvalues: complete ? eigenvalues.filter((v) => v < -floor).length : null,
+    maxLearningRate: lambdaMax > 0 ? (2 * m) / lambdaMax : lambdaMax === 0 ? Infinity : 0,
     targetEnergy: request.targets && eigenvectors ? cumulativeTargetEnergy(eigenvectors, n, count, request.targets) : null,
   };
 }

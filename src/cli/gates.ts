@@ -8,6 +8,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { GateError, UsageError } from '../errors';
+import { numberFromReport } from './reportNumbers';
 
 export const COMPARISONS = ['<=', '>=', '==', '!=', '<', '>'] as const;
 type Comparison = (typeof COMPARISONS)[number];
@@ -79,7 +80,7 @@ function holds(value: number, op: Comparison, threshold: number): boolean {
 /** The report's top-level keys that hold numbers (or lists and objects of them), for the message when a key is not there. */
 function reportKeys(report: Record<string, unknown>): string {
   return Object.keys(report)
-    .filter((key) => typeof report[key] === 'number' || (typeof report[key] === 'object' && report[key] !== null))
+    .filter((key) => numberFromReport(report[key]) !== undefined || (typeof report[key] === 'object' && report[key] !== null))
     .join(', ');
 }
 
@@ -87,11 +88,12 @@ function reportKeys(report: Record<string, unknown>): string {
 export function checkGates(report: Record<string, unknown>, gates: Gate[] | undefined): void {
   const tripped: string[] = [];
   for (const gate of gates ?? []) {
-    const value = lookUp(report, gate.path);
-    if (typeof value !== 'number') {
+    const value = numberFromReport(lookUp(report, gate.path));
+    if (value === undefined) {
       throw new UsageError(`--fail-if '${gate.text}': the report has no number there (its keys: ${reportKeys(report)}; see --json)`);
     }
-    // NaN compares false with everything: a kernel that went NaN trips any gate on it.
+    // NaN compares false with everything: a kernel that went NaN trips any gate on it. "inf" is +∞,
+    // so a singular kernel's condition number is above every threshold.
     if (Number.isNaN(value) || holds(value, gate.op, gate.threshold)) tripped.push(`'${gate.text}' holds: ${gate.key} is ${value}`);
   }
   if (tripped.length) throw new GateError(`--fail-if ${tripped.join('; ')}`);

@@ -30,14 +30,18 @@ export interface Progress {
   stop: () => void;
 }
 
-/** A progress bar that appears only once a run has taken a second. */
-export function progressBar(enabled: boolean, label: string): Progress {
-  if (!enabled) return { update: () => undefined, stop: () => undefined };
+/**
+ * A progress bar on stderr. Asked for with --progress it shows from the first
+ * update; on a terminal by itself it appears only once a run has taken a
+ * second, so quick runs print nothing.
+ */
+export function progressBar(mode: ProgressMode, label: string): Progress {
+  if (mode === 'off') return { update: () => undefined, stop: () => undefined };
   const started = Date.now();
   let bar: SingleBar | null = null;
   return {
     update: (fraction) => {
-      if (!bar && Date.now() - started < 1000) return;
+      if (!bar && mode === 'terminal' && Date.now() - started < 1000) return;
       if (!bar) {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { SingleBar } = require('cli-progress') as typeof import('cli-progress');
@@ -58,9 +62,12 @@ export function progressBar(enabled: boolean, label: string): Progress {
   };
 }
 
-/** --progress always; otherwise on a terminal, unless --quiet. */
-export function wantsProgress(flag: boolean | undefined, quiet = false): boolean {
-  return Boolean(flag) || (Boolean(process.stderr.isTTY) && !quiet);
+/** 'asked': --progress; 'terminal': stderr is a terminal (and no --quiet); 'off' otherwise. */
+export type ProgressMode = 'asked' | 'terminal' | 'off';
+
+export function wantsProgress(flag: boolean | undefined, quiet = false): ProgressMode {
+  if (flag) return 'asked';
+  return process.stderr.isTTY && !quiet ? 'terminal' : 'off';
 }
 
 /** Training that diverged, as one line naming the learning rate's flag (other errors pass through). */

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { WidthSweep } from '../analysis/convergence';
 import type { LinalgChoice } from '../linalg';
 import type { PowerLawFit } from '../math/fit';
-import type { ChartFormat } from '../render/charts';
+import type { ImageFormat as ChartFormat } from '../render/encode';
+import type { Panel } from '../render/plot';
 import type { BackendChoice } from '../tfjs/backend';
 import { extensionList, outputFormat } from './formats';
 import { addOptions, HOST_BACKENDS, SWEEP_OPTIONS } from './options';
@@ -71,29 +72,29 @@ export function round(values: number[]): number[] {
   return values.map((v) => Number(v.toPrecision(6)));
 }
 
-/** The chart both sweeps draw: a per-width quantity over seeds (geometric mean, range, fitted slope, theory's −1/2). */
-export function renderSweepChart(
-  sweep: { widths: number[]; perSeed: number[][]; mean: number[]; fit: PowerLawFit },
-  labels: { title: string; yLabel: string },
-  format: ChartFormat,
-): Buffer {
+/** The panel both sweeps draw: a per-width quantity over seeds (geometric mean, range, fitted slope, theory's −1/2). */
+export function sweepChartPanel(sweep: { widths: number[]; perSeed: number[][]; mean: number[]; fit: PowerLawFit }, labels: { title: string; yLabel: string }): Panel {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { renderLogLogChart } = require('../render/charts') as typeof import('../render/charts');
+  const { sweepPanel } = require('../render/sweepChart') as typeof import('../render/sweepChart');
   const seeds = sweep.perSeed[0].length;
-  return renderLogLogChart(
-    {
-      title: labels.title,
-      xLabel: 'width',
-      yLabel: labels.yLabel,
-      x: sweep.widths,
-      y: sweep.mean,
-      low: sweep.perSeed.map((row) => Math.min(...row)),
-      high: sweep.perSeed.map((row) => Math.max(...row)),
-      seriesLabel: `geometric mean over ${seeds} seeds`,
-      bandLabel: `range over ${seeds} seeds`,
-      fit: sweep.fit,
-      referenceSlope: -0.5,
-    },
-    format,
-  );
+  return sweepPanel({
+    title: labels.title,
+    xLabel: 'width',
+    yLabel: labels.yLabel,
+    x: sweep.widths,
+    y: sweep.mean,
+    low: sweep.perSeed.map((row) => Math.min(...row)),
+    high: sweep.perSeed.map((row) => Math.max(...row)),
+    seriesLabel: `geometric mean over ${seeds} seeds`,
+    bandLabel: `range over ${seeds} seeds`,
+    fit: sweep.fit,
+    referenceSlope: -0.5,
+  });
+}
+
+/** Draw panels side by side as one figure. */
+export function renderPanels(panels: Panel[], format: ChartFormat): Buffer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { renderFigure } = require('../render/plot') as typeof import('../render/plot');
+  return renderFigure({ panels }, format);
 }

@@ -10,7 +10,7 @@ import { explicit } from '../cli/weights';
 import { UsageError } from '../errors';
 import { angleSweep, type AngleSweep } from '../analysis/angle';
 import { openLinalg, type LinalgChoice } from '../linalg';
-import type { ChartFormat } from '../render/chartCanvas';
+import type { ImageFormat as ChartFormat } from '../render/encode';
 import type { BackendChoice } from '../tfjs/backend';
 
 type AngleFlags = Omit<AngleSweep, 'learningRate'> & { lr: number; out: string; title?: string; linalg: LinalgChoice; backend: BackendChoice; threads: number };

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { outputFormat } from '../cli/formats';
 import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { printReport, type GlobalFlags } from '../cli/report';
-import { addSweepOptions, checkSweep, renderSweepChart, round, sweepOf, type SweepFlags } from '../cli/sweep';
+import { addSweepOptions, checkSweep, renderPanels, round, sweepChartPanel, sweepOf, type SweepFlags } from '../cli/sweep';
 import { convergence } from '../analysis/convergence';
 import { openLinalg } from '../linalg';
 
@@ -22,11 +22,11 @@ export function convergeCommand(): Command {
       }
       const { linalg, backend } = await openLinalg(flags.linalg, flags.threads, flags.backend);
       const result = convergence(sweepOf(flags), linalg);
-      const chart = renderSweepChart(
+      const panel = sweepChartPanel(
         { widths: result.widths, perSeed: result.distances, mean: result.mean, fit: result.fit },
         { title: flags.title ?? `NTK convergence to the infinite-width limit (${flags.activation}, depth ${flags.depth})`, yLabel: '‖K_w − K_∞‖ / ‖K_∞‖' },
-        format,
       );
+      const chart = renderPanels([panel], format);
       writeOutput('--out', flags.out, chart);
       if (flags.strip !== undefined) {
         const last = result.widths.length - 1;

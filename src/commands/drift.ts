@@ -4,7 +4,7 @@ import { writeOutput } from '../cli/outputs';
 import { finiteNumber, wholeNumber } from '../cli/parsers';
 import { printReport, type GlobalFlags } from '../cli/report';
 import { trainingFailure } from '../cli/runtime';
-import { addSweepOptions, checkSweep, renderSweepChart, round, sweepOf, type SweepFlags } from '../cli/sweep';
+import { addSweepOptions, checkSweep, renderPanels, round, sweepChartPanel, sweepOf, type SweepFlags } from '../cli/sweep';
 import { UsageError } from '../errors';
 import { drift, oneHotTargets } from '../analysis/drift';
 import { DATASETS, type DatasetName } from '../data/datasets';
@@ -34,7 +34,6 @@ export function driftCommand(): Command {
         inputs = { values: data.values, count: data.count, dim: data.dim };
         labels = data.labels;
       } else if (flags.labels !== undefined) labels = labelsFile(flags.labels, flags.samples);
-      if (labels && format === 'pdf') throw new UsageError(`--out ${flags.out}: with labels drift draws two charts side by side, as .png or .svg`);
       const samples = inputs?.count ?? flags.samples;
       const classes = labels ? classesOf(labels) : undefined;
       let targets: Float32Array | undefined;
@@ -51,18 +50,18 @@ export function driftCommand(): Command {
       } catch (error) {
         throw trainingFailure(error, '--lr', flags.lr);
       }
-      let chart = renderSweepChart(
-        { widths: result.widths, perSeed: result.drift, mean: result.mean, fit: result.fit },
-        { title: flags.title ?? `NTK change after ${flags.steps} steps of gradient descent (η = ${flags.lr})`, yLabel: '‖K_T − K_0‖ / ‖K_0‖' },
-        format,
-      );
+      const panels = [
+        sweepChartPanel(
+          { widths: result.widths, perSeed: result.drift, mean: result.mean, fit: result.fit },
+          { title: flags.title ?? `NTK change after ${flags.steps} steps of gradient descent (η = ${flags.lr})`, yLabel: '‖K_T − K_0‖ / ‖K_0‖' },
+        ),
+      ];
       if (result.alignment) {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { renderAlignmentChart } = require('../render/alignmentChart') as typeof import('../render/alignmentChart');
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { sideBySide } = require('../render/panels') as typeof import('../render/panels');
-        chart = sideBySide([chart, renderAlignmentChart(result.alignment, flags.seeds, format)], 640, 480, format);
+        const { alignmentPanel } = require('../render/alignmentChart') as typeof import('../render/alignmentChart');
+        panels.push(alignmentPanel(result.alignment, flags.seeds));
       }
+      const chart = renderPanels(panels, format);
       writeOutput('--out', flags.out, chart);
       const report = {
         widths: result.widths,

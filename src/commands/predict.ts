@@ -23,7 +23,9 @@ import { forward } from '../model/forward';
 import { outputDimOf, type Mlp } from '../model/mlp';
 import { trainFullBatch } from '../model/train';
 import { computeNtk, estimateMemory, modelAndInputs, type RunConfig } from '../pipeline';
-import type { ChartFormat } from '../render/chartCanvas';
+import { inputCoordinate } from '../analysis/inputCoordinate';
+import { reportNumbers } from '../cli/reportNumbers';
+import type { ImageFormat as ChartFormat } from '../render/encode';
 import { samplesView, type Samples } from '../types';
 
 type PredictFlags = ModelFlags &
@@ -109,7 +111,6 @@ function checkPredictFlags(flags: PredictFlags, cmd: Command, json: boolean | un
     checkWritableTarget('--variance', flags.variance);
   }
   const chartFormat = flags.chart === undefined ? null : (outputFormat('chart', '--chart', flags.chart, false) as ChartFormat);
-  if (chartFormat === 'pdf') throw new UsageError(`--chart ${flags.chart}: the prediction chart is drawn as .png or .svg`);
   if (flags.chart !== undefined) checkWritableTarget('--chart', flags.chart);
   return { time: flags.trainNetwork ? flags.steps! : flags.time, toStdout, format, chartFormat };
 }
@@ -194,6 +195,8 @@ async function solvePrediction(flags: PredictFlags, data: PredictData, linalg: L
 interface TrainedNetwork {
   /** RMS distance of the trained network's test outputs from the prediction. */
   rmse: number;
+  /** Its outputs on the test points, testRows × outputs. */
+  testOutputs: Float64Array;
   times: number[];
   train: number[];
   test: number[] | null;
@@ -218,35 +221,44 @@ function trainBeside(flags: PredictFlags, data: PredictData, predicted: ArrayLik
   } catch (error) {
     throw trainingFailure(error, '--lr', flags.lr);
   }
-  const rmse = rms(networkOutputs(trained, test, outputs, linalg), predicted);
-  return { rmse, times, train: times.map((t) => trainLosses[t]), test: testTargets ? testLosses : null };
+  const testOutputs = networkOutputs(trained, test, outputs, linalg);
+  return { rmse: rms(testOutputs, predicted), testOutputs, times, train: times.map((t) => trainLosses[t]), test: testTargets ? testLosses : null };
 }
 
-/** The predictions and losses against time, as a chart. */
-function predictChart(flags: PredictFlags, data: PredictData, regression: KernelRegression, prediction: Prediction, plan: PredictPlan, network: TrainedNetwork | null): Buffer {
-  const { train, test, targets, testTargets, outputs } = data;
-  const { time } = plan;
-  const cols = flags.trace === 'none' ? 1 : outputs;
-  const n = train.count * (flags.trace === 'none' ? outputs : 1);
+interface LossCurve {
+  times: number[];
+  train: number[];
+  test: number[] | null;
+}
+
+/** The closed form's losses against time, for the chart and the report. */
+function lossCurve(flags: PredictFlags, data: PredictData, regression: KernelRegression, time: number): LossCurve {
+  const cols = flags.trace === 'none' ? 1 : data.outputs;
+  const n = data.train.count * (flags.trace === 'none' ? data.outputs : 1);
   // At t = ∞ the curves run until the slowest direction has settled (20 time constants of λ_min).
   const last = time === Infinity ? (flags.diagReg > 0 ? 1e6 : (20 * n * cols) / (flags.lr * Math.max(regression.lambdaMin, regression.lambdaMax * 1e-6))) : time;
   const times = curveTimes(last);
   const curves = times.map((t) => regression.predict(t));
+  return { times, train: curves.map((p) => p.trainLoss), test: data.testTargets ? curves.map((p) => p.testLoss!) : null };
+}
+
+/** The predictions and losses against time, as a chart. */
+function predictChart(flags: PredictFlags, data: PredictData, prediction: Prediction, plan: PredictPlan, curve: LossCurve, network: TrainedNetwork | null): Buffer {
+  const { train, test, targets, testTargets, outputs } = data;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { renderPredictChart } = require('../render/predictChart') as typeof import('../render/predictChart');
   const firstColumn = (values: ArrayLike<number>, c: number) => Array.from({ length: values.length / c }, (_, i) => values[i * c]);
-  const oneD = train.dim === 1;
   const infinite = flags.width === Infinity;
   return renderPredictChart(
     {
-      title: `${flags.kernel.toUpperCase()} ${infinite ? 'at infinite width' : `of a width-${flags.width} network`}, t = ${time === Infinity ? '∞' : time}`,
-      testX: oneD ? Array.from(test.values) : null,
-      trainX: oneD ? Array.from(train.values) : null,
+      title: `${flags.kernel.toUpperCase()} ${infinite ? 'at infinite width' : `of a width-${flags.width} network`}, t = ${plan.time === Infinity ? '∞' : plan.time}`,
+      along: inputCoordinate(test, train),
       predicted: firstColumn(prediction.test, outputs),
+      networkTest: network ? firstColumn(network.testOutputs, outputs) : null,
       testTargets: testTargets ? firstColumn(testTargets.values, outputs) : null,
       trainTargets: firstColumn(targets.values, outputs),
       std: prediction.variance ? Array.from(prediction.variance, Math.sqrt) : null,
-      curves: { times, train: curves.map((p) => p.trainLoss), test: testTargets ? curves.map((p) => p.testLoss!) : null },
+      curves: curve,
       network,
     },
     plan.chartFormat!,
@@ -269,7 +281,7 @@ export function predictCommand(): Command {
     .addOption(new Option('--steps <n>', 'with --train-network: steps of gradient descent (and the time compared)').argParser(wholeNumber(1, 1_000_000)))
     .option('-o, --out <file>', `test predictions, n_test × outputs: ${extensionList('matrix')}; '-' writes CSV to stdout`, 'predictions.npy')
     .addOption(new Option('--format <format>', 'format for --out - (default csv)').choices(['npy', 'csv', 'json']))
-    .option('--chart <file>', 'predictions and losses against time (.png or .svg)')
+    .option('--chart <file>', `predictions and losses against time: ${extensionList('chart')}`)
     .action(async (flags: PredictFlags, cmd: Command) => {
       const started = process.hrtime.bigint();
       const globals = cmd.optsWithGlobals<GlobalFlags>();
@@ -288,12 +300,13 @@ export function predictCommand(): Command {
         writeOutput('--variance', flags.variance, encodeNpy(prediction.variance, [prediction.variance.length], 'float64'));
         written.variance = flags.variance;
       }
+      const curve = flags.chart === undefined ? null : lossCurve(flags, data, regression, plan.time);
       if (flags.chart !== undefined) {
-        writeOutput('--chart', flags.chart, predictChart(flags, data, regression, prediction, plan, network));
+        writeOutput('--chart', flags.chart, predictChart(flags, data, prediction, plan, curve!, network));
         written.chart = flags.chart;
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const report = predictReport(flags, data, regression, prediction, plan, network, seconds, written);
+      const report = predictReport(flags, data, regression, prediction, plan, network, seconds, written, curve);
       await printReport(report, describePrediction(flags, data, regression, prediction, plan, network), globals, plan.toStdout);
     });
   return command;
@@ -310,6 +323,7 @@ function predictReport(
   network: TrainedNetwork | null,
   seconds: number,
   outputs: Record<string, string>,
+  curve: LossCurve | null,
 ) {
   const infinite = flags.width === Infinity;
   return {
@@ -328,6 +342,7 @@ function predictReport(
     lambda_min: round(regression.lambdaMin),
     lambda_max: round(regression.lambdaMax),
     ...(network ? { network_rmse: round(network.rmse) } : {}),
+    ...(curve ? { loss_curve: { times: reportNumbers(curve.times, 10), train: reportNumbers(curve.train, 10), test: curve.test ? reportNumbers(curve.test, 10) : null } } : {}),
     seconds: { total: round(seconds) },
     outputs,
   };

@@ -18,13 +18,14 @@ import { explicit } from '../cli/weights';
 import { labelsFile } from '../cli/inputs';
 import { alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classesReport } from '../cli/labels';
 import { InputError, UsageError } from '../errors';
-import { asymmetry, kernelSpectrum, type Spectrum } from '../analysis/spectrum';
+import { asymmetry, kernelSpectrum, precisionOf, type Spectrum } from '../analysis/spectrum';
+import { reportNumber, reportNumbers, reportSeconds } from '../cli/reportNumbers';
 import { MatrixFileError, readLargeMatrixFile } from '../io/matrixFile';
 import { encodeNpy } from '../io/npy';
 import { openLinalg } from '../linalg';
 import { floatArray } from '../linalg/memory';
 import { TorchGenerator } from '../model/torchRandom';
-import type { ChartFormat } from '../render/chartCanvas';
+import type { ImageFormat as ChartFormat } from '../render/encode';
 
 type SpectrumFlags = KernelJobFlags & {
   out: string;
@@ -71,32 +72,35 @@ function checkSpectrumMemory(n: number, flags: SpectrumFlags, vectors: boolean):
   checkMemory({ total: Object.values(parts).reduce((a, b) => a + b, 0), parts }, flags.maxMemory, flags.top === undefined ? 'ask for the largest few with --top K, ' : '');
 }
 
-const round = (v: number | null) => (v === null ? null : Number(v.toPrecision(12)));
-
 function spectrumReport(spectrum: Spectrum): Record<string, unknown> {
   return {
     n: spectrum.n,
     solver: spectrum.solver,
     ...(spectrum.iterations !== null ? { iterations: spectrum.iterations, converged: spectrum.converged } : {}),
-    eigenvalues: Array.from(spectrum.eigenvalues, (v) => round(v)),
-    lambda_max: round(spectrum.lambdaMax),
-    lambda_min: round(spectrum.lambdaMin),
-    condition_number: round(spectrum.conditionNumber),
-    effective_rank: round(spectrum.effectiveRank),
-    trace: round(spectrum.trace),
+    eigenvalues: reportNumbers(spectrum.eigenvalues),
+    lambda_max: reportNumber(spectrum.lambdaMax),
+    lambda_min: reportNumber(spectrum.lambdaMin),
+    condition_number: reportNumber(spectrum.conditionNumber),
+    effective_rank: reportNumber(spectrum.effectiveRank),
+    trace: reportNumber(spectrum.trace),
+    precision: spectrum.precision,
+    resolution_floor: reportNumber(spectrum.floor),
+    numerical_rank: spectrum.numericalRank,
     negative_eigenvalues: spectrum.negativeEigenvalues,
-    max_learning_rate: round(spectrum.maxLearningRate),
-    ...(spectrum.targetEnergy ? { target_energy: Array.from(spectrum.targetEnergy, (v) => round(v)) } : {}),
+    max_learning_rate: reportNumber(spectrum.maxLearningRate),
+    ...(spectrum.targetEnergy ? { target_energy: reportNumbers(spectrum.targetEnergy) } : {}),
   };
 }
 
 function describeSpectrum(spectrum: Spectrum, seconds: number): string {
-  const fmt = (v: number | null) => (v === null ? 'n/a' : v.toPrecision(4));
+  const fmt = (v: number | null) => (v === null ? 'n/a' : v === Infinity ? '∞' : v.toPrecision(4));
   const which = spectrum.complete ? '' : `top ${spectrum.eigenvalues.length} `;
   const parts = [`λ_max ${fmt(spectrum.lambdaMax)}`];
   if (spectrum.complete) {
-    parts.push(`λ_min ${fmt(spectrum.lambdaMin)}`, `condition number ${fmt(spectrum.conditionNumber)}`, `effective rank ${fmt(spectrum.effectiveRank)}`, `${spectrum.negativeEigenvalues} negative`);
+    const condition = spectrum.conditionNumber === Infinity ? '∞ (singular)' : fmt(spectrum.conditionNumber);
+    parts.push(`λ_min ${fmt(spectrum.lambdaMin)}`, `condition number ${condition}`, `effective rank ${fmt(spectrum.effectiveRank)}`, `${spectrum.negativeEigenvalues} negative`);
   }
+  parts.push(`numerical rank ${spectrum.numericalRank}${spectrum.complete ? '' : ` of the top ${spectrum.eigenvalues.length}`} (${spectrum.precision} floor ${spectrum.floor.toPrecision(3)})`);
   parts.push(`max learning rate ${fmt(spectrum.maxLearningRate)}`);
   if (spectrum.targetEnergy) parts.push(`top eigendirection holds ${(100 * spectrum.targetEnergy[0]).toFixed(1)}% of the targets`);
   return `${which}spectrum of a ${spectrum.n}×${spectrum.n} kernel by ${spectrum.solver} in ${seconds.toFixed(3)} s: ${parts.join(', ')}`;
@@ -148,13 +152,14 @@ export function spectrumCommand(): Command {
       checkSpectrumMemory(n, flags, vectors || targets !== undefined);
       const { linalg } = await openLinalg(flags.linalg, flags.threads, flags.backend);
       const solving = process.hrtime.bigint();
-      const spectrum = kernelSpectrum(kernel.values, n, { top: flags.top, vectors, targets, linalg, randn: (count) => new TorchGenerator(flags.seed).randn(count) });
+      const precision = precisionOf(kernel.values);
+      const spectrum = kernelSpectrum(kernel.values, n, { top: flags.top, vectors, targets, linalg, precision, randn: (count) => new TorchGenerator(flags.seed).randn(count) });
       const solveSeconds = Number(process.hrtime.bigint() - solving) / 1e9;
 
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { renderSpectrumChart } = require('../render/spectrumChart') as typeof import('../render/spectrumChart');
       const title = flags.title ?? `NTK spectrum (n = ${n}${spectrum.complete ? '' : `, top ${spectrum.eigenvalues.length}`})`;
-      writeOutput('--out', flags.out, renderSpectrumChart({ title, eigenvalues: spectrum.eigenvalues, trace: spectrum.trace, targetEnergy: spectrum.targetEnergy }, format));
+      writeOutput('--out', flags.out, renderSpectrumChart({ title, eigenvalues: spectrum.eigenvalues, trace: spectrum.trace, targetEnergy: spectrum.targetEnergy, floor: spectrum.floor, precision }, format));
       const outputs: Record<string, string> = { chart: flags.out };
       if (flags.saveEigenvalues !== undefined) {
         writeOutput('--save-eigenvalues', flags.saveEigenvalues, encodeNpy(spectrum.eigenvalues, [spectrum.eigenvalues.length], 'float64'));
@@ -164,7 +169,7 @@ export function spectrumCommand(): Command {
         writeOutput('--save-eigenvectors', flags.saveEigenvectors, encodeNpy(spectrum.eigenvectors, [n, spectrum.eigenvalues.length], 'float64'));
         outputs.eigenvectors = flags.saveEigenvectors;
       }
-      const seconds = { solve: round(solveSeconds), total: round(Number(process.hrtime.bigint() - started) / 1e9) };
+      const seconds = { solve: reportSeconds(solveSeconds), total: reportSeconds(Number(process.hrtime.bigint() - started) / 1e9) };
       const classes = labels ? classesOf(labels) : null;
       const labelled = classes ? { classes: classesReport(classes), ...alignmentReport(alignmentWith(classes, kernel.values)) } : {};
       const report = { ...spectrumReport(spectrum), ...labelled, seconds, kernel: run ?? { file }, outputs };

@@ -1,0 +1,153 @@
+/**
+ * A figure of one or more panels side by side, drawn as matplotlib draws
+ * `fig, axes = plt.subplots(1, k)` with its default style: the axes boxes
+ * of figure.subplot.*, four spines, outward ticks (major 3.5 pt, minor 2 pt),
+ * tick labels 10 pt, axis labels 4 pt beyond them, the title 6 pt above the
+ * axes, and a legend where it hides the least. PNG, SVG or PDF.
+ */
+import { createCanvas, type CanvasRenderingContext2D } from 'canvas';
+import { encode, type ImageFormat } from '../encode';
+import { ensureFont } from '../fonts';
+import type { Box } from '../layout';
+import { drawArtists, type Projection } from './artists';
+import { drawLegend } from './legend';
+import { axisTicks, transformOf, viewOf, type AxisTicks, type Tick } from './scales';
+import { FIGURE, INK, SIZES } from './style';
+import { drawLabel, drawVerticalText, measureLabel } from './text';
+import type { AxisSpec, Figure, Panel } from './types';
+
+/** The axes boxes of k panels in a figure W × H pixels (GridSpec with wspace 0.2). */
+export function panelBoxes(k: number, W: number, H: number): Box[] {
+  const total = (FIGURE.right - FIGURE.left) * W;
+  const cell = total / (k + FIGURE.wspace * (k - 1));
+  const y = Math.round((1 - FIGURE.top) * H);
+  const h = Math.round((1 - FIGURE.bottom) * H) - y;
+  return Array.from({ length: k }, (_, i) => {
+    const x = FIGURE.left * W + i * cell * (1 + FIGURE.wspace);
+    return { x: Math.round(x), y, w: Math.round(x + cell) - Math.round(x), h };
+  });
+}
+
+function projector(spec: AxisSpec, view: [number, number], start: number, length: number, flip: boolean): (v: number) => number {
+  const t = transformOf(spec.scale);
+  const [a, b] = [t(view[0]), t(view[1])];
+  return (v) => {
+    if (spec.scale === 'log' && !(v > 0)) return NaN;
+    const f = (t(v) - a) / (b - a);
+    return flip ? start + length * (1 - f) : start + length * f;
+  };
+}
+
+type Side = 'bottom' | 'left' | 'right';
+
+/**
+ * Labels that would overlap their neighbours are dropped: minor labels
+ * first, then every other major label, until the rest fit (matplotlib can
+ * overlap; a chart here never does).
+ */
+export function fittingLabels(ticks: AxisTicks, position: (v: number) => number, size: (t: Tick) => number): Tick[] {
+  const labelled = (list: Tick[]) => list.filter((t) => t.label.text !== '');
+  const fits = (list: Tick[]) => {
+    const sorted = [...list].sort((a, b) => position(a.value) - position(b.value));
+    return sorted.every((t, i) => i === 0 || Math.abs(position(t.value) - position(sorted[i - 1].value)) >= (size(t) + size(sorted[i - 1])) / 2 + 2);
+  };
+  const all = labelled([...ticks.major, ...ticks.minor]);
+  if (fits(all)) return all;
+  let majors = labelled(ticks.major);
+  while (majors.length > 2 && !fits(majors)) majors = majors.filter((_, i) => i % 2 === 0);
+  return majors;
+}
+
+/** Ticks, tick labels, offset text and axis label of one axis; returns how far its labels reach from the spine. */
+function drawAxis(ctx: CanvasRenderingContext2D, side: Side, ticks: AxisTicks, project: (v: number) => number, box: Box, label: string | undefined, family: string, pt: number): void {
+  const px = SIZES.tickLabel * pt;
+  const horizontal = side === 'bottom';
+  const edge = side === 'bottom' ? box.y + box.h : side === 'left' ? box.x : box.x + box.w;
+  const outward = side === 'left' ? -1 : 1;
+  ctx.strokeStyle = INK;
+  ctx.fillStyle = INK;
+  for (const [list, length, width] of [[ticks.major, SIZES.majorTick, SIZES.majorTickWidth], [ticks.minor, SIZES.minorTick, SIZES.minorTickWidth]] as const) {
+    ctx.lineWidth = width * pt;
+    ctx.beginPath();
+    for (const tick of list) {
+      const at = project(tick.value);
+      if (horizontal) {
+        ctx.moveTo(at, edge);
+        ctx.lineTo(at, edge + length * pt);
+      } else {
+        ctx.moveTo(edge, at);
+        ctx.lineTo(edge + outward * length * pt, at);
+      }
+    }
+    ctx.stroke();
+  }
+  const size = (t: Tick) => {
+    const m = measureLabel(ctx, t.label, family, px);
+    return horizontal ? m.width : m.ascent + m.descent;
+  };
+  const shown = fittingLabels(ticks, project, size);
+  const majors = new Set(ticks.major);
+  let reach = 0;
+  for (const tick of shown) {
+    const pad = (majors.has(tick) ? SIZES.majorTick + SIZES.majorPad : SIZES.minorTick + SIZES.minorPad) * pt;
+    const at = project(tick.value);
+    const drawn = horizontal
+      ? drawLabel(ctx, tick.label, family, px, at, edge + pad, 'center', 'top')
+      : drawLabel(ctx, tick.label, family, px, edge + outward * pad, at, side === 'left' ? 'right' : 'left', 'center');
+    reach = Math.max(reach, horizontal ? drawn.y + drawn.h - edge : side === 'left' ? edge - drawn.x : drawn.x + drawn.w - edge);
+  }
+  reach = Math.max(reach, (SIZES.majorTick + SIZES.majorPad) * pt);
+  if (ticks.offsetText) {
+    if (horizontal) drawLabel(ctx, ticks.offsetText, family, px, box.x + box.w, edge + reach + SIZES.offsetTextPad * pt, 'right', 'top');
+    else drawLabel(ctx, ticks.offsetText, family, px, side === 'left' ? box.x : box.x + box.w, box.y - SIZES.offsetTextPad * pt, side === 'left' ? 'left' : 'right', 'bottom');
+  }
+  if (!label) return;
+  const labelPx = SIZES.axisLabel * pt;
+  const at = reach + SIZES.labelPad * pt;
+  if (horizontal) drawLabel(ctx, label, family, labelPx, box.x + box.w / 2, edge + at, 'center', 'top');
+  else drawVerticalText(ctx, label, family, labelPx, edge + outward * at, box.y + box.h / 2, side === 'left' ? 'left' : 'right');
+}
+
+function drawPanel(ctx: CanvasRenderingContext2D, panel: Panel, box: Box, family: string, pt: number): void {
+  const rightArtists = panel.right?.artists ?? [];
+  const xView = viewOf(panel.x, [...panel.artists, ...rightArtists], 'x');
+  const yView = viewOf(panel.y, panel.artists, 'y');
+  const lengthPt = (pixels: number) => pixels / pt;
+  const left: Projection = { x: projector(panel.x, xView, box.x, box.w, false), y: projector(panel.y, yView, box.y, box.h, true), box, pt };
+  drawArtists(ctx, panel.artists, left);
+  let right: Projection | null = null;
+  let rightTicks: AxisTicks | null = null;
+  if (panel.right) {
+    const view = viewOf(panel.right.axis, rightArtists, 'y');
+    right = { x: left.x, y: projector(panel.right.axis, view, box.y, box.h, true), box, pt };
+    rightTicks = axisTicks(panel.right.axis, view, lengthPt(box.h), 'y');
+    drawArtists(ctx, rightArtists, right);
+  }
+  ctx.strokeStyle = INK;
+  ctx.lineWidth = SIZES.spine * pt;
+  ctx.lineJoin = 'miter';
+  ctx.strokeRect(box.x, box.y, box.w, box.h);
+  drawAxis(ctx, 'bottom', axisTicks(panel.x, xView, lengthPt(box.w), 'x'), left.x, box, panel.x.label, family, pt);
+  drawAxis(ctx, 'left', axisTicks(panel.y, yView, lengthPt(box.h), 'y'), left.y, box, panel.y.label, family, pt);
+  if (panel.right && right && rightTicks) drawAxis(ctx, 'right', rightTicks, right.y, box, panel.right.axis.label, family, pt);
+  if (panel.title) drawLabel(ctx, panel.title, family, SIZES.title * pt, box.x + box.w / 2, box.y - SIZES.titlePad * pt, 'center', 'baseline');
+  if (panel.legend !== false) {
+    const artists = [...panel.artists, ...rightArtists];
+    drawLegend(ctx, artists, artists.map((_, i) => (i < panel.artists.length ? left : right!)), box, family, pt);
+  }
+}
+
+/** Draw the figure: panels side by side, each `width × height` (default 640 × 480 at 100 dpi). */
+export function renderFigure(figure: Figure, format: ImageFormat): Buffer {
+  const family = ensureFont();
+  const k = figure.panels.length;
+  const width = (figure.width ?? FIGURE.widthInches * FIGURE.dpi) * k;
+  const height = figure.height ?? FIGURE.heightInches * FIGURE.dpi;
+  const canvas = format === 'png' ? createCanvas(width, height) : createCanvas(width, height, format);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, width, height);
+  const pt = FIGURE.dpi / 72;
+  panelBoxes(k, width, height).forEach((box, i) => drawPanel(ctx, figure.panels[i], box, family, pt));
+  return encode(canvas, format);
+}
