@@ -12,6 +12,11 @@
  *   hugeBuffer(bytes)        a zeroed ArrayBuffer backed by anonymous memory
  *                            advised for transparent huge pages: first touch
  *                            of large buffers faults 2 MB at a time, not 4 kB.
+ *   quietStderr(quiet)       point file descriptor 2 at /dev/null (true) or
+ *                            back where it was (false): native libraries that
+ *                            print to stderr themselves (Dawn's warnings about
+ *                            an adapter's limits) cannot be silenced from
+ *                            JavaScript.
  *
  * Every size is checked against the arrays here as well as in JavaScript.
  */
@@ -21,6 +26,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
@@ -100,10 +108,35 @@ static napi_value huge_buffer(napi_env env, napi_callback_info info) {
   return buffer;
 }
 
+static int saved_stderr = -1;
+
+static napi_value quiet_stderr(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  bool quiet;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 1 || napi_get_value_bool(env, args[0], &quiet) != napi_ok) {
+    return fail(env, "quietStderr(quiet): one boolean");
+  }
+  fflush(stderr);
+  if (quiet && saved_stderr < 0) {
+    int null_fd = open("/dev/null", O_WRONLY);
+    if (null_fd < 0) return NULL;
+    saved_stderr = dup(2);
+    if (saved_stderr >= 0) dup2(null_fd, 2);
+    close(null_fd);
+  } else if (!quiet && saved_stderr >= 0) {
+    dup2(saved_stderr, 2);
+    close(saved_stderr);
+    saved_stderr = -1;
+  }
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
       {"syevd", NULL, syevd, NULL, NULL, NULL, napi_default, NULL},
       {"hugeBuffer", NULL, huge_buffer, NULL, NULL, NULL, napi_default, NULL},
+      {"quietStderr", NULL, quiet_stderr, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   return exports;

@@ -11,6 +11,7 @@ import { parseGate } from './cli/gates';
 import * as fs from 'node:fs';
 import { exitCodeOf } from './errors';
 import { pendingTemporaries } from './io/atomicWrite';
+import { outputsComplete } from './cli/outputs';
 
 const { version } = require('../../package.json') as { version: string };
 
@@ -42,7 +43,7 @@ export function buildProgram(argv: string[] = process.argv): Command {
       new Option('--fail-if <condition>', "exit 3 when a number of the --json report crosses a threshold, e.g. 'condition_number > 1e6' (repeatable)")
         .argParser(parseGate),
     )
-    .option('--debug', 'print stack traces on errors')
+    .option('--debug', "print stack traces on errors, and the GPU driver's own messages")
     .exitOverride()
     .configureOutput({ outputError: writeOneLineError });
   const invoked = invokedCommand(argv);
@@ -69,6 +70,8 @@ const SIGNALS: [NodeJS.Signals, number][] = [
 function cleanUpOnSignals(): void {
   for (const [signal, number] of SIGNALS) {
     process.on(signal, () => {
+      // Every output already in place: the run succeeded, whatever interrupts the report.
+      if (outputsComplete()) process.exit(0);
       const removed = pendingTemporaries.size;
       for (const temp of pendingTemporaries) fs.rmSync(temp, { force: true });
       process.stderr.write(`ntk-cli: interrupted by ${signal}${removed ? '; the output was not written' : ''}\n`);
@@ -82,6 +85,10 @@ function cleanUpOnSignals(): void {
 export async function main(argv: string[]): Promise<number> {
   cleanUpOnSignals();
   const program = buildProgram(argv);
+  if (argv.includes('--debug')) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./tfjs/webgpu') as typeof import('./tfjs/webgpu')).showDriverMessages(true);
+  }
   try {
     await program.parseAsync(argv);
     return 0;

@@ -8,6 +8,24 @@ export interface NativeHelpers {
   syevd(a: Float32Array | Float64Array, w: Float32Array | Float64Array, n: number, vectors: boolean): number;
   /** A zeroed buffer of anonymous memory advised for transparent huge pages. */
   hugeBuffer(bytes: number): ArrayBuffer;
+  /** Point fd 2 at /dev/null (true) or back (false). */
+  quietStderr(quiet: boolean): void;
+}
+
+/**
+ * Run `work` with native libraries' own stderr output (not Node's, which has
+ * nothing pending then) sent to /dev/null; where the helper was not built,
+ * `work` runs as it is.
+ */
+export async function withNativeStderrSilenced<T>(work: () => Promise<T>): Promise<T> {
+  const native = nativeHelpers();
+  const quiet = typeof native?.quietStderr === 'function' ? native.quietStderr : null; // a helper built before it existed
+  quiet?.(true);
+  try {
+    return await work();
+  } finally {
+    quiet?.(false);
+  }
 }
 
 let loaded: NativeHelpers | null | undefined;

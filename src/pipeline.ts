@@ -274,13 +274,24 @@ function largestMagnitude(values: ArrayLike<number>): number {
   return m;
 }
 
+/** The largest finite float32, 3.4e38. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 /**
  * The kernels run in float32, whose range ends at 3.4e38: inputs or weights
- * large enough to overflow it make Inf or NaN entries. Say so instead of
- * drawing or writing them.
+ * large enough to overflow it make Inf or NaN entries. The infinite-width
+ * kernel runs in float64 but is written and drawn in float32, so values beyond
+ * that range (σ_w large enough to grow it geometrically with depth) are refused
+ * too. Say so instead of drawing or writing them.
  */
 function checkFinite(result: NtkResult): void {
   const bad = result.stats.nonFinite;
+  if (bad === 0 && result.model === null) {
+    const largest = Math.max(Math.abs(result.stats.min), Math.abs(result.stats.max));
+    if (largest > FLOAT32_MAX) {
+      throw new RunConfigError(`the infinite-width kernel reaches ${largest.toPrecision(3)}, beyond float32's range (3.4e38): each layer multiplies it by about σ_w²; lower --sigma-w or --depth, or scale the inputs down`);
+    }
+  }
   if (bad === 0) return;
   const largest = largestMagnitude(result.inputs.values);
   throw new RunConfigError(

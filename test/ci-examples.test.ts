@@ -11,7 +11,19 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { BIN, ROOT, tempDir } from './helpers';
+import { encodeNpy } from '../src/io/npy';
+import { BIN, ROOT, runCli, tempDir } from './helpers';
+
+/** A singular kernel (rank 2, with a zero row and column: λ_min = 0) at dir/ntk/kernel.npy. */
+function singularKernel(dir: string): string {
+  const n = 12;
+  const k = new Float32Array(n * n);
+  for (let i = 1; i < n; i++) for (let j = 1; j < n; j++) k[i * n + j] = 1 + Math.cos(i - j);
+  fs.mkdirSync(path.join(dir, 'ntk'), { recursive: true });
+  const file = path.join(dir, 'ntk', 'kernel.npy');
+  fs.writeFileSync(file, encodeNpy(k, [n, n]));
+  return file;
+}
 
 const EXAMPLES = path.join(ROOT, 'examples', 'ci');
 
@@ -79,6 +91,13 @@ test('the GitHub Actions workflow computes, uploads every file it names, and gat
   assert.equal(runScript(gate.run!, dir, env).status, 0, 'the gate passes on the example');
   assert.notEqual(runScript(gate.run!, dir, { ...env, MAX_CONDITION_NUMBER: '10' }).status, 0, 'a condition number over 10 fails the job');
   assert.notEqual(runScript(gate.run!, dir, { ...env, MAX_DISTANCE: '0.001' }).status, 0, 'a distance over 0.001 fails the job');
+
+  // A singular kernel: its condition number is "inf" in the JSON, and the gate as written fails the job.
+  const singular = runCli(['spectrum', singularKernel(dir), '--out', path.join(dir, 'ntk', 'spectrum.png'), '--json']);
+  assert.equal(singular.status, 0, singular.stderr);
+  assert.equal(JSON.parse(singular.stdout).condition_number, 'inf');
+  fs.writeFileSync(path.join(dir, 'ntk', 'spectrum.json'), singular.stdout);
+  assert.notEqual(runScript(gate.run!, dir, env).status, 0, 'a singular kernel fails the job');
 });
 
 test('the GitLab CI job computes, keeps its artifacts, and fails with exit 3 when a gate trips', () => {
@@ -99,4 +118,12 @@ test('the GitLab CI job computes, keeps its artifacts, and fails with exit 3 whe
   const failing = runScript(script, tempDir(), { ...variables, MAX_CONDITION_NUMBER: '10' });
   assert.equal(failing.status, 3, failing.stderr);
   assert.match(failing.stderr, /^ntk-cli: error: --fail-if 'condition_number > 10' holds: condition_number is \d/m);
+
+  // The spectrum step on a singular kernel: the gate trips, exit 3.
+  const singularDir = tempDir();
+  singularKernel(singularDir);
+  const spectrumLine = (job.script as string[]).find((line) => line.includes('ntk-cli spectrum'))!;
+  const singular = runScript(spectrumLine, singularDir, variables);
+  assert.equal(singular.status, 3, singular.stderr);
+  assert.match(singular.stderr, /condition_number is inf/);
 });

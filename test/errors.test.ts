@@ -63,6 +63,8 @@ const other = {
   threeLabels: file('three.txt', 'a\nb\nc\n'),
   asymmetric: file('asymmetric.npy', encodeNpy([1, 0.5, 0, 1], [2, 2])),
   nanInput: file('nan.npy', encodeNpy(Float32Array.from({ length: 40 }, (_, i) => (i === 27 ? NaN : 0)), [2, 20])),
+  nanKernel: file('nan-kernel.csv', 'a,b\n1,nan\n0,1\n'),
+  kernel40: file('k40.npy', encodeNpy(Float32Array.from({ length: 1600 }, (_, k) => (Math.floor(k / 40) === k % 40 ? 2 : 1)), [40, 40])),
 };
 const noWrite = path.join(dir, 'read-only');
 fs.mkdirSync(noWrite, { mode: 0o755 });
@@ -232,12 +234,27 @@ cases.push(
   [['kernel', '--weights', files.checkpoint], 1, /--weights .*model\.pt: is a ZIP archive \(PyTorch's torch\.save writes these\), not a \.safetensors file; save the state dict with safetensors\.torch\.save_file/],
   [['kernel', '--weights', files.pickle], 1, /--weights .*model\.pkl: is a Python pickle, not a \.safetensors file/],
   // Training that diverges is an error, not a chart of NaN.
-  [['drift', '--widths', '16,64', '--lr', '100', '--steps', '50', '--seeds', '2'], 1, /--lr 100: gradient descent diverged: the training loss was .* at step \d+ with learning rate 100; a smaller --lr converges/],
+  [['drift', '--widths', '16,64', '--lr', '100', '--steps', '50', '--seeds', '2'], 1, /--lr 100: gradient descent diverged: the training loss (was .* at|grew from .* by) step \d+ with learning rate 100; a smaller --lr converges/],
   [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--train-network', '--steps', '50', '--lr', '1000'], 1, /--lr 1000: gradient descent diverged.*a smaller --lr converges/],
   // Gates.
   [['heatmap', '--fail-if', 'kernel.min >> 1'], 2, /option '--fail-if <condition>' argument 'kernel\.min >> 1' is invalid\. expected KEY OP NUMBER/],
   [['heatmap', '--fail-if', 'condition_number > lots'], 2, /--fail-if <condition>' argument 'condition_number > lots' is invalid/],
+  // Numbers beyond what the output holds, routine input refused, contradictions.
+  [['kernel', '--width', 'inf', '--parameterization', 'ntk', '--sigma-w', '4', '--depth', '70', '--out', 'k.npy'], 1, /the infinite-width kernel reaches [\d.]+e\+6\d, beyond float32's range \(3\.4e38\).*lower --sigma-w or --depth/],
+  [['drift', '--widths', '16,64', '--lr', '3', '--seeds', '2'], 1, /--lr 3: gradient descent diverged: the training loss grew from [\d.]+ to [\d.e+]+ by step \d+ with learning rate 3; a smaller --lr converges/],
+  [['kernel', '--inputs', 'circle:abc'], 2, /--inputs circle:abc: circle:N needs a whole number N ≥ 1$/],
+  [['kernel', '--inputs', 'circle:-1'], 2, /--inputs circle:-1: circle:N needs a whole number N ≥ 1$/],
+  [['kernel', '--inputs', 'sphere:0'], 2, /--inputs sphere:0: sphere:N needs a whole number N ≥ 1$/],
+  [['spectrum', 'nan-kernel.csv', '--out', 's.png'], 1, /^ntk-cli: error: nan-kernel\.csv: line 2, column 2 is NaN$/],
+  [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--format', 'json', '--out', 'p.npy'], 2, /--format json contradicts --out p\.npy/],
+  [['heatmap', '--bare', '--title', 'x'], 2, /--bare draws the cells alone, one pixel each: --title contradicts it/],
+  [['render', ramp, '--bare', '--size', '100x100'], 2, /--bare draws the cells alone, one pixel each: --size contradicts it/],
+  [['kernel', '--width', 'inf', '--parameterization', 'ntk', '--backend', 'webgpu'], 2, /--backend webgpu computes the kernels of finite networks; --width inf is computed in closed form/],
+  [['kernel', '--out', '/sys/k.npy'], 1, /--out \/sys\/k\.npy: directory \/sys is (not writable \(permission denied\)|on a read-only file system)$/],
   // Memory.
+  [['spectrum', 'k40.npy', '--max-memory', '0.0001', '--out', 's.png'], 1, /more than --max-memory \(0\.00010 GB\); ask for the largest few with --top K, or raise --max-memory$/],
+  [['spectrum', 'k40.npy', '--top', '2', '--max-memory', '0.0001', '--out', 's.png'], 1, /more than --max-memory \(0\.00010 GB\); raise --max-memory$/],
+  [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--max-memory', '0.0001'], 1, /more than --max-memory \(0\.00010 GB\); fewer training points, or raise --max-memory$/],
   [['kernel', '--samples', '20000', '--input-dim', '784', '--width', '2048', '--max-memory', '0.1', '--out', 'k.npy'], 1, /^(?!.*float32 \.npy).*more than --max-memory \(0\.10 GB\); lower --samples, or raise --max-memory$/],
   [['heatmap', '--samples', '20000', '--input-dim', '784', '--width', '2048', '--max-memory', '1'], 1, /this run needs about \d+\.\d GB \(.*kernel 1\.60.*\), more than --max-memory \(1\.0 GB\); compute it with `ntk-cli kernel --out k\.npy` \(streams to disk\), lower --samples/],
 );

@@ -55,10 +55,11 @@ test('--weights sets the sizes from the file; a contradicting flag is a UsageErr
   assert.throws(() => resolve(['--weights', path.join(FIXTURES, 'nowhere.safetensors')]), (e) => e instanceof InputError && /no such file/.test(e.message));
 });
 
-test('generated inputs: circle:N on the circle (2-D by default), sphere:N drawn from the seed and normalised; datasets bring labels', async () => {
+test('generated inputs: circle:N on the circle in the network\'s input space (d = 20 by default), sphere:N drawn from the seed and normalised; datasets bring labels', async () => {
   const onCircle = resolve(['--inputs', 'circle:8']);
-  assert.equal(onCircle.shape.inputDim, 2);
-  assert.ok(Math.abs(onCircle.inputs!.values[2 * 2] - Math.cos(Math.PI / 2)) < 1e-7 && onCircle.inputs!.values[2 * 2 + 1] === 1);
+  assert.equal(onCircle.shape.inputDim, 20, 'the default network keeps its input dimension');
+  assert.ok(Math.abs(onCircle.inputs!.values[2 * 20] - Math.cos(Math.PI / 2)) < 1e-7 && onCircle.inputs!.values[2 * 20 + 1] === 1);
+  assert.ok(onCircle.inputs!.values.subarray(2 * 20 + 2, 3 * 20).every((v) => v === 0), 'the other coordinates are 0');
   const wide = resolve(['--inputs', 'circle:8', '--input-dim', '5']);
   assert.deepEqual(Array.from(wide.inputs!.values.subarray(5, 10)), [Math.fround(Math.cos(Math.PI / 4)), Math.fround(Math.sin(Math.PI / 4)), 0, 0, 0]);
   const onSphere = resolve(['--inputs', 'sphere:6', '--input-dim', '3']);

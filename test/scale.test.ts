@@ -76,7 +76,24 @@ test('blocks from --rows/--cols merge into the full kernel, mirroring the missin
   assert.ok(relativeMaxError(parseNpy(fs.readFileSync(merged)).data, parseNpy(fs.readFileSync(full)).data) <= 1e-6);
   const missing = runCli(['merge', blocks[0], blocks[2], '--out', path.join(dir, 'never.npy')]);
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /the blocks cover 1450000 of the 2890000 cells/);
+  assert.match(missing.stderr, /1440000 of the 2890000 cells of the 1700×1700 kernel are in no block nor its mirror image: rows 0:900 × cols 900:1700, rows 900:1700 × cols 0:900$/m);
+});
+
+test('merge mirrors the part of a block that straddles the diagonal: rows 0:20 × cols 0:40 and rows 20:40 × cols 20:40', () => {
+  const common = ['kernel', '--samples', '40'];
+  const full = path.join(dir, 'full40.npy');
+  assert.equal(runCli([...common, '--out', full]).status, 0);
+  const blocks = [['0:20', '0:40'], ['20:40', '20:40']].map(([rows, cols], k) => {
+    const out = path.join(dir, `straddle-${k}.npy`);
+    assert.equal(runCli([...common, '--rows', rows, '--cols', cols, '--out', out]).status, 0);
+    return out;
+  });
+  const merged = path.join(dir, 'straddle.npy');
+  const run = runCli(['merge', ...blocks, '--out', merged, '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const k = parseNpy(fs.readFileSync(merged)).data;
+  assert.ok(relativeMaxError(k, parseNpy(fs.readFileSync(full)).data) <= 1e-6);
+  for (let i = 20; i < 40; i++) for (let j = 0; j < 20; j++) assert.equal(k[i * 40 + j], k[j * 40 + i], `(${i}, ${j}) mirrors (${j}, ${i})`);
 });
 
 test('merge plans refuse overlapping blocks and blocks of different kernels', () => {
@@ -84,7 +101,11 @@ test('merge plans refuse overlapping blocks and blocks of different kernels', ()
   assert.throws(() => planMerge([block('a', [0, 6], [0, 10]), block('b', [5, 10], [0, 10])]), /a and b overlap/);
   assert.throws(() => planMerge([block('a', [0, 10], [0, 10]), block('b', [0, 5], [0, 5], [5, 5])]), /5×5/);
   const plan = planMerge([block('d1', [0, 4], [0, 4]), block('up', [0, 4], [4, 10]), block('d2', [4, 10], [4, 10])]);
-  assert.deepEqual(plan.steps.find((s) => s.transpose), { file: 'up', row: 4, col: 0, transpose: true });
+  assert.deepEqual(plan.steps.find((s) => s.transpose), { file: 'up', row: 4, col: 0, transpose: true, part: { r0: 0, r1: 4, c0: 0, c1: 6 } });
+  // A block over the diagonal's both sides: its lower part is mirrored where no block covers it.
+  const straddle = planMerge([block('top', [0, 4], [0, 10]), block('d2', [4, 10], [4, 10])]);
+  assert.deepEqual(straddle.steps.filter((s) => s.transpose), [{ file: 'top', row: 4, col: 0, transpose: true, part: { r0: 0, r1: 4, c0: 4, c1: 10 } }]);
+  assert.throws(() => planMerge([block('d1', [0, 4], [0, 4]), block('d2', [4, 10], [4, 10])]), /48 of the 100 cells .* rows 0:4 × cols 4:10, rows 4:10 × cols 0:4$/);
   assert.throws(() => planMerge([block('d1', [0, 4], [0, 4]), block('up', [0, 4], [4, 10], [10, 10], 'other run'), block('d2', [4, 10], [4, 10])]), /up comes from another run than d1/);
 });
 

@@ -49,15 +49,15 @@ test('a matrix built from known eigenvalues gives them back, two negative ones c
   assert.equal(got.condition_number, 'inf');
 });
 
-test('--top k equals the k largest of the full decomposition, with eigenvectors that satisfy K v = λ v', () => {
+test('--top k equals the k largest of the full decomposition, with eigenvectors that satisfy K v = λ v (block Krylov at n = 100; the full solver when k is a large share of n)', () => {
   for (const name of ['seed', 'known']) {
     const file = path.join(SPECTRA, `${name}.npy`);
     const full = spectrum([file]);
     const vectorsFile = path.join(dir, `${name}-vectors.npy`);
     const valuesFile = path.join(dir, `${name}-values.npy`);
     const top = spectrum([file, '--top', '5', '--save-eigenvectors', vectorsFile, '--save-eigenvalues', valuesFile]);
-    assert.match(top.solver, /block Krylov/);
-    assert.equal(top.converged, true);
+    assert.match(top.solver, name === 'seed' ? /block Krylov/ : /dsyevd.*top 5 of the full decomposition|ml-matrix.*top 5 of the full/);
+    if (name === 'seed') assert.equal(top.converged, true);
     assert.equal(top.eigenvalues.length, 5);
     top.eigenvalues.forEach((v: number, i: number) => assert.ok(Math.abs(v - full.eigenvalues[i]) <= 1e-4 * full.lambda_max, `${name} ${i}: ${v} vs ${full.eigenvalues[i]}`));
     for (const key of ['lambda_min', 'condition_number', 'effective_rank', 'negative_eigenvalues']) assert.equal(top[key], null, key);

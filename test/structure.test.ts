@@ -34,7 +34,7 @@ function twoLayer(activation: 'relu' | 'erf', gamma: number): number {
 test('circle:N at infinite width: the closed form at every pair, and a circulant matrix (to the float32 rounding of the points)', () => {
   const N = 36;
   const out = path.join(dir, 'circle.npy');
-  const run = runCli(['kernel', '--inputs', `circle:${N}`, '--width', 'inf', '--parameterization', 'ntk', '--dtype', 'float64', '--out', out, '--json']);
+  const run = runCli(['kernel', '--inputs', `circle:${N}`, '--input-dim', '2', '--width', 'inf', '--parameterization', 'ntk', '--dtype', 'float64', '--out', out, '--json']);
   assert.equal(run.status, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout).model.layers, [2, 'inf', 1]);
   const k = parseNpy(fs.readFileSync(out)).data;

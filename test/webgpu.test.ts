@@ -104,3 +104,19 @@ test('--backend webgpu with no adapter exits 1, its last line saying what was fo
   const last = run.stderr.trim().split('\n').pop()!;
   assert.match(last, /^ntk-cli: error: --backend webgpu: (Dawn found no WebGPU adapter|the optional package 'webgpu' is not installed|no WebGPU adapter)/);
 });
+
+test('--backend webgpu --quiet prints nothing: the driver\'s own warnings are silenced (--debug shows them)', async (t) => {
+  const missing = await adapterOrReason();
+  releaseWebGpu();
+  if (missing) {
+    t.skip(`no WebGPU adapter: ${missing}`);
+    return;
+  }
+  const out = path.join(tempDir(), 'q.npy');
+  const quiet = runCli(['kernel', '--backend', 'webgpu', '--quiet', '--out', out]);
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.equal(quiet.stderr, '');
+  assert.equal(quiet.stdout, '');
+  const plain = runCli(['kernel', '--backend', 'webgpu', '--out', out]);
+  assert.doesNotMatch(plain.stderr, /Warning:/, 'the summary alone, without the driver');
+});

@@ -148,8 +148,11 @@ export function quadratureDual(act: ScalarFunctions, options: QuadratureOptions 
     const outerBreaks = kinks.map((k) => k / a);
     if (degenerate && b !== 0) for (const k of kinks) outerBreaks.push(k / b);
     // A degenerate pair (the diagonal) is a 1-D integral of φ(a·x)² or φ′(a·x)², whose poles are of twice
-    // the order: a step four times finer costs little there.
-    build(outer, (degenerate ? 4 : 1) * Math.max(a, Math.abs(b)), outerBreaks);
+    // the order: a step four times finer costs little there. A nearly degenerate pair (c ≪ a, as deep
+    // networks make most pairs) is almost that product, so its step is refined as c/a falls, up to the
+    // same factor: at depth 4, tanh's kernel went from 1.4e-6 to 1.8e-10 of a 2001-node rule.
+    const closeness = degenerate ? 4 : Math.min(4, 1 + a / (4 * c));
+    build(outer, closeness * Math.max(a, Math.abs(b)), outerBreaks);
     // Without kinks the inner rule depends on c alone: built once per pair.
     if (!degenerate && kinks.length === 0) build(inner, c, []);
     let t = 0;

@@ -25,7 +25,7 @@
  */
 import { symmetricEigen } from '../linalg/eigen';
 import { floatArray } from '../linalg/memory';
-import { topEigen } from '../linalg/topEigen';
+import { denseOperator, krylovFits, topEigen, type SymmetricOperator } from '../linalg/topEigen';
 import type { Linalg } from '../linalg/types';
 
 export const FLOAT32_EPSILON = 2 ** -23;
@@ -65,9 +65,8 @@ export interface Spectrum {
   eigenvectors: Float64Array | null;
   complete: boolean;
   solver: string;
-  /** Block Krylov only: iterations, and whether every residual met the tolerance. */
+  /** Block Krylov only: the iterations it took (it fails rather than return unconverged values). */
   iterations: number | null;
-  converged: boolean;
   lambdaMax: number;
   lambdaMin: number | null;
   conditionNumber: number | null;
@@ -105,6 +104,7 @@ export function asymmetry(matrix: ArrayLike<number>, n: number): number {
 export function effectiveRank(values: ArrayLike<number>): number {
   let total = 0;
   for (let i = 0; i < values.length; i++) if (values[i] > 0) total += values[i];
+  if (total === 0) return 0; // no positive eigenvalue: no direction carries any of the trace
   let entropy = 0;
   for (let i = 0; i < values.length; i++) {
     if (values[i] <= 0) continue;
@@ -132,6 +132,18 @@ export function cumulativeTargetEnergy(vectors: Float64Array, n: number, k: numb
   return out;
 }
 
+/** The first k columns of a row-major n × n matrix. */
+function firstColumns(m: Float64Array, n: number, k: number): Float64Array {
+  const out = new Float64Array(n * k);
+  for (let r = 0; r < n; r++) out.set(m.subarray(r * n, r * n + k), r * k);
+  return out;
+}
+
+/** The top k by block Krylov iteration (linalg/topEigen.ts). */
+function topOf(op: SymmetricOperator, k: number, request: SpectrumRequest) {
+  return topEigen(op, k, { randn: request.randn, linalgName: request.linalg.name });
+}
+
 /** The spectrum of the symmetric n × n kernel `matrix` (row-major). */
 export function kernelSpectrum(matrix: Float32Array | Float64Array, n: number, request: SpectrumRequest): Spectrum {
   let trace = 0;
@@ -141,11 +153,17 @@ export function kernelSpectrum(matrix: Float32Array | Float64Array, n: number, r
   let eigenvectors: Float64Array | null;
   let solver: string;
   let iterations: number | null = null;
-  let converged = true;
   const complete = request.top === undefined || request.top >= n;
-  if (complete) {
+  if (complete || !krylovFits(request.top!, n)) {
+    // All of them; or, when k is a large share of n, the top k of all of them (cheaper and exact).
     const full = symmetricEigen(matrix, n, wantVectors);
     ({ values: eigenvalues, vectors: eigenvectors, solver } = full);
+    if (!complete) {
+      const k = request.top!;
+      eigenvalues = eigenvalues.slice(0, k);
+      eigenvectors = eigenvectors ? firstColumns(eigenvectors, n, k) : null;
+      solver = `${solver} (the top ${k} of the full decomposition)`;
+    }
   } else {
     let data: Float32Array;
     if (matrix instanceof Float32Array) data = matrix;
@@ -153,8 +171,8 @@ export function kernelSpectrum(matrix: Float32Array | Float64Array, n: number, r
       data = floatArray(n * n);
       data.set(matrix);
     }
-    const top = topEigen({ data, rows: n, cols: n }, request.top!, request.linalg, { randn: request.randn });
-    ({ values: eigenvalues, vectors: eigenvectors, solver, iterations, converged } = top);
+    const top = topOf(denseOperator({ data, rows: n, cols: n }, request.linalg), request.top!, request);
+    ({ values: eigenvalues, vectors: eigenvectors, solver, iterations } = top);
   }
   const count = eigenvalues.length;
   const lambdaMax = eigenvalues[0];
@@ -169,7 +187,6 @@ export function kernelSpectrum(matrix: Float32Array | Float64Array, n: number, r
     complete,
     solver,
     iterations,
-    converged,
     lambdaMax,
     lambdaMin,
     conditionNumber: lambdaMin === null ? null : lambdaMin > 0 ? lambdaMax / lambdaMin : Infinity,

@@ -8,7 +8,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { GateError, UsageError } from '../errors';
-import { numberFromReport } from './reportNumbers';
+import { numberFromReport, reportNumber } from './reportNumbers';
 
 export const COMPARISONS = ['<=', '>=', '==', '!=', '<', '>'] as const;
 type Comparison = (typeof COMPARISONS)[number];
@@ -94,7 +94,7 @@ export function checkGates(report: Record<string, unknown>, gates: Gate[] | unde
     }
     // NaN compares false with everything: a kernel that went NaN trips any gate on it. "inf" is +∞,
     // so a singular kernel's condition number is above every threshold.
-    if (Number.isNaN(value) || holds(value, gate.op, gate.threshold)) tripped.push(`'${gate.text}' holds: ${gate.key} is ${value}`);
+    if (Number.isNaN(value) || holds(value, gate.op, gate.threshold)) tripped.push(`'${gate.text}' holds: ${gate.key} is ${Number.isFinite(value) ? value : reportNumber(value)}`);
   }
   if (tripped.length) throw new GateError(`--fail-if ${tripped.join('; ')}`);
 }

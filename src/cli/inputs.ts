@@ -16,16 +16,17 @@ import { explicit } from './weights';
 
 export { DATASETS };
 
-/** `circle:N` as samples (with the input dimension the run has, 2 by default), or null for anything else. */
-export function generatedSamples(flag: string, spec: string, config: RunConfig, command: Command): Samples | 'sphere' | null {
+/** `circle:N` as samples (in the run's input dimension), or null for anything else. */
+export function generatedSamples(flag: string, spec: string, config: RunConfig): Samples | 'sphere' | null {
   const generated = parseGenerated(spec);
   if (!generated) return null;
-  if (generated.count < 1) throw new UsageError(`${flag} ${spec}: at least one point`);
+  if (!(generated.count >= 1 && Number.isSafeInteger(generated.count))) throw new UsageError(`${flag} ${spec}: ${generated.kind}:N needs a whole number N ≥ 1`);
   if (generated.kind === 'sphere') {
     if (flag !== '--inputs') throw new UsageError(`${flag} sphere:N: points on a sphere are drawn for --inputs only`);
     return 'sphere';
   }
-  const dim = config.model ? config.model.layers[0].inDim : explicit(command, 'inputDim') ? config.shape.inputDim : 2;
+  // In the network's input space: the first two coordinates vary, the other d − 2 are 0 (d = 20 by default).
+  const dim = config.model ? config.model.layers[0].inDim : config.shape.inputDim;
   if (dim < 2) throw new UsageError(`${flag} ${spec}: points on a circle need --input-dim 2 or more`);
   return circle(generated.count, dim);
 }
@@ -43,7 +44,7 @@ export function labelsFile(file: string, count: number): string[] {
   noteInput('--labels', file);
   let labels: string[];
   try {
-    labels = readLabels(file);
+    labels = readLabels(file, count);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new InputError(`--labels ${file}: no such file`);

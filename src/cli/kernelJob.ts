@@ -10,7 +10,7 @@ import { computeNtk, estimateMemory, type NtkResult } from '../pipeline';
 import type { KernelSink } from '../types';
 import type { ModelFlags, RuntimeFlags } from './options';
 import { runReport, type Report } from './report';
-import { checkMemory, progressBar, wantsProgress } from './runtime';
+import { checkBackendFlag, checkMemory, progressBar, wantsProgress } from './runtime';
 import { resolveSources, saveSources, type ResolvedSources, type SourceFlags } from './sources';
 
 export type KernelJobFlags = ModelFlags & RuntimeFlags & SourceFlags;
@@ -25,20 +25,23 @@ export interface KernelJob extends ResolvedSources {
 /** Read and check the flags' files into a RunConfig. */
 export function startKernelJob(flags: KernelJobFlags, command: Command): KernelJob {
   const started = process.hrtime.bigint();
-  return { ...resolveSources(flags, command), started, quiet: Boolean(command.optsWithGlobals().quiet) };
+  const quiet = Boolean(command.optsWithGlobals().quiet);
+  const sources = resolveSources(flags, command);
+  checkBackendFlag(flags, command.getOptionValueSource('backend') === 'cli', quiet);
+  return { ...sources, started, quiet };
 }
 
 export interface ComputeOptions {
   /** Whether the n × m matrix stays in memory (a picture) or goes to `sink` as it is computed. */
   keepsMatrix: boolean;
   sink?: KernelSink | null;
-  /** What the memory guard suggests besides fewer samples, ending in ', ' (or ''). */
+  /** What the memory guard suggests besides fewer samples and more --max-memory, ending in ', ' (or ''). */
   wayOut: string;
 }
 
 export async function computeKernel(job: KernelJob, flags: RuntimeFlags, options: ComputeOptions): Promise<NtkResult> {
   const { config } = job;
-  checkMemory(estimateMemory(config, options.keepsMatrix, linalgNameFor(config.linalg, config.threads)), flags.maxMemory, options.wayOut);
+  checkMemory(estimateMemory(config, options.keepsMatrix, linalgNameFor(config.linalg, config.threads)), flags.maxMemory, `${options.wayOut}lower --samples, `);
   const progress = progressBar(wantsProgress(flags.progress, job.quiet), 'kernel');
   config.onProgress = progress.update;
   try {

@@ -1,32 +1,55 @@
-/** Matrices named by flags (inputs, targets): read, checked, and refused in one line that names the flag and file. */
+/**
+ * Matrices named on the command line (inputs, targets, a kernel): read,
+ * checked for NaN and ±Inf, and refused in one line that names the flag and
+ * file, with positions as the file itself counts them.
+ */
 import { InputError, UsageError } from '../errors';
-import { MatrixFileError, readMatrixFile, type MatrixData } from '../io/matrixFile';
+import { MatrixFileError, readLargeMatrixFile, readMatrixFile, type MatrixData } from '../io/matrixFile';
+import { floatArray } from '../linalg/memory';
 import { noteInput } from './outputs';
 
-/** The finite matrix in `file` ('-' for CSV on stdin), for `flag`. */
-export function readFlagMatrix(flag: string, file: string): MatrixData {
-  noteInput(flag, file);
-  let matrix;
-  try {
-    matrix = readMatrixFile(file);
-  } catch (error) {
-    if (error instanceof MatrixFileError) throw new InputError(`${flag} ${error.message}`);
-    throw error;
-  }
+/**
+ * The first NaN or ±Inf of a matrix, where the file has it: a CSV's line and
+ * column (from 1, as its syntax errors are), a .npy's row and column (NumPy's
+ * indices); null when every value is finite.
+ */
+export function nonFinitePlace(matrix: MatrixData): string | null {
   for (let i = 0; i < matrix.values.length; i++) {
     const v = matrix.values[i];
     if (Number.isFinite(v)) continue;
     const [r, c] = [Math.floor(i / matrix.cols), i % matrix.cols];
-    // CSV positions are file lines and columns from 1, as its syntax errors are; .npy positions are NumPy's indices.
     const where = matrix.lines ? `line ${matrix.lines[r]}, column ${c + 1}` : `row ${r}, column ${c}`;
-    throw new InputError(`${flag} ${file}: ${where} is ${v}`);
+    return `${where} is ${v}`;
   }
+  return null;
+}
+
+/**
+ * The finite matrix in `file` ('-' for CSV on stdin), for `flag` (null for a
+ * positional argument, named `argument` when noted). `large`: a float32 .npy
+ * is read straight into one array (a kernel of gigabytes).
+ */
+export function readFlagMatrix(flag: string | null, file: string, options: { large?: boolean; argument?: string; vectorAsColumn?: boolean } = {}): MatrixData {
+  noteInput(flag ?? options.argument ?? 'MATRIX', file);
+  const prefix = flag === null ? '' : `${flag} `;
+  let matrix;
+  try {
+    matrix = options.large ? readLargeMatrixFile(file, floatArray) : readMatrixFile(file, { vectorAsColumn: options.vectorAsColumn });
+  } catch (error) {
+    if (error instanceof MatrixFileError) throw new InputError(`${prefix}${error.message}`);
+    throw error;
+  }
+  const bad = nonFinitePlace(matrix);
+  if (bad) throw new InputError(`${prefix}${file}: ${bad}`);
   return matrix;
 }
 
-/** Targets: one row per sample (`rows` of them), any number of columns. */
+/**
+ * Targets: one row per sample (`rows` of them), any number of columns; a
+ * 1-D array (shape (n,), as NumPy saves a vector) is one column.
+ */
 export function readTargets(flag: string, file: string, rows: number, what = 'one per sample'): { values: Float64Array; cols: number } {
-  const matrix = readFlagMatrix(flag, file);
+  const matrix = readFlagMatrix(flag, file, { vectorAsColumn: true });
   if (matrix.rows !== rows) throw new UsageError(`${flag} ${file}: ${matrix.rows} rows, ${what} expected (${rows})`);
   return { values: Float64Array.from(matrix.values), cols: matrix.cols };
 }

@@ -165,6 +165,7 @@ export function checkModelFlags(flags: ModelFlags & Partial<Pick<RuntimeFlags, '
     throw new UsageError(`--backend webgpu computes the structured kernel traced over outputs; ${flags.method === 'naive' ? '--method naive' : '--trace none'} runs on the CPU backends`);
   }
   if (!infinite) return;
+  if (flags.backend === 'webgpu') throw new UsageError('--backend webgpu computes the kernels of finite networks; --width inf is computed in closed form on the CPU');
   if (flags.parameterization !== 'ntk') {
     throw new UsageError('--width inf needs --parameterization ntk: in standard (PyTorch) parameterization the NTK grows with the width and has no finite limit');
   }

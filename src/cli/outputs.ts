@@ -8,19 +8,42 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, UsageError } from '../errors';
-import { isSpecialFile, resolveTarget, writeFileAtomic } from '../io/atomicWrite';
+import { isSpecialFile, resolveTarget, temporaryPathFor, writeFileAtomic } from '../io/atomicWrite';
 
 interface Noted {
   flag: string;
   file: string;
   output: boolean;
+  /** An output now in place. */
+  written?: boolean;
 }
 
 const noted = new Map<string, Noted>();
 
+let complete = false;
+
+/** Every output of the run is in place (the report comes next): a signal from now on ends the run with success. */
+export function markOutputsComplete(): void {
+  complete = true;
+}
+
+/** An output is in place (renamed over its target, or written in place). */
+export function markWritten(file: string): void {
+  const entry = noted.get(resolveTarget(file));
+  if (entry?.output) entry.written = true;
+}
+
+/** Whether every output the run checked before its work is now in place. */
+export function outputsComplete(): boolean {
+  if (complete) return true;
+  const outputs = [...noted.values()].filter((entry) => entry.output);
+  return outputs.length > 0 && outputs.every((entry) => entry.written);
+}
+
 /** Forget every noted path (each command starts with none; tests that run several in one process reset). */
 export function resetPaths(): void {
   noted.clear();
+  complete = false;
 }
 
 function note(flag: string, file: string, output: boolean): void {
@@ -39,14 +62,19 @@ export function noteInput(flag: string, file: string): void {
   note(flag, file, false);
 }
 
-/** Write `bytes` to `file` atomically; a failure becomes one line naming the flag and file. */
-export function writeOutput(flag: string, file: string, bytes: Uint8Array): void {
-  checkFreeSpace(flag, file, bytes.length);
+/**
+ * Write `bytes` to `file` atomically; a failure becomes one line naming the
+ * flag and file. Chunks produced as they are written (a large text matrix)
+ * are checked for space by the caller before the run, and by the write itself.
+ */
+export function writeOutput(flag: string, file: string, bytes: Uint8Array | Iterable<Uint8Array>): void {
+  if (bytes instanceof Uint8Array) checkFreeSpace(flag, file, bytes.length);
   try {
     writeFileAtomic(file, bytes);
   } catch (error) {
     throw new InputError(`${flag} ${file}: cannot write: ${writeFailure(error)}`);
   }
+  markWritten(file);
 }
 
 /** A write error as a reason. */
@@ -108,10 +136,16 @@ export function checkWritableTarget(flag: string, file: string): void {
     return;
   }
   const realDir = path.dirname(resolveTarget(file));
+  // The output is written as a temporary beside it, then renamed: try creating one, so the reason a
+  // directory refuses (a read-only file system, permissions, a pseudo-file system) is the system's own.
+  const probe = temporaryPathFor(resolveTarget(file));
   try {
-    fs.accessSync(realDir, fs.constants.W_OK);
-  } catch {
-    throw new InputError(`${flag} ${file}: directory ${realDir} is not writable`);
+    fs.closeSync(fs.openSync(probe, 'wx', 0o600));
+    fs.rmSync(probe, { force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'EROFS' ? 'is on a read-only file system' : code === 'ENOSPC' ? 'has no space left' : code === 'EDQUOT' ? 'is over its disk quota' : 'is not writable (permission denied)';
+    throw new InputError(`${flag} ${file}: directory ${realDir} ${reason}`);
   }
   // A file nobody may write (mode 444 and the like) is not replaced, even by a user the system would let.
   if (existing && ((existing.mode & 0o222) === 0 || !writable(file))) {
@@ -133,8 +167,11 @@ function writable(file: string): boolean {
  * Write to stdout and wait until the data has gone: a closed pipe (EPIPE) or a
  * full disk becomes one line naming stdout, not a crash with a stack trace.
  */
-export function writeStdout(data: Uint8Array | string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    process.stdout.write(data, (error) => (error ? reject(new InputError(`cannot write to stdout: ${writeFailure(error)}`)) : resolve()));
-  });
+export async function writeStdout(data: Uint8Array | string | Iterable<Uint8Array>): Promise<void> {
+  const chunks = typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
+  for (const chunk of chunks) {
+    await new Promise<void>((resolve, reject) => {
+      process.stdout.write(chunk, (error) => (error ? reject(new InputError(`cannot write to stdout: ${writeFailure(error)}`)) : resolve()));
+    });
+  }
 }

@@ -47,9 +47,13 @@ export function addPictureOptions(command: Command, defaultOut: string): Command
     .option('--bare', 'the image alone: one pixel per cell, no title, axes or colorbar');
 }
 
-/** Check the picture flags before any work; returns the output format. */
-export function checkPictureFlags(flags: PictureFlags, json: boolean | undefined): ImageFormat {
+/** Check the picture flags before any work (`explicit(key)`: was the flag typed?); returns the output format. */
+export function checkPictureFlags(flags: PictureFlags, json: boolean | undefined, explicit: (key: string) => boolean): ImageFormat {
   const format = outputFormat('image', '--out', flags.out) as ImageFormat;
+  if (flags.bare) {
+    const decoration = [['title', '--title'], ['xlabel', '--xlabel'], ['ylabel', '--ylabel'], ['size', '--size'], ['dpi', '--dpi']].find(([key]) => explicit(key));
+    if (decoration) throw new UsageError(`--bare draws the cells alone, one pixel each: ${decoration[1]} contradicts it`);
+  }
   if (flags.out === '-' && json) throw new UsageError('--json and --out - both write to stdout; choose one');
   if (flags.vmin !== undefined && flags.vmax !== undefined && !(flags.vmin < flags.vmax)) {
     throw new UsageError(`--vmin ${flags.vmin} must be below --vmax ${flags.vmax}`);

@@ -8,7 +8,7 @@ import { layerSizes, layerSizesOf } from '../model/mlp';
 import type { NtkResult, RunConfig } from '../pipeline';
 import type { GpuAdapter } from '../tfjs/webgpu';
 import { checkGates, type Gate } from './gates';
-import { writeStdout } from './outputs';
+import { markOutputsComplete, writeStdout } from './outputs';
 
 /** Layer sizes of the network the kernel belongs to; 'inf' for infinite hidden layers. */
 function sizesOf(config: RunConfig, result: NtkResult): (number | 'inf')[] {
@@ -110,6 +110,7 @@ export interface GlobalFlags {
  * --fail-if gates, which may end the run with exit code 3.
  */
 export async function printReport(report: Report, human: string, globals: GlobalFlags, stdoutTaken: boolean): Promise<void> {
+  markOutputsComplete();
   if (globals.json) await writeStdout(JSON.stringify(report) + '\n');
   else if (globals.quiet) {
     // nothing: the exit code and the files speak

@@ -8,11 +8,17 @@ import * as os from 'node:os';
 import type { SingleBar } from 'cli-progress';
 import { InputError } from '../errors';
 import { DivergenceError } from '../model/train';
+import { linalgNameFor, type LinalgChoice } from '../linalg';
 import type { MemoryEstimate } from '../pipeline';
+import { BackendUnavailableError, type BackendChoice } from '../tfjs/backend';
 
 const GB = 1e9;
 
-/** Refuse a run whose estimated peak memory exceeds --max-memory (default 80% of available memory). */
+/**
+ * Refuse a run whose estimated peak memory exceeds --max-memory (default 80%
+ * of available memory). `wayOut` is what the run itself can change ("lower
+ * --samples", "ask for the largest few with --top K"), ending in ', '.
+ */
 export function checkMemory(estimate: MemoryEstimate, maxMemoryGB: number | undefined, wayOut: string): void {
   const budget = maxMemoryGB !== undefined ? maxMemoryGB * GB : 0.8 * os.freemem();
   if (estimate.total <= budget) return;
@@ -22,7 +28,8 @@ export function checkMemory(estimate: MemoryEstimate, maxMemoryGB: number | unde
     .join(', ');
   const source = maxMemoryGB !== undefined ? '--max-memory' : '80% of available memory';
   const gb = (bytes: number) => (bytes / GB < 10 ? (bytes / GB).toPrecision(2) : (bytes / GB).toFixed(0));
-  throw new InputError(`this run needs about ${gb(estimate.total)} GB (${parts}), more than ${source} (${gb(budget)} GB); ${wayOut}lower --samples, or raise --max-memory`);
+  const advice = wayOut ? `${wayOut.replace(/,\s*$/, '')}, or raise --max-memory` : 'raise --max-memory';
+  throw new InputError(`this run needs about ${gb(estimate.total)} GB (${parts}), more than ${source} (${gb(budget)} GB); ${advice}`);
 }
 
 export interface Progress {
@@ -60,6 +67,27 @@ export function progressBar(mode: ProgressMode, label: string): Progress {
     },
     stop: () => bar?.stop(),
   };
+}
+
+/**
+ * Check an explicit --backend against what the run will use: a backend that
+ * is not installed is refused before any work (exit 1); one the run would not
+ * use (its products run on OpenBLAS and nothing else needs TensorFlow.js) is
+ * named in a warning, so a flag never does nothing silently.
+ */
+export function checkBackendFlag(flags: { backend: BackendChoice; linalg: LinalgChoice; threads: number; method?: string }, explicitlyGiven: boolean, quiet: boolean): void {
+  if (!explicitlyGiven || flags.backend === 'auto' || flags.backend === 'webgpu') return;
+  if (flags.backend === 'node') {
+    try {
+      require.resolve('@tensorflow/tfjs-node');
+    } catch {
+      throw new BackendUnavailableError('--backend node: @tensorflow/tfjs-node is not installed here (its install downloads libtensorflow); use --backend wasm');
+    }
+  }
+  const usesTfjs = linalgNameFor(flags.linalg, flags.threads) === 'tfjs' || flags.method === 'naive';
+  if (!usesTfjs && !quiet) {
+    process.stderr.write(`ntk-cli: warning: --backend ${flags.backend} is not used: the products run on OpenBLAS (--linalg tfjs puts them on TensorFlow.js)\n`);
+  }
 }
 
 /** 'asked': --progress; 'terminal': stderr is a terminal (and no --quiet); 'off' otherwise. */

@@ -75,7 +75,7 @@ export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, c
   for (const [flag, key] of [['--inputs', 'inputs'], ['--inputs2', 'inputs2']] as const) {
     const file = key === 'inputs' && flags.dataset !== undefined ? `--dataset ${flags.dataset}` : flags[key];
     if (file === undefined) continue;
-    const generated = key === 'inputs' && flags.dataset !== undefined ? null : generatedSamples(flag, file, config, command);
+    const generated = key === 'inputs' && flags.dataset !== undefined ? null : generatedSamples(flag, file, config);
     if (generated === 'sphere') {
       // Drawn where the seed's inputs are drawn (pipeline.ts), then put on the sphere.
       const count = Number(file.split(':')[1]);

@@ -9,7 +9,7 @@ import type { BackendChoice } from '../tfjs/backend';
 import { extensionList, outputFormat } from './formats';
 import { addOptions, HOST_BACKENDS, SWEEP_OPTIONS } from './options';
 import { checkWritableTarget } from './outputs';
-import { checkMemory } from './runtime';
+import { checkBackendFlag, checkMemory } from './runtime';
 
 export interface SweepFlags {
   widths: number[];
@@ -42,14 +42,15 @@ export function addSweepOptions(command: Command, defaultOut: string): Command {
 const MB = 1 << 20;
 
 /** Check a sweep's flags before any work; returns the chart format. */
-export function checkSweep(flags: SweepFlags): ChartFormat {
+export function checkSweep(flags: SweepFlags, command: Command): ChartFormat {
   const format = outputFormat('chart', '--out', flags.out) as ChartFormat;
   checkWritableTarget('--out', flags.out);
+  checkBackendFlag(flags, command.getOptionValueSource('backend') === 'cli', Boolean(command.optsWithGlobals().quiet));
   // K_∞ (NTK and NNGP, float64), one kept float32 kernel per width, two working ones.
   const cells = flags.samples * flags.samples;
   const kernels = cells * (16 + 4 * (flags.widths.length + 2));
   const factors = flags.samples * 4 * (flags.inputDim + 3 * Math.max(...flags.widths)) * flags.depth;
-  checkMemory({ total: 250 * MB + kernels + factors, parts: { runtime: 250 * MB, kernels, factors } }, undefined, '');
+  checkMemory({ total: 250 * MB + kernels + factors, parts: { runtime: 250 * MB, kernels, factors } }, undefined, 'lower --samples or the widest --widths, ');
   return format;
 }
 

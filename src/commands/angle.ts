@@ -5,7 +5,7 @@ import { addOptions, HOST_BACKENDS, type OptionName } from '../cli/options';
 import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { finiteNumber, wholeNumber } from '../cli/parsers';
 import { printReport, type GlobalFlags } from '../cli/report';
-import { trainingFailure } from '../cli/runtime';
+import { checkBackendFlag, trainingFailure } from '../cli/runtime';
 import { explicit } from '../cli/weights';
 import { UsageError } from '../errors';
 import { angleSweep, type AngleSweep } from '../analysis/angle';
@@ -38,6 +38,7 @@ export function angleCommand(): Command {
       if (flags.inputDim < 2) throw new UsageError('--input-dim: the angle lies in a plane, so d must be at least 2');
       if ((explicit(cmd, 'sigmaW') || explicit(cmd, 'sigmaB')) && flags.parameterization !== 'ntk') throw new UsageError('--sigma-w and --sigma-b go with --parameterization ntk');
       if (explicit(cmd, 'lr') && flags.steps === 0) throw new UsageError('--lr goes with --steps (the training before the kernel is measured)');
+      checkBackendFlag(flags, explicit(cmd, 'backend'), Boolean(globals.quiet));
       const { linalg, backend } = await openLinalg(flags.linalg, flags.threads, flags.backend);
       let result;
       try {

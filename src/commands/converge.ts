@@ -15,7 +15,7 @@ export function convergeCommand(): Command {
     .option('--strip <file>', 'also draw K at the narrowest and widest width and K_∞ on one colour scale (.png)')
     .action(async (flags: ConvergeFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalFlags>();
-      const format = checkSweep(flags);
+      const format = checkSweep(flags, cmd);
       if (flags.strip !== undefined) {
         outputFormat('strip', '--strip', flags.strip, false);
         checkWritableTarget('--strip', flags.strip);

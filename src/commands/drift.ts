@@ -25,7 +25,7 @@ export function driftCommand(): Command {
     .option('--labels <file>', "classes of the sweep's inputs (one per line, or .npy): train on them and follow the kernel's alignment with them")
     .action(async (flags: DriftFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalFlags>();
-      const format = checkSweep(flags);
+      const format = checkSweep(flags, cmd);
       if (flags.dataset !== undefined && flags.labels !== undefined) throw new UsageError(`--dataset ${flags.dataset} brings its own labels; --labels contradicts it`);
       let inputs;
       let labels: string[] | null = null;

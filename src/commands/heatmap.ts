@@ -8,7 +8,7 @@ import { describePicture, drawPicture, everyBlock, writePicture } from '../cli/p
 import { addPictureOptions, checkPictureFlags, type PictureFlags } from '../cli/pictureOptions';
 import { describeRun, printReport, type GlobalFlags } from '../cli/report';
 import { addSourceOptions } from '../cli/sources';
-import { encodeMatrix, type MatrixFormat } from '../io/kernelFile';
+import { matrixChunks, type MatrixFormat } from '../io/kernelFile';
 import { addSortOption, alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classesReport, sortedForPicture, type SortOrder } from '../cli/labels';
 
 type HeatmapFlags = KernelJobFlags & PictureFlags & { matrix?: string; sortBy?: SortOrder };
@@ -21,7 +21,7 @@ export function heatmapCommand(): Command {
     .action(async (flags: HeatmapFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalFlags>();
       const { json } = globals;
-      const format = checkPictureFlags(flags, json);
+      const format = checkPictureFlags(flags, json, (key) => cmd.getOptionValueSource(key) === 'cli');
       const matrixFormat = flags.matrix === undefined ? null : (outputFormat('matrix', '--matrix', flags.matrix, false) as MatrixFormat);
       if (flags.out !== '-') checkWritableTarget('--out', flags.out);
       if (flags.matrix !== undefined) checkWritableTarget('--matrix', flags.matrix);
@@ -36,7 +36,7 @@ export function heatmapCommand(): Command {
       const sorted = sortedForPicture(kernel, result.rows, classes, flags.sortBy);
       const groups = perSample > 1 ? { rows: everyBlock(result.rows, perSample), cols: everyBlock(result.cols, perSample) } : sorted.groups;
       const { image, report: picture } = drawPicture({ values: sorted.values, rows: result.rows, cols: result.cols }, flags, format, groups);
-      if (flags.matrix !== undefined && matrixFormat) writeOutput('--matrix', flags.matrix, encodeMatrix(kernel, result.rows, result.cols, matrixFormat));
+      if (flags.matrix !== undefined && matrixFormat) writeOutput('--matrix', flags.matrix, matrixChunks(kernel, result.rows, result.cols, matrixFormat));
       await writePicture(flags.out, image);
       const outputs: Record<string, string> = { image: flags.out };
       if (flags.matrix !== undefined) outputs.matrix = flags.matrix;

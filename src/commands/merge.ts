@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import { Command } from 'commander';
 import { outputFormat } from '../cli/formats';
-import { checkFreeSpace, checkWritableTarget, noteInput, writeFailure } from '../cli/outputs';
+import { checkFreeSpace, checkWritableTarget, markWritten, noteInput, writeFailure } from '../cli/outputs';
 import { printReport, type GlobalFlags } from '../cli/report';
 import { InputError } from '../errors';
 import { BlockPlanError, planMerge, type PlacedBlock } from '../io/blocks';
@@ -63,15 +63,20 @@ export function mergeCommand(): Command {
       try {
         placements.forEach((placement, k) => {
           const block = readBlock(files[k], placement);
-          for (const step of plan.steps.filter((s) => s.file === files[k])) stream.writeBlock(step.row, step.col, block, step.transpose);
+          for (const step of plan.steps.filter((s) => s.file === files[k])) {
+            const { r0, r1, c0, c1 } = step.part;
+            const part = { data: block.data.subarray(r0 * block.cols + c0), rows: r1 - r0, cols: c1 - c0, ld: block.cols };
+            stream.writeBlock(step.row, step.col, part, step.transpose);
+          }
         });
         await stream.commit();
+        markWritten(flags.out);
       } catch (error) {
         stream.abort();
         if ((error as NodeJS.ErrnoException).code) throw new InputError(`--out ${flags.out}: cannot write: ${writeFailure(error)}`);
         throw error;
       }
-      const mirrored = plan.steps.filter((s) => s.transpose).length;
+      const mirrored = new Set(plan.steps.filter((s) => s.transpose).map((s) => s.file)).size;
       await printReport(
         { shape: plan.shape, blocks: files.length, mirrored, out: flags.out },
         `merged ${files.length} blocks${mirrored ? ` (${mirrored} mirrored)` : ''} into ${flags.out} (${plan.shape.join('×')})`,

@@ -5,18 +5,18 @@
  * (analysis/predict.ts has the formulas).
  */
 import { Command, Option } from 'commander';
-import { extensionList, outputFormat } from '../cli/formats';
+import { extensionList, formatWithFlag, outputFormat } from '../cli/formats';
 import { addOptions, checkModelFlags, MODEL_OPTIONS, RUNTIME_OPTIONS, runConfig, type ModelFlags, type RuntimeFlags } from '../cli/options';
 import { checkWritableTarget, writeOutput, writeStdout } from '../cli/outputs';
 import { finiteNumber, nonNegativeNumber, wholeNumber } from '../cli/parsers';
 import { printReport, type GlobalFlags } from '../cli/report';
-import { checkMemory, trainingFailure } from '../cli/runtime';
+import { checkBackendFlag, checkMemory, trainingFailure } from '../cli/runtime';
 import { readTargets } from '../cli/matrices';
 import { readSamples } from '../cli/sources';
 import { applyWeights, explicit } from '../cli/weights';
 import { InputError, UsageError } from '../errors';
 import { halfMeanSquare, KernelRegression, PredictError } from '../analysis/predict';
-import { encodeMatrix, type MatrixFormat } from '../io/kernelFile';
+import { matrixChunks, type MatrixFormat } from '../io/kernelFile';
 import { encodeNpy } from '../io/npy';
 import { openLinalg, type Linalg } from '../linalg';
 import { forward } from '../model/forward';
@@ -48,7 +48,7 @@ type PredictFlags = ModelFlags &
 
 function parseTime(value: string): number {
   if (/^(inf|infinity)$/i.test(value.trim())) return Infinity;
-  return finiteNumber(0)(value);
+  return nonNegativeNumber(value);
 }
 
 function concat(a: Samples, b: Samples): Samples {
@@ -103,7 +103,7 @@ function checkPredictFlags(flags: PredictFlags, cmd: Command, json: boolean | un
   if (flags.steps !== undefined && !flags.trainNetwork) throw new UsageError('--steps goes with --train-network');
   if (flags.trainNetwork && explicit(cmd, 'time') && flags.time !== flags.steps) throw new UsageError(`--time ${flags.time} contradicts --steps ${flags.steps}: the network is compared at t = steps`);
   const toStdout = flags.out === '-';
-  const format = (toStdout ? (flags.format ?? 'csv') : outputFormat('matrix', '--out', flags.out)) as MatrixFormat;
+  const format = formatWithFlag('matrix', '--out', flags.out, flags.format) as MatrixFormat;
   if (toStdout && json) throw new UsageError('--json and --out - both write to stdout; choose one');
   if (!toStdout) checkWritableTarget('--out', flags.out);
   if (flags.variance !== undefined) {
@@ -236,7 +236,8 @@ function lossCurve(flags: PredictFlags, data: PredictData, regression: KernelReg
   const cols = flags.trace === 'none' ? 1 : data.outputs;
   const n = data.train.count * (flags.trace === 'none' ? data.outputs : 1);
   // At t = ∞ the curves run until the slowest direction has settled (20 time constants of λ_min).
-  const last = time === Infinity ? (flags.diagReg > 0 ? 1e6 : (20 * n * cols) / (flags.lr * Math.max(regression.lambdaMin, regression.lambdaMax * 1e-6))) : time;
+  // t = 0 predicts f₀; its chart still shows the training ahead, as t = ∞ does.
+  const last = time === Infinity || time === 0 ? (flags.diagReg > 0 ? 1e6 : (20 * n * cols) / (flags.lr * Math.max(regression.lambdaMin, regression.lambdaMax * 1e-6))) : time;
   const times = curveTimes(last);
   const curves = times.map((t) => regression.predict(t));
   return { times, train: curves.map((p) => p.trainLoss), test: data.testTargets ? curves.map((p) => p.testLoss!) : null };
@@ -280,19 +281,20 @@ export function predictCommand(): Command {
     .option('--train-network', 'also train the finite network by gradient descent and compare it with the prediction')
     .addOption(new Option('--steps <n>', 'with --train-network: steps of gradient descent (and the time compared)').argParser(wholeNumber(1, 1_000_000)))
     .option('-o, --out <file>', `test predictions, n_test × outputs: ${extensionList('matrix')}; '-' writes CSV to stdout`, 'predictions.npy')
-    .addOption(new Option('--format <format>', 'format for --out - (default csv)').choices(['npy', 'csv', 'json']))
+    .addOption(new Option('--format <format>', 'format for --out - or a device or pipe (default csv)').choices(['npy', 'csv', 'json']))
     .option('--chart <file>', `predictions and losses against time: ${extensionList('chart')}`)
     .action(async (flags: PredictFlags, cmd: Command) => {
       const started = process.hrtime.bigint();
       const globals = cmd.optsWithGlobals<GlobalFlags>();
       const plan = checkPredictFlags(flags, cmd, globals.json);
+      checkBackendFlag(flags, explicit(cmd, 'backend'), Boolean(globals.quiet));
       const data = readPredictData(flags, cmd);
       const { linalg } = await openLinalg(flags.linalg, flags.threads, flags.backend);
       const regression = await solvePrediction(flags, data, linalg);
       const prediction = regression.predict(plan.time);
       const network = flags.trainNetwork && data.model ? trainBeside(flags, data, prediction.test, linalg) : null;
 
-      const predictions = encodeMatrix(prediction.test, data.test.count, data.outputs, plan.format);
+      const predictions = matrixChunks(prediction.test, data.test.count, data.outputs, plan.format);
       if (plan.toStdout) await writeStdout(predictions);
       else writeOutput('--out', flags.out, predictions);
       const written: Record<string, string> = { predictions: flags.out };

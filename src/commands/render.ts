@@ -39,7 +39,7 @@ export function renderCommand(): Command {
   addSortOption(command).action(async (file: string, flags: PictureFlags & { trace?: 'none'; outputDim?: number; labels?: string; sortBy?: SortOrder }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalFlags>();
       const { json } = globals;
-      const format = checkPictureFlags(flags, json);
+      const format = checkPictureFlags(flags, json, (key) => cmd.getOptionValueSource(key) === 'cli');
       if (flags.out !== '-') checkWritableTarget('--out', flags.out);
       noteInput('MATRIX', file);
       let matrix: Matrix | StreamedMatrix;

@@ -8,11 +8,11 @@ import { Command, Option } from 'commander';
 import { outputFormat, extensionList } from '../cli/formats';
 import { computeKernel, startKernelJob, type KernelJobFlags } from '../cli/kernelJob';
 import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../cli/options';
-import { checkWritableTarget, noteInput, writeOutput } from '../cli/outputs';
+import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { wholeNumber, LIMITS } from '../cli/parsers';
 import { describeRun, printReport, runReport, type GlobalFlags } from '../cli/report';
-import { checkMemory } from '../cli/runtime';
-import { readTargets } from '../cli/matrices';
+import { checkBackendFlag, checkMemory } from '../cli/runtime';
+import { readFlagMatrix, readTargets } from '../cli/matrices';
 import { addSourceOptions } from '../cli/sources';
 import { explicit } from '../cli/weights';
 import { labelsFile } from '../cli/inputs';
@@ -20,10 +20,9 @@ import { alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classes
 import { InputError, UsageError } from '../errors';
 import { asymmetry, kernelSpectrum, precisionOf, type Spectrum } from '../analysis/spectrum';
 import { reportNumber, reportNumbers, reportSeconds } from '../cli/reportNumbers';
-import { MatrixFileError, readLargeMatrixFile } from '../io/matrixFile';
 import { encodeNpy } from '../io/npy';
 import { openLinalg } from '../linalg';
-import { floatArray } from '../linalg/memory';
+import { TopEigenError } from '../linalg/topEigen';
 import { TorchGenerator } from '../model/torchRandom';
 import type { ImageFormat as ChartFormat } from '../render/encode';
 
@@ -39,24 +38,11 @@ type SpectrumFlags = KernelJobFlags & {
 /** Asymmetry a float32 kernel may show from rounding alone; more is a matrix that is not a kernel. */
 const SYMMETRY_TOLERANCE = 1e-5;
 
-function readFileOr(flag: string, read: () => { values: ArrayLike<number>; rows: number; cols: number }) {
-  try {
-    return read();
-  } catch (error) {
-    if (error instanceof MatrixFileError) throw new InputError(`${flag}${flag ? ' ' : ''}${error.message}`);
-    throw error;
-  }
-}
-
 /** MATRIX as a symmetric kernel, checked. */
 function readKernel(file: string): { values: Float32Array | Float64Array; n: number } {
-  noteInput('MATRIX', file);
-  const matrix = readFileOr('', () => readLargeMatrixFile(file, floatArray));
+  const matrix = readFlagMatrix(null, file, { large: true, argument: 'MATRIX' });
   if (matrix.rows !== matrix.cols) throw new InputError(`${file}: a kernel is square; this matrix is ${matrix.rows}×${matrix.cols}`);
-  const values = matrix.values as Float32Array | Float64Array;
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw new InputError(`${file}: row ${Math.floor(i / matrix.cols)}, column ${i % matrix.cols} is ${values[i]}`);
-  }
+  const values = matrix.values;
   const asym = asymmetry(values, matrix.rows);
   if (asym > SYMMETRY_TOLERANCE) {
     throw new InputError(`${file}: not symmetric (the largest |K_ij − K_ji| is ${asym.toPrecision(3)} of the largest |K_ij|); a kernel matrix is symmetric`);
@@ -76,7 +62,7 @@ function spectrumReport(spectrum: Spectrum): Record<string, unknown> {
   return {
     n: spectrum.n,
     solver: spectrum.solver,
-    ...(spectrum.iterations !== null ? { iterations: spectrum.iterations, converged: spectrum.converged } : {}),
+    ...(spectrum.iterations !== null ? { iterations: spectrum.iterations, converged: true } : {}),
     eigenvalues: reportNumbers(spectrum.eigenvalues),
     lambda_max: reportNumber(spectrum.lambdaMax),
     lambda_min: reportNumber(spectrum.lambdaMin),
@@ -132,6 +118,7 @@ export function spectrumCommand(): Command {
       if (file !== undefined) {
         const given = [...MODEL_OPTIONS, 'weights', 'inputs', 'inputs2', 'dataset', 'saveModel', 'saveInputs'].find((key) => explicit(cmd, key));
         if (given) throw new UsageError(`${file} is the kernel already; --${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies when spectrum computes one`);
+        checkBackendFlag(flags, explicit(cmd, 'backend'), Boolean(globals.quiet));
         kernel = readKernel(file);
         if (flags.labels !== undefined) labels = labelsFile(flags.labels, kernel.n);
       } else {
@@ -153,7 +140,14 @@ export function spectrumCommand(): Command {
       const { linalg } = await openLinalg(flags.linalg, flags.threads, flags.backend);
       const solving = process.hrtime.bigint();
       const precision = precisionOf(kernel.values);
-      const spectrum = kernelSpectrum(kernel.values, n, { top: flags.top, vectors, targets, linalg, precision, randn: (count) => new TorchGenerator(flags.seed).randn(count) });
+      const generator = new TorchGenerator(flags.seed);
+      let spectrum: Spectrum;
+      try {
+        spectrum = kernelSpectrum(kernel.values, n, { top: flags.top, vectors, targets, linalg, precision, randn: (count) => generator.randn(count) });
+      } catch (error) {
+        if (error instanceof TopEigenError) throw new InputError(`--top ${flags.top}: ${error.message}; leave out --top for the full decomposition`);
+        throw error;
+      }
       const solveSeconds = Number(process.hrtime.bigint() - solving) / 1e9;
 
       // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -13,10 +13,12 @@ export const GENERATED_SOURCES = ['circle', 'sphere'] as const;
 export type GeneratedSource = (typeof GENERATED_SOURCES)[number];
 
 /** `circle:N` or `sphere:N` as its parts, or null for a file name. */
+/** `circle:N` or `sphere:N` (count NaN when N is not a whole number), or null for anything else (a file name). */
 export function parseGenerated(spec: string): { kind: GeneratedSource; count: number } | null {
-  const match = /^(circle|sphere):(\d+)$/.exec(spec.trim());
+  const match = /^(circle|sphere):(.*)$/.exec(spec.trim());
   if (!match) return null;
-  return { kind: match[1] as GeneratedSource, count: Number(match[2]) };
+  const count = /^\d+$/.test(match[2].trim()) ? Number(match[2]) : NaN;
+  return { kind: match[1] as GeneratedSource, count };
 }
 
 export function circle(count: number, dim: number): Samples {

@@ -82,15 +82,16 @@ export function discardTemporary(fd: number | null, temp: string): void {
   pendingTemporaries.delete(temp);
 }
 
-function writeAll(fd: number, parts: Uint8Array[]): void {
+function writeAll(fd: number, parts: Iterable<Uint8Array>): void {
   for (const part of parts) {
     let offset = 0;
     while (offset < part.length) offset += fs.writeSync(fd, part, offset, part.length - offset);
   }
 }
 
-export function writeFileAtomic(target: string, chunks: Uint8Array | Uint8Array[]): void {
-  const parts = Array.isArray(chunks) ? chunks : [chunks];
+/** Write `chunks` (bytes, or an iterable of them consumed as it is written) to `target` atomically. */
+export function writeFileAtomic(target: string, chunks: Uint8Array | Iterable<Uint8Array>): void {
+  const parts = chunks instanceof Uint8Array ? [chunks] : chunks;
   if (isSpecialFile(target)) {
     const fd = fs.openSync(target, 'w');
     try {

@@ -111,25 +111,58 @@ function parseCell(cell: string): number | null {
  * are read as numpy writes them. Positions in messages are file lines.
  */
 export function parseCsv(text: string): CsvMatrix {
-  const lines = text.split(/\r?\n/).map((line, k) => ({ line, number: k + 1 })).filter(({ line }) => line.trim() !== '');
-  if (lines.length === 0) throw new CsvFormatError('no rows');
+  return parseCsvBytes(Buffer.from(text, 'utf8'));
+}
+
+/** Pieces of about this many bytes are decoded to text at a time: a file of any size stays below V8's string limit. */
+const PIECE_BYTES = 1 << 26;
+
+/** The same, from the file's bytes, decoded piece by piece (each piece ends at a line break). */
+export function parseCsvBytes(bytes: Uint8Array, pieceBytes = PIECE_BYTES): CsvMatrix {
   let header: string[] | null = null;
-  const firstCells = lines[0].line.split(',');
-  if (firstCells.every((cell) => parseCell(cell) === null)) {
-    header = firstCells.map((c) => c.trim());
-    lines.shift();
-    if (lines.length === 0) throw new CsvFormatError('a header but no rows');
+  let cols = -1;
+  let lineNumber = 0;
+  const blocks: Float64Array[] = [];
+  const numbers: number[] = [];
+  for (let start = 0; start < bytes.length; ) {
+    let end = Math.min(bytes.length, start + pieceBytes);
+    if (end < bytes.length) {
+      const newline = bytes.indexOf(0x0a, end);
+      end = newline < 0 ? bytes.length : newline + 1;
+    }
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+    const lines = text.split(/\r?\n/);
+    if (end < bytes.length || text.endsWith('\n')) lines.pop(); // the empty text after the piece's last line break
+    const values: number[] = [];
+    for (const line of lines) {
+      lineNumber++;
+      if (line.trim() === '') continue;
+      const cells = line.split(',');
+      if (cols < 0) {
+        if (header === null && blocks.length === 0 && numbers.length === 0 && cells.every((cell) => parseCell(cell) === null)) {
+          header = cells.map((c) => c.trim());
+          cols = -2; // the next line with content sets the width
+          continue;
+        }
+      }
+      if (cols < 0) cols = cells.length;
+      if (cells.length !== cols) throw new CsvFormatError(`line ${lineNumber} has ${cells.length} cells, expected ${cols}`);
+      for (let c = 0; c < cols; c++) {
+        const value = parseCell(cells[c]);
+        if (value === null) throw new CsvFormatError(`line ${lineNumber}, column ${c + 1}: '${cells[c].trim()}' is not a number`);
+        values.push(value);
+      }
+      numbers.push(lineNumber);
+    }
+    blocks.push(Float64Array.from(values));
+    start = end;
   }
-  const cols = lines[0].line.split(',').length;
-  const values = new Float64Array(lines.length * cols);
-  lines.forEach(({ line, number }, r) => {
-    const cells = line.split(',');
-    if (cells.length !== cols) throw new CsvFormatError(`line ${number} has ${cells.length} cells, expected ${cols}`);
-    cells.forEach((cell, c) => {
-      const value = parseCell(cell);
-      if (value === null) throw new CsvFormatError(`line ${number}, column ${c + 1}: '${cell.trim()}' is not a number`);
-      values[r * cols + c] = value;
-    });
-  });
-  return { values, rows: lines.length, cols, header, lines: Int32Array.from(lines, (l) => l.number) };
+  if (numbers.length === 0) throw new CsvFormatError(header ? 'a header but no rows' : 'no rows');
+  const all = new Float64Array(numbers.length * cols);
+  let at = 0;
+  for (const block of blocks) {
+    all.set(block, at);
+    at += block.length;
+  }
+  return { values: all, rows: numbers.length, cols, header, lines: Int32Array.from(numbers) };
 }

@@ -1,7 +1,11 @@
 /**
  * Class labels, one per sample: a .npy of numbers (any integer or float
- * dtype; shape [n] or [n, 1]) or a text file with one label per line (its
- * first comma-separated field; numbers or names, no header).
+ * dtype; shape [n] or [n, 1]) or a text file with one label per line, as
+ * pandas writes a column: `series.to_csv(path, index=False)` (a header line,
+ * then one label a line) or with its index (`,label` then `0,setosa`, …).
+ * A text line's label is its first comma-separated field, or its second
+ * when the first fields count 0, 1, 2, … (an index). The first line is a
+ * header when the file has one line more than there are samples.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -43,13 +47,16 @@ function npyLabels(bytes: Uint8Array): string[] {
   });
 }
 
-function textLabels(text: string): string[] {
-  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-  return lines.map((line) => line.split(',')[0].trim().replace(/^"(.*)"$/, '$1'));
+function textLabels(text: string, expected: number | undefined): string[] {
+  let lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  if (expected !== undefined && lines.length === expected + 1) lines = lines.slice(1);
+  const fields = lines.map((line) => line.split(',').map((f) => f.trim().replace(/^"(.*)"$/, '$1')));
+  const indexed = fields.length > 0 && fields.every((f, i) => f.length >= 2 && f[0] === String(i));
+  return fields.map((f) => (indexed ? f[1] : f[0]));
 }
 
-/** Read labels from `file`; throws LabelsFormatError (or NpyFormatError) with the reason. */
-export function readLabels(file: string): string[] {
+/** Read labels from `file` (`expected` of them, when known); throws LabelsFormatError with the reason. */
+export function readLabels(file: string, expected?: number): string[] {
   const bytes = fs.readFileSync(file);
   if (path.extname(file).toLowerCase() === '.npy') {
     try {
@@ -59,7 +66,7 @@ export function readLabels(file: string): string[] {
       throw error;
     }
   }
-  const labels = textLabels(bytes.toString('utf8'));
+  const labels = textLabels(bytes.toString('utf8'), expected);
   if (labels.length === 0) throw new LabelsFormatError('no labels');
   return labels;
 }

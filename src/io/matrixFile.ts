@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CsvFormatError, parseCsv } from './csv';
+import { CsvFormatError, parseCsvBytes } from './csv';
 import { recognisedKind } from './fileKind';
 import { NpyFormatError, parseNpy, parseNpyHeader } from './npy';
 
@@ -44,20 +44,30 @@ function parseKernelJson(text: string): MatrixData {
 
 export class MatrixFileError extends Error {}
 
-export function parseMatrix(bytes: Uint8Array, name: string): MatrixData {
+export interface ReadOptions {
+  /** A 1-D .npy of n values is an n × 1 matrix (a vector of targets, as NumPy saves one). */
+  vectorAsColumn?: boolean;
+}
+
+export function parseMatrix(bytes: Uint8Array, name: string, options: ReadOptions = {}): MatrixData {
   const isNpy = path.extname(name).toLowerCase() === '.npy' || (bytes.length >= 6 && bytes[0] === 0x93 && bytes[1] === 0x4e);
   const kind = recognisedKind(bytes);
   if (kind && kind !== 'a .npy array') throw new MatrixFileError(`${name}: is ${kind}, not a matrix (.npy, .csv, or the .json \`kernel\` writes)`);
   try {
-    if (path.extname(name).toLowerCase() === '.json') return parseKernelJson(Buffer.from(bytes).toString('utf8'));
+    if (path.extname(name).toLowerCase() === '.json') {
+      // V8 cannot hold one string over 2²⁹ − 24 characters: a larger JSON kernel is refused with a way out.
+      if (bytes.length >= 0x1fffffe8) throw new MatrixFileError(`${name}: ${(bytes.length / 1e9).toFixed(1)} GB of JSON is too large to read; write the kernel as .npy (or CSV) instead`);
+      return parseKernelJson(Buffer.from(bytes).toString('utf8'));
+    }
     if (isNpy) {
       const array = parseNpy(bytes);
+      if (options.vectorAsColumn && array.shape.length === 1) array.shape = [array.shape[0], 1];
       if (array.shape.length !== 2) throw new MatrixFileError(`${name}: expected a 2-D array, got shape (${array.shape.join(', ')})`);
       const [rows, cols] = array.shape;
       if (rows === 0 || cols === 0) throw new MatrixFileError(`${name}: the array is empty (shape ${rows}×${cols})`);
       return { values: array.data, rows, cols };
     }
-    const csv = parseCsv(Buffer.from(bytes).toString('utf8'));
+    const csv = parseCsvBytes(bytes);
     return { values: csv.values, rows: csv.rows, cols: csv.cols, lines: csv.lines };
   } catch (error) {
     if (error instanceof NpyFormatError || error instanceof CsvFormatError) throw new MatrixFileError(`${name}: ${error.message}`);
@@ -67,7 +77,7 @@ export function parseMatrix(bytes: Uint8Array, name: string): MatrixData {
 }
 
 /** Read `file` ('-' for CSV on stdin). Throws MatrixFileError with a message that names the file. */
-export function readMatrixFile(file: string): MatrixData {
+export function readMatrixFile(file: string, options: ReadOptions = {}): MatrixData {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file === '-' ? 0 : file);
@@ -76,7 +86,7 @@ export function readMatrixFile(file: string): MatrixData {
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a matrix file' : (error as Error).message;
     throw new MatrixFileError(`${file}: ${reason}`);
   }
-  return parseMatrix(bytes, file === '-' ? 'stdin' : file);
+  return parseMatrix(bytes, file === '-' ? 'stdin' : file, options);
 }
 
 /**

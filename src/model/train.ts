@@ -11,12 +11,23 @@ import { samplesView, type MatrixView, type Samples } from '../types';
 import { backward, forward } from './forward';
 import type { Mlp } from './mlp';
 
-/** Training that did not converge: the loss stopped being a finite number. */
+/**
+ * Training that diverged: the loss stopped being a finite number, or grew to
+ * DIVERGENCE_FACTOR times where it started (a rate beyond the stable 2m/λ_max
+ * grows it geometrically; a few orders of magnitude is past any transient).
+ */
 export class DivergenceError extends Error {
-  constructor(readonly step: number, readonly loss: number, readonly learningRate: number) {
-    super(`gradient descent diverged: the training loss was ${loss} at step ${step} with learning rate ${learningRate}`);
+  constructor(readonly step: number, readonly loss: number, readonly learningRate: number, initial: number) {
+    super(
+      Number.isFinite(loss)
+        ? `gradient descent diverged: the training loss grew from ${initial.toPrecision(3)} to ${loss.toPrecision(3)} by step ${step} with learning rate ${learningRate}`
+        : `gradient descent diverged: the training loss was ${loss} at step ${step} with learning rate ${learningRate}`,
+    );
   }
 }
+
+/** A loss this many times its starting value is divergence. */
+export const DIVERGENCE_FACTOR = 1e3;
 
 /** ½·mean of (f − y)² over all targets, and the residuals f − y. */
 function lossAndResiduals(output: MatrixView, targets: MatrixView): { loss: number; residuals: MatrixView } {
@@ -56,7 +67,7 @@ export function trainFullBatch(
     observe?.(step, model);
     const pass = forward(model, x, linalg);
     const { loss, residuals } = lossAndResiduals(pass.output, targets);
-    if (!Number.isFinite(loss)) throw new DivergenceError(step, loss, learningRate);
+    if (!Number.isFinite(loss) || (step > 0 && loss > DIVERGENCE_FACTOR * losses[0])) throw new DivergenceError(step, loss, learningRate, losses[0] ?? loss);
     losses.push(loss);
     if (step === steps) return losses;
     const m = residuals.data.length;

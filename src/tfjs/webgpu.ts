@@ -14,6 +14,7 @@
  */
 import * as fs from 'node:fs';
 import type * as TF from '@tensorflow/tfjs';
+import { withNativeStderrSilenced } from '../native';
 
 /** What the adapter says of itself, and the limits the tiles are cut to. */
 export interface GpuAdapter {
@@ -38,6 +39,20 @@ interface GpuLike {
 }
 
 let probe: Promise<GpuAdapter | { reason: string }> | null = null;
+
+/**
+ * Dawn prints warnings of its own to stderr while it starts (on software
+ * adapters, that it reduced some limits). They are silenced unless asked for
+ * (--debug): they are the driver's, and --quiet promises errors only.
+ */
+let driverMessages = false;
+export function showDriverMessages(show: boolean): void {
+  driverMessages = show;
+}
+
+function quietly<T>(work: () => Promise<T>): Promise<T> {
+  return driverMessages ? work() : withNativeStderrSilenced(work);
+}
 /** tfjs-backend-webgpu registers its factory once, when it loads; a released backend is registered again from here. */
 let factory: (() => TF.KernelBackend | Promise<TF.KernelBackend>) | null = null;
 
@@ -64,7 +79,7 @@ async function probeOnce(): Promise<GpuAdapter | { reason: string }> {
   if ('reason' in gpu) return gpu;
   let adapter: AdapterLike | null;
   try {
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    adapter = await quietly(() => gpu.requestAdapter({ powerPreference: 'high-performance' }));
   } catch (error) {
     return { reason: `no WebGPU adapter: ${(error as Error).message.split('\n')[0]}` };
   }
@@ -105,7 +120,7 @@ export async function activateWebGpu(): Promise<{ tf: typeof TF; adapter: GpuAda
   if (!tf.findBackendFactory('webgpu') && factory) tf.registerBackend('webgpu', factory, 3);
   let ready = false;
   try {
-    ready = await tf.setBackend('webgpu');
+    ready = await quietly(() => tf.setBackend('webgpu'));
   } catch (error) {
     throw new WebGpuUnavailableError(`--backend webgpu: the adapter '${adapter.description}' would not start: ${(error as Error).message.split('\n')[0]}`);
   }
