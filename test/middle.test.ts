@@ -34,20 +34,26 @@ const WEIGHTS = path.join(FIXTURES, 'weights', 'seed_net_f32');
 
 test('flags become a RunConfig: the defaults are the seed', () => {
   const config = resolve([]);
-  assert.deepEqual(config.shape, { inputDim: 20, width: 10, depth: 1, outputDim: 1, activation: 'relu', parameterization: 'standard', sigmaW: 1, sigmaB: 1 });
+  assert.deepEqual(config.network, {
+    architecture: { input: [20], layers: [{ kind: 'dense', units: 'W' }, { kind: 'activation', name: 'relu' }, { kind: 'dense', units: 1 }] },
+    width: { kind: 'finite', units: 10 },
+    parameterization: 'standard',
+    sigmaW: 1,
+    sigmaB: 1,
+  });
   assert.equal(config.samples, 100);
   assert.equal(config.seed, 0n);
   assert.equal(config.linalg, 'auto');
   assert.equal(config.model, undefined);
   const wide = resolve(['--width', 'inf', '--parameterization', 'ntk', '--sigma-b', '0.5', '--depth', '3']);
-  assert.equal(wide.shape.width, Infinity);
-  assert.equal(wide.shape.sigmaB, 0.5);
+  assert.deepEqual(wide.network.width, { kind: 'infinite' });
+  assert.equal(wide.network.sigmaB, 0.5);
 });
 
 test('--weights sets the sizes from the file; a contradicting flag is a UsageError, an agreeing one is not', () => {
   const config = resolve(['--weights', path.join(WEIGHTS, 'model.safetensors'), '--activation', 'relu', '--inputs', path.join(WEIGHTS, 'inputs.npy')]);
-  assert.equal(config.model?.layers.length, 2);
-  assert.deepEqual([config.shape.inputDim, config.shape.width, config.shape.outputDim], [20, 10, 1]);
+  assert.equal(config.model?.layers.filter((layer) => layer.kind === 'dense').length, 2);
+  assert.deepEqual([config.network.architecture.input[0], config.network.width, config.network.architecture.layers.length], [20, { kind: 'finite', units: 10 }, 3]);
   assert.equal(config.inputs?.dim, 20);
   assert.equal(config.samples, config.inputs?.count);
   assert.doesNotThrow(() => resolve(['--weights', path.join(WEIGHTS, 'model.safetensors'), '--activation', 'relu', '--width', '10']));
@@ -57,7 +63,7 @@ test('--weights sets the sizes from the file; a contradicting flag is a UsageErr
 
 test('generated inputs: circle:N on the circle in the network\'s input space (d = 20 by default), sphere:N drawn from the seed and normalised; datasets bring labels', async () => {
   const onCircle = resolve(['--inputs', 'circle:8']);
-  assert.equal(onCircle.shape.inputDim, 20, 'the default network keeps its input dimension');
+  assert.deepEqual(onCircle.network.architecture.input, [20], 'the default network keeps its input dimension');
   assert.ok(Math.abs(onCircle.inputs!.values[2 * 20] - Math.cos(Math.PI / 2)) < 1e-7 && onCircle.inputs!.values[2 * 20 + 1] === 1);
   assert.ok(onCircle.inputs!.values.subarray(2 * 20 + 2, 3 * 20).every((v) => v === 0), 'the other coordinates are 0');
   const wide = resolve(['--inputs', 'circle:8', '--input-dim', '5']);
@@ -159,10 +165,10 @@ test('output formats come from one table, with one message naming the flag', () 
 
 test('the core refuses what it cannot compute with typed errors, and the CLI maps them to exit 1', async () => {
   const config = resolve(['--width', 'inf', '--parameterization', 'ntk']);
-  config.shape.activation = 'swish'; // past the CLI's checks
+  config.network.architecture.layers[1] = { kind: 'activation', name: 'swish' }; // past the CLI's checks
   await assert.rejects(computeNtk(config), (e) => e instanceof RunConfigError && /unknown activation 'swish'/.test(e.message));
   const standard = resolve([]);
-  standard.shape.width = Infinity;
+  standard.network.width = { kind: 'infinite' };
   await assert.rejects(computeNtk(standard), (e) => e instanceof RunConfigError && /needs the ntk parameterization/.test(e.message));
   const wrongDim = resolve([]);
   wrongDim.inputs = { values: new Float32Array(6), count: 2, dim: 3 };

@@ -35,7 +35,7 @@ for (const c of kernelCases()) {
   test(`${c.name}: weights, biases and inputs equal PyTorch's bit for bit`, () => {
     const { model, inputs } = seededModelAndInputs(caseShape(c), c.samples, c.seed);
     assert.equal(maxAbsDiff(inputs, loadCaseArray(c, 'inputs.npy')), 0, 'inputs');
-    model.layers.forEach((layer, l) => {
+    model.layers.filter((layer) => layer.kind === 'dense').forEach((layer, l) => {
       assert.equal(maxAbsDiff(layer.weight, loadCaseArray(c, `layer${l}.weight.npy`)), 0, `layer ${l} weight`);
       assert.equal(maxAbsDiff(layer.bias!, loadCaseArray(c, `layer${l}.bias.npy`)), 0, `layer ${l} bias`);
     });

@@ -132,3 +132,17 @@ test('an NTK-parameterised network saved with --save-model reloads with its σ_w
   assert.equal(clash.status, 2);
   assert.match(clash.stderr, /--sigma-b 1 contradicts --weights .*ntk\.safetensors \(saved with sigma_b 0\.3\)/);
 });
+
+test('every activation survives --save-model and --weights: the same kernel back, with no flag to repeat', () => {
+  for (const activation of ['relu', 'tanh', 'erf', 'gelu', 'identity', 'sin', 'sigmoid', 'softplus', 'leaky_relu', 'leaky_relu:0.2']) {
+    const model = path.join(dir, `every-${activation.replace(':', '-')}.safetensors`);
+    const first = path.join(dir, 'every-first.npy');
+    const again = path.join(dir, 'every-again.npy');
+    const saved = runCli(['kernel', '--activation', activation, '--samples', '12', '--save-model', model, '--save-inputs', path.join(dir, 'every-x.npy'), '--out', first]);
+    assert.equal(saved.status, 0, `${activation}: ${saved.stderr}`);
+    const loaded = runCli(['kernel', '--weights', model, '--inputs', path.join(dir, 'every-x.npy'), '--out', again, '--json']);
+    assert.equal(loaded.status, 0, `${activation}: ${loaded.stderr}`);
+    assert.equal(JSON.parse(loaded.stdout).model.activation, activation);
+    assert.deepEqual(npy(again).data, npy(first).data, activation);
+  }
+});

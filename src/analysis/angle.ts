@@ -5,12 +5,11 @@
  * the infinite-width limit. Optionally after training each network by full-batch
  * gradient descent on the circle's points with drift's target sin(2·x₀).
  */
-import { kernelMatrix } from '../kernel/matrix';
-import { analyticKernels } from '../kernel/analytic';
 import type { Linalg } from '../linalg/types';
 import { initMlp, type Parameterization } from '../model/mlp';
 import { TorchGenerator } from '../model/torchRandom';
 import { trainFullBatch } from '../model/train';
+import type { KernelSource } from '../pipeline';
 import type { Samples } from '../types';
 
 export interface AngleSweep {
@@ -51,10 +50,10 @@ export function anglePoints(points: number, dim: number): { x0: Samples; circle:
   return { x0: { values: x0, count: 1, dim }, circle: { values, count: points, dim }, angles };
 }
 
-export function angleSweep(sweep: AngleSweep, linalg: Linalg): AngleResult {
+export function angleSweep(sweep: AngleSweep, linalg: Linalg, kernels: KernelSource): AngleResult {
   const { x0, circle, angles } = anglePoints(sweep.points, sweep.inputDim);
   const spec = { inputDim: sweep.inputDim, depth: sweep.depth, outputDim: 1, activation: sweep.activation, sigmaW: sweep.sigmaW, sigmaB: sweep.sigmaB, quadrature: { nodes: sweep.quadrature } };
-  const analytic = sweep.parameterization === 'ntk' && sweep.steps === 0 ? Array.from(analyticKernels(spec, x0, circle).ntk) : null;
+  const analytic = sweep.parameterization === 'ntk' && sweep.steps === 0 ? Array.from(kernels.infinite(spec, x0, circle)) : null;
   const targets = { data: Float32Array.from(angles, (g) => Math.sin(2 * Math.cos(g))), rows: sweep.points, cols: 1 };
   const empirical = sweep.widths.map((width) => {
     const curves: Float32Array[] = [];
@@ -62,7 +61,7 @@ export function angleSweep(sweep: AngleSweep, linalg: Linalg): AngleResult {
       const shape = { ...spec, width, parameterization: sweep.parameterization };
       const model = initMlp(shape, new TorchGenerator(sweep.seed + 1n + BigInt(s)));
       if (sweep.steps > 0) trainFullBatch(model, circle, targets, sweep.steps, sweep.learningRate, linalg);
-      curves.push(kernelMatrix(model, x0, circle, linalg));
+      curves.push(kernels.empirical(model, x0, circle));
     }
     const at = (i: number) => curves.map((c) => c[i]);
     return {

@@ -6,11 +6,9 @@
  * Every network sees the same inputs, `torch.manual_seed(seed); torch.randn(n, d)`;
  * replicate s of each width is the network drawn after `torch.manual_seed(seed + 1 + s)`.
  */
-import { analyticKernels } from '../kernel/analytic';
-import { kernelMatrix } from '../kernel/matrix';
-import type { Linalg } from '../linalg/types';
 import { fitPowerLaw, geometricMean, relativeFrobenius, type PowerLawFit } from '../math/fit';
 import { initMlp, type Mlp } from '../model/mlp';
+import type { KernelSource } from '../pipeline';
 import { TorchGenerator } from '../model/torchRandom';
 import type { Samples } from '../types';
 
@@ -66,20 +64,20 @@ export function sweepNetwork(sweep: WidthSweep, width: number, replicate: number
   return initMlp(shape, new TorchGenerator(sweep.seed + 1n + BigInt(replicate)));
 }
 
-export function convergence(sweep: WidthSweep, linalg: Linalg): ConvergenceResult {
+export function convergence(sweep: WidthSweep, kernels: KernelSource): ConvergenceResult {
   const inputs = sweepInputs(sweep);
-  const analytic = analyticKernels({ ...sweep, outputDim: 1, quadrature: { nodes: sweep.quadrature } }, inputs).ntk;
+  const analytic = kernels.infinite({ ...sweep, outputDim: 1, quadrature: { nodes: sweep.quadrature } }, inputs, null);
   const distances: number[][] = [];
-  const kernels: Float32Array[] = [];
+  const firstKernels: Float32Array[] = [];
   for (const width of sweep.widths) {
     const row: number[] = [];
     for (let s = 0; s < sweep.seeds; s++) {
-      const kernel = kernelMatrix(sweepNetwork(sweep, width, s), inputs, null, linalg);
-      if (s === 0) kernels.push(kernel);
+      const kernel = kernels.empirical(sweepNetwork(sweep, width, s), inputs, null);
+      if (s === 0) firstKernels.push(kernel);
       row.push(relativeFrobenius(kernel, analytic));
     }
     distances.push(row);
   }
   const mean = distances.map(geometricMean);
-  return { widths: sweep.widths, distances, mean, fit: fitPowerLaw(sweep.widths, mean), inputs, analytic, kernels };
+  return { widths: sweep.widths, distances, mean, fit: fitPowerLaw(sweep.widths, mean), inputs, analytic, kernels: firstKernels };
 }

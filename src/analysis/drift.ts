@@ -8,12 +8,12 @@
  * along training: it grows as finite networks learn features (Baratin et al.
  * 2021; Shan & Bordelon 2021), and stays put at infinite width.
  */
-import { kernelMatrix } from '../kernel/matrix';
 import type { Linalg } from '../linalg/types';
 import { fitPowerLaw, geometricMean, relativeFrobenius, type PowerLawFit } from '../math/fit';
 import { trainFullBatch } from '../model/train';
 import { kernelAlignment } from '../analysis/alignment';
 import type { Classes } from '../analysis/labels';
+import type { KernelSource } from '../pipeline';
 import type { Samples } from '../types';
 import { sweepInputs, sweepNetwork, type WidthSweep } from './convergence';
 
@@ -57,7 +57,7 @@ export function defaultTargets(inputs: Samples): Float32Array {
   return Float32Array.from({ length: inputs.count }, (_, i) => Math.sin(2 * inputs.values[i * inputs.dim]));
 }
 
-export function drift(spec: DriftSpec, linalg: Linalg): DriftResult {
+export function drift(spec: DriftSpec, linalg: Linalg, kernels: KernelSource): DriftResult {
   const inputs = sweepInputs(spec);
   const outputs = spec.outputDim ?? 1;
   const targets = { data: spec.targets ?? defaultTargets(inputs), rows: inputs.count, cols: outputs };
@@ -72,14 +72,14 @@ export function drift(spec: DriftSpec, linalg: Linalg): DriftResult {
     const sums = recorded.map(() => 0);
     for (let s = 0; s < spec.seeds; s++) {
       const model = sweepNetwork(spec, width, s);
-      const before = kernelMatrix(model, inputs, null, linalg, trace);
+      const before = kernels.empirical(model, inputs, null, trace);
       const observe = (step: number) => {
         const k = recorded.indexOf(step);
-        if (k >= 0) sums[k] += kernelAlignment(step === 0 ? before : kernelMatrix(model, inputs, null, linalg, trace), spec.classes!).centeredAlignment;
+        if (k >= 0) sums[k] += kernelAlignment(step === 0 ? before : kernels.empirical(model, inputs, null, trace), spec.classes!).centeredAlignment;
       };
       const trajectory = trainFullBatch(model, inputs, targets, spec.steps, spec.learningRate, linalg, spec.classes ? observe : undefined);
       losses.push(trajectory[trajectory.length - 1]);
-      row.push(relativeFrobenius(kernelMatrix(model, inputs, null, linalg, trace), before));
+      row.push(relativeFrobenius(kernels.empirical(model, inputs, null, trace), before));
     }
     driftRows.push(row);
     lossRows.push(losses);

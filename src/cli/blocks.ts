@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../errors';
 import type { BlockPlacement } from '../io/blocks';
 import { modelAndInputs, runInputs, type RunConfig } from '../pipeline';
+import { kindOf } from '../layers';
 import type { Samples } from '../types';
 
 /**
@@ -13,14 +14,15 @@ import type { Samples } from '../types';
 export function runFingerprint(config: RunConfig, inputs: Samples, columns: Samples | null): string {
   const hash = createHash('sha256');
   const bytes = (a: Float32Array) => hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  const { shape } = config;
-  hash.update(JSON.stringify({ kernel: config.kernel, trace: config.trace, activation: shape.activation, width: String(shape.width), quadrature: config.quadrature ?? null }));
-  if (shape.width === Infinity) hash.update(JSON.stringify({ depth: shape.depth, outputs: shape.outputDim, sigmaW: shape.sigmaW, sigmaB: shape.sigmaB }));
+  const { network } = config;
+  hash.update(JSON.stringify({ kernel: config.kernel, trace: config.trace, architecture: network.architecture, width: network.width, quadrature: config.quadrature ?? null }));
+  if (network.width.kind === 'infinite') hash.update(JSON.stringify({ sigmaW: network.sigmaW, sigmaB: network.sigmaB }));
   else {
     for (const layer of modelAndInputs(config).model.layers) {
-      hash.update(JSON.stringify([layer.inDim, layer.outDim, layer.weightScale, layer.biasScale]));
-      bytes(layer.weight);
-      if (layer.bias) bytes(layer.bias);
+      // Each layer's sizes and scales, then its parameters.
+      const { kind, ...rest } = layer as unknown as Record<string, unknown>;
+      hash.update(JSON.stringify([kind, Object.fromEntries(Object.entries(rest).filter(([, v]) => !(v instanceof Float32Array)))]));
+      for (const tensor of kindOf(layer).parameters(layer)) bytes(tensor.data);
     }
   }
   bytes(inputs.values);

@@ -8,6 +8,7 @@ import { DATASETS, datasetSize, DEFAULT_SAMPLES, loadDataset, type DatasetName }
 import { circle, parseGenerated } from '../data/generated';
 import { InputError, UsageError } from '../errors';
 import { LabelsFormatError, readLabels } from '../io/labels';
+import { inputSizeOf } from '../model/network';
 import type { RunConfig } from '../pipeline';
 import type { Samples } from '../types';
 import type { ModelFlags } from './options';
@@ -26,13 +27,13 @@ export function generatedSamples(flag: string, spec: string, config: RunConfig):
     return 'sphere';
   }
   // In the network's input space: the first two coordinates vary, the other d − 2 are 0 (d = 20 by default).
-  const dim = config.model ? config.model.layers[0].inDim : config.shape.inputDim;
+  const dim = config.model ? inputSizeOf(config.model) : config.network.architecture.input.reduce((a, b) => a * b, 1);
   if (dim < 2) throw new UsageError(`${flag} ${spec}: points on a circle need --input-dim 2 or more`);
   return circle(generated.count, dim);
 }
 
 /** --dataset: the samples (a stratified subset when --samples says how many) and their labels. */
-export function datasetSamples(name: DatasetName, flags: ModelFlags, command: Command): Samples & { labels: string[] } {
+export function datasetSamples(name: DatasetName, flags: Pick<ModelFlags, 'samples' | 'seed'>, command: Command): Samples & { labels: string[] } {
   const size = datasetSize(name);
   const count = explicit(command, 'samples') ? flags.samples : DEFAULT_SAMPLES[name];
   if (count !== null && count > size) throw new UsageError(`--samples ${count}: --dataset ${name} has ${size} samples`);

@@ -1,12 +1,14 @@
 /**
- * The one path every kernel-computing command runs: the flags' sources into
- * a RunConfig (sources.ts), the memory guard, a progress bar, the kernel, and
- * the report that follows. `heatmap`, `kernel` and the analysis commands
- * differ only in what they do with the result.
+ * The path of the commands that compute one kernel from the network flags
+ * (`heatmap`, `kernel`, `spectrum`): the flags' sources into a RunConfig
+ * (sources.ts), the engine that will compute it and the memory guard on that
+ * engine's estimate, a progress bar, the kernel, and the report that follows.
+ * They differ only in what they do with the result. (`predict` plans its run
+ * the same way; the experiments — converge, drift, angle — ask the same
+ * engine table for many small kernels through pipeline.ts's kernelSource.)
  */
 import type { Command } from 'commander';
-import { linalgNameFor } from '../linalg';
-import { computeNtk, estimateMemory, type NtkResult } from '../pipeline';
+import { computeNtk, planRun, type NtkResult } from '../pipeline';
 import type { KernelSink } from '../types';
 import type { ModelFlags, RuntimeFlags } from './options';
 import { runReport, type Report } from './report';
@@ -41,11 +43,12 @@ export interface ComputeOptions {
 
 export async function computeKernel(job: KernelJob, flags: RuntimeFlags, options: ComputeOptions): Promise<NtkResult> {
   const { config } = job;
-  checkMemory(estimateMemory(config, options.keepsMatrix, linalgNameFor(config.linalg, config.threads)), flags.maxMemory, `${options.wayOut}lower --samples, `);
+  const plan = await planRun(config);
+  checkMemory(plan.memory(options.keepsMatrix), flags.maxMemory, `${options.wayOut}lower --samples, `);
   const progress = progressBar(wantsProgress(flags.progress, job.quiet), 'kernel');
   config.onProgress = progress.update;
   try {
-    return await computeNtk(config, options.sink ?? null);
+    return await computeNtk(config, options.sink ?? null, plan);
   } finally {
     progress.stop();
   }

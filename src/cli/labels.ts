@@ -2,12 +2,13 @@
  * What labels add to a kernel command: the classes for --json, kernel–target
  * alignment, and the class-sorted order and groups a heatmap is drawn in.
  */
+import { reportNumber, type ReportNumber } from './reportNumbers';
 import { Option, type Command } from 'commander';
 import { AlignmentAccumulator, kernelAlignment, type Alignment } from '../analysis/alignment';
 import { classBoundaries, classesOf, permuteSymmetric, sortByClass, type Classes } from '../analysis/labels';
 import { UsageError } from '../errors';
 import type { RowChunks } from '../types';
-import type { Groups } from '../render/groups';
+import type { Groups } from '../render';
 
 export const SORT_ORDERS = ['label', 'none'] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
@@ -17,8 +18,8 @@ export function addSortOption(command: Command): Command {
 }
 
 /** The alignments as --json gives them. */
-export function alignmentReport(alignment: Alignment): { alignment: number; centered_alignment: number } {
-  return { alignment: Number(alignment.alignment.toPrecision(12)), centered_alignment: Number(alignment.centeredAlignment.toPrecision(12)) };
+export function alignmentReport(alignment: Alignment): { alignment: ReportNumber; centered_alignment: ReportNumber } {
+  return { alignment: reportNumber(alignment.alignment), centered_alignment: reportNumber(alignment.centeredAlignment) };
 }
 
 /** Refuse labels where a kernel is not sample × sample. */

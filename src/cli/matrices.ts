@@ -24,13 +24,24 @@ export function nonFinitePlace(matrix: MatrixData): string | null {
   return null;
 }
 
+export interface ReadMatrixOptions {
+  /** A float32 .npy is read straight into one array (a kernel of gigabytes). */
+  large?: boolean;
+  /** The name a positional argument is noted under ('MATRIX'). */
+  argument?: string;
+  /** A 1-D .npy is one column. */
+  vectorAsColumn?: boolean;
+  /** NaN and ±Inf are data (a picture draws them), not an error; the file is noted by the caller. */
+  anyValues?: boolean;
+}
+
 /**
- * The finite matrix in `file` ('-' for CSV on stdin), for `flag` (null for a
- * positional argument, named `argument` when noted). `large`: a float32 .npy
- * is read straight into one array (a kernel of gigabytes).
+ * The matrix in `file` ('-' for CSV on stdin), for `flag` (null for a
+ * positional argument), finite unless `anyValues`; every failure is one line
+ * naming the flag and file.
  */
-export function readFlagMatrix(flag: string | null, file: string, options: { large?: boolean; argument?: string; vectorAsColumn?: boolean } = {}): MatrixData {
-  noteInput(flag ?? options.argument ?? 'MATRIX', file);
+export function readFlagMatrix(flag: string | null, file: string, options: ReadMatrixOptions = {}): MatrixData {
+  if (!options.anyValues) noteInput(flag ?? options.argument ?? 'MATRIX', file);
   const prefix = flag === null ? '' : `${flag} `;
   let matrix;
   try {
@@ -39,7 +50,7 @@ export function readFlagMatrix(flag: string | null, file: string, options: { lar
     if (error instanceof MatrixFileError) throw new InputError(`${prefix}${error.message}`);
     throw error;
   }
-  const bad = nonFinitePlace(matrix);
+  const bad = options.anyValues ? null : nonFinitePlace(matrix);
   if (bad) throw new InputError(`${prefix}${file}: ${bad}`);
   return matrix;
 }

@@ -10,8 +10,9 @@ import { UsageError } from '../errors';
 import { KERNEL_KINDS, type KernelKind } from '../kernel/analytic';
 import { TRACES, type Trace } from '../kernel/trace';
 import { LINALG_CHOICES, type LinalgChoice } from '../linalg';
+import { finiteWidth, mlpArchitecture, type Width } from '../model/architecture';
 import { PARAMETERIZATIONS, type Parameterization } from '../model/mlp';
-import { METHODS, type Method, type RunConfig } from '../pipeline';
+import { METHODS, type Method, type NetworkSpec, type RunConfig } from '../pipeline';
 import { BACKEND_CHOICES, type BackendChoice } from '../tfjs/backend';
 import { finiteNumber, LIMITS, nonNegativeNumber, parseSeed, parseWidth, parseWidths, wholeNumber } from './parsers';
 
@@ -23,7 +24,7 @@ function parseActivation(value: string): string {
 }
 
 const DECLARATIONS = {
-  width: () => new Option('--width <n>', "hidden layer width; 'inf' for the analytic infinite-width kernel (ntk parameterization)").default(10).argParser(parseWidth),
+  width: () => new Option('--width <n>', "hidden layer width; 'inf' for the analytic infinite-width kernel (ntk parameterization)").default(finiteWidth(10), '10').argParser(parseWidth),
   widths: () =>
     new Option('--widths <list>', 'comma-separated hidden widths').default([16, 64, 256, 1024, 4096], '16,64,256,1024,4096').argParser(parseWidths),
   seeds: () => new Option('--seeds <n>', 'networks per width (a band over them is drawn)').default(5).argParser(wholeNumber(1, 100)),
@@ -101,7 +102,7 @@ export function addOptions(command: Command, names: OptionName[], overrides: Par
 }
 
 export interface ModelFlags {
-  width: number;
+  width: Width;
   depth: number;
   inputDim: number;
   outputDim: number;
@@ -125,18 +126,20 @@ export interface RuntimeFlags {
   progress?: boolean;
 }
 
+/** The network the MLP flags describe: dense:W, φ, …, dense:O at --width. */
+export function networkOfFlags(flags: ModelFlags): NetworkSpec {
+  return {
+    architecture: mlpArchitecture(flags.inputDim, flags.depth, flags.outputDim, flags.activation),
+    width: flags.width,
+    parameterization: flags.parameterization,
+    sigmaW: flags.sigmaW,
+    sigmaB: flags.sigmaB,
+  };
+}
+
 export function runConfig(flags: ModelFlags & RuntimeFlags): RunConfig {
   return {
-    shape: {
-      inputDim: flags.inputDim,
-      width: flags.width,
-      depth: flags.depth,
-      outputDim: flags.outputDim,
-      activation: flags.activation,
-      parameterization: flags.parameterization,
-      sigmaW: flags.sigmaW,
-      sigmaB: flags.sigmaB,
-    },
+    network: networkOfFlags(flags),
     kernel: flags.kernel,
     samples: flags.samples,
     seed: flags.seed,
@@ -155,7 +158,7 @@ export function runConfig(flags: ModelFlags & RuntimeFlags): RunConfig {
  * σ_w and σ_b are checked against it there (weights.ts).
  */
 export function checkModelFlags(flags: ModelFlags & Partial<Pick<RuntimeFlags, 'backend'>>, explicit: (key: string) => boolean, weightsGiven = false): void {
-  const infinite = flags.width === Infinity;
+  const infinite = flags.width.kind === 'infinite';
   if (!weightsGiven && (explicit('sigmaW') || explicit('sigmaB')) && flags.parameterization !== 'ntk') {
     throw new UsageError('--sigma-w and --sigma-b go with --parameterization ntk');
   }

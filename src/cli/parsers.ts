@@ -2,6 +2,7 @@
  * Parsers for flag values. Each rejects a bad value with commander's
  * InvalidArgumentError, which commander reports naming the flag (exit 2).
  */
+import { finiteWidth, INFINITE_WIDTH, type Width } from '../model/architecture';
 import { InvalidArgumentError } from 'commander';
 
 /** Upper bounds that keep a run within a 64-bit address space's reach; the memory guard is separate. */
@@ -46,10 +47,11 @@ export function parseSeed(value: string): bigint {
 }
 
 /** A hidden width, or 'inf' for the infinite-width (analytic) kernel. */
-export function parseWidth(value: string): number {
-  if (/^(inf|infinity)$/i.test(value.trim())) return Infinity;
+/** A hidden width: a whole number, or inf (the infinite-width limit). */
+export function parseWidth(value: string): Width {
+  if (/^(inf|infinity)$/i.test(value.trim())) return INFINITE_WIDTH;
   try {
-    return wholeNumber(1, LIMITS.width)(value);
+    return finiteWidth(wholeNumber(1, LIMITS.width)(value));
   } catch {
     throw new InvalidArgumentError(`expected a whole number from 1 to ${LIMITS.width}, or inf.`);
   }

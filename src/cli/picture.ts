@@ -1,9 +1,6 @@
 /** Draw a matrix with the picture flags and write it: the last step of `heatmap` and `render`. */
 import { UsageError } from '../errors';
-import type { Matrix, StreamedMatrix } from '../render/downsample';
-import type { Groups } from '../render/groups';
-import type { ImageFormat } from '../render/heatmap';
-import { NormError } from '../render/normalize';
+import { isRenderError, NormError, renderHeatmap, type Groups, type ImageFormat, type Matrix, type StreamedMatrix } from '../render';
 import { writeOutput, writeStdout } from './outputs';
 import { heatmapOptionsOf, type PictureFlags } from './pictureOptions';
 
@@ -30,9 +27,6 @@ export function drawPicture(
   format: ImageFormat,
   groups?: { rows?: Groups; cols?: Groups },
 ): { image: Buffer; report: PictureReport } {
-  // Loaded here: the renderer brings node-canvas, which commands that draw nothing never need.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { RenderError, renderHeatmap } = require('../render/heatmap') as typeof import('../render/heatmap');
   try {
     const result = renderHeatmap(matrix, { ...heatmapOptionsOf(flags), groups }, format);
     return {
@@ -50,7 +44,7 @@ export function drawPicture(
       },
     };
   } catch (error) {
-    if (error instanceof NormError || error instanceof RenderError) throw new UsageError(error.message);
+    if (error instanceof NormError || isRenderError(error)) throw new UsageError((error as Error).message);
     throw error;
   }
 }

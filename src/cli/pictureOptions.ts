@@ -1,10 +1,7 @@
 /** The picture flags `heatmap` and `render` share, and their checks. */
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors';
-import { COLORMAP_NAMES } from '../render/colormaps';
-import { DOWNSAMPLE_MODES, type DownsampleMode } from '../render/downsample';
-import type { HeatmapOptions, ImageFormat } from '../render/heatmap';
-import { NORMS, type NormKind } from '../render/normalize';
+import { COLORMAP_NAMES, DOWNSAMPLE_MODES, NORMS, type DownsampleMode, type HeatmapOptions, type ImageFormat, type NormKind } from '../render';
 import { extensionList, outputFormat } from './formats';
 import { finiteNumber, parseSize, wholeNumber } from './parsers';
 

@@ -4,16 +4,23 @@
  * this is where one becomes the other.
  */
 import type { BlockPlacement } from '../io/blocks';
-import { layerSizes, layerSizesOf } from '../model/mlp';
+import { mlpOf } from '../model/architecture';
+import { layerSizesOf } from '../model/mlp';
 import type { NtkResult, RunConfig } from '../pipeline';
 import type { GpuAdapter } from '../tfjs/webgpu';
 import { checkGates, type Gate } from './gates';
+import { reportSeconds } from './reportNumbers';
 import { markOutputsComplete, writeStdout } from './outputs';
 
 /** Layer sizes of the network the kernel belongs to; 'inf' for infinite hidden layers. */
 function sizesOf(config: RunConfig, result: NtkResult): (number | 'inf')[] {
   if (result.model) return layerSizesOf(result.model);
-  return layerSizes(config.shape).map((size) => (size === Infinity ? 'inf' : size));
+  return mlpOf(config.network.architecture, config.network.width)?.sizes ?? [];
+}
+
+/** The activation of the network's hidden layers (the MLP shorthand has one). */
+function activationOf(config: RunConfig): string | null {
+  return mlpOf(config.network.architecture, config.network.width)?.activation ?? null;
 }
 
 export interface Report {
@@ -46,15 +53,15 @@ export function runReport(config: RunConfig, result: NtkResult, totalSeconds: nu
     trace: config.trace,
     model: {
       layers: sizesOf(config, result),
-      activation: config.shape.activation,
-      parameterization: config.shape.parameterization,
-      ...(config.shape.parameterization === 'ntk' ? { sigma_w: config.shape.sigmaW ?? 1, sigma_b: config.shape.sigmaB ?? 1 } : {}),
+      activation: activationOf(config),
+      parameterization: config.network.parameterization,
+      ...(config.network.parameterization === 'ntk' ? { sigma_w: config.network.sigmaW, sigma_b: config.network.sigmaB } : {}),
       source: config.model ? 'weights' : result.model ? 'seed' : 'analytic',
     },
     samples: result.inputs.count,
     inputs: config.inputs ? 'file' : 'seed',
     seed,
-    seconds: { kernel: round(result.kernelSeconds), products: result.productSeconds === null ? null : round(result.productSeconds), total: round(totalSeconds) },
+    seconds: { kernel: reportSeconds(result.kernelSeconds), products: result.productSeconds === null ? null : reportSeconds(result.productSeconds), total: reportSeconds(totalSeconds) },
     kernel: kernelReport(result),
     outputs,
   };
@@ -65,9 +72,6 @@ function adapterReport(adapter: GpuAdapter): Report {
   return { vendor, architecture, device, description, fallback };
 }
 
-function round(seconds: number): number {
-  return Math.round(seconds * 1e4) / 1e4;
-}
 
 /** Where the products ran, for the summary line: "openblas", "tfjs (wasm)", "analytic". */
 export function describeEngine(result: NtkResult): string {
@@ -80,7 +84,7 @@ export function describeEngine(result: NtkResult): string {
 export function describeRun(config: RunConfig, result: NtkResult, block?: BlockPlacement | null): string {
   const { min, max } = result.stats;
   const parameters = result.parameters === null ? 'infinite width' : `${result.parameters} parameters`;
-  const network = `${sizesOf(config, result).join('-')} ${config.shape.activation} MLP (${parameters}, ${config.shape.parameterization})`;
+  const network = `${sizesOf(config, result).join('-')} ${activationOf(config)} MLP (${parameters}, ${config.network.parameterization})`;
   const from = config.model ? 'from --weights' : result.model ? `seed ${config.seed}` : (result.dual ?? 'closed form');
   const n = result.inputs.count;
   const perSample = result.rows / n;

@@ -8,6 +8,7 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors';
 import { encodeNpy } from '../io/npy';
+import { inputSizeOf } from '../model/network';
 import type { NtkResult, RunConfig } from '../pipeline';
 import type { Samples } from '../types';
 import { outputFormat } from './formats';
@@ -57,13 +58,32 @@ export interface ResolvedSources {
   dataset: DatasetName | null;
 }
 
+/** The number of values one input of the run's network has. */
+export function inputSizeOfRun(config: RunConfig): number {
+  return config.model ? inputSizeOf(config.model) : config.network.architecture.input.reduce((a, b) => a * b, 1);
+}
+
+/** Inputs of `dim` values: the MLP's first layer takes them (a network read from a file already does). */
+export function setInputDim(config: RunConfig, dim: number): void {
+  config.network = { ...config.network, architecture: { ...config.network.architecture, input: [dim] } };
+}
+
+/** `outputs` outputs: the MLP's last layer gives them (a network read from a file already does). */
+export function setOutputs(config: RunConfig, outputs: number): void {
+  const layers = [...config.network.architecture.layers];
+  const last = layers.length - 1;
+  if (layers[last].kind === 'dense') layers[last] = { kind: 'dense', units: outputs };
+  config.network = { ...config.network, architecture: { ...config.network.architecture, layers } };
+}
+
 /** Read and check every input file, and turn the flags into a RunConfig (with the inputs' labels, if any). */
 export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, command: Command): ResolvedSources {
   checkModelFlags(flags, (key) => explicit(command, key), flags.weights !== undefined);
   if (flags.inputs === '-' && flags.inputs2 === '-') throw new UsageError('--inputs - and --inputs2 - cannot both read stdin');
   checkSaveTarget('--save-model', flags.saveModel, 'model');
-  if (flags.width === Infinity && flags.saveModel !== undefined) throw new UsageError('--save-model: an infinite-width network has no weights to save');
-  if (flags.width === Infinity && flags.weights !== undefined) throw new UsageError('--width inf contradicts --weights (a network of finite width)');
+  const infinite = flags.width.kind === 'infinite';
+  if (infinite && flags.saveModel !== undefined) throw new UsageError('--save-model: an infinite-width network has no weights to save');
+  if (infinite && flags.weights !== undefined) throw new UsageError('--width inf contradicts --weights (a network of finite width)');
   checkSaveTarget('--save-inputs', flags.saveInputs, 'samples');
   const config = runConfig(flags);
 
@@ -92,11 +112,11 @@ export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, c
     } else samples = generated ?? readSamples(flag, file);
     // The input size is fixed by the weights, an explicit --input-dim, or --inputs read before --inputs2.
     const fixed = config.model !== undefined || explicit(command, 'inputDim') || (key === 'inputs2' && config.inputs !== undefined);
-    const modelDim = fixed ? config.shape.inputDim : samples.dim;
+    const modelDim = fixed ? inputSizeOfRun(config) : samples.dim;
     if (samples.dim !== modelDim) {
       throw new UsageError(`${flag} ${file}: rows have ${samples.dim} values, the network takes ${modelDim} inputs`);
     }
-    config.shape = { ...config.shape, inputDim: samples.dim };
+    setInputDim(config, samples.dim);
     config[key] = samples;
   }
   if (config.inputs) {
@@ -113,7 +133,7 @@ export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, c
 export function saveSources(flags: SourceFlags, config: RunConfig, result: NtkResult): Record<string, string> {
   const written: Record<string, string> = {};
   if (flags.saveModel !== undefined && result.model) {
-    saveModel('--save-model', flags.saveModel, result.model, config.shape);
+    saveModel('--save-model', flags.saveModel, result.model, config.network);
     written.model = flags.saveModel;
   }
   if (flags.saveInputs !== undefined) {

@@ -1,14 +1,16 @@
 /** What `converge` and `drift` share: a sweep over widths of NTK-parameterised networks, and its chart. */
 import type { Command } from 'commander';
 import type { WidthSweep } from '../analysis/convergence';
-import type { LinalgChoice } from '../linalg';
+import { linalgNameFor, type LinalgChoice } from '../linalg';
+import { finiteWidth, INFINITE_WIDTH, mlpArchitecture } from '../model/architecture';
+import { estimateMemory, type RunConfig } from '../pipeline';
 import type { PowerLawFit } from '../math/fit';
-import type { ImageFormat as ChartFormat } from '../render/encode';
-import type { Panel } from '../render/plot';
+import { sweepPanel, type ImageFormat as ChartFormat, type Panel } from '../render';
 import type { BackendChoice } from '../tfjs/backend';
 import { extensionList, outputFormat } from './formats';
 import { addOptions, HOST_BACKENDS, SWEEP_OPTIONS } from './options';
 import { checkWritableTarget } from './outputs';
+import { reportNumbers, type ReportNumber } from './reportNumbers';
 import { checkBackendFlag, checkMemory } from './runtime';
 
 export interface SweepFlags {
@@ -39,19 +41,24 @@ export function addSweepOptions(command: Command, defaultOut: string): Command {
     .option('--title <text>', 'chart title');
 }
 
-const MB = 1 << 20;
-
 /** Check a sweep's flags before any work; returns the chart format. */
 export function checkSweep(flags: SweepFlags, command: Command): ChartFormat {
   const format = outputFormat('chart', '--out', flags.out) as ChartFormat;
   checkWritableTarget('--out', flags.out);
   checkBackendFlag(flags, command.getOptionValueSource('backend') === 'cli', Boolean(command.optsWithGlobals().quiet));
-  // K_∞ (NTK and NNGP, float64), one kept float32 kernel per width, two working ones.
-  const cells = flags.samples * flags.samples;
-  const kernels = cells * (16 + 4 * (flags.widths.length + 2));
-  const factors = flags.samples * 4 * (flags.inputDim + 3 * Math.max(...flags.widths)) * flags.depth;
-  checkMemory({ total: 250 * MB + kernels + factors, parts: { runtime: 250 * MB, kernels, factors } }, undefined, 'lower --samples or the widest --widths, ');
+  // The engines' estimates for the widest network's kernel and for K_∞, and one kept kernel per width.
+  const network = { architecture: mlpArchitecture(flags.inputDim, flags.depth, 1, flags.activation), parameterization: 'ntk' as const, sigmaW: flags.sigmaW, sigmaB: flags.sigmaB };
+  const config = { ...runConfigBase(flags), network: { ...network, width: finiteWidth(Math.max(...flags.widths)) } };
+  const widest = estimateMemory(config, true, linalgNameFor(flags.linalg, flags.threads));
+  const infinite = estimateMemory({ ...config, network: { ...network, width: INFINITE_WIDTH } }, true, 'openblas');
+  const parts = { ...widest.parts, 'infinite-width kernel': infinite.parts.kernel, 'kept kernels': flags.widths.length * flags.samples * flags.samples * 4 };
+  checkMemory({ total: Object.values(parts).reduce((a, b) => a + b, 0), parts }, undefined, 'lower --samples or the widest --widths, ');
   return format;
+}
+
+/** The parts of a RunConfig a sweep shares with a kernel run. */
+function runConfigBase(flags: SweepFlags): Omit<RunConfig, 'network'> {
+  return { kernel: 'ntk', samples: flags.samples, seed: flags.seed, method: 'structured', trace: 'sum', backend: flags.backend, linalg: flags.linalg, threads: flags.threads, quadrature: flags.quadrature };
 }
 
 export function sweepOf(flags: SweepFlags): WidthSweep {
@@ -69,14 +76,13 @@ export function sweepOf(flags: SweepFlags): WidthSweep {
   };
 }
 
-export function round(values: number[]): number[] {
-  return values.map((v) => Number(v.toPrecision(6)));
+/** A sweep's numbers in the report, to 6 significant digits. */
+export function round(values: number[]): ReportNumber[] {
+  return reportNumbers(values, 6);
 }
 
 /** The panel both sweeps draw: a per-width quantity over seeds (geometric mean, range, fitted slope, theory's −1/2). */
 export function sweepChartPanel(sweep: { widths: number[]; perSeed: number[][]; mean: number[]; fit: PowerLawFit }, labels: { title: string; yLabel: string }): Panel {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { sweepPanel } = require('../render/sweepChart') as typeof import('../render/sweepChart');
   const seeds = sweep.perSeed[0].length;
   return sweepPanel({
     title: labels.title,
@@ -91,11 +97,4 @@ export function sweepChartPanel(sweep: { widths: number[]; perSeed: number[][]; 
     fit: sweep.fit,
     referenceSlope: -0.5,
   });
-}
-
-/** Draw panels side by side as one figure. */
-export function renderPanels(panels: Panel[], format: ChartFormat): Buffer {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { renderFigure } = require('../render/plot') as typeof import('../render/plot');
-  return renderFigure({ panels }, format);
 }

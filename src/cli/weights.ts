@@ -8,13 +8,16 @@
  */
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { ACTIVATION_NAMES } from '../activations';
+import { ACTIVATION_NAMES, isActivation } from '../activations';
 import { InputError, UsageError } from '../errors';
 import { recognisedKind } from '../io/fileKind';
 import { encodeSafetensors, parseSafetensors, SafetensorsFormatError } from '../io/safetensors';
-import { layerSizesOf, PARAMETERIZATIONS, type Mlp } from '../model/mlp';
-import { mlpFromStateDict, StateDictError, stateDictFromMlp, type NamedTensor } from '../model/stateDict';
-import type { RunConfig } from '../pipeline';
+import type { LayerSpec, Shape } from '../layers';
+import { finiteWidth, mlpOf } from '../model/architecture';
+import { layerSizesOf, PARAMETERIZATIONS } from '../model/mlp';
+import type { Network } from '../model/network';
+import { mlpSpecsFromStateDict, networkFromStateDict, StateDictError, stateDictFromNetwork, type NamedTensor } from '../model/stateDict';
+import type { NetworkSpec, RunConfig } from '../pipeline';
 import type { ModelFlags } from './options';
 import { noteInput, writeOutput } from './outputs';
 
@@ -51,7 +54,7 @@ function readSafetensors(file: string): { tensors: Map<string, NamedTensor>; met
 function settingsFrom(metadata: Record<string, string>, flags: ModelFlags, command: Command, file: string) {
   const settings = { activation: flags.activation, parameterization: flags.parameterization, sigmaW: flags.sigmaW, sigmaB: flags.sigmaB };
   const stored = {
-    activation: ACTIVATION_NAMES.includes(metadata.activation) ? metadata.activation : undefined,
+    activation: metadata.activation !== undefined && isActivation(metadata.activation) ? metadata.activation : undefined,
     parameterization: (PARAMETERIZATIONS as readonly string[]).includes(metadata.parameterization) ? (metadata.parameterization as ModelFlags['parameterization']) : undefined,
     sigmaW: Number.isFinite(Number(metadata.sigma_w)) && metadata.sigma_w !== undefined ? Number(metadata.sigma_w) : undefined,
     sigmaB: Number.isFinite(Number(metadata.sigma_b)) && metadata.sigma_b !== undefined ? Number(metadata.sigma_b) : undefined,
@@ -72,53 +75,57 @@ function settingsFrom(metadata: Record<string, string>, flags: ModelFlags, comma
   return { settings, activationKnown: stored.activation !== undefined || explicit(command, 'activation') };
 }
 
-/** Read --weights into `config`: the network, and the shape the file gives. */
+/** Read --weights into `config`: the network, and the architecture the file gives. */
 export function applyWeights(config: RunConfig, flags: ModelFlags, command: Command, file: string): void {
   const { tensors, metadata } = readSafetensors(file);
   const { settings, activationKnown } = settingsFrom(metadata, flags, command, file);
-  let model: Mlp;
+  let model: Network;
+  let layers: LayerSpec[];
+  let input: Shape;
   try {
-    model = mlpFromStateDict(tensors, settings.activation, settings.parameterization, { w: settings.sigmaW, b: settings.sigmaB });
+    ({ input, specs: layers } = mlpSpecsFromStateDict(tensors, settings.activation));
+    model = networkFromStateDict(tensors, layers, input, settings);
   } catch (error) {
     if (error instanceof StateDictError) throw new InputError(`--weights ${file}: ${error.message}`);
     throw error;
   }
   const sizes = layerSizesOf(model);
   const hidden = sizes.slice(1, -1);
-  const contradictions: [flag: string, key: 'inputDim' | 'outputDim' | 'depth' | 'width', differs: boolean][] = [
-    ['--input-dim', 'inputDim', flags.inputDim !== sizes[0]],
-    ['--output-dim', 'outputDim', flags.outputDim !== sizes[sizes.length - 1]],
-    ['--depth', 'depth', flags.depth !== hidden.length],
-    ['--width', 'width', hidden.some((w) => w !== flags.width)],
+  const width = flags.width.kind === 'finite' ? flags.width.units : null;
+  const contradictions: [flag: string, key: 'inputDim' | 'outputDim' | 'depth' | 'width', value: unknown, differs: boolean][] = [
+    ['--input-dim', 'inputDim', flags.inputDim, flags.inputDim !== sizes[0]],
+    ['--output-dim', 'outputDim', flags.outputDim, flags.outputDim !== sizes[sizes.length - 1]],
+    ['--depth', 'depth', flags.depth, flags.depth !== hidden.length],
+    ['--width', 'width', width, hidden.some((w) => w !== width)],
   ];
-  for (const [flag, key, differs] of contradictions) {
-    if (explicit(command, key) && differs) throw new UsageError(`${flag} ${flags[key]} contradicts --weights ${file} (layer sizes ${sizes.join('-')})`);
+  for (const [flag, key, value, differs] of contradictions) {
+    if (explicit(command, key) && differs) throw new UsageError(`${flag} ${value} contradicts --weights ${file} (layer sizes ${sizes.join('-')})`);
   }
   if (!activationKnown) {
     throw new UsageError(`--weights ${file}: the file does not say which activation the network uses; give --activation (${ACTIVATION_NAMES.join(', ')})`);
   }
   config.model = model;
-  config.shape = {
-    ...config.shape,
-    ...settings,
-    inputDim: sizes[0],
-    outputDim: sizes[sizes.length - 1],
-    depth: hidden.length,
-    width: hidden[0] ?? 0,
+  config.network = {
+    architecture: { input, layers },
+    width: finiteWidth(hidden[0] ?? 0),
+    parameterization: settings.parameterization,
+    sigmaW: settings.sigmaW,
+    sigmaB: settings.sigmaB,
   };
 }
 
 /** Write the network as safetensors, with the metadata that rebuilds it. */
-export function saveModel(flag: string, file: string, model: Mlp, shape: RunConfig['shape']): void {
+export function saveModel(flag: string, file: string, model: Network, network: NetworkSpec): void {
+  const activation = mlpOf(network.architecture, network.width)?.activation;
   const metadata: Record<string, string> = {
     format: 'ntk-cli',
-    activation: model.activation,
-    parameterization: shape.parameterization,
+    ...(activation ? { activation } : {}),
+    parameterization: network.parameterization,
     layers: layerSizesOf(model).join('-'),
   };
-  if (shape.parameterization === 'ntk') {
-    metadata.sigma_w = String(shape.sigmaW ?? 1);
-    metadata.sigma_b = String(shape.sigmaB ?? 1);
+  if (network.parameterization === 'ntk') {
+    metadata.sigma_w = String(network.sigmaW);
+    metadata.sigma_b = String(network.sigmaB);
   }
-  writeOutput(flag, file, encodeSafetensors(stateDictFromMlp(model), metadata));
+  writeOutput(flag, file, encodeSafetensors(stateDictFromNetwork(model), metadata));
 }

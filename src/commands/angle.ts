@@ -5,12 +5,14 @@ import { addOptions, HOST_BACKENDS, type OptionName } from '../cli/options';
 import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { finiteNumber, wholeNumber } from '../cli/parsers';
 import { printReport, type GlobalFlags } from '../cli/report';
+import { reportNumbers } from '../cli/reportNumbers';
 import { checkBackendFlag, trainingFailure } from '../cli/runtime';
 import { explicit } from '../cli/weights';
 import { UsageError } from '../errors';
 import { angleSweep, type AngleSweep } from '../analysis/angle';
 import { openLinalg, type LinalgChoice } from '../linalg';
-import type { ImageFormat as ChartFormat } from '../render/encode';
+import { kernelSource } from '../pipeline';
+import { renderAngleChart, type ImageFormat as ChartFormat } from '../render';
 import type { BackendChoice } from '../tfjs/backend';
 
 type AngleFlags = Omit<AngleSweep, 'learningRate'> & { lr: number; out: string; title?: string; linalg: LinalgChoice; backend: BackendChoice; threads: number };
@@ -42,16 +44,14 @@ export function angleCommand(): Command {
       const { linalg, backend } = await openLinalg(flags.linalg, flags.threads, flags.backend);
       let result;
       try {
-        result = angleSweep({ ...flags, learningRate: flags.lr }, linalg);
+        result = angleSweep({ ...flags, learningRate: flags.lr }, linalg, kernelSource(linalg, backend));
       } catch (error) {
         throw trainingFailure(error, '--lr', flags.lr);
       }
       const trained = flags.steps > 0 ? ` after ${flags.steps} steps of training` : '';
       const title = flags.title ?? `NTK against the angle (${flags.activation}, depth ${flags.depth}${trained})`;
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { renderAngleChart } = require('../render/angleChart') as typeof import('../render/angleChart');
       writeOutput('--out', flags.out, renderAngleChart({ title, ...result, seeds: flags.seeds }, format));
-      const round = (values: number[]) => values.map((v) => Number(v.toPrecision(10)));
+      const round = (values: number[]) => reportNumbers(values, 10);
       const report = {
         angles: round(result.angles),
         analytic: result.analytic ? round(result.analytic) : null,

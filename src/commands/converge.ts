@@ -3,9 +3,11 @@ import { Command } from 'commander';
 import { outputFormat } from '../cli/formats';
 import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { printReport, type GlobalFlags } from '../cli/report';
-import { addSweepOptions, checkSweep, renderPanels, round, sweepChartPanel, sweepOf, type SweepFlags } from '../cli/sweep';
+import { addSweepOptions, checkSweep, round, sweepChartPanel, sweepOf, type SweepFlags } from '../cli/sweep';
 import { convergence } from '../analysis/convergence';
 import { openLinalg } from '../linalg';
+import { kernelSource } from '../pipeline';
+import { renderHeatmapStrip, renderPanels } from '../render';
 
 type ConvergeFlags = SweepFlags & { strip?: string };
 
@@ -21,7 +23,7 @@ export function convergeCommand(): Command {
         checkWritableTarget('--strip', flags.strip);
       }
       const { linalg, backend } = await openLinalg(flags.linalg, flags.threads, flags.backend);
-      const result = convergence(sweepOf(flags), linalg);
+      const result = convergence(sweepOf(flags), kernelSource(linalg, backend));
       const panel = sweepChartPanel(
         { widths: result.widths, perSeed: result.distances, mean: result.mean, fit: result.fit },
         { title: flags.title ?? `NTK convergence to the infinite-width limit (${flags.activation}, depth ${flags.depth})`, yLabel: '‖K_w − K_∞‖ / ‖K_∞‖' },
@@ -35,8 +37,6 @@ export function convergeCommand(): Command {
           { title: `width ${result.widths[last]}`, values: result.kernels[last] },
           { title: 'width ∞ (analytic)', values: result.analytic },
         ];
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { renderHeatmapStrip } = require('../render/strip') as typeof import('../render/strip');
         writeOutput('--strip', flags.strip, renderHeatmapStrip(panels, flags.samples));
       }
       const report = {

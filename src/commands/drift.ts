@@ -4,7 +4,7 @@ import { writeOutput } from '../cli/outputs';
 import { finiteNumber, wholeNumber } from '../cli/parsers';
 import { printReport, type GlobalFlags } from '../cli/report';
 import { trainingFailure } from '../cli/runtime';
-import { addSweepOptions, checkSweep, renderPanels, round, sweepChartPanel, sweepOf, type SweepFlags } from '../cli/sweep';
+import { addSweepOptions, checkSweep, round, sweepChartPanel, sweepOf, type SweepFlags } from '../cli/sweep';
 import { UsageError } from '../errors';
 import { drift, oneHotTargets } from '../analysis/drift';
 import { DATASETS, type DatasetName } from '../data/datasets';
@@ -12,6 +12,8 @@ import { datasetSamples, labelsFile } from '../cli/inputs';
 import { classesOf, classesReport } from '../cli/labels';
 import { readTargets } from '../cli/matrices';
 import { openLinalg } from '../linalg';
+import { kernelSource } from '../pipeline';
+import { alignmentPanel, renderPanels } from '../render';
 
 type DriftFlags = SweepFlags & { steps: number; lr: number; targets?: string; dataset?: DatasetName; labels?: string };
 
@@ -30,7 +32,7 @@ export function driftCommand(): Command {
       let inputs;
       let labels: string[] | null = null;
       if (flags.dataset !== undefined) {
-        const data = datasetSamples(flags.dataset, { ...flags, outputDim: 1, width: 1, parameterization: 'ntk', kernel: 'ntk', method: 'structured', trace: 'mean' }, cmd);
+        const data = datasetSamples(flags.dataset, flags, cmd);
         inputs = { values: data.values, count: data.count, dim: data.dim };
         labels = data.labels;
       } else if (flags.labels !== undefined) labels = labelsFile(flags.labels, flags.samples);
@@ -46,7 +48,7 @@ export function driftCommand(): Command {
       const sweep = { ...sweepOf(flags), inputs, inputDim: inputs?.dim ?? flags.inputDim, samples, outputDim: outputs };
       let result;
       try {
-        result = drift({ ...sweep, steps: flags.steps, learningRate: flags.lr, targets, classes }, linalg);
+        result = drift({ ...sweep, steps: flags.steps, learningRate: flags.lr, targets, classes }, linalg, kernelSource(linalg, backend));
       } catch (error) {
         throw trainingFailure(error, '--lr', flags.lr);
       }
@@ -57,8 +59,6 @@ export function driftCommand(): Command {
         ),
       ];
       if (result.alignment) {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { alignmentPanel } = require('../render/alignmentChart') as typeof import('../render/alignmentChart');
         panels.push(alignmentPanel(result.alignment, flags.seeds));
       }
       const chart = renderPanels(panels, format);

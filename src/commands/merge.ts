@@ -6,7 +6,7 @@ import { checkFreeSpace, checkWritableTarget, markWritten, noteInput, writeFailu
 import { printReport, type GlobalFlags } from '../cli/report';
 import { InputError } from '../errors';
 import { BlockPlanError, planMerge, type PlacedBlock } from '../io/blocks';
-import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
+import { readFlagMatrix } from '../cli/matrices';
 import { NpyStream } from '../io/npyStream';
 
 function readPlacement(file: string): PlacedBlock {
@@ -25,13 +25,7 @@ function readPlacement(file: string): PlacedBlock {
 }
 
 function readBlock(file: string, placement: PlacedBlock): { data: Float32Array; rows: number; cols: number } {
-  let block;
-  try {
-    block = readMatrixFile(file);
-  } catch (error) {
-    if (error instanceof MatrixFileError) throw new InputError(error.message);
-    throw error;
-  }
+  const block = readFlagMatrix(null, file, { anyValues: true });
   const expected = [placement.rows[1] - placement.rows[0], placement.cols[1] - placement.cols[0]];
   if (block.rows !== expected[0] || block.cols !== expected[1]) throw new InputError(`${file}: is ${block.rows}×${block.cols}, its placement says ${expected.join('×')}`);
   return { data: Float32Array.from(block.values), rows: block.rows, cols: block.cols };

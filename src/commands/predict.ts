@@ -12,7 +12,7 @@ import { finiteNumber, nonNegativeNumber, wholeNumber } from '../cli/parsers';
 import { printReport, type GlobalFlags } from '../cli/report';
 import { checkBackendFlag, checkMemory, trainingFailure } from '../cli/runtime';
 import { readTargets } from '../cli/matrices';
-import { readSamples } from '../cli/sources';
+import { readSamples, setInputDim, setOutputs } from '../cli/sources';
 import { applyWeights, explicit } from '../cli/weights';
 import { InputError, UsageError } from '../errors';
 import { halfMeanSquare, KernelRegression, PredictError } from '../analysis/predict';
@@ -20,12 +20,12 @@ import { matrixChunks, type MatrixFormat } from '../io/kernelFile';
 import { encodeNpy } from '../io/npy';
 import { openLinalg, type Linalg } from '../linalg';
 import { forward } from '../model/forward';
-import { outputDimOf, type Mlp } from '../model/mlp';
+import { copyNetwork, inputSizeOf, outputDimOf, type Network } from '../model/network';
 import { trainFullBatch } from '../model/train';
-import { computeNtk, estimateMemory, modelAndInputs, type RunConfig } from '../pipeline';
+import { computeNtk, modelAndInputs, planRun, type RunConfig } from '../pipeline';
 import { inputCoordinate } from '../analysis/inputCoordinate';
-import { reportNumbers } from '../cli/reportNumbers';
-import type { ImageFormat as ChartFormat } from '../render/encode';
+import { reportNumber, reportNumbers } from '../cli/reportNumbers';
+import { renderPredictChart, type ImageFormat as ChartFormat } from '../render';
 import { samplesView, type Samples } from '../types';
 
 type PredictFlags = ModelFlags &
@@ -65,7 +65,7 @@ function block(k: ArrayLike<number>, cols: number, r0: number, r1: number, c0: n
   return out;
 }
 
-function networkOutputs(model: Mlp | null, samples: Samples, outputs: number, linalg: Parameters<typeof forward>[2]): Float64Array {
+function networkOutputs(model: Network | null, samples: Samples, outputs: number, linalg: Parameters<typeof forward>[2]): Float64Array {
   if (!model) return new Float64Array(samples.count * outputs);
   return Float64Array.from(forward(model, samplesView(samples), linalg).output.data.subarray(0, samples.count * outputs));
 }
@@ -93,7 +93,7 @@ interface PredictPlan {
 
 /** Every usage error before any file is read or any work done. */
 function checkPredictFlags(flags: PredictFlags, cmd: Command, json: boolean | undefined): PredictPlan {
-  const infinite = flags.width === Infinity;
+  const infinite = flags.width.kind === 'infinite';
   checkModelFlags(flags, (key) => explicit(cmd, key), flags.weights !== undefined);
   if (flags.trace === 'sum' && flags.outputDim > 1) throw new UsageError(TRACE_SUM);
   if (flags.variance !== undefined && flags.kernel !== 'nngp') throw new UsageError('--variance is the NNGP posterior variance: it goes with --kernel nngp');
@@ -125,7 +125,7 @@ interface PredictData {
   /** The run over training and test inputs together. */
   config: RunConfig;
   outputs: number;
-  model: Mlp | null;
+  model: Network | null;
 }
 
 /** Inputs, targets and the network, checked against each other. */
@@ -136,22 +136,22 @@ function readPredictData(flags: PredictFlags, cmd: Command): PredictData {
   const targets = readTargets('--targets', flags.targets, train.count);
   const testTargets = flags.testTargets === undefined ? null : readTargets('--test-targets', flags.testTargets, test.count);
   const config = runConfig(flags);
-  const infinite = flags.width === Infinity;
+  const infinite = flags.width.kind === 'infinite';
   if (flags.weights !== undefined) {
     if (infinite) throw new UsageError('--width inf contradicts --weights (a network of finite width)');
     applyWeights(config, flags, cmd, flags.weights);
   }
-  if (config.model && config.model.layers[0].inDim !== train.dim) {
-    throw new UsageError(`--train ${flags.train}: rows have ${train.dim} values, the network takes ${config.model.layers[0].inDim} inputs`);
+  if (config.model && inputSizeOf(config.model) !== train.dim) {
+    throw new UsageError(`--train ${flags.train}: rows have ${train.dim} values, the network takes ${inputSizeOf(config.model)} inputs`);
   }
   if (explicit(cmd, 'inputDim') && flags.inputDim !== train.dim) throw new UsageError(`--input-dim ${flags.inputDim} contradicts --train ${flags.train} (${train.dim} values per row)`);
-  config.shape.inputDim = train.dim;
+  setInputDim(config, train.dim);
   // The outputs come from the targets unless the network or --output-dim fixes them.
   const outputs = config.model ? outputDimOf(config.model) : explicit(cmd, 'outputDim') ? flags.outputDim : targets.cols;
   if (targets.cols !== outputs) throw new UsageError(`--targets ${flags.targets}: ${targets.cols} columns for a network of ${outputs} outputs`);
   if (testTargets && testTargets.cols !== outputs) throw new UsageError(`--test-targets ${flags.testTargets}: ${testTargets.cols} columns for ${outputs} outputs`);
   if (flags.trace === 'sum' && outputs > 1) throw new UsageError(TRACE_SUM);
-  config.shape.outputDim = outputs;
+  setOutputs(config, outputs);
   const all = concat(train, test);
   config.inputs = all;
   config.samples = all.count;
@@ -166,11 +166,12 @@ async function solvePrediction(flags: PredictFlags, data: PredictData, linalg: L
   const rowsPer = flags.trace === 'none' ? outputs : 1;
   const n = train.count * rowsPer;
   const total = (train.count + test.count) * rowsPer;
-  const estimate = estimateMemory(config, true, 'openblas');
+  const run = await planRun(config);
+  const estimate = run.memory(true);
   estimate.parts.solve = n * n * 8 * 3 + test.count * rowsPer * n * 8;
   estimate.total += estimate.parts.solve;
   checkMemory(estimate, flags.maxMemory, 'fewer training points, ');
-  const k = (await computeNtk(config)).kernel!;
+  const k = (await computeNtk(config, null, run)).kernel!;
   try {
     return new KernelRegression({
       kTrain: block(k, total, 0, n, 0, n),
@@ -206,11 +207,11 @@ interface TrainedNetwork {
 function trainBeside(flags: PredictFlags, data: PredictData, predicted: ArrayLike<number>, linalg: Linalg): TrainedNetwork {
   const { train, test, targets, testTargets, outputs } = data;
   const model = data.model!;
-  const trained: Mlp = { ...model, layers: model.layers.map((l) => ({ ...l, weight: Float32Array.from(l.weight), bias: l.bias ? Float32Array.from(l.bias) : null })) };
+  const trained = copyNetwork(model);
   const record = new Set(curveTimes(flags.steps!).map((t) => Math.round(t)));
   const testLosses: number[] = [];
   const times: number[] = [];
-  const observe = (step: number, current: Mlp) => {
+  const observe = (step: number, current: Network) => {
     if (!record.has(step) && step !== flags.steps) return;
     times.push(step);
     if (testTargets) testLosses.push(halfMeanSquare(networkOutputs(current, test, outputs, linalg), testTargets.values));
@@ -246,13 +247,11 @@ function lossCurve(flags: PredictFlags, data: PredictData, regression: KernelReg
 /** The predictions and losses against time, as a chart. */
 function predictChart(flags: PredictFlags, data: PredictData, prediction: Prediction, plan: PredictPlan, curve: LossCurve, network: TrainedNetwork | null): Buffer {
   const { train, test, targets, testTargets, outputs } = data;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { renderPredictChart } = require('../render/predictChart') as typeof import('../render/predictChart');
   const firstColumn = (values: ArrayLike<number>, c: number) => Array.from({ length: values.length / c }, (_, i) => values[i * c]);
-  const infinite = flags.width === Infinity;
+  const { width } = data.config.network;
   return renderPredictChart(
     {
-      title: `${flags.kernel.toUpperCase()} ${infinite ? 'at infinite width' : `of a width-${flags.width} network`}, t = ${plan.time === Infinity ? '∞' : plan.time}`,
+      title: `${flags.kernel.toUpperCase()} ${width.kind === 'infinite' ? 'at infinite width' : `of a width-${width.units} network`}, t = ${plan.time === Infinity ? '∞' : plan.time}`,
       along: inputCoordinate(test, train),
       predicted: firstColumn(prediction.test, outputs),
       networkTest: network ? firstColumn(network.testOutputs, outputs) : null,
@@ -314,7 +313,7 @@ export function predictCommand(): Command {
   return command;
 }
 
-const round = (v: number | null) => (v === null ? null : Number(v.toPrecision(10)));
+const round = (v: number | null) => reportNumber(v, 10);
 
 function predictReport(
   flags: PredictFlags,
@@ -327,13 +326,13 @@ function predictReport(
   outputs: Record<string, string>,
   curve: LossCurve | null,
 ) {
-  const infinite = flags.width === Infinity;
+  const { width } = data.config.network;
   return {
     time: plan.time === Infinity ? 'inf' : plan.time,
     lr: flags.lr,
     diag_reg: flags.diagReg,
     kernel: flags.kernel,
-    width: infinite ? 'inf' : data.config.model ? data.config.shape.width : flags.width,
+    width: width.kind === 'infinite' ? 'inf' : width.units,
     trace: flags.trace,
     train_samples: data.train.count,
     test_samples: data.test.count,

@@ -9,10 +9,10 @@ import { LIMITS, wholeNumber } from '../cli/parsers';
 import { addPictureOptions, checkPictureFlags, type PictureFlags } from '../cli/pictureOptions';
 import { printReport, type GlobalFlags } from '../cli/report';
 import { InputError, UsageError } from '../errors';
-import { MatrixFileError, readMatrixFile } from '../io/matrixFile';
+import { readFlagMatrix } from '../cli/matrices';
 import { NpyFormatError } from '../io/npy';
 import { npyRowChunks } from '../io/npyRows';
-import { streamedMatrix, type Matrix, type StreamedMatrix } from '../render/downsample';
+import { streamedMatrix, type Matrix, type StreamedMatrix } from '../render';
 
 /**
  * A .npy this large is drawn from a streamed block reduction (two passes over
@@ -26,7 +26,7 @@ function streams(file: string, flags: PictureFlags): boolean {
   try {
     return fs.statSync(file).size > STREAM_BYTES;
   } catch {
-    return false; // readMatrixFile reports the file
+    return false; // the reader names what is wrong with it
   }
 }
 
@@ -46,9 +46,8 @@ export function renderCommand(): Command {
       try {
         // Sorting by class permutes the matrix in memory, so a labelled one is read whole.
         const chunks = streams(file, flags) && flags.labels === undefined ? npyRowChunks(file) : null;
-        matrix = chunks ? streamedMatrix(chunks) : readMatrixFile(file);
+        matrix = chunks ? streamedMatrix(chunks) : readFlagMatrix(null, file, { anyValues: true });
       } catch (error) {
-        if (error instanceof MatrixFileError) throw new InputError(error.message);
         if (error instanceof NpyFormatError) throw new InputError(`${file}: ${error.message}`);
         throw error;
       }

@@ -21,10 +21,11 @@ import { InputError, UsageError } from '../errors';
 import { asymmetry, kernelSpectrum, precisionOf, type Spectrum } from '../analysis/spectrum';
 import { reportNumber, reportNumbers, reportSeconds } from '../cli/reportNumbers';
 import { encodeNpy } from '../io/npy';
+import { RUNTIME_BYTES } from '../engines/types';
 import { openLinalg } from '../linalg';
 import { TopEigenError } from '../linalg/topEigen';
 import { TorchGenerator } from '../model/torchRandom';
-import type { ImageFormat as ChartFormat } from '../render/encode';
+import { renderSpectrumChart, type ImageFormat as ChartFormat } from '../render';
 
 type SpectrumFlags = KernelJobFlags & {
   out: string;
@@ -52,7 +53,7 @@ function readKernel(file: string): { values: Float32Array | Float64Array; n: num
 
 /** Peak memory beyond the kernel itself: LAPACK's float64 copy and, with eigenvectors, its workspace and ours. */
 function checkSpectrumMemory(n: number, flags: SpectrumFlags, vectors: boolean): void {
-  const parts: Record<string, number> = { runtime: 250 << 20, kernel: n * n * 8 };
+  const parts: Record<string, number> = { runtime: RUNTIME_BYTES, kernel: n * n * 8 };
   if (flags.top === undefined) parts.decomposition = n * n * (vectors ? 32 : 8);
   else parts.iteration = n * 3 * (flags.top + Math.max(10, flags.top)) * 4 * 4;
   checkMemory({ total: Object.values(parts).reduce((a, b) => a + b, 0), parts }, flags.maxMemory, flags.top === undefined ? 'ask for the largest few with --top K, ' : '');
@@ -150,8 +151,6 @@ export function spectrumCommand(): Command {
       }
       const solveSeconds = Number(process.hrtime.bigint() - solving) / 1e9;
 
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { renderSpectrumChart } = require('../render/spectrumChart') as typeof import('../render/spectrumChart');
       const title = flags.title ?? `NTK spectrum (n = ${n}${spectrum.complete ? '' : `, top ${spectrum.eigenvalues.length}`})`;
       writeOutput('--out', flags.out, renderSpectrumChart({ title, eigenvalues: spectrum.eigenvalues, trace: spectrum.trace, targetEnergy: spectrum.targetEnergy, floor: spectrum.floor, precision }, format));
       const outputs: Record<string, string> = { chart: flags.out };

@@ -1,50 +1,15 @@
 /**
  * A float32 .npy file written in place by blocks: the header first, the file
  * sized to its full length, then blocks written at their offsets (by any
- * thread, with positional writes), and finally fsync and an atomic rename over
- * the target. Until `commit`, the target is untouched.
+ * thread, with positional writes: kernel/sink.ts's FileSink), and finally
+ * fsync and an atomic rename over the target. Until `commit`, the target is
+ * untouched.
  */
 import * as fs from 'node:fs';
-import { checkPlacement, type KernelSink, type MatrixView, type SharedSink } from '../types';
+import { FileSink } from '../kernel/sink';
+import type { MatrixView } from '../types';
 import { discardTemporary, finishTemporary, openTemporary, resolveTarget } from './atomicWrite';
 import { npyHeader } from './npy';
-
-/** Blocks into an open float32 .npy whose data starts at `dataOffset`: the one block writer for files. */
-export class NpyFileSink implements KernelSink {
-  readonly rows: number;
-  readonly cols: number;
-
-  constructor(readonly fd: number, readonly dataOffset: number, shape: [number, number]) {
-    [this.rows, this.cols] = shape;
-  }
-
-  shared(): SharedSink {
-    return { kind: 'file', rows: this.rows, cols: this.cols, fd: this.fd, dataOffset: this.dataOffset };
-  }
-
-  /** Write `values` contiguously from cell `cell` (row-major index). */
-  private writeAt(cell: number, values: Float32Array): void {
-    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    let done = 0;
-    while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, this.dataOffset + cell * 4 + done);
-  }
-
-  writeBlock(row: number, col: number, block: MatrixView, transpose: boolean): void {
-    const [h, w] = transpose ? [block.cols, block.rows] : [block.rows, block.cols];
-    checkPlacement(this, row, col, h, w);
-    const ld = block.ld ?? block.cols;
-    if (!transpose) {
-      for (let i = 0; i < block.rows; i++) this.writeAt((row + i) * this.cols + col, block.data.subarray(i * ld, i * ld + block.cols));
-      return;
-    }
-    // Column j of the block is row `row + j` of the file from `col` on: one positional write each.
-    const line = new Float32Array(block.rows);
-    for (let j = 0; j < block.cols; j++) {
-      for (let i = 0; i < block.rows; i++) line[i] = block.data[i * ld + j];
-      this.writeAt((row + j) * this.cols + col, line);
-    }
-  }
-}
 
 /**
  * Start flushing what has been written once this many bytes have piled up:
@@ -54,7 +19,7 @@ export class NpyFileSink implements KernelSink {
 const FLUSH_BYTES = 256 << 20;
 
 /** The whole file: a temporary beside the target (a symbolic link's target), renamed over it on commit. */
-export class NpyStream extends NpyFileSink {
+export class NpyStream extends FileSink {
   private readonly temp: string;
   private readonly real: string;
   private closed = false;

@@ -1,51 +1,46 @@
 /**
  * The seed's method, kept as an independent cross-check of structuredKernel:
- * one backward pass per sample and output through TensorFlow.js autodiff (its
- * own forward pass in tfjs ops, so no hand-written chain rule is involved),
- * the gradients ∂f_k(x_i)/∂θ stacked into the Jacobian J_k [n × P], and
- * Θ = Σ_k J_k(X)·J_k(Y)ᵀ on the linalg. O(n·P) memory and n·o backward
- * passes: for small networks only. Needs an active TensorFlow.js backend.
+ * one backward pass per sample and output through TensorFlow.js autodiff (the
+ * network's forward pass in tfjs ops, each layer kind's own, so no
+ * hand-written chain rule is involved), the gradients ∂f_k(x_i)/∂θ stacked
+ * into the Jacobian J_k [n × P], and Θ = Σ_k J_k(X)·J_k(Y)ᵀ on the linalg.
+ * O(n·P) memory and n·o backward passes: for small networks only. Needs an
+ * active TensorFlow.js backend.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { activation } from '../activations';
+import { kindOf } from '../layers';
 import type { Linalg } from '../linalg/types';
-import { outputDimOf, type Mlp } from '../model/mlp';
+import { outputDimOf, type Network } from '../model/network';
 import type { MatrixView, Samples } from '../types';
 import { traceScale, type Trace } from './trace';
 
-/** Parameter tensors in PyTorch's `model.parameters()` order: W_1, b_1, W_2, b_2, … */
-function parameterTensors(tf: typeof TF, model: Mlp): TF.Tensor[] {
-  const params: TF.Tensor[] = [];
-  for (const layer of model.layers) {
-    params.push(tf.tensor2d(layer.weight, [layer.outDim, layer.inDim]));
-    if (layer.bias) params.push(tf.tensor1d(layer.bias));
-  }
-  return params;
+/** Parameter tensors in PyTorch's `model.parameters()` order (W_1, b_1, W_2, b_2, …), grouped by layer. */
+function parameterTensors(tf: typeof TF, network: Network): TF.Tensor[][] {
+  return network.layers.map((layer) => kindOf(layer).parameters(layer).map((p) => tf.tensor(p.data, p.shape)));
 }
 
-/** f_k(x) for one sample x [1, d], as a function of the parameters (autodiff sees the scales). */
-function outputOfParams(tf: typeof TF, model: Mlp, x: TF.Tensor2D, k: number): (...params: TF.Tensor[]) => TF.Scalar {
-  const act = activation(model.activation);
+/** f_k(x) for one sample x [1, …input shape], as a function of the parameters (autodiff sees the scales). */
+function outputOfParams(tf: typeof TF, network: Network, x: TF.Tensor, k: number, counts: number[]): (...params: TF.Tensor[]) => TF.Scalar {
   return (...params) => {
     let a: TF.Tensor = x;
     let p = 0;
-    model.layers.forEach((layer, l) => {
-      const weight = params[p++] as TF.Tensor2D;
-      let z: TF.Tensor = tf.mul(tf.matMul(a as TF.Tensor2D, tf.transpose(weight)), layer.weightScale);
-      if (layer.bias) z = tf.add(z, tf.mul(params[p++], layer.biasScale));
-      a = l + 1 < model.layers.length ? act.tensor(tf, z) : z;
+    network.layers.forEach((layer, l) => {
+      a = kindOf(layer).tensorForward(tf as never, layer, a, params.slice(p, p + counts[l]));
+      p += counts[l];
     });
-    return tf.squeeze(tf.slice(a, [0, k], [1, 1])) as TF.Scalar;
+    return tf.squeeze(tf.slice(tf.reshape(a, [1, -1]), [0, k], [1, 1])) as TF.Scalar;
   };
 }
 
 /** Rows ∂f_k(x_i)/∂θ, i = 1…count, flattened in parameter order: [count × P]. */
-function jacobian(tf: typeof TF, model: Mlp, samples: Samples, k: number, params: TF.Tensor[]): MatrixView {
+function jacobian(tf: typeof TF, network: Network, samples: Samples, k: number, params: TF.Tensor[][]): MatrixView {
+  const counts = params.map((p) => p.length);
+  const flat = params.flat();
   const result = tf.tidy(() => {
     const rows: TF.Tensor1D[] = [];
     for (let i = 0; i < samples.count; i++) {
-      const xi = tf.tensor2d(samples.values.subarray(i * samples.dim, (i + 1) * samples.dim), [1, samples.dim]);
-      const grads = tf.grads(outputOfParams(tf, model, xi, k))(params);
+      const xi = tf.tensor(samples.values.subarray(i * samples.dim, (i + 1) * samples.dim), [1, ...network.input]);
+      const grads = tf.grads(outputOfParams(tf, network, xi, k, counts))(flat);
       rows.push(tf.concat(grads.map((g) => tf.reshape(g, [-1]))) as TF.Tensor1D);
     }
     return tf.stack(rows) as TF.Tensor2D;
@@ -60,7 +55,7 @@ function jacobian(tf: typeof TF, model: Mlp, samples: Samples, k: number, params
  * Θ(X, Y) as a row-major Float32Array: [n × m] traced over outputs, or with
  * trace 'none' [(n·o) × (m·o)], row i·o + a holding output a of sample i.
  */
-export function naiveKernel(model: Mlp, x: Samples, y: Samples | null, linalg: Linalg, options: { trace?: Trace } = {}): Float32Array {
+export function naiveKernel(model: Network, x: Samples, y: Samples | null, linalg: Linalg, options: { trace?: Trace } = {}): Float32Array {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const tf = require('@tensorflow/tfjs') as typeof TF; // the union package: tfjs-core alone registers no gradients
   const outputs = outputDimOf(model);
@@ -89,6 +84,6 @@ export function naiveKernel(model: Mlp, x: Samples, y: Samples | null, linalg: L
     }
     return full;
   } finally {
-    tf.dispose(params);
+    tf.dispose(params.flat());
   }
 }

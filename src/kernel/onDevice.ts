@@ -18,8 +18,8 @@
  * next is already queued, so the device is not idle during transfers.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { activation } from '../activations';
-import { outputDimOf, type Mlp } from '../model/mlp';
+import { kindOf, type DenseLayer } from '../layers';
+import { outputDimOf, type Network } from '../model/network';
 import type { Samples } from '../types';
 import type { KernelSink } from './sink';
 import { mergeStats, tileStats, type TileStats } from './stats';
@@ -37,45 +37,51 @@ export interface DeviceOptions {
 
 /** One block of rows' factors, resident on the device (a type, not an interface, so tf.tidy may return it). */
 type FactorBlock = {
-  /** a_{l−1} per layer, [rows × in_l]. */
+  /** The input of each dense layer, [rows × in_l]. */
   inputs: TF.Tensor2D[];
-  /** g_l per hidden layer, [rows × o·out_l] (output k in columns k·out_l …); the last layer's is e_k and needs none. */
+  /** g_l of each dense layer but the last, [rows × o·out_l] (output k in columns k·out_l …); the last layer's is e_k and needs none. */
   gradients: TF.Tensor2D[];
 };
+
+/** The dense layers (this path computes networks of dense layers and activations only; engines/device.ts checks). */
+function denseLayers(model: Network): { layer: DenseLayer; index: number }[] {
+  return model.layers.flatMap((layer, index) => (layer.kind === 'dense' ? [{ layer, index }] : []));
+}
 
 /**
  * The block side: at most `wanted`, a multiple of 64, and small enough that
  * the widest factor block (side × widest) and a tile (side²) each fit in one binding.
  */
-export function deviceBlockSide(model: Mlp, wanted: number, maxBindingBytes: number): number {
+export function deviceBlockSide(model: Network, wanted: number, maxBindingBytes: number): number {
   const outputs = outputDimOf(model);
-  const widest = Math.max(...model.layers.map((layer, l) => Math.max(layer.inDim, l + 1 < model.layers.length ? outputs * layer.outDim : 0)));
+  const dense = denseLayers(model);
+  const widest = Math.max(...dense.map(({ layer }, k) => Math.max(layer.inDim, k + 1 < dense.length ? outputs * layer.outDim : 0)));
   const floats = Math.floor(maxBindingBytes / 4);
   const side = Math.min(wanted, Math.floor(floats / widest), Math.floor(Math.sqrt(floats)));
   return Math.max(64, Math.floor(side / 64) * 64);
 }
 
-/** Forward pass of rows [r0, r1) in tfjs ops, with zero shifts on each z_l for autodiff to differentiate. */
-function factorBlock(tf: typeof TF, model: Mlp, samples: Samples, r0: number, r1: number, weights: TF.Tensor2D[], biases: (TF.Tensor1D | null)[]): FactorBlock {
-  const act = activation(model.activation);
+/** Forward pass of rows [r0, r1) in tfjs ops, with zero shifts on each hidden dense output for autodiff to differentiate. */
+function factorBlock(tf: typeof TF, model: Network, samples: Samples, r0: number, r1: number, params: TF.Tensor[][]): FactorBlock {
   const rows = r1 - r0;
   const outputs = outputDimOf(model);
-  const hidden = model.layers.length - 1;
+  const dense = denseLayers(model);
+  const last = model.layers.length - 1;
   const x = tf.tensor2d(samples.values.subarray(r0 * samples.dim, r1 * samples.dim), [rows, samples.dim]);
-  // a_{l−1} for every layer, and f as a function of the shifts on z_1 … z_{L−1}.
+  // The input of every dense layer, and f as a function of the shifts on the hidden dense outputs.
   const run = (shifts: TF.Tensor[]) => {
     const inputs: TF.Tensor2D[] = [];
-    let a: TF.Tensor2D = x;
+    let a: TF.Tensor = x;
+    let shift = 0;
     model.layers.forEach((layer, l) => {
-      inputs.push(a);
-      let z = tf.mul(tf.matMul(a, weights[l], false, true), layer.weightScale) as TF.Tensor2D;
-      if (biases[l]) z = tf.add(z, tf.mul(biases[l]!, layer.biasScale)) as TF.Tensor2D;
-      if (l < hidden) a = act.tensor(tf, tf.add(z, shifts[l])) as TF.Tensor2D;
-      else a = z;
+      if (layer.kind === 'dense') inputs.push(a as TF.Tensor2D);
+      a = kindOf(layer).tensorForward(tf as never, layer, a, params[l]);
+      if (layer.kind === 'dense' && l !== last) a = tf.add(a, shifts[shift++]);
     });
-    return { inputs, output: a };
+    return { inputs, output: a as TF.Tensor2D };
   };
-  const zeros = model.layers.slice(0, hidden).map((layer) => tf.zeros([rows, layer.outDim]));
+  const hidden = dense.filter(({ index }) => index !== last);
+  const zeros = hidden.map(({ layer }) => tf.zeros([rows, layer.outDim]));
   const { inputs } = run(zeros);
   const perOutput: TF.Tensor[][] = [];
   for (let k = 0; k < outputs; k++) {
@@ -87,15 +93,16 @@ function factorBlock(tf: typeof TF, model: Mlp, samples: Samples, r0: number, r1
 }
 
 /** K for the blocks I × J, on the device, not yet read back. */
-function tileOnDevice(tf: typeof TF, model: Mlp, fi: FactorBlock, fj: FactorBlock, scale: number): TF.Tensor2D {
+function tileOnDevice(tf: typeof TF, model: Network, fi: FactorBlock, fj: FactorBlock, scale: number): TF.Tensor2D {
   const outputs = outputDimOf(model);
-  const lastIndex = model.layers.length - 1;
-  const last = model.layers[lastIndex];
+  const dense = denseLayers(model).map(({ layer }) => layer);
+  const lastIndex = dense.length - 1;
+  const last = dense[lastIndex];
   const gram = (a: TF.Tensor2D, b: TF.Tensor2D) => tf.matMul(a, b, false, true);
   let k: TF.Tensor = tf.mul(gram(fi.inputs[lastIndex], fj.inputs[lastIndex]), outputs * last.weightScale ** 2);
   if (last.bias) k = tf.add(k, outputs * last.biasScale ** 2);
   for (let l = 0; l < lastIndex; l++) {
-    const layer = model.layers[l];
+    const layer = dense[l];
     let p: TF.Tensor = tf.mul(gram(fi.inputs[l], fj.inputs[l]), layer.weightScale ** 2);
     if (layer.bias) p = tf.add(p, layer.biasScale ** 2);
     k = tf.add(k, tf.mul(p, gram(fi.gradients[l], fj.gradients[l])));
@@ -104,15 +111,14 @@ function tileOnDevice(tf: typeof TF, model: Mlp, fi: FactorBlock, fj: FactorBloc
 }
 
 /** Θ(X, Y) (Y = X when null) into `sink`, tile by tile, computed on tf's active (device) backend. */
-export async function structuredKernelOnDevice(tf: typeof TF, model: Mlp, x: Samples, y: Samples | null, sink: KernelSink, options: DeviceOptions): Promise<{ stats: TileStats }> {
+export async function structuredKernelOnDevice(tf: typeof TF, model: Network, x: Samples, y: Samples | null, sink: KernelSink, options: DeviceOptions): Promise<{ stats: TileStats }> {
   const side = deviceBlockSide(model, options.tile, options.maxBindingBytes);
   const symmetric = y === null;
   const scale = traceScale(options.trace ?? 'sum', outputDimOf(model));
-  const weights = model.layers.map((layer) => tf.tensor2d(layer.weight, [layer.outDim, layer.inDim]));
-  const biases = model.layers.map((layer) => (layer.bias ? tf.tensor1d(layer.bias) : null));
+  const params = model.layers.map((layer) => kindOf(layer).parameters(layer).map((p) => tf.tensor(p.data, p.shape)));
   const blocksOf = (samples: Samples) => {
     const edges = cuts(samples.count, side);
-    return edges.slice(0, -1).map((r0, i) => tf.tidy(() => factorBlock(tf, model, samples, r0, edges[i + 1], weights, biases)));
+    return edges.slice(0, -1).map((r0, i) => tf.tidy(() => factorBlock(tf, model, samples, r0, edges[i + 1], params)));
   };
   const rowBlocks = blocksOf(x);
   const colBlocks = y ? blocksOf(y) : rowBlocks;
@@ -145,7 +151,7 @@ export async function structuredKernelOnDevice(tf: typeof TF, model: Mlp, x: Sam
   } finally {
     const blocks = y ? [...rowBlocks, ...colBlocks] : rowBlocks;
     for (const block of blocks) for (const t of [...block.inputs, ...block.gradients]) t.dispose();
-    for (const t of [...weights, ...biases]) t?.dispose();
+    for (const t of params.flat()) t.dispose();
   }
   return { stats: stats! };
 }

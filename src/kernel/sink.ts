@@ -1,8 +1,11 @@
 /**
  * Where a kernel goes, tile by tile. The kernel code writes tiles to a sink
- * and knows nothing of files: `MatrixSink` keeps the matrix in memory (for
- * pictures), io/npyStream.ts streams it into a .npy file.
+ * and knows nothing of file formats: `MatrixSink` keeps the matrix in memory
+ * (for pictures); `FileSink` writes a float32 matrix at an offset of a file
+ * descriptor it is handed (io/npyStream.ts opens the .npy around it).
+ * `openSharedSink` reopens either on a worker thread from its description.
  */
+import * as fs from 'node:fs';
 import { floatArray } from '../linalg/memory';
 import { checkPlacement, type KernelSink, type MatrixView, type SharedSink } from '../types';
 
@@ -51,3 +54,45 @@ export class MatrixSink implements KernelSink {
   }
 }
 
+
+/** Blocks into a float32 matrix stored row-major from byte `dataOffset` of an open file: positional writes, from any thread. */
+export class FileSink implements KernelSink {
+  readonly rows: number;
+  readonly cols: number;
+
+  constructor(readonly fd: number, readonly dataOffset: number, shape: [number, number]) {
+    [this.rows, this.cols] = shape;
+  }
+
+  shared(): SharedSink {
+    return { kind: 'file', rows: this.rows, cols: this.cols, fd: this.fd, dataOffset: this.dataOffset };
+  }
+
+  /** Write `values` contiguously from cell `cell` (row-major index). */
+  private writeAt(cell: number, values: Float32Array): void {
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    let done = 0;
+    while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, this.dataOffset + cell * 4 + done);
+  }
+
+  writeBlock(row: number, col: number, block: MatrixView, transpose: boolean): void {
+    const [h, w] = transpose ? [block.cols, block.rows] : [block.rows, block.cols];
+    checkPlacement(this, row, col, h, w);
+    const ld = block.ld ?? block.cols;
+    if (!transpose) {
+      for (let i = 0; i < block.rows; i++) this.writeAt((row + i) * this.cols + col, block.data.subarray(i * ld, i * ld + block.cols));
+      return;
+    }
+    // Column j of the block is row `row + j` of the file from `col` on: one positional write each.
+    const line = new Float32Array(block.rows);
+    for (let j = 0; j < block.cols; j++) {
+      for (let i = 0; i < block.rows; i++) line[i] = block.data[i * ld + j];
+      this.writeAt((row + j) * this.cols + col, line);
+    }
+  }
+}
+
+/** A sink described by `shared()`, opened again (on a worker thread). */
+export function openSharedSink(spec: SharedSink): KernelSink {
+  return spec.kind === 'memory' ? new MatrixSink(spec.rows, spec.cols, spec.matrix) : new FileSink(spec.fd, spec.dataOffset, [spec.rows, spec.cols]);
+}

@@ -1,11 +1,11 @@
 /**
- * The empirical NTK of a dense network without building the Jacobian.
+ * The empirical NTK without building the Jacobian: the sum of the layers'
+ * kernel terms (layers/types.ts). For a dense layer with
+ * z_l = s_w·W_l a_{l−1} + s_b·b_l, the chain rule gives ∂f/∂W_l = s_w·g_l a_{l−1}ᵀ
+ * and ∂f/∂b_l = s_b·g_l, with g_l = ∂f/∂z_l. The inner product of two such
+ * rank-one gradients factorises, so its term is
  *
- * For layer l with z_l = s_w·W_l a_{l−1} + s_b·b_l, the chain rule gives
- * ∂f/∂W_l = s_w·g_l a_{l−1}ᵀ and ∂f/∂b_l = s_b·g_l, with g_l = ∂f/∂z_l. The
- * inner product of two such rank-one gradients factorises, so
- *
- *   Θ(x, x') = Σ_l (s_w²·a_{l−1}(x)·a_{l−1}(x') + s_b²) · (g_l(x)·g_l(x'))
+ *   (s_w²·a_{l−1}(x)·a_{l−1}(x') + s_b²) · (g_l(x)·g_l(x'))
  *
  * (s_b² only where the layer has a bias; neural-tangents' "structured
  * derivatives" for Dense layers). With several outputs, Σ_k g_l^k(x)·g_l^k(x')
@@ -21,7 +21,8 @@
 import { floatArray } from '../linalg/memory';
 import type { Linalg } from '../linalg/types';
 import { rowsOf } from '../linalg/types';
-import { outputDimOf, type Mlp } from '../model/mlp';
+import type { KernelTerm } from '../layers';
+import { outputDimOf, type Network } from '../model/network';
 import type { MatrixView, Samples } from '../types';
 import { layerFactors, type Factors } from './factors';
 import type { KernelSink } from './sink';
@@ -60,72 +61,113 @@ function rowNormsSquared(a: MatrixView, r0: number, r1: number): Float64Array {
   return out;
 }
 
+/** The terms in the order a tile sums them: the output layer's first (it fills the tile), then the others in layer order. */
+function termOrder(terms: KernelTerm[]): KernelTerm[] {
+  const output = terms.filter((t) => t.kind === 'product' && t.gradients === null);
+  return [...output, ...terms.filter((t) => !output.includes(t))];
+}
+
 /**
- * K[r0:r1, c0:c1] into `target` (h × w). On a diagonal tile of a symmetric
- * kernel the products are syrk's: the input term in the upper triangle of one
- * scratch buffer and the gradient term in its lower triangle (so the tile
- * needs one buffer, not two), and the result is mirrored inside the tile.
+ * K[r0:r1, c0:c1] into `target` from the layers' terms (layers/types.ts).
+ * The output layer's term o·(s_w²·A·Aᵀ + s_b²) fills the tile; each other
+ * product term adds (s_w²·A_I A_Jᵀ + s_b²) ⊙ (G_I G_Jᵀ), a gram term J_I J_Jᵀ;
+ * the last term adds the constant and applies the trace's scale. On a
+ * diagonal tile of a symmetric kernel the products are syrk's: a product
+ * term's input part in the upper triangle of one scratch buffer and its
+ * gradient part in the lower triangle (so the tile needs one buffer, not
+ * two), and the result is mirrored inside the tile.
  */
-export function computeTile(model: Mlp, fx: Factors, fy: Factors, tile: Tile, diagonal: boolean, linalg: Linalg, scratch: TileScratch, scale: number, target: MatrixView): void {
+export function computeTile(fx: Factors, fy: Factors, outputs: number, tile: Tile, diagonal: boolean, linalg: Linalg, scratch: TileScratch, scale: number, target: MatrixView): void {
   const { r0, r1, c0, c1 } = tile;
   const h = r1 - r0;
   const w = c1 - c0;
-  const outputs = outputDimOf(model);
-  const lastIndex = model.layers.length - 1;
   const ld = target.ld ?? target.cols;
   const t = target.data;
-  // The last layer: o·(s_w²·a·a' + s_b²), straight into the target.
-  const last = model.layers[lastIndex];
-  const aLast = rowsOf(fx.inputs[lastIndex], r0, r1);
-  const alphaLast = outputs * last.weightScale ** 2;
-  if (diagonal) linalg.syrk(alphaLast, aLast, 0, target);
-  else linalg.gemm(alphaLast, aLast, false, rowsOf(fy.inputs[lastIndex], c0, c1), true, 0, target);
-  const constant = last.bias ? outputs * last.biasScale ** 2 : 0;
-  if (lastIndex === 0) {
-    for (let i = 0; i < h; i++) for (let j = diagonal ? i : 0; j < w; j++) t[i * ld + j] = scale * (t[i * ld + j] + constant);
-  }
-  // Hidden layers: (s_w²·A_I A_Jᵀ + s_b²) ⊙ (G_I G_Jᵀ); the last of them also adds the constant and scales.
-  for (let l = 0; l < lastIndex; l++) {
-    const layer = model.layers[l];
-    const s2 = layer.weightScale ** 2;
-    const b2 = layer.bias ? layer.biasScale ** 2 : 0;
-    const final = l + 1 === lastIndex;
-    const a = rowsOf(fx.inputs[l], r0, r1);
-    const g = rowsOf(fx.gradients[l]!, r0, r1);
-    const P = scratch.get('p');
-    const pView = { data: P, rows: h, cols: w };
-    if (diagonal) {
-      const pDiagonal = rowNormsSquared(fx.inputs[l], r0, r1);
-      linalg.syrk(s2, a, 0, pView);
-      linalg.syrk(1, g, 0, pView, true);
-      // P's upper triangle holds s_w²·A Aᵀ, its lower triangle G Gᵀ (read transposed, so by blocks that stay in cache).
-      forEachUpperBlock(h, (i0, i1, j0, j1) => {
-        for (let i = i0; i < i1; i++) {
-          const row = i * ld;
-          for (let j = Math.max(j0, i); j < j1; j++) {
-            const p = j === i ? s2 * pDiagonal[i] : P[i * w + j];
-            const v = t[row + j] + (p + b2) * P[j * w + i];
-            t[row + j] = final ? scale * (v + constant) : v;
-          }
-        }
-      });
-    } else {
-      const Q = scratch.get('q');
-      linalg.gemm(s2, a, false, rowsOf(fy.inputs[l], c0, c1), true, 0, pView);
-      linalg.gemm(1, g, false, rowsOf(fy.gradients[l]!, c0, c1), true, 0, { data: Q, rows: h, cols: w });
-      for (let i = 0; i < h; i++) {
-        const row = i * ld;
-        for (let j = 0; j < w; j++) {
-          const v = t[row + j] + (P[i * w + j] + b2) * Q[i * w + j];
-          t[row + j] = final ? scale * (v + constant) : v;
-        }
-      }
+  const ordered = termOrder(fx.terms);
+  let constant = 0;
+  let filled = false;
+  for (let index = 0; index < ordered.length; index++) {
+    const term = ordered[index];
+    const other = fy.terms[fx.terms.indexOf(term)];
+    const final = index === ordered.length - 1;
+    if (term.kind === 'product' && term.gradients === null && other.kind === 'product') {
+      // The output layer: o·(s_w²·a·a′ + s_b²), straight into the target.
+      const a = rowsOf(term.inputs, r0, r1);
+      const alpha = outputs * term.weightScale2;
+      if (diagonal) linalg.syrk(alpha, a, 0, target);
+      else linalg.gemm(alpha, a, false, rowsOf(other.inputs, c0, c1), true, 0, target);
+      constant += outputs * term.bias2;
+      filled = true;
+      if (final) finishTile(t, ld, h, w, diagonal, scale, constant);
+      continue;
     }
+    if (term.kind === 'gram' && other.kind === 'gram') {
+      const j = rowsOf(term.jacobian, r0, r1);
+      if (diagonal) linalg.syrk(1, j, filled ? 1 : 0, target);
+      else linalg.gemm(1, j, false, rowsOf(other.jacobian, c0, c1), true, filled ? 1 : 0, target);
+      filled = true;
+      if (final) finishTile(t, ld, h, w, diagonal, scale, constant);
+      continue;
+    }
+    if (term.kind !== 'product' || other.kind !== 'product') throw new RangeError('the two sides of a tile have different terms');
+    // A hidden layer: (s_w²·A_I A_Jᵀ + s_b²) ⊙ (G_I G_Jᵀ); the first term to reach the tile adds to zeros.
+    if (!filled) for (let i = 0; i < h; i++) t.fill(0, i * ld, i * ld + w);
+    filled = true;
+    if (diagonal) hiddenDiagonal(term, linalg, scratch, r0, r1, t, ld, final ? scale : 1, final ? constant : 0);
+    else hiddenOffDiagonal(term, other, linalg, scratch, tile, t, ld, final ? scale : 1, final ? constant : 0);
   }
   if (diagonal) {
     forEachUpperBlock(h, (i0, i1, j0, j1) => {
       for (let i = i0; i < i1; i++) for (let j = Math.max(j0, i + 1); j < j1; j++) t[j * ld + i] = t[i * ld + j];
     });
+  }
+}
+
+type ProductTerm = Extract<KernelTerm, { kind: 'product' }>;
+
+/** t ← scale·(t + constant) over the tile (its upper triangle on a diagonal tile). */
+function finishTile(t: Float32Array, ld: number, h: number, w: number, diagonal: boolean, scale: number, constant: number): void {
+  for (let i = 0; i < h; i++) for (let j = diagonal ? i : 0; j < w; j++) t[i * ld + j] = scale * (t[i * ld + j] + constant);
+}
+
+/**
+ * A hidden product term on a diagonal tile: syrk puts s_w²·A Aᵀ in the upper
+ * triangle of one scratch buffer and G Gᵀ in its lower triangle (read
+ * transposed, by blocks that stay in cache); t ← scale·(t + P ⊙ Q + constant).
+ */
+function hiddenDiagonal(term: ProductTerm, linalg: Linalg, scratch: TileScratch, r0: number, r1: number, t: Float32Array, ld: number, scale: number, constant: number): void {
+  const h = r1 - r0;
+  const w = h;
+  const { weightScale2: s2, bias2: b2 } = term;
+  const P = scratch.get('p');
+  const pView = { data: P, rows: h, cols: w };
+  const pDiagonal = rowNormsSquared(term.inputs, r0, r1);
+  linalg.syrk(s2, rowsOf(term.inputs, r0, r1), 0, pView);
+  linalg.syrk(1, rowsOf(term.gradients!, r0, r1), 0, pView, true);
+  forEachUpperBlock(h, (i0, i1, j0, j1) => {
+    for (let i = i0; i < i1; i++) {
+      const row = i * ld;
+      for (let j = Math.max(j0, i); j < j1; j++) {
+        const p = j === i ? s2 * pDiagonal[i] : P[i * w + j];
+        t[row + j] = scale * (t[row + j] + (p + b2) * P[j * w + i] + constant);
+      }
+    }
+  });
+}
+
+/** A hidden product term off the diagonal: P = s_w²·A_I A_Jᵀ and Q = G_I G_Jᵀ by gemm; t ← scale·(t + (P + s_b²) ⊙ Q + constant). */
+function hiddenOffDiagonal(term: ProductTerm, other: ProductTerm, linalg: Linalg, scratch: TileScratch, tile: Tile, t: Float32Array, ld: number, scale: number, constant: number): void {
+  const { r0, r1, c0, c1 } = tile;
+  const h = r1 - r0;
+  const w = c1 - c0;
+  const b2 = term.bias2;
+  const P = scratch.get('p');
+  const Q = scratch.get('q');
+  linalg.gemm(term.weightScale2, rowsOf(term.inputs, r0, r1), false, rowsOf(other.inputs, c0, c1), true, 0, { data: P, rows: h, cols: w });
+  linalg.gemm(1, rowsOf(term.gradients!, r0, r1), false, rowsOf(other.gradients!, c0, c1), true, 0, { data: Q, rows: h, cols: w });
+  for (let i = 0; i < h; i++) {
+    const row = i * ld;
+    for (let j = 0; j < w; j++) t[row + j] = scale * (t[row + j] + (P[i * w + j] + b2) * Q[i * w + j] + constant);
   }
 }
 
@@ -148,11 +190,12 @@ export interface StructuredResult {
  * can let the event loop run (signals, progress) between tiles; run it to the
  * end with `runTiles` or `runTilesYielding`, which return the stats.
  */
-export function* structuredKernel(model: Mlp, x: Samples, y: Samples | null, linalg: Linalg, sink: KernelSink, options: StructuredOptions): Generator<void, StructuredResult> {
+export function* structuredKernel(model: Network, x: Samples, y: Samples | null, linalg: Linalg, sink: KernelSink, options: StructuredOptions): Generator<void, StructuredResult> {
   const fx = layerFactors(model, x, linalg);
   const fy = y ? layerFactors(model, y, linalg) : fx;
   const symmetric = y === null;
-  const scale = traceScale(options.trace ?? 'sum', outputDimOf(model));
+  const outputs = outputDimOf(model);
+  const scale = traceScale(options.trace ?? 'sum', outputs);
   const tiles = tilePlan(x.count, fy.count, options.tile, symmetric);
   const scratch = new TileScratch(Math.min(options.tile, Math.max(x.count, fy.count)));
   const total = x.count * fy.count;
@@ -163,7 +206,7 @@ export function* structuredKernel(model: Mlp, x: Samples, y: Samples | null, lin
     const w = tile.c1 - tile.c0;
     const diagonal = symmetric && tile.r0 === tile.c0;
     const target = sink.inPlace ? sink.inPlace(tile.r0, tile.c0, h, w) : { data: scratch.get('out'), rows: h, cols: w };
-    computeTile(model, fx, fy, tile, diagonal, linalg, scratch, scale, target);
+    computeTile(fx, fy, outputs, tile, diagonal, linalg, scratch, scale, target);
     if (!sink.inPlace) sink.writeBlock(tile.r0, tile.c0, target, false);
     const mirrored = symmetric && !diagonal;
     if (mirrored) sink.writeBlock(tile.c0, tile.r0, target, true);

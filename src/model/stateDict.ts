@@ -1,12 +1,16 @@
 /**
- * A PyTorch `state_dict` of linear layers ↔ an Mlp.
+ * A PyTorch `state_dict` ↔ a network, through its layer list.
  *
- * Keys are `<prefix>.weight` ([out, in]) and `<prefix>.bias` ([out], may be
- * absent), whatever the prefix (`lin1`, `0`, `layers.3`, `net.fc2`, …). Layers
- * run in natural order of their prefixes (layers.2 before layers.10), and each
- * layer's input size must be the previous layer's output size.
+ * Keys are `<prefix>.weight` and `<prefix>.bias` (may be absent), whatever the
+ * prefix (`lin1`, `0`, `layers.3`, `net.fc2`, …). Groups run in natural order
+ * of their prefixes (layers.2 before layers.10) and are matched in order to
+ * the layers with parameters. Without an architecture, the groups are a stack
+ * of linear layers (the MLP shorthand, an activation between them), each
+ * layer's input size the previous one's output size. Written state dicts name
+ * layers as the seed's `Net` does: `lin1`, `lin2`, … for dense layers.
  */
-import type { DenseLayer, Mlp, Parameterization } from './mlp';
+import { kindOf, LayerShapeError, type InitOptions, type Layer, type LayerSpec, type ParameterTensor, type Shape } from '../layers';
+import type { Network } from './network';
 
 export class StateDictError extends Error {}
 
@@ -43,63 +47,93 @@ export function firstNonFinite(data: ArrayLike<number>, shape: number[]): string
   return null;
 }
 
-export function mlpFromStateDict(
-  tensors: Map<string, NamedTensor>,
-  activation: string,
-  parameterization: Parameterization = 'standard',
-  sigma: { w: number; b: number } = { w: 1, b: 1 },
-): Mlp {
-  const groups = new Map<string, { weight?: NamedTensor; bias?: NamedTensor }>();
+interface Group {
+  prefix: string;
+  weight: NamedTensor;
+  bias?: NamedTensor;
+}
+
+/** The tensors as weight/bias groups in natural order of their prefixes, each checked for NaN and ±Inf. */
+function groups(tensors: Map<string, NamedTensor>, what = "a linear layer's weight or bias"): Group[] {
+  const byPrefix = new Map<string, { weight?: NamedTensor; bias?: NamedTensor }>();
   for (const [key, tensor] of tensors) {
     const match = /^(.*)\.(weight|bias)$/.exec(key);
-    if (!match) throw new StateDictError(`tensor '${key}' is not a linear layer's weight or bias`);
-    const group = groups.get(match[1]) ?? {};
+    if (!match) throw new StateDictError(`tensor '${key}' is not ${what}`);
+    const group = byPrefix.get(match[1]) ?? {};
     group[match[2] as 'weight' | 'bias'] = tensor;
-    groups.set(match[1], group);
+    byPrefix.set(match[1], group);
   }
-  if (groups.size === 0) throw new StateDictError('no tensors');
-  const prefixes = [...groups.keys()].sort(naturalCompare);
-  const layers: DenseLayer[] = prefixes.map((prefix, l) => {
-    const { weight, bias } = groups.get(prefix)!;
+  if (byPrefix.size === 0) throw new StateDictError('no tensors');
+  return [...byPrefix.keys()].sort(naturalCompare).map((prefix) => {
+    const { weight, bias } = byPrefix.get(prefix)!;
     if (!weight) throw new StateDictError(`'${prefix}.bias' has no '${prefix}.weight'`);
-    if (weight.shape.length !== 2) throw new StateDictError(`'${prefix}.weight' has shape [${weight.shape.join(', ')}], expected [out, in]`);
-    const [outDim, inDim] = weight.shape;
-    if (bias && (bias.shape.length !== 1 || bias.shape[0] !== outDim)) {
-      throw new StateDictError(`'${prefix}.bias' has shape [${bias.shape.join(', ')}], expected [${outDim}]`);
-    }
     for (const [name, t] of [[`${prefix}.weight`, weight], [`${prefix}.bias`, bias]] as const) {
       const bad = t ? firstNonFinite(t.data, t.shape) : null;
       if (bad) throw new StateDictError(`'${name}' ${bad}`);
     }
-    if (l > 0) {
-      const previous = groups.get(prefixes[l - 1])!.weight!;
-      if (previous.shape[0] !== inDim) {
-        throw new StateDictError(
-          `'${prefix}.weight' takes ${inDim} inputs but '${prefixes[l - 1]}.weight' gives ${previous.shape[0]} outputs`,
-        );
-      }
-    }
-    const ntk = parameterization === 'ntk';
-    return {
-      inDim,
-      outDim,
-      weight: weight.data,
-      bias: bias ? bias.data : null,
-      weightScale: ntk ? sigma.w / Math.sqrt(inDim) : 1,
-      biasScale: ntk ? sigma.b : 1,
-    };
+    return { prefix, weight, bias };
   });
-  return { layers, activation };
 }
 
-/**
- * The model as a state_dict with the seed's names, `lin1`, `lin2`, … (the
- * seed's `Net` has `lin1` and `lin2`), raw parameters in PyTorch's layout.
- */
-export function stateDictFromMlp(model: Mlp): { name: string; shape: number[]; data: Float32Array }[] {
-  return model.layers.flatMap((layer, l) => {
-    const entries = [{ name: `lin${l + 1}.weight`, shape: [layer.outDim, layer.inDim], data: layer.weight }];
-    if (layer.bias) entries.push({ name: `lin${l + 1}.bias`, shape: [layer.outDim], data: layer.bias });
-    return entries;
+function asParameter(name: 'weight' | 'bias', tensor: NamedTensor): ParameterTensor {
+  return { name, shape: tensor.shape, data: tensor.data };
+}
+
+/** The layer specs of a stack of linear layers in a state dict, with `activation` between them. */
+export function mlpSpecsFromStateDict(tensors: Map<string, NamedTensor>, activation: string): { input: Shape; specs: LayerSpec[] } {
+  const stack = groups(tensors);
+  stack.forEach(({ prefix, weight, bias }, l) => {
+    if (weight.shape.length !== 2) throw new StateDictError(`'${prefix}.weight' has shape [${weight.shape.join(', ')}], expected [out, in]`);
+    if (bias && (bias.shape.length !== 1 || bias.shape[0] !== weight.shape[0])) {
+      throw new StateDictError(`'${prefix}.bias' has shape [${bias.shape.join(', ')}], expected [${weight.shape[0]}]`);
+    }
+    if (l > 0 && stack[l - 1].weight.shape[0] !== weight.shape[1]) {
+      throw new StateDictError(`'${prefix}.weight' takes ${weight.shape[1]} inputs but '${stack[l - 1].prefix}.weight' gives ${stack[l - 1].weight.shape[0]} outputs`);
+    }
+  });
+  const specs: LayerSpec[] = [];
+  stack.forEach(({ weight }, l) => {
+    if (l > 0) specs.push({ kind: 'activation', name: activation });
+    specs.push({ kind: 'dense', units: weight.shape[0] });
+  });
+  return { input: [stack[0].weight.shape[1]], specs };
+}
+
+/** The network of `specs` on `input` with the state dict's parameters, matched in order to its layers with parameters. */
+export function networkFromStateDict(tensors: Map<string, NamedTensor>, specs: LayerSpec[], input: Shape, options: InitOptions): Network {
+  const stack = groups(tensors, "a layer's weight or bias");
+  const trainable = specs.filter((spec) => kindOf(spec).trainable);
+  if (stack.length !== trainable.length) {
+    throw new StateDictError(`${stack.length} layers of weights (${stack.map((g) => g.prefix).join(', ')}) for ${trainable.length} layers with parameters`);
+  }
+  const layers: Layer[] = [];
+  let shape = input;
+  let next = 0;
+  for (const spec of specs) {
+    const kind = kindOf(spec);
+    if (kind.trainable) {
+      const { prefix, weight, bias } = stack[next++];
+      try {
+        layers.push(kind.fromTensors!(spec, shape, { weight: asParameter('weight', weight), bias: bias && asParameter('bias', bias) }, options));
+      } catch (error) {
+        if (error instanceof LayerShapeError) throw new StateDictError(`'${prefix}': ${error.message}`);
+        throw error;
+      }
+    } else layers.push(kind.init(spec, shape, options, undefined as never));
+    shape = kind.outputShape(spec, shape);
+  }
+  return { input, layers };
+}
+
+/** The network as a state_dict: its layers with parameters, named lin1, lin2, … (per kind), raw parameters in PyTorch's layout. */
+export function stateDictFromNetwork(network: Network): { name: string; shape: number[]; data: Float32Array }[] {
+  const counts = new Map<string, number>();
+  return network.layers.flatMap((layer) => {
+    const tensors = kindOf(layer).parameters(layer);
+    if (tensors.length === 0) return [];
+    const index = (counts.get(layer.kind) ?? 0) + 1;
+    counts.set(layer.kind, index);
+    const prefix = `${kindOf(layer).stateDictName ?? layer.kind}${index}`;
+    return tensors.map((t) => ({ name: `${prefix}.${t.name}`, shape: t.shape, data: t.data }));
   });
 }

@@ -2,14 +2,16 @@
  * Full-batch gradient descent on the squared loss
  *   L = ½ · mean over all m = n·o targets of (f_a(x_i) − y_ia)²,
  * the training the NTK describes (Jacot et al. 2018; Lee et al. 2019;
- * neural-tangents' predict uses the same m), with the forward and backward
- * passes of model/forward.ts: ∂L/∂f = (f − y)/m, then W_l ← W_l − η·∂L/∂W_l
- * and b_l ← b_l − η·∂L/∂b_l, in float32. O(steps · n · Σ in_l·out_l).
+ * neural-tangents' predict uses the same m), with the network's forward and
+ * backward passes (model/forward.ts): ∂L/∂f = (f − y)/m, then each layer with
+ * parameters takes its step (layers/: W ← W − η·∂L/∂W), in float32.
+ * O(steps · n · Σ cost of each layer).
  */
+import { kindOf } from '../layers';
 import type { Linalg } from '../linalg/types';
 import { samplesView, type MatrixView, type Samples } from '../types';
 import { backward, forward } from './forward';
-import type { Mlp } from './mlp';
+import type { Network } from './network';
 
 /**
  * Training that diverged: the loss stopped being a finite number, or grew to
@@ -41,50 +43,40 @@ function lossAndResiduals(output: MatrixView, targets: MatrixView): { loss: numb
   return { loss: (0.5 * sum) / residuals.data.length, residuals };
 }
 
-/** The training loss of `model` on (inputs, targets). */
-export function squaredLoss(model: Mlp, inputs: Samples, targets: MatrixView, linalg: Linalg): number {
-  return lossAndResiduals(forward(model, samplesView(inputs), linalg).output, targets).loss;
+/** The training loss of `network` on (inputs, targets). */
+export function squaredLoss(network: Network, inputs: Samples, targets: MatrixView, linalg: Linalg): number {
+  return lossAndResiduals(forward(network, samplesView(inputs), linalg).output, targets).loss;
 }
 
 /**
- * Train `model` in place for `steps` steps of rate `learningRate`; returns the
- * loss before every step and after the last (steps + 1 values). `observe`, if
- * given, sees the model before every step and after the last.
+ * Train `network` in place for `steps` steps of rate `learningRate`; returns
+ * the loss before every step and after the last (steps + 1 values).
+ * `observe`, if given, sees the network before every step and after the last.
  */
 export function trainFullBatch(
-  model: Mlp,
+  network: Network,
   inputs: Samples,
   targets: MatrixView,
   steps: number,
   learningRate: number,
   linalg: Linalg,
-  observe?: (step: number, model: Mlp) => void,
+  observe?: (step: number, network: Network) => void,
 ): number[] {
   const x = samplesView(inputs);
-  const n = inputs.count;
   const losses: number[] = [];
   for (let step = 0; ; step++) {
-    observe?.(step, model);
-    const pass = forward(model, x, linalg);
+    observe?.(step, network);
+    const pass = forward(network, x, linalg);
     const { loss, residuals } = lossAndResiduals(pass.output, targets);
     if (!Number.isFinite(loss) || (step > 0 && loss > DIVERGENCE_FACTOR * losses[0])) throw new DivergenceError(step, loss, learningRate, losses[0] ?? loss);
     losses.push(loss);
     if (step === steps) return losses;
     const m = residuals.data.length;
     for (let i = 0; i < m; i++) residuals.data[i] /= m;
-    const deltas = backward(model, pass, residuals, linalg);
-    model.layers.forEach((layer, l) => {
-      // ∂L/∂W_l = s_w·δ_lᵀ·a_{l−1}, folded into one update W ← W − η·s_w·δᵀa.
-      const weight = { data: layer.weight, rows: layer.outDim, cols: layer.inDim };
-      linalg.gemm(-learningRate * layer.weightScale, deltas[l], true, pass.inputs[l], false, 1, weight);
-      if (layer.bias) {
-        const delta = deltas[l];
-        for (let j = 0; j < layer.outDim; j++) {
-          let sum = 0;
-          for (let i = 0; i < n; i++) sum += delta.data[i * delta.cols + j];
-          layer.bias[j] -= learningRate * layer.biasScale * sum;
-        }
-      }
+    const deltas = backward(network, pass, residuals, linalg);
+    network.layers.forEach((layer, l) => {
+      const delta = deltas[l];
+      if (delta) kindOf(layer).descend!(layer, pass.layers[l], delta, learningRate, linalg);
     });
   }
 }

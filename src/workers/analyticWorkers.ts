@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { analyticPlan, finishAnalytic, mirrorUpper, type AnalyticSpec } from '../kernel/analytic';
+import { analyticPlan, finishAnalytic, mirrorUpper, type AnalyticSpec, type InfiniteSpec } from '../kernel/analytic';
 import type { Samples } from '../types';
 
 export interface AnalyticJob {
@@ -21,7 +21,7 @@ export interface AnalyticJob {
 
 const BLOCK_ROWS = 8;
 
-export async function analyticKernelsOnWorkers(spec: AnalyticSpec, x: Samples, y: Samples | null, threads: number): Promise<{ nngp: Float64Array; ntk: Float64Array }> {
+export async function analyticKernelsOnWorkers(spec: AnalyticSpec | InfiniteSpec, x: Samples, y: Samples | null, threads: number): Promise<{ nngp: Float64Array; ntk: Float64Array }> {
   const plan = analyticPlan(spec, x, y);
   const n = x.count;
   const m = y ? y.count : n;
@@ -54,5 +54,5 @@ export async function analyticKernelsOnWorkers(spec: AnalyticSpec, x: Samples, y
     mirrorUpper(nngp, n);
     mirrorUpper(ntk, n);
   }
-  return finishAnalytic(spec, { nngp, ntk }, n, m);
+  return finishAnalytic(plan.spec, { nngp, ntk }, n, m);
 }

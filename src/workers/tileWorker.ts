@@ -4,13 +4,12 @@
  * shared counters and computed with the same code the in-process path runs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { NpyFileSink } from '../io/npyStream';
 import { tfjsLinalg } from '../linalg/tfjs';
 import type { Linalg } from '../linalg/types';
 import { activateBackend, tfCore } from '../tfjs/backend';
-import type { Samples, SharedSink } from '../types';
+import type { MatrixView, Samples } from '../types';
 import { layerFactors, type Factors } from '../kernel/factors';
-import { MatrixSink, type KernelSink } from '../kernel/sink';
+import { openSharedSink } from '../kernel/sink';
 import { tileStats } from '../kernel/stats';
 import { computeTile, TileScratch } from '../kernel/structured';
 import type { WorkerMessage, WorkerSetup } from './tileWorkers';
@@ -19,8 +18,9 @@ function post(message: WorkerMessage): void {
   parentPort!.postMessage(message);
 }
 
-function openSink(spec: SharedSink): KernelSink {
-  return spec.kind === 'memory' ? new MatrixSink(spec.rows, spec.cols, spec.matrix) : new NpyFileSink(spec.fd, spec.dataOffset, [spec.rows, spec.cols]);
+/** Rows [start, start + block.rows) of `target` from a block's own matrix. */
+function place(target: MatrixView, block: MatrixView, start: number): void {
+  target.data.set(block.data.subarray(0, block.rows * block.cols), start * block.cols);
 }
 
 /** Claim row blocks of `samples` and fill their rows of `target`. */
@@ -33,8 +33,13 @@ function computeFactors(setup: WorkerSetup, linalg: Linalg, samples: Samples, ta
     const end = Math.min(samples.count, start + setup.blockRows);
     const block = { values: samples.values.subarray(start * samples.dim, end * samples.dim), count: end - start, dim: samples.dim };
     const factors = layerFactors(setup.model, block, linalg);
-    factors.inputs.forEach((m, l) => target.inputs[l].data.set(m.data.subarray(0, m.rows * m.cols), start * m.cols));
-    factors.gradients.forEach((m, l) => m && target.gradients[l]!.data.set(m.data, start * m.cols));
+    factors.terms.forEach((term, k) => {
+      const shared = target.terms[k];
+      if (term.kind === 'product' && shared.kind === 'product') {
+        place(shared.inputs, term.inputs, start);
+        if (term.gradients && shared.gradients) place(shared.gradients, term.gradients, start);
+      } else if (term.kind === 'gram' && shared.kind === 'gram') place(shared.jacobian, term.jacobian, start);
+    });
   }
 }
 
@@ -44,7 +49,7 @@ function run(setup: WorkerSetup, linalg: Linalg): void {
   post({ type: 'factors-done' });
   // Wait until every worker has finished its factor blocks (the main thread stores 1 in counters[3]).
   Atomics.wait(setup.counters, 3, 0);
-  const sink = openSink(setup.sink);
+  const sink = openSharedSink(setup.sink);
   const fx = setup.factorsX;
   const fy = setup.factorsY ?? fx;
   const scratch = new TileScratch(setup.tile);
@@ -56,7 +61,7 @@ function run(setup: WorkerSetup, linalg: Linalg): void {
     const tile = { r0, r1, c0, c1 };
     const diagonal = setup.symmetric && r0 === c0;
     const target = { data: scratch.get('out'), rows: r1 - r0, cols: c1 - c0 };
-    computeTile(setup.model, fx, fy, tile, diagonal, linalg, scratch, setup.scale, target);
+    computeTile(fx, fy, setup.outputs, tile, diagonal, linalg, scratch, setup.scale, target);
     sink.writeBlock(r0, c0, target, false);
     const mirrored = setup.symmetric && !diagonal;
     if (mirrored) sink.writeBlock(c0, r0, target, true);

@@ -10,7 +10,8 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { outputDimOf, type Mlp } from '../model/mlp';
+import { kindOf, type KernelTerm } from '../layers';
+import { outputDimOf, type Network } from '../model/network';
 import type { MatrixView, Samples, SharedSink } from '../types';
 import type { Factors } from '../kernel/factors';
 import { mergeStats, type TileStats } from '../kernel/stats';
@@ -18,7 +19,8 @@ import { tilePlan } from '../kernel/tiles';
 import { traceScale, type Trace } from '../kernel/trace';
 
 export interface WorkerSetup {
-  model: Mlp;
+  model: Network;
+  outputs: number;
   x: Samples;
   y: Samples | null;
   factorsX: Factors;
@@ -46,15 +48,17 @@ function sharedMatrix(rows: number, cols: number): MatrixView {
   return { data: new Float32Array(new SharedArrayBuffer(rows * cols * 4)), rows, cols };
 }
 
-/** Shared buffers for the factors of `count` samples. */
-function sharedFactors(model: Mlp, count: number): Factors {
+/** Shared buffers for the factors of `count` samples: each layer's term, shaped as layers/ says. */
+function sharedFactors(model: Network, count: number): Factors {
   const outputs = outputDimOf(model);
   const last = model.layers.length - 1;
-  return {
-    count,
-    inputs: model.layers.map((layer) => sharedMatrix(count, layer.inDim)),
-    gradients: model.layers.map((layer, l) => (l < last ? sharedMatrix(count, outputs * layer.outDim) : null)),
-  };
+  const terms = model.layers.flatMap((layer, l): KernelTerm[] => {
+    const shape = kindOf(layer).termShape?.(layer, outputs, l === last);
+    if (!shape) return [];
+    if (shape.kind === 'gram') return [{ kind: 'gram', jacobian: sharedMatrix(count, shape.columns) }];
+    return [{ kind: 'product', inputs: sharedMatrix(count, shape.inputs), gradients: shape.gradients === null ? null : sharedMatrix(count, shape.gradients), weightScale2: shape.weightScale2, bias2: shape.bias2 }];
+  });
+  return { count, terms };
 }
 
 function sharedSamples(samples: Samples): Samples {
@@ -71,12 +75,13 @@ export interface WorkerKernelOptions {
   onProgress?: (fraction: number) => void;
 }
 
-export async function workerKernel(model: Mlp, x: Samples, y: Samples | null, sink: SharedSink, options: WorkerKernelOptions): Promise<TileStats> {
+export async function workerKernel(model: Network, x: Samples, y: Samples | null, sink: SharedSink, options: WorkerKernelOptions): Promise<TileStats> {
   const symmetric = y === null;
   const tiles = tilePlan(x.count, y ? y.count : x.count, options.tile, symmetric);
   const counters = new Int32Array(new SharedArrayBuffer(16));
   const setup: WorkerSetup = {
     model,
+    outputs: outputDimOf(model),
     x: sharedSamples(x),
     y: y ? sharedSamples(y) : null,
     factorsX: sharedFactors(model, x.count),

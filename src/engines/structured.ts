@@ -1,0 +1,63 @@
+/**
+ * The structured kernel on this thread (kernel/structured.ts): the layers'
+ * terms from one forward and one backward pass per output, then the kernel
+ * tile by tile from matrix products on the host's linalg (OpenBLAS threads,
+ * or one TensorFlow.js backend), streamed to the sink. Memory: the factors,
+ * three tiles, and the matrix where it is kept.
+ */
+import { MatrixSink } from '../kernel/sink';
+import { statsFromTiles } from '../kernel/stats';
+import { runTiles, runTilesYielding, structuredKernel } from '../kernel/structured';
+import { tileSideFor } from '../kernel/tiles';
+import { outputDimOf } from '../model/network';
+import { factorBytes, finiteResult, kernelDims, networkOf, seconds } from './common';
+import { MB, type Engine, type RunConfig, type RunEnvironment } from './types';
+
+/** Peak memory of tiles on `workers` threads, `side` cells a side (tfjs allocates each product anew in its heap). */
+export function tileBytes(config: RunConfig, linalgName: string, side: number, workers: number): number {
+  const network = networkOf(config);
+  const widest = Math.max(...network.layers.map((layer) => (layer.kind === 'dense' ? Math.max(layer.inDim, layer.outDim) : 0)), 1);
+  return workers * (3 * side * side * 4 + (linalgName === 'tfjs' ? 120 * MB + 4 * side * widest * outputDimOf(network) * 4 : 0));
+}
+
+/** Cells of the kernel and the samples whose factors it needs. */
+export function cellsAndSamples(config: RunConfig): { rows: number; cols: number; samples: number } {
+  const network = networkOf(config);
+  const dims = kernelDims(config, { model: network, inputs: config.inputs ?? { values: new Float32Array(0), count: config.samples, dim: 0 } });
+  return { rows: dims.rows, cols: dims.cols, samples: (dims.rows + (config.inputs2 ? dims.cols : 0)) / dims.perSample };
+}
+
+export function linalgNameOf(environment: RunEnvironment): string {
+  return environment.linalg?.name ?? 'tfjs';
+}
+
+export const structuredEngine: Engine = {
+  name: 'structured',
+  applies: (config) => config.network.width.kind === 'finite' && config.method === 'structured' && config.trace !== 'none',
+  memory(config, environment, keepsMatrix) {
+    const { rows, cols, samples } = cellsAndSamples(config);
+    const name = linalgNameOf(environment);
+    const side = Math.min(tileSideFor(name, !keepsMatrix), Math.max(rows, cols));
+    const parts: Record<string, number> = { factors: factorBytes(networkOf(config), samples), tiles: tileBytes(config, name, side, 1) };
+    if (keepsMatrix) parts.kernel = rows * cols * 4;
+    return parts;
+  },
+  computeNow(config, environment, run) {
+    const { rows, cols } = kernelDims(config, run);
+    const sink = new MatrixSink(rows, cols);
+    runTiles(structuredKernel(run.model!, run.inputs, config.inputs2 ?? null, environment.linalg!, sink, { trace: config.trace, tile: tileSideFor(environment.linalg!.name) }));
+    return sink.matrix;
+  },
+  async compute(config, environment, run, sink) {
+    const linalg = environment.linalg!;
+    const { rows, cols } = kernelDims(config, run);
+    const start = process.hrtime.bigint();
+    const tile = tileSideFor(linalg.name, sink !== null && !sink.inPlace);
+    const memory = sink ? null : new MatrixSink(rows, cols);
+    const target = sink ?? memory!;
+    const options = { trace: config.trace, tile, onProgress: config.onProgress };
+    const { stats } = await runTilesYielding(structuredKernel(run.model!, run.inputs, config.inputs2 ?? null, linalg, target, options));
+    const timing = { kernelSeconds: seconds(start), productSeconds: linalg.seconds() };
+    return finiteResult(config, environment, run, this.name, memory?.matrix ?? null, timing, statsFromTiles(stats, !config.inputs2));
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * The structured kernel on worker threads (workers/tileWorkers.ts), for the
+ * TensorFlow.js wasm and cpu backends, which run one thread each: `threads`
+ * workers share the factors and the tiles through shared memory. Used for
+ * kernels of WORKER_MIN_CELLS cells or more; below that, starting the workers
+ * costs more than they save. Memory: the factors in shared buffers, each
+ * worker's tiles and TensorFlow.js heap, and the matrix where it is kept (in
+ * shared memory when the sink is not).
+ */
+import { MatrixSink } from '../kernel/sink';
+import { statsFromTiles } from '../kernel/stats';
+import { tileSideFor } from '../kernel/tiles';
+import { factorBytes, finiteResult, kernelDims, networkOf, seconds } from './common';
+import { cellsAndSamples, linalgNameOf, tileBytes } from './structured';
+import type { Engine, RunConfig, RunEnvironment } from './types';
+
+/** Kernels with at least this many cells go to worker threads when the products are TensorFlow.js's wasm or cpu backend. */
+export const WORKER_MIN_CELLS = 1500 * 1500;
+
+function applies(config: RunConfig, environment: RunEnvironment): boolean {
+  if (config.network.width.kind !== 'finite' || config.method !== 'structured' || config.trace === 'none') return false;
+  const { rows, cols } = cellsAndSamples(config);
+  return (environment.backend === 'wasm' || environment.backend === 'cpu') && environment.linalg?.name === 'tfjs' && config.threads > 1 && rows * cols >= WORKER_MIN_CELLS;
+}
+
+export const workersEngine: Engine = {
+  name: 'structured on worker threads',
+  applies,
+  memory(config, environment, keepsMatrix) {
+    const { rows, cols, samples } = cellsAndSamples(config);
+    const name = linalgNameOf(environment);
+    const side = Math.min(tileSideFor(name, !keepsMatrix), Math.max(rows, cols));
+    const parts: Record<string, number> = { factors: factorBytes(networkOf(config), samples), tiles: tileBytes(config, name, side, config.threads) };
+    if (keepsMatrix) parts.kernel = rows * cols * 4;
+    return parts;
+  },
+  async compute(config, environment, run, sink) {
+    const { rows, cols } = kernelDims(config, run);
+    const start = process.hrtime.bigint();
+    const tile = tileSideFor('tfjs', sink !== null && !sink.inPlace);
+    // Workers write to shared memory or to the open file; any other sink gets the matrix afterwards.
+    const shared = sink?.shared?.() ?? null;
+    const memory = shared ? null : new MatrixSink(rows, cols, new Float32Array(new SharedArrayBuffer(rows * cols * 4)));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { workerKernel } = require('../workers/tileWorkers') as typeof import('../workers/tileWorkers');
+    const options = { threads: config.threads, backend: environment.backend as 'wasm' | 'cpu', trace: config.trace, tile, onProgress: config.onProgress };
+    const tileStats = await workerKernel(run.model!, run.inputs, config.inputs2 ?? null, shared ?? memory!.shared()!, options);
+    if (memory && sink) drainInto(sink, memory);
+    const kernel = memory && !sink ? memory.matrix : null;
+    return finiteResult(config, environment, run, this.name, kernel, { kernelSeconds: seconds(start), productSeconds: null }, statsFromTiles(tileStats, !config.inputs2));
+  },
+};
+
+/** Copy a matrix in memory to a sink, a few MB at a time. */
+function drainInto(sink: NonNullable<Parameters<Engine['compute']>[3]>, memory: MatrixSink): void {
+  const chunkRows = Math.max(1, Math.floor((1 << 22) / memory.cols));
+  for (let r = 0; r < memory.rows; r += chunkRows) {
+    const end = Math.min(memory.rows, r + chunkRows);
+    sink.writeBlock(r, 0, { data: memory.matrix.subarray(r * memory.cols, end * memory.cols), rows: end - r, cols: memory.cols }, false);
+  }
+}

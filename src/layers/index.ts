@@ -1,0 +1,31 @@
+/**
+ * The layer kinds, one file each: the table of contents. Adding a kind means
+ * its file beside these and a line in KINDS; the spec and layer types below
+ * are read from the table, and networks, state dicts, the kernels at finite
+ * and infinite width and the autodiff paths all go through it.
+ */
+import { activationLayer } from './activation';
+import { dense } from './dense';
+import type { LayerKind } from './types';
+
+const KINDS = {
+  dense,
+  activation: activationLayer,
+} as const;
+
+type Kinds = typeof KINDS;
+/** An architecture's entry, of any kind (sizes may be 'W', the hidden width, until resolved). */
+export type LayerSpec = { [K in keyof Kinds]: Parameters<Kinds[K]['outputShape']>[0] }[keyof Kinds];
+/** A layer with its parameters, of any kind. */
+export type Layer = { [K in keyof Kinds]: Parameters<Kinds[K]['parameters']>[0] }[keyof Kinds];
+
+/** The behaviour of a layer (or spec) of any kind. */
+export function kindOf(layer: { kind: string }): LayerKind<LayerSpec, Layer> {
+  const found = (KINDS as Record<string, unknown>)[layer.kind];
+  if (!found) throw new RangeError(`unknown layer kind '${layer.kind}'`);
+  return found as LayerKind<LayerSpec, Layer>;
+}
+
+export type { ActivationLayer, ActivationSpec } from './activation';
+export type { DenseLayer, DenseSpec } from './dense';
+export { LayerShapeError, PARAMETERIZATIONS, type Units, type Forwarded, type InfiniteOptions, type InitOptions, type KernelTerm, type KernelTermShape, type RowKernels, type Parameterization, type ParameterTensor, type Shape } from './types';

@@ -1,0 +1,127 @@
+/**
+ * What a layer kind defines, in one place (as neural-tangents' stax pairs a
+ * layer's init_fn, apply_fn and kernel_fn): its parameters and their
+ * PyTorch-exact initialisation, its forward and backward passes on a batch,
+ * its part of the empirical kernel, a gradient-descent step, and its map of
+ * the infinite-width kernels. A layer itself is plain data (kind, shapes,
+ * parameters), so networks pass to worker threads as they are; the kind's
+ * module holds the behaviour (layers/index.ts finds it by `kind`).
+ */
+import type * as TF from '@tensorflow/tfjs-core';
+import type { Linalg, MatrixView } from '../linalg/types';
+import type { TorchGenerator } from '../model/torchRandom';
+
+/** One sample's shape, PyTorch's order: [d] for a vector, [C, H, W] for an image. */
+export type Shape = readonly number[];
+
+/** A size in an architecture: a number, or 'W', the hidden width (--width), resolved before a layer is built. */
+export type Units = number | 'W';
+
+export const PARAMETERIZATIONS = ['standard', 'ntk'] as const;
+export type Parameterization = (typeof PARAMETERIZATIONS)[number];
+
+/** How parameters are drawn: PyTorch's module defaults, or N(0, 1) with σ_w, σ_b in the forward pass. */
+export interface InitOptions {
+  parameterization: Parameterization;
+  /** NTK parameterization: weight and bias scales. */
+  sigmaW: number;
+  sigmaB: number;
+}
+
+/** A tensor of a layer's parameters, as PyTorch names (`<prefix>.weight`) and lays it out. */
+export interface ParameterTensor {
+  name: 'weight' | 'bias';
+  shape: number[];
+  data: Float32Array;
+}
+
+/**
+ * A layer's part of the empirical NTK, from one forward and one backward
+ * pass per output:
+ *   product  (s_w²·A_X·A_Yᵀ + s_b²) ⊙ (G_X·G_Yᵀ) for a layer whose parameter
+ *            gradient is a rank-one outer product per sample (dense): A its
+ *            inputs [n × in], G its output gradients of every output side by
+ *            side [n × o·out], or null for the last layer (G = e_k: the term
+ *            is o·(s_w²·A·Aᵀ + s_b²));
+ *   gram     J_X·J_Yᵀ for a layer that gives its per-sample parameter
+ *            gradients J [n × o·P] (outputs side by side).
+ */
+export type KernelTerm =
+  | { kind: 'product'; inputs: MatrixView; gradients: MatrixView | null; weightScale2: number; bias2: number }
+  | { kind: 'gram'; jacobian: MatrixView };
+
+/** What a forward pass keeps for the backward pass and the kernel term. */
+export interface Forwarded {
+  output: MatrixView;
+  /** The layer's input, [n × in], where its kernel term or gradient needs it. */
+  input?: MatrixView;
+  /** Anything else the kind needs (an activation's φ′ at its inputs). */
+  extra?: Float32Array;
+}
+
+/**
+ * The kernels of one input x against `count` inputs x′_j as they pass a layer
+ * at infinite width: the NNGP Σ(x, x′_j) and the NTK Θ(x, x′_j), and each
+ * input's own Σ at the same point (what an activation's dual needs). A layer
+ * maps them in place, a whole row at a time.
+ */
+export interface RowKernels {
+  count: number;
+  sigma: Float64Array;
+  theta: Float64Array;
+  /** Σ(x, x). */
+  left: number;
+  /** Σ(x′_j, x′_j). */
+  right: Float64Array;
+}
+
+/**
+ * The behaviour of one layer kind: S is its entry in an architecture (what
+ * `--arch` or the MLP flags say: sizes, an activation's name), L a layer
+ * built from it (with its parameters).
+ */
+export interface LayerKind<S, L> {
+  kind: string;
+  /** Whether it has parameters (a term in the kernel, tensors in a state dict). */
+  trainable: boolean;
+  /** The name ntk-cli's state dicts give its layers, numbered per kind: 'lin' (lin1, lin2, as the seed's Net). */
+  stateDictName?: string;
+  /** One sample's output shape for this input shape; throws LayerShapeError when the input does not fit. */
+  outputShape(spec: S, input: Shape): Shape;
+  /** The layer with its parameters drawn as PyTorch draws them (weight, then bias) from `generator`. */
+  init(spec: S, input: Shape, options: InitOptions, generator: TorchGenerator): L;
+  /** The layer from a state dict's tensors (in PyTorch's layout), checked against the spec. */
+  fromTensors?(spec: S, input: Shape, tensors: { weight: ParameterTensor; bias?: ParameterTensor }, options: InitOptions): L;
+  /** The layer's entry in an architecture (its spec). */
+  specOf(layer: L): S;
+  /** The layer's parameters in PyTorch's order (weight, then bias). */
+  parameters(layer: L): ParameterTensor[];
+  /** Outputs on a batch of rows [n × inSize]; `owned`: x is an intermediate result the layer may overwrite. */
+  forward(layer: L, x: MatrixView, linalg: Linalg, owned: boolean): Forwarded;
+  /** ∂f/∂input from ∂f/∂output, for every row; `owned`: delta is the caller's to overwrite. */
+  backward(layer: L, saved: Forwarded, delta: MatrixView, linalg: Linalg, owned: boolean): MatrixView;
+  /** Its empirical-kernel term, from its saved inputs and the output gradients of every output (null: it is the network's output). */
+  kernelTerm?(layer: L, saved: Forwarded, deltas: MatrixView[] | null, outputs: number): KernelTerm;
+  /** W ← W − η·∂L/∂W for the loss gradient `delta` at its output. */
+  descend?(layer: L, saved: Forwarded, delta: MatrixView, learningRate: number, linalg: Linalg): void;
+  /** The infinite-width map of a row of kernels (applied in place); absent where the kind has no limit. */
+  infinite?(spec: S, options: InfiniteOptions): (row: RowKernels) => void;
+  /** The shapes of its kernel term's factors (for buffers shared across threads), given the number of outputs. */
+  termShape?(layer: L, outputs: number, last: boolean): KernelTermShape;
+  /** Its forward pass as TensorFlow.js ops on `params` (its parameters() as tensors), for the autodiff paths. */
+  tensorForward(tf: typeof TF, layer: L, x: TF.Tensor, params: TF.Tensor[]): TF.Tensor;
+  /** A few words for summaries: "dense 20→10", "relu". */
+  describe(spec: S): string;
+}
+
+/** A kernel term without its factors: a product's scales and columns of inputs and gradients (null for the last layer), or a Jacobian's columns. */
+export type KernelTermShape = { kind: 'product'; inputs: number; gradients: number | null; weightScale2: number; bias2: number } | { kind: 'gram'; columns: number };
+
+export class LayerShapeError extends Error {}
+
+/** What infinite-width maps share: σ_w, σ_b, and the quadrature rule for activations without a closed form. */
+export interface InfiniteOptions {
+  sigmaW: number;
+  sigmaB: number;
+  quadrature?: { nodes?: number };
+}
