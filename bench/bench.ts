@@ -19,7 +19,9 @@
  * A WebGPU section compares `--backend webgpu` with the host path where Dawn
  * finds an adapter (large cases on a GPU, a small one on a software adapter).
  *
- * `npm run bench -- --quick` leaves out n = 20,000; `-- --runs N` repeats N times.
+ * `npm run bench -- --quick` leaves out n = 20,000; `-- --runs N` repeats N times;
+ * `-- --only cnn,spectra` runs only those sections (startup, kernels, spectra,
+ * infinite, cnn, sorting, webgpu).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -231,6 +233,45 @@ function infiniteWidthSection(runs: number): string[] {
   return lines;
 }
 
+/**
+ * Convolutional networks: the PyTorch NTK tutorial's CNN at n = 128 (the whole
+ * 1280 × 1280 kernel over its 10 outputs) against functorch's vmap(jacrev)
+ * contraction on the same network and inputs; the CNTK of digits through two
+ * 3×3 'same' convolutions with a flatten readout (n = 1000), and with gap
+ * after avgpool:2 (n = 200).
+ */
+function cnnSection(runs: number, torch: boolean): string[] {
+  const lines = ['', '### Convolutional networks', '', '| case | tool | process s | kernel s | peak RSS MB | process / functorch | RSS / functorch |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |'];
+  const tutorial = ['kernel', '--arch', 'conv:32:3,relu,conv:32:3,relu,conv:32:3,flatten,dense:10', '--input-shape', '3x32x32', '--samples', '128', '--trace', 'none', '--out', path.join(TMP, 'cnn.npy'), '--json'];
+  const ours: Run[] = [];
+  const peers: Run[] = [];
+  for (let r = 0; r < runs; r++) {
+    log(`tutorial CNN, n = 128: run ${r + 1}`);
+    ours.push(timed(process.execPath, [BIN, ...tutorial]));
+    if (torch) peers.push(timed(DEBIAN_PYTHON, [path.join(ROOT, 'bench', 'torch_peers.py'), 'cnn', '128']));
+  }
+  const wall = (rs: Run[]) => median(rs.map((r) => r.wall));
+  const rss = (rs: Run[]) => Math.max(...rs.map((r) => r.rssMB));
+  const peer = peers.length ? { wall: wall(peers), rss: rss(peers) } : null;
+  const ourKernel = median(ours.map((r) => JSON.parse(r.stdout).seconds.kernel));
+  const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) : '');
+  lines.push(`| tutorial CNN, n = 128, 1280² over 10 outputs | ntk-cli (OpenBLAS) | ${wall(ours).toFixed(3)} | ${ourKernel.toFixed(3)} | ${rss(ours).toFixed(0)} | ${ratio(wall(ours), peer?.wall)} | ${ratio(rss(ours), peer?.rss)} |`);
+  if (peer) lines.push(`| tutorial CNN, n = 128, 1280² over 10 outputs | PyTorch functorch vmap(jacrev) | ${peer.wall.toFixed(3)} | ${median(peers.map((r) => JSON.parse(r.stdout).seconds)).toFixed(3)} | ${peer.rss.toFixed(0)} | 1.00 | 1.00 |`);
+  const cntk = [
+    { name: 'CNTK, 1000 digits, flatten readout', arch: 'conv:W:3:same,relu,conv:W:3:same,relu,flatten,dense:1', n: 1000 },
+    { name: 'CNTK, 200 digits, avgpool:2 … gap', arch: 'avgpool:2,conv:W:3:same,relu,conv:W:3:same,relu,gap,dense:1', n: 200 },
+  ];
+  for (const c of cntk) {
+    const runsOf: Run[] = [];
+    for (let r = 0; r < runs; r++) {
+      log(`${c.name}: run ${r + 1}`);
+      runsOf.push(timed(process.execPath, [BIN, 'kernel', '--arch', c.arch, '--width', 'inf', '--parameterization', 'ntk', '--dataset', 'digits', '--samples', `${c.n}`, '--out', path.join(TMP, 'cntk.npy'), '--json']));
+    }
+    lines.push(`| ${c.name} | ntk-cli, ${os.availableParallelism()} threads | ${wall(runsOf).toFixed(3)} | ${median(runsOf.map((r) => JSON.parse(r.stdout).seconds.kernel)).toFixed(3)} | ${rss(runsOf).toFixed(0)} | | |`);
+  }
+  return lines;
+}
+
 /** Sorting by class is a permutation of the kernel, not a recomputation: the digits heatmap sorted and not. */
 function sortingSection(runs: number): string[] {
   const lines = ['', '### Sorting by class (digits, n = 1000, d = 784)', '', '| heatmap | process s |', '| --- | ---: |'];
@@ -284,23 +325,17 @@ function webgpuSection(runs: number, quick: boolean): string[] {
   return lines;
 }
 
-function main(): void {
-  const quick = process.argv.includes('--quick');
-  const runsArg = process.argv.indexOf('--runs');
-  const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
-  const torch = available(DEBIAN_PYTHON, ['-c', 'import torch, functorch, matplotlib']);
-  const numpy = numpySgemm();
-  const sgemm = bindingSgemm();
-  const lines: string[] = [];
-  lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${runs} alternating runs, medians.`);
-  lines.push(
-    `ntk-cli's OpenBLAS 2048³ sgemm through nblas: ${sgemm ? `${sgemm.toFixed(0)} GFLOP/s` : 'binding not installed'}` +
-      ` (OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? 'unset'}); NumPy ${numpy ? `${numpy.version}: ${numpy.gflops.toFixed(0)} GFLOP/s` : 'not available'} (OPENBLAS_CORETYPE unset).`,
-  );
-  if (!torch) lines.push('PyTorch peers skipped: /usr/bin/python3 with torch, functorch and matplotlib is not available.');
-  log('start-up…');
-  lines.push(...startupSection(runs, torch));
-  lines.push('', '### Kernels', '', '| case | tool | process s | kernel s | products s | GFLOP/s | of sgemm | peak RSS MB | process / NumPy | kernel / NumPy |');
+interface Setting {
+  quick: boolean;
+  runs: number;
+  torch: boolean;
+  numpy: { version: string; gflops: number } | null;
+  sgemm: number | null;
+}
+
+/** The kernels of MLPs against NumPy's structured formula and the PyTorch peers. */
+function kernelsSection({ quick, runs, torch, numpy, sgemm }: Setting): string[] {
+  const lines = ['', '### Kernels', '', '| case | tool | process s | kernel s | products s | GFLOP/s | of sgemm | peak RSS MB | process / NumPy | kernel / NumPy |'];
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const c of CASES) {
     if (quick && c.n > 5000) continue;
@@ -333,11 +368,48 @@ function main(): void {
       );
     });
   }
-  const scipy = available(DEBIAN_PYTHON, ['-c', 'import scipy.sparse.linalg']);
-  if (numpy) lines.push(...spectrumSection(runs, quick, scipy));
-  lines.push(...infiniteWidthSection(quick ? 1 : runs));
-  lines.push(...sortingSection(runs));
-  lines.push(...webgpuSection(runs, quick));
+  return lines;
+}
+
+/** The bench's sections in order; `--only a,b` runs some of them. */
+const SECTIONS: Record<string, (setting: Setting) => string[]> = {
+  startup: ({ runs, torch }) => startupSection(runs, torch),
+  kernels: kernelsSection,
+  spectra: ({ runs, quick, numpy }) => (numpy ? spectrumSection(runs, quick, available(DEBIAN_PYTHON, ['-c', 'import scipy.sparse.linalg'])) : []),
+  infinite: ({ runs, quick }) => infiniteWidthSection(quick ? 1 : runs),
+  cnn: ({ runs, torch }) => cnnSection(runs, torch),
+  sorting: ({ runs }) => sortingSection(runs),
+  webgpu: ({ runs, quick }) => webgpuSection(runs, quick),
+};
+
+function main(): void {
+  const argument = (flag: string) => {
+    const at = process.argv.indexOf(flag);
+    return at > 0 ? process.argv[at + 1] : undefined;
+  };
+  const only = argument('--only')?.split(',') ?? Object.keys(SECTIONS);
+  const unknown = only.find((name) => !(name in SECTIONS));
+  if (unknown) throw new Error(`--only ${unknown}: the sections are ${Object.keys(SECTIONS).join(', ')}`);
+  const runs = Number(argument('--runs') ?? 3);
+  const setting: Setting = {
+    quick: process.argv.includes('--quick'),
+    runs,
+    torch: available(DEBIAN_PYTHON, ['-c', 'import torch, functorch, matplotlib']),
+    numpy: numpySgemm(),
+    sgemm: bindingSgemm(),
+  };
+  const { torch, numpy, sgemm } = setting;
+  const lines: string[] = [];
+  lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${runs} alternating runs, medians.`);
+  lines.push(
+    `ntk-cli's OpenBLAS 2048³ sgemm through nblas: ${sgemm ? `${sgemm.toFixed(0)} GFLOP/s` : 'binding not installed'}` +
+      ` (OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? 'unset'}); NumPy ${numpy ? `${numpy.version}: ${numpy.gflops.toFixed(0)} GFLOP/s` : 'not available'} (OPENBLAS_CORETYPE unset).`,
+  );
+  if (!torch) lines.push('PyTorch peers skipped: /usr/bin/python3 with torch, functorch and matplotlib is not available.');
+  for (const name of only) {
+    log(`${name}…`);
+    lines.push(...SECTIONS[name](setting));
+  }
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -2,8 +2,13 @@
 after torch.manual_seed(0)), with Debian's PyTorch.
 
 Usage: /usr/bin/python3 bench/torch_peers.py METHOD N D W
+       /usr/bin/python3 bench/torch_peers.py cnn N
 METHOD: seed      the blog's method: one backward pass per sample, then a Python loop of dot products
         functorch vmap(jacrev) Jacobians contracted with einsum (the PyTorch NTK tutorial's method)
+        cnn       the same on the NTK tutorial's CNN (three 3x3 convolutions of 32 channels, relu,
+                  flatten, nn.Linear to 10 classes) on torch.randn(N, 3, 32, 32): the whole
+                  [N, N, 10, 10] kernel over its outputs; ntk-cli's
+                  --arch conv:32:3,relu,conv:32:3,relu,conv:32:3,flatten,dense:10 --input-shape 3x32x32
 Prints one JSON line: {"method", "seconds", "max"} (seconds: the kernel alone, after the model and inputs exist).
 """
 import json
@@ -32,6 +37,25 @@ def functorch_ntk(model, x):
     return time.perf_counter() - start, float(K.max())
 
 
+def tutorial_cnn():
+    """The tutorial's CNN, its modules constructed in order after the caller's manual_seed."""
+    import torch.nn as nn
+
+    class CNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 32, 3)
+            self.conv2 = nn.Conv2d(32, 32, 3)
+            self.conv3 = nn.Conv2d(32, 32, 3)
+            self.fc = nn.Linear(32 * 26 * 26, 10)
+
+        def forward(self, x):
+            x = self.conv2(self.conv1(x).relu()).relu()
+            return self.fc(self.conv3(x).flatten(1))
+
+    return CNN()
+
+
 def seed_method(model, x):
     start = time.perf_counter()
     K = compute_ntk(model, x, 1)
@@ -39,6 +63,14 @@ def seed_method(model, x):
 
 
 def main():
+    if sys.argv[1] == "cnn":
+        n = int(sys.argv[2])
+        torch.manual_seed(0)
+        model = tutorial_cnn()
+        x = torch.randn(n, 3, 32, 32)
+        seconds, kmax = functorch_ntk(model, x)
+        print(json.dumps({"method": "cnn", "seconds": seconds, "max": kmax}))
+        return
     method, n, d, w = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     torch.manual_seed(0)
     model = Net(d, w, 1)

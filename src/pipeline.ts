@@ -15,10 +15,10 @@ import { checkFinite, checkRunConfig, drain, kernelShape, modelAndInputs, runInp
 import { RUNTIME_BYTES, RunConfigError, type Engine, type MemoryEstimate, type NetworkSpec, type NtkResult, type RunConfig, type RunEnvironment, type RunInputs } from './engines/types';
 import { workersEngine } from './engines/workers';
 import { openLinalg, timedLinalg } from './linalg';
-import type { AnalyticSpec } from './kernel/analytic';
+import type { InfiniteSpec } from './kernel/analytic';
 import type { Trace } from './kernel/trace';
 import type { Linalg } from './linalg/types';
-import { finiteWidth, INFINITE_WIDTH, mlpArchitecture } from './model/architecture';
+import { finiteWidth, INFINITE_WIDTH } from './model/architecture';
 import { specsOf, type Network } from './model/network';
 import { deviceForRun } from './tfjs/webgpu';
 import type { KernelSink, Samples } from './types';
@@ -54,8 +54,8 @@ export function kernelNow(config: RunConfig, environment: RunEnvironment): Float
 export interface KernelSource {
   /** Θ(X, Y) of a network (Y = X when null), traced over its outputs. */
   empirical(model: Network, x: Samples, y: Samples | null, trace?: Trace): Float32Array;
-  /** The infinite-width NTK of one output of an MLP (hidden width infinite). */
-  infinite(spec: AnalyticSpec, x: Samples, y: Samples | null): Float64Array;
+  /** The infinite-width NTK of a network (hidden width infinite), traced over its outputs as `spec.trace` says. */
+  infinite(spec: InfiniteSpec, x: Samples, y: Samples | null): Float64Array;
 }
 
 /** Kernel computations on the host's products, through the engine table. */
@@ -69,8 +69,8 @@ export function kernelSource(linalg: Linalg, backend: RunEnvironment['backend'])
       return kernelNow(config, environment) as Float32Array;
     },
     infinite(spec, x, y) {
-      const network: NetworkSpec = { architecture: mlpArchitecture(spec.inputDim, spec.depth, 1, spec.activation), width: INFINITE_WIDTH, parameterization: 'ntk', sigmaW: spec.sigmaW, sigmaB: spec.sigmaB };
-      const config: RunConfig = { ...base, network, trace: 'sum', samples: x.count, inputs: x, inputs2: y ?? undefined, quadrature: spec.quadrature?.nodes };
+      const network: NetworkSpec = { architecture: spec.architecture, width: INFINITE_WIDTH, parameterization: 'ntk', sigmaW: spec.sigmaW, sigmaB: spec.sigmaB };
+      const config: RunConfig = { ...base, network, trace: spec.trace ?? 'sum', samples: x.count, inputs: x, inputs2: y ?? undefined, quadrature: spec.quadrature?.nodes };
       return kernelNow(config, environment) as Float64Array;
     },
   };

@@ -5,6 +5,7 @@
  * the infinite-width limit. Optionally after training each network by full-batch
  * gradient descent on the circle's points with drift's target sin(2·x₀).
  */
+import { infiniteSpecOf } from '../kernel/analytic';
 import type { Linalg } from '../linalg/types';
 import { initMlp, type Parameterization } from '../model/mlp';
 import { TorchGenerator } from '../model/torchRandom';
@@ -53,7 +54,7 @@ export function anglePoints(points: number, dim: number): { x0: Samples; circle:
 export function angleSweep(sweep: AngleSweep, linalg: Linalg, kernels: KernelSource): AngleResult {
   const { x0, circle, angles } = anglePoints(sweep.points, sweep.inputDim);
   const spec = { inputDim: sweep.inputDim, depth: sweep.depth, outputDim: 1, activation: sweep.activation, sigmaW: sweep.sigmaW, sigmaB: sweep.sigmaB, quadrature: { nodes: sweep.quadrature } };
-  const analytic = sweep.parameterization === 'ntk' && sweep.steps === 0 ? Array.from(kernels.infinite(spec, x0, circle)) : null;
+  const analytic = sweep.parameterization === 'ntk' && sweep.steps === 0 ? Array.from(kernels.infinite(infiniteSpecOf(spec), x0, circle)) : null;
   const targets = { data: Float32Array.from(angles, (g) => Math.sin(2 * Math.cos(g))), rows: sweep.points, cols: 1 };
   const empirical = sweep.widths.map((width) => {
     const curves: Float32Array[] = [];

@@ -7,7 +7,9 @@
  * replicate s of each width is the network drawn after `torch.manual_seed(seed + 1 + s)`.
  */
 import { fitPowerLaw, geometricMean, relativeFrobenius, type PowerLawFit } from '../math/fit';
-import { initMlp, type Mlp } from '../model/mlp';
+import type { InfiniteSpec } from '../kernel/analytic';
+import { resolveLayers, type Architecture } from '../model/architecture';
+import { buildNetwork, sizeOf, type Network } from '../model/network';
 import type { KernelSource } from '../pipeline';
 import { TorchGenerator } from '../model/torchRandom';
 import type { Samples } from '../types';
@@ -16,18 +18,15 @@ export interface WidthSweep {
   widths: number[];
   seeds: number;
   seed: bigint;
-  inputDim: number;
-  depth: number;
+  /** The network, its hidden sizes 'W' (the MLP shorthand, or --arch). */
+  architecture: Architecture;
   samples: number;
-  activation: string;
   sigmaW: number;
   sigmaB: number;
   /** Nodes per axis for an infinite-width kernel by quadrature (default: adaptive). */
   quadrature?: number;
   /** Inputs to use instead of drawing them (a dataset). */
   inputs?: Samples;
-  /** Network outputs (default 1). */
-  outputDim?: number;
 }
 
 export interface ConvergenceResult {
@@ -43,30 +42,27 @@ export interface ConvergenceResult {
   kernels: Float32Array[];
 }
 
-/** The shared inputs of a sweep. */
+/** The shared inputs of a sweep: torch.randn(n, *input shape). */
 export function sweepInputs(sweep: WidthSweep): Samples {
   if (sweep.inputs) return sweep.inputs;
-  return { values: new TorchGenerator(sweep.seed).randn(sweep.samples * sweep.inputDim), count: sweep.samples, dim: sweep.inputDim };
+  const dim = sizeOf(sweep.architecture.input);
+  return { values: new TorchGenerator(sweep.seed).randn(sweep.samples * dim), count: sweep.samples, dim };
 }
 
 /** Replicate s of a width: an NTK-parameterised network from `torch.manual_seed(seed + 1 + s)`. */
-export function sweepNetwork(sweep: WidthSweep, width: number, replicate: number): Mlp {
-  const shape = {
-    inputDim: sweep.inputDim,
-    width,
-    depth: sweep.depth,
-    outputDim: sweep.outputDim ?? 1,
-    activation: sweep.activation,
-    parameterization: 'ntk' as const,
-    sigmaW: sweep.sigmaW,
-    sigmaB: sweep.sigmaB,
-  };
-  return initMlp(shape, new TorchGenerator(sweep.seed + 1n + BigInt(replicate)));
+export function sweepNetwork(sweep: WidthSweep, width: number, replicate: number): Network {
+  const options = { parameterization: 'ntk' as const, sigmaW: sweep.sigmaW, sigmaB: sweep.sigmaB };
+  return buildNetwork(resolveLayers(sweep.architecture, width), sweep.architecture.input, options, new TorchGenerator(sweep.seed + 1n + BigInt(replicate)));
+}
+
+/** The sweep's network at infinite width. */
+export function sweepInfinite(sweep: WidthSweep): InfiniteSpec {
+  return { architecture: sweep.architecture, sigmaW: sweep.sigmaW, sigmaB: sweep.sigmaB, trace: 'sum', quadrature: { nodes: sweep.quadrature } };
 }
 
 export function convergence(sweep: WidthSweep, kernels: KernelSource): ConvergenceResult {
   const inputs = sweepInputs(sweep);
-  const analytic = kernels.infinite({ ...sweep, outputDim: 1, quadrature: { nodes: sweep.quadrature } }, inputs, null);
+  const analytic = kernels.infinite(sweepInfinite(sweep), inputs, null);
   const distances: number[][] = [];
   const firstKernels: Float32Array[] = [];
   for (const width of sweep.widths) {

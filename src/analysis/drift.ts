@@ -15,6 +15,7 @@ import { kernelAlignment } from '../analysis/alignment';
 import type { Classes } from '../analysis/labels';
 import type { KernelSource } from '../pipeline';
 import type { Samples } from '../types';
+import { outputCount } from '../model/architecture';
 import { sweepInputs, sweepNetwork, type WidthSweep } from './convergence';
 
 export interface DriftSpec extends WidthSweep {
@@ -59,7 +60,7 @@ export function defaultTargets(inputs: Samples): Float32Array {
 
 export function drift(spec: DriftSpec, linalg: Linalg, kernels: KernelSource): DriftResult {
   const inputs = sweepInputs(spec);
-  const outputs = spec.outputDim ?? 1;
+  const outputs = outputCount(spec.architecture);
   const targets = { data: spec.targets ?? defaultTargets(inputs), rows: inputs.count, cols: outputs };
   const trace = 'mean';
   const recorded = spec.classes ? alignmentSteps(spec.steps) : [];

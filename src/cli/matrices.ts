@@ -33,6 +33,8 @@ export interface ReadMatrixOptions {
   vectorAsColumn?: boolean;
   /** NaN and ±Inf are data (a picture draws them), not an error; the file is noted by the caller. */
   anyValues?: boolean;
+  /** A .npy of images (n, C, H, W) is read as rows of C·H·W, its image shape kept. */
+  images?: boolean;
 }
 
 /**
@@ -45,7 +47,7 @@ export function readFlagMatrix(flag: string | null, file: string, options: ReadM
   const prefix = flag === null ? '' : `${flag} `;
   let matrix;
   try {
-    matrix = options.large ? readLargeMatrixFile(file, floatArray) : readMatrixFile(file, { vectorAsColumn: options.vectorAsColumn });
+    matrix = options.large ? readLargeMatrixFile(file, floatArray) : readMatrixFile(file, { vectorAsColumn: options.vectorAsColumn, images: options.images });
   } catch (error) {
     if (error instanceof MatrixFileError) throw new InputError(`${prefix}${error.message}`);
     throw error;

@@ -10,7 +10,8 @@ import { UsageError } from '../errors';
 import { KERNEL_KINDS, type KernelKind } from '../kernel/analytic';
 import { TRACES, type Trace } from '../kernel/trace';
 import { LINALG_CHOICES, type LinalgChoice } from '../linalg';
-import { finiteWidth, mlpArchitecture, type Width } from '../model/architecture';
+import { finiteWidth, mlpArchitecture, type ArchitectureEntry, type Width } from '../model/architecture';
+import { ArchSpecError, parseArchSpec, parseShape } from '../model/archSpec';
 import { PARAMETERIZATIONS, type Parameterization } from '../model/mlp';
 import { METHODS, type Method, type NetworkSpec, type RunConfig } from '../pipeline';
 import { BACKEND_CHOICES, type BackendChoice } from '../tfjs/backend';
@@ -23,15 +24,36 @@ function parseActivation(value: string): string {
   return value;
 }
 
+function parseArch(value: string): ArchitectureEntry[] {
+  try {
+    return parseArchSpec(value);
+  } catch (error) {
+    if (error instanceof ArchSpecError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
+function parseInputShape(value: string): number[] {
+  try {
+    return parseShape(value);
+  } catch (error) {
+    if (error instanceof ArchSpecError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
+/** How the MLP shorthand's flags are written, for messages. */
+const FLAG_NAMES = { depth: '--depth', activation: '--activation', outputDim: '--output-dim' } as const;
+
 const DECLARATIONS = {
-  width: () => new Option('--width <n>', "hidden layer width; 'inf' for the analytic infinite-width kernel (ntk parameterization)").default(finiteWidth(10), '10').argParser(parseWidth),
+  width: () => new Option('--width <n>', "hidden layer width (the W of --arch); 'inf' for the analytic infinite-width kernel (ntk parameterization)").default(finiteWidth(10), '10').argParser(parseWidth),
   widths: () =>
     new Option('--widths <list>', 'comma-separated hidden widths').default([16, 64, 256, 1024, 4096], '16,64,256,1024,4096').argParser(parseWidths),
   seeds: () => new Option('--seeds <n>', 'networks per width (a band over them is drawn)').default(5).argParser(wholeNumber(1, 100)),
   depth: () => new Option('--depth <n>', 'number of hidden layers').default(1).argParser(wholeNumber(1, LIMITS.depth)),
   inputDim: () => new Option('--input-dim <n>', 'input dimension d').default(20).argParser(wholeNumber(1, LIMITS.inputDim)),
   outputDim: () => new Option('--output-dim <n>', 'number of outputs').default(1).argParser(wholeNumber(1, LIMITS.outputDim)),
-  samples: () => new Option('--samples <n>', 'number of random inputs x ~ N(0, I)').default(100).argParser(wholeNumber(1, LIMITS.samples)),
+  samples: () => new Option('--samples <n>', 'number of random inputs x ~ N(0, I) (torch.randn(n, C, H, W) with --input-shape)').default(100).argParser(wholeNumber(1, LIMITS.samples)),
   seed: () => new Option('--seed <s>', 'torch.manual_seed value (0 to 2^64-1)').default(0n, '0').argParser(parseSeed),
   activation: () =>
     new Option('--activation <name>', `hidden activation: ${ACTIVATION_NAMES.join(', ')} (gelu: the exact erf form; leaky_relu's α defaults to 0.01)`)
@@ -40,7 +62,7 @@ const DECLARATIONS = {
   quadrature: () =>
     new Option('--quadrature <n>', 'infinite width without a closed form: nodes per axis of a fixed trapezoid rule (default: adaptive)').argParser(wholeNumber(8, 4001)),
   parameterization: () =>
-    new Option('--parameterization <p>', 'standard: PyTorch nn.Linear init; ntk: N(0,1) weights, forward scaled by 1/sqrt(fan_in)')
+    new Option('--parameterization <p>', 'standard: PyTorch nn.Linear and nn.Conv2d init; ntk: N(0,1) weights, forward scaled by 1/sqrt(fan_in) (C_in·K² for a convolution)')
       .choices(PARAMETERIZATIONS)
       .default('standard'),
   sigmaW: () => new Option('--sigma-w <x>', 'ntk parameterization: weight scale σ_w (layer output σ_w·W·a/√fan_in + σ_b·b)').default(1).argParser(finiteNumber(0)),
@@ -63,13 +85,19 @@ const DECLARATIONS = {
       .argParser(wholeNumber(1, LIMITS.threads)),
   maxMemory: () => new Option('--max-memory <GB>', 'refuse runs estimated to need more (default: 80% of available memory)').argParser(finiteNumber(0)),
   progress: () => new Option('--progress', 'show a progress bar on stderr even when it is not a terminal'),
+  arch: () =>
+    new Option(
+      '--arch <spec>',
+      'the network as comma-separated layers: dense:N, conv:C:K[:same|:valid][:sS], avgpool:K, maxpool:K, gap, flatten, activations; N or C may be W (--width). Instead of the MLP options',
+    ).argParser(parseArch),
+  inputShape: () => new Option('--input-shape <CxHxW>', 'one input image, channels × height × width (e.g. 3x32x32), for --arch networks that start with a convolution').argParser(parseInputShape),
 } satisfies Record<string, () => Option>;
 
 export type OptionName = keyof typeof DECLARATIONS;
 
 /** The network, its inputs and the kernel asked of it: `heatmap`, `kernel` and the commands that compute a kernel. */
 export const MODEL_OPTIONS: OptionName[] = [
-  'width', 'depth', 'inputDim', 'outputDim', 'samples', 'seed', 'activation', 'parameterization', 'sigmaW', 'sigmaB', 'kernel', 'method', 'trace', 'quadrature',
+  'arch', 'inputShape', 'width', 'depth', 'inputDim', 'outputDim', 'samples', 'seed', 'activation', 'parameterization', 'sigmaW', 'sigmaB', 'kernel', 'method', 'trace', 'quadrature',
 ];
 /** How a run computes: every command that computes kernels. */
 export const RUNTIME_OPTIONS: OptionName[] = ['linalg', 'backend', 'threads', 'maxMemory', 'progress'];
@@ -102,6 +130,10 @@ export function addOptions(command: Command, names: OptionName[], overrides: Par
 }
 
 export interface ModelFlags {
+  /** --arch: the layers, instead of the MLP shorthand. */
+  arch?: ArchitectureEntry[];
+  /** --input-shape: one input's shape. */
+  inputShape?: number[];
   width: Width;
   depth: number;
   inputDim: number;
@@ -126,10 +158,10 @@ export interface RuntimeFlags {
   progress?: boolean;
 }
 
-/** The network the MLP flags describe: dense:W, φ, …, dense:O at --width. */
+/** The network the flags describe: --arch on --input-shape, or the MLP shorthand dense:W, φ, …, dense:O; at --width. */
 export function networkOfFlags(flags: ModelFlags): NetworkSpec {
   return {
-    architecture: mlpArchitecture(flags.inputDim, flags.depth, flags.outputDim, flags.activation),
+    architecture: flags.arch ? { input: flags.inputShape ?? [flags.inputDim], layers: flags.arch } : mlpArchitecture(flags.inputDim, flags.depth, flags.outputDim, flags.activation),
     width: flags.width,
     parameterization: flags.parameterization,
     sigmaW: flags.sigmaW,
@@ -153,17 +185,34 @@ export function runConfig(flags: ModelFlags & RuntimeFlags): RunConfig {
 }
 
 /**
+ * --arch against the MLP shorthand's flags, and maxpool where the kernel at
+ * infinite width is asked (`infinite`: the flag that asks it).
+ */
+export function checkArchFlags(flags: Pick<ModelFlags, 'arch' | 'inputShape'>, explicit: (key: string) => boolean, infinite: string | null): void {
+  if (flags.arch) {
+    const shorthand = (['depth', 'activation', 'outputDim'] as const).find((key) => explicit(key));
+    if (shorthand) throw new UsageError(`${FLAG_NAMES[shorthand]} belongs to the MLP shorthand; --arch gives the layers`);
+    if (explicit('inputDim') && flags.inputShape) throw new UsageError('--input-dim contradicts --input-shape');
+    if (infinite && flags.arch.some((entry) => entry.kind === 'maxpool')) throw new UsageError(`${infinite}: maxpool has no closed form at infinite width; use avgpool`);
+  } else if (flags.inputShape) throw new UsageError('--input-shape goes with --arch (the MLP shorthand takes --input-dim)');
+}
+
+/**
  * Flags that only make sense together, checked before any work. `explicit(key)`:
  * was the flag typed? With --weights the file may fix the parameterization, so
  * σ_w and σ_b are checked against it there (weights.ts).
  */
 export function checkModelFlags(flags: ModelFlags & Partial<Pick<RuntimeFlags, 'backend'>>, explicit: (key: string) => boolean, weightsGiven = false): void {
   const infinite = flags.width.kind === 'infinite';
+  checkArchFlags(flags, explicit, infinite ? '--width inf' : null);
   if (!weightsGiven && (explicit('sigmaW') || explicit('sigmaB')) && flags.parameterization !== 'ntk') {
     throw new UsageError('--sigma-w and --sigma-b go with --parameterization ntk');
   }
   if (flags.kernel === 'nngp' && !infinite) throw new UsageError('--kernel nngp needs --width inf (a finite network has no NNGP kernel to compute)');
   if (explicit('quadrature') && !infinite) throw new UsageError('--quadrature applies to --width inf (the infinite-width kernel)');
+  if (flags.backend === 'wasm' && flags.method === 'naive' && flags.arch?.some((entry) => entry.kind === 'conv')) {
+    throw new UsageError("--backend wasm: TensorFlow.js's wasm backend has no gradient of a convolution's weights; --method naive on a CNN runs on --backend cpu or node");
+  }
   if (flags.backend === 'webgpu' && (flags.method === 'naive' || flags.trace === 'none')) {
     throw new UsageError(`--backend webgpu computes the structured kernel traced over outputs; ${flags.method === 'naive' ? '--method naive' : '--trace none'} runs on the CPU backends`);
   }

@@ -4,7 +4,8 @@
  * this is where one becomes the other.
  */
 import type { BlockPlacement } from '../io/blocks';
-import { mlpOf } from '../model/architecture';
+import { mlpOf, resolveLayers } from '../model/architecture';
+import { formatArchSpec } from '../model/archSpec';
 import { layerSizesOf } from '../model/mlp';
 import type { NtkResult, RunConfig } from '../pipeline';
 import type { GpuAdapter } from '../tfjs/webgpu';
@@ -12,15 +13,25 @@ import { checkGates, type Gate } from './gates';
 import { reportSeconds } from './reportNumbers';
 import { markOutputsComplete, writeStdout } from './outputs';
 
-/** Layer sizes of the network the kernel belongs to; 'inf' for infinite hidden layers. */
-function sizesOf(config: RunConfig, result: NtkResult): (number | 'inf')[] {
-  if (result.model) return layerSizesOf(result.model);
-  return mlpOf(config.network.architecture, config.network.width)?.sizes ?? [];
+/** The MLP the network is, when it is one: its layer sizes ('inf' for infinite hidden layers) and activation. */
+function mlpReport(config: RunConfig, result: NtkResult): { sizes: (number | 'inf')[]; activation: string | null } | null {
+  const mlp = mlpOf(config.network.architecture, config.network.width);
+  if (!mlp) return null;
+  return { sizes: result.model ? layerSizesOf(result.model) : mlp.sizes, activation: mlp.activation };
 }
 
-/** The activation of the network's hidden layers (the MLP shorthand has one). */
-function activationOf(config: RunConfig): string | null {
-  return mlpOf(config.network.architecture, config.network.width)?.activation ?? null;
+/** The network's layers as --arch writes them, with W as the width it ran at ('W' at infinite width). */
+function archOf(config: RunConfig): string {
+  const { width } = config.network;
+  const layers = width.kind === 'finite' ? resolveLayers(config.network.architecture, width.units) : config.network.architecture.layers;
+  return formatArchSpec(layers);
+}
+
+/** The network in a few words: "20-10-1 relu MLP", or its layers and input shape. */
+function describeNetwork(config: RunConfig, result: NtkResult): string {
+  const mlp = mlpReport(config, result);
+  if (mlp) return `${mlp.sizes.join('-')} ${mlp.activation} MLP`;
+  return `${archOf(config)} network on ${config.network.architecture.input.join('×')} inputs`;
 }
 
 export interface Report {
@@ -39,6 +50,13 @@ function kernelReport(result: NtkResult): Report {
   };
 }
 
+/** The network's shape for --json: an MLP's sizes and activation, or an --arch network's layers and input shape. */
+function modelShapeReport(config: RunConfig, result: NtkResult): Report {
+  const mlp = mlpReport(config, result);
+  if (mlp) return { layers: mlp.sizes, activation: mlp.activation };
+  return { arch: archOf(config), input_shape: [...config.network.architecture.input], width: config.network.width.kind === 'infinite' ? 'inf' : config.network.width.units };
+}
+
 export function runReport(config: RunConfig, result: NtkResult, totalSeconds: number, outputs: Record<string, string>): Report {
   const seed = config.seed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(config.seed) : config.seed.toString();
   return {
@@ -52,8 +70,7 @@ export function runReport(config: RunConfig, result: NtkResult, totalSeconds: nu
     kernel_kind: config.kernel,
     trace: config.trace,
     model: {
-      layers: sizesOf(config, result),
-      activation: activationOf(config),
+      ...modelShapeReport(config, result),
       parameterization: config.network.parameterization,
       ...(config.network.parameterization === 'ntk' ? { sigma_w: config.network.sigmaW, sigma_b: config.network.sigmaB } : {}),
       source: config.model ? 'weights' : result.model ? 'seed' : 'analytic',
@@ -84,7 +101,7 @@ export function describeEngine(result: NtkResult): string {
 export function describeRun(config: RunConfig, result: NtkResult, block?: BlockPlacement | null): string {
   const { min, max } = result.stats;
   const parameters = result.parameters === null ? 'infinite width' : `${result.parameters} parameters`;
-  const network = `${sizesOf(config, result).join('-')} ${activationOf(config)} MLP (${parameters}, ${config.network.parameterization})`;
+  const network = `${describeNetwork(config, result)} (${parameters}, ${config.network.parameterization})`;
   const from = config.model ? 'from --weights' : result.model ? `seed ${config.seed}` : (result.dual ?? 'closed form');
   const n = result.inputs.count;
   const perSample = result.rows / n;

@@ -8,7 +8,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors';
 import { encodeNpy } from '../io/npy';
-import { inputSizeOf } from '../model/network';
 import type { NtkResult, RunConfig } from '../pipeline';
 import type { Samples } from '../types';
 import { outputFormat } from './formats';
@@ -16,8 +15,12 @@ import { readFlagMatrix } from './matrices';
 import { checkModelFlags, runConfig, type ModelFlags, type RuntimeFlags } from './options';
 import { checkWritableTarget, writeOutput } from './outputs';
 import { datasetSamples, DATASETS, generatedSamples, labelsFile } from './inputs';
-import { applyWeights, explicit, saveModel } from './weights';
-import type { DatasetName } from '../data/datasets';
+import { applyWeights, archOfWeights, explicit, saveModel } from './weights';
+import { IMAGE_SHAPES, type DatasetName } from '../data/datasets';
+import { LayerShapeError } from '../layers';
+import { outputShapeOf, type Architecture } from '../model/architecture';
+import { formatArchSpec } from '../model/archSpec';
+import { sizeOf } from '../model/network';
 
 export interface SourceFlags {
   weights?: string;
@@ -31,18 +34,42 @@ export interface SourceFlags {
 
 export function addSourceOptions(command: Command): Command {
   return command
-    .option('--weights <file>', 'a PyTorch state_dict of nn.Linear layers saved as .safetensors (F32, F64, F16, BF16)')
-    .option('--inputs <file>', "inputs X, an n×d matrix (.npy or .csv; '-' reads CSV from stdin), or circle:N (N points on the unit circle) or sphere:N (N uniform on the unit sphere of R^d)")
+    .option('--weights <file>', 'a PyTorch state_dict saved as .safetensors (F32, F64, F16, BF16): nn.Linear layers, or with --arch its nn.Conv2d and nn.Linear layers in order')
+    .option('--inputs <file>', "inputs X, an n×d matrix (.npy or .csv; '-' reads CSV from stdin; images as .npy n×C×H×W), or circle:N (N points on the unit circle) or sphere:N (N uniform on the unit sphere of R^d)")
     .option('--inputs2 <file>', 'second inputs Y: compute the cross-kernel Θ(X, Y) (a file, or circle:N)')
-    .addOption(new Option('--dataset <name>', 'inputs and labels from a dataset shipped with ntk-cli, features standardised per column (mean 0, sd 1): iris (150×4), penguins (342×4), digits (MNIST, 784 pixels; a stratified --samples of its 10,000, default 1000)').choices(DATASETS))
+    .addOption(new Option('--dataset <name>', 'inputs and labels from a dataset shipped with ntk-cli, features standardised per column (mean 0, sd 1): iris (150×4), penguins (342×4), digits (MNIST, 784 pixels, 1×28×28 images for an --arch that starts with a convolution; a stratified --samples of its 10,000, default 1000)').choices(DATASETS))
     .option('--labels <file>', 'one class per input (.npy of numbers, or text with one label per line): sorts the heatmap by class and reports kernel–target alignment')
-    .option('--save-model <file>', 'write the network used as .safetensors (keys lin1.weight, lin1.bias, …)')
-    .option('--save-inputs <file>', 'write the inputs used as .npy (float32, n×d)');
+    .option('--save-model <file>', 'write the network used as .safetensors (keys lin1.weight, lin1.bias, …; conv1.weight, … with --arch, whose spec goes in its metadata)')
+    .option('--save-inputs <file>', 'write the inputs used as .npy (float32, n×d; images n×C×H×W)');
 }
 
-export function readSamples(flag: string, file: string): Samples {
-  const matrix = readFlagMatrix(flag, file);
-  return { values: Float32Array.from(matrix.values), count: matrix.rows, dim: matrix.cols };
+/** Rows of a matrix file (or of a .npy of images, with their shape). */
+export function readSamples(flag: string, file: string): Samples & { sampleShape?: number[] } {
+  const matrix = readFlagMatrix(flag, file, { images: true });
+  return { values: Float32Array.from(matrix.values), count: matrix.rows, dim: matrix.cols, sampleShape: matrix.sampleShape };
+}
+
+/** Whether the run's network starts with a layer that takes an image (a convolution, pooling, gap, flatten). */
+function takesImages(config: RunConfig): boolean {
+  const first = config.network.architecture.layers.find((entry) => entry.kind !== 'activation');
+  return first !== undefined && first.kind !== 'dense';
+}
+
+const shapeText = (shape: readonly number[]) => (shape.length === 1 ? `${shape[0]} inputs` : `${shape.join('×')} images`);
+
+/**
+ * Inputs of `dim` values each (images of `shape` where the source says): the
+ * network's input shape where nothing fixed it yet, else checked against it.
+ */
+export function adoptInputShape(config: RunConfig, dim: number, shape: number[] | undefined, source: string, fixed: boolean): void {
+  const current = config.network.architecture.input;
+  if (fixed) {
+    if (current.reduce((a, b) => a * b, 1) !== dim) throw new UsageError(`${source}: rows have ${dim} values, the network takes ${shapeText(current)}`);
+    if (shape && current.length === shape.length && shape.some((s, i) => s !== current[i])) throw new UsageError(`${source}: images of ${shape.join('×')}, the network takes ${shapeText(current)}`);
+    return;
+  }
+  const input = shape && takesImages(config) ? shape : [dim];
+  config.network = { ...config.network, architecture: { ...config.network.architecture, input } };
 }
 
 function checkSaveTarget(flag: string, file: string | undefined, kind: 'model' | 'samples'): void {
@@ -58,15 +85,7 @@ export interface ResolvedSources {
   dataset: DatasetName | null;
 }
 
-/** The number of values one input of the run's network has. */
-export function inputSizeOfRun(config: RunConfig): number {
-  return config.model ? inputSizeOf(config.model) : config.network.architecture.input.reduce((a, b) => a * b, 1);
-}
 
-/** Inputs of `dim` values: the MLP's first layer takes them (a network read from a file already does). */
-export function setInputDim(config: RunConfig, dim: number): void {
-  config.network = { ...config.network, architecture: { ...config.network.architecture, input: [dim] } };
-}
 
 /** `outputs` outputs: the MLP's last layer gives them (a network read from a file already does). */
 export function setOutputs(config: RunConfig, outputs: number): void {
@@ -87,7 +106,9 @@ export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, c
   checkSaveTarget('--save-inputs', flags.saveInputs, 'samples');
   const config = runConfig(flags);
 
-  if (flags.weights !== undefined) applyWeights(config, flags, command, flags.weights);
+  // A network of the MLP shorthand takes its sizes from the file; an --arch network its input shape from the inputs, read first.
+  const weightsLater = flags.weights !== undefined && (flags.arch !== undefined || archOfWeights(flags.weights) !== null);
+  if (flags.weights !== undefined && !weightsLater) applyWeights(config, flags, command, flags.weights);
   if (flags.dataset !== undefined && flags.inputs !== undefined) throw new UsageError(`--dataset ${flags.dataset} gives the inputs; --inputs contradicts it`);
   if (flags.dataset !== undefined && flags.labels !== undefined) throw new UsageError(`--dataset ${flags.dataset} brings its own labels; --labels contradicts it`);
   let labels: string[] | null = null;
@@ -105,18 +126,17 @@ export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, c
       continue;
     }
     let samples: Samples;
+    let sampleShape: number[] | undefined;
     if (key === 'inputs' && flags.dataset !== undefined) {
       const data = datasetSamples(flags.dataset, flags, command);
       labels = data.labels;
       samples = { values: data.values, count: data.count, dim: data.dim };
-    } else samples = generated ?? readSamples(flag, file);
-    // The input size is fixed by the weights, an explicit --input-dim, or --inputs read before --inputs2.
-    const fixed = config.model !== undefined || explicit(command, 'inputDim') || (key === 'inputs2' && config.inputs !== undefined);
-    const modelDim = fixed ? inputSizeOfRun(config) : samples.dim;
-    if (samples.dim !== modelDim) {
-      throw new UsageError(`${flag} ${file}: rows have ${samples.dim} values, the network takes ${modelDim} inputs`);
-    }
-    setInputDim(config, samples.dim);
+      sampleShape = IMAGE_SHAPES[flags.dataset] ?? undefined;
+    } else if (generated) samples = generated;
+    else ({ sampleShape, ...samples } = readSamples(flag, file));
+    // The input shape is fixed by the weights, an explicit --input-dim or --input-shape, or --inputs read before --inputs2.
+    const fixed = config.model !== undefined || explicit(command, 'inputDim') || explicit(command, 'inputShape') || (key === 'inputs2' && config.inputs !== undefined);
+    adoptInputShape(config, samples.dim, sampleShape, `${flag} ${file}`, fixed);
     config[key] = samples;
   }
   if (config.inputs) {
@@ -125,8 +145,25 @@ export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, c
     }
     config.samples = config.inputs.count;
   }
+  if (weightsLater) applyWeights(config, flags, command, flags.weights!);
   if (flags.labels !== undefined) labels = labelsFile(flags.labels, config.samples);
+  if (flags.arch) checkArchitecture(config);
   return { config, labels, dataset: flags.dataset ?? null };
+}
+
+/** An --arch network that fits its input shape, or a usage error naming the layer that does not. */
+export function checkArchitecture(config: RunConfig): void {
+  checkArchitectureShape(config.network.architecture);
+}
+
+/** Every layer fits its input shape, or a one-line error naming --arch. */
+export function checkArchitectureShape(architecture: Architecture): void {
+  try {
+    outputShapeOf(architecture);
+  } catch (error) {
+    if (error instanceof LayerShapeError) throw new UsageError(`--arch ${formatArchSpec(architecture.layers)}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Write --save-model and --save-inputs after a successful run. */
@@ -137,7 +174,10 @@ export function saveSources(flags: SourceFlags, config: RunConfig, result: NtkRe
     written.model = flags.saveModel;
   }
   if (flags.saveInputs !== undefined) {
-    writeOutput('--save-inputs', flags.saveInputs, encodeNpy(result.inputs.values, [result.inputs.count, result.inputs.dim]));
+    // Images as PyTorch holds them, (n, C, H, W); vectors n × d.
+    const { input } = config.network.architecture;
+    const shape = input.length > 1 && sizeOf(input) === result.inputs.dim ? [result.inputs.count, ...input] : [result.inputs.count, result.inputs.dim];
+    writeOutput('--save-inputs', flags.saveInputs, encodeNpy(result.inputs.values, shape));
     written.inputs = flags.saveInputs;
   }
   return written;

@@ -2,19 +2,24 @@
 import type { Command } from 'commander';
 import type { WidthSweep } from '../analysis/convergence';
 import { linalgNameFor, type LinalgChoice } from '../linalg';
-import { finiteWidth, INFINITE_WIDTH, mlpArchitecture } from '../model/architecture';
+import { finiteWidth, INFINITE_WIDTH, mlpArchitecture, type Architecture, type ArchitectureEntry } from '../model/architecture';
 import { estimateMemory, type RunConfig } from '../pipeline';
 import type { PowerLawFit } from '../math/fit';
 import { sweepPanel, type ImageFormat as ChartFormat, type Panel } from '../render';
 import type { BackendChoice } from '../tfjs/backend';
 import { extensionList, outputFormat } from './formats';
-import { addOptions, HOST_BACKENDS, SWEEP_OPTIONS } from './options';
+import { UsageError } from '../errors';
+import { addOptions, checkArchFlags, HOST_BACKENDS, SWEEP_OPTIONS } from './options';
+import { checkArchitectureShape } from './sources';
 import { checkWritableTarget } from './outputs';
 import { reportNumbers, type ReportNumber } from './reportNumbers';
 import { checkBackendFlag, checkMemory } from './runtime';
 
 export interface SweepFlags {
   widths: number[];
+  /** --arch and --input-shape (converge): the layers instead of the MLP shorthand. */
+  arch?: ArchitectureEntry[];
+  inputShape?: number[];
   seeds: number;
   depth: number;
   inputDim: number;
@@ -46,8 +51,14 @@ export function checkSweep(flags: SweepFlags, command: Command): ChartFormat {
   const format = outputFormat('chart', '--out', flags.out) as ChartFormat;
   checkWritableTarget('--out', flags.out);
   checkBackendFlag(flags, command.getOptionValueSource('backend') === 'cli', Boolean(command.optsWithGlobals().quiet));
+  const explicit = (key: string) => command.getOptionValueSource(key) === 'cli';
+  checkArchFlags(flags, explicit, '--widths (against the infinite-width kernel)');
+  if (flags.arch) {
+    checkArchitectureShape(sweepArchitecture(flags));
+    if (!flags.arch.some((entry) => Object.values(entry).includes('W'))) throw new UsageError(`--arch has no W: --widths sweeps the sizes written W`);
+  }
   // The engines' estimates for the widest network's kernel and for K_∞, and one kept kernel per width.
-  const network = { architecture: mlpArchitecture(flags.inputDim, flags.depth, 1, flags.activation), parameterization: 'ntk' as const, sigmaW: flags.sigmaW, sigmaB: flags.sigmaB };
+  const network = { architecture: sweepArchitecture(flags), parameterization: 'ntk' as const, sigmaW: flags.sigmaW, sigmaB: flags.sigmaB };
   const config = { ...runConfigBase(flags), network: { ...network, width: finiteWidth(Math.max(...flags.widths)) } };
   const widest = estimateMemory(config, true, linalgNameFor(flags.linalg, flags.threads));
   const infinite = estimateMemory({ ...config, network: { ...network, width: INFINITE_WIDTH } }, true, 'openblas');
@@ -61,15 +72,19 @@ function runConfigBase(flags: SweepFlags): Omit<RunConfig, 'network'> {
   return { kernel: 'ntk', samples: flags.samples, seed: flags.seed, method: 'structured', trace: 'sum', backend: flags.backend, linalg: flags.linalg, threads: flags.threads, quadrature: flags.quadrature };
 }
 
+/** The swept network: --arch on --input-shape (or --input-dim), else the MLP shorthand with `outputs` outputs. */
+export function sweepArchitecture(flags: SweepFlags, outputs = 1): Architecture {
+  if (flags.arch) return { input: flags.inputShape ?? [flags.inputDim], layers: flags.arch };
+  return mlpArchitecture(flags.inputDim, flags.depth, outputs, flags.activation);
+}
+
 export function sweepOf(flags: SweepFlags): WidthSweep {
   return {
     widths: flags.widths,
     seeds: flags.seeds,
     seed: flags.seed,
-    inputDim: flags.inputDim,
-    depth: flags.depth,
+    architecture: sweepArchitecture(flags),
     samples: flags.samples,
-    activation: flags.activation,
     sigmaW: flags.sigmaW,
     sigmaB: flags.sigmaB,
     quadrature: flags.quadrature,

@@ -12,11 +12,12 @@ import { ACTIVATION_NAMES, isActivation } from '../activations';
 import { InputError, UsageError } from '../errors';
 import { recognisedKind } from '../io/fileKind';
 import { encodeSafetensors, parseSafetensors, SafetensorsFormatError } from '../io/safetensors';
-import type { LayerSpec, Shape } from '../layers';
-import { finiteWidth, mlpOf } from '../model/architecture';
+import { LayerShapeError, type InitOptions, type LayerSpec, type Shape } from '../layers';
+import { finiteWidth, mlpOf, resolveLayers, type ArchitectureEntry } from '../model/architecture';
+import { ArchSpecError, formatArchSpec, parseArchSpec, parseShape } from '../model/archSpec';
 import { layerSizesOf, PARAMETERIZATIONS } from '../model/mlp';
 import type { Network } from '../model/network';
-import { mlpSpecsFromStateDict, networkFromStateDict, StateDictError, stateDictFromNetwork, type NamedTensor } from '../model/stateDict';
+import { groups, mlpSpecsFromStateDict, networkFromStateDict, StateDictError, stateDictFromNetwork, type NamedTensor } from '../model/stateDict';
 import type { NetworkSpec, RunConfig } from '../pipeline';
 import type { ModelFlags } from './options';
 import { noteInput, writeOutput } from './outputs';
@@ -75,10 +76,59 @@ function settingsFrom(metadata: Record<string, string>, flags: ModelFlags, comma
   return { settings, activationKnown: stored.activation !== undefined || explicit(command, 'activation') };
 }
 
+/** The --arch layers a file ntk-cli wrote says its network has, or null (an MLP, or a file from elsewhere). */
+export function archOfWeights(file: string): ArchitectureEntry[] | null {
+  let metadata: Record<string, string>;
+  try {
+    ({ metadata } = parseSafetensors(fs.readFileSync(file)));
+  } catch {
+    return null; // applyWeights reads it again and names what is wrong
+  }
+  if (metadata.arch === undefined) return null;
+  try {
+    return parseArchSpec(metadata.arch);
+  } catch (error) {
+    if (error instanceof ArchSpecError) throw new InputError(`--weights ${file}: its arch '${metadata.arch}' is not a network: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * An --arch network from a state dict: its layers from --arch (or the file),
+ * its input shape from --input-shape, the file or the inputs, W from the first
+ * layer that has it, and the tensors matched in order to the layers with
+ * parameters, every shape checked.
+ */
+function applyArchWeights(config: RunConfig, flags: ModelFlags, command: Command, file: string, tensors: Map<string, NamedTensor>, metadata: Record<string, string>, settings: InitOptions): void {
+  const saved = archOfWeights(file);
+  const layers = flags.arch ?? saved!;
+  if (flags.arch && saved && formatArchSpec(flags.arch) !== metadata.arch) throw new UsageError(`--arch ${formatArchSpec(flags.arch)} contradicts --weights ${file} (saved with arch ${metadata.arch})`);
+  const savedShape = metadata.input_shape !== undefined ? parseShape(metadata.input_shape) : null;
+  const input = flags.inputShape ?? savedShape ?? [...config.network.architecture.input];
+  // W: the output size of the first layer with parameters that has it.
+  const stack = groups(tensors, "a layer's weight or bias");
+  const trainable = layers.filter((entry) => entry.kind === 'dense' || entry.kind === 'conv');
+  const first = trainable.findIndex((entry) => (entry.kind === 'dense' ? entry.units : entry.kind === 'conv' ? entry.channels : 0) === 'W');
+  const units = first >= 0 && stack[first] ? stack[first].weight.shape[0] : flags.width.kind === 'finite' ? flags.width.units : 1;
+  if (first >= 0 && explicit(command, 'width') && flags.width.kind === 'finite' && flags.width.units !== units) {
+    throw new UsageError(`--width ${flags.width.units} contradicts --weights ${file} (W = ${units} there)`);
+  }
+  let model: Network;
+  try {
+    model = networkFromStateDict(tensors, resolveLayers({ input, layers }, units), input, settings);
+  } catch (error) {
+    if (error instanceof StateDictError || error instanceof LayerShapeError) throw new InputError(`--weights ${file}: ${error.message}`);
+    throw error;
+  }
+  config.model = model;
+  config.network = { architecture: { input, layers }, width: finiteWidth(units), parameterization: settings.parameterization, sigmaW: settings.sigmaW, sigmaB: settings.sigmaB };
+}
+
 /** Read --weights into `config`: the network, and the architecture the file gives. */
 export function applyWeights(config: RunConfig, flags: ModelFlags, command: Command, file: string): void {
   const { tensors, metadata } = readSafetensors(file);
   const { settings, activationKnown } = settingsFrom(metadata, flags, command, file);
+  if (flags.arch || metadata.arch !== undefined) return applyArchWeights(config, flags, command, file, tensors, metadata, settings);
   let model: Network;
   let layers: LayerSpec[];
   let input: Shape;
@@ -116,13 +166,12 @@ export function applyWeights(config: RunConfig, flags: ModelFlags, command: Comm
 
 /** Write the network as safetensors, with the metadata that rebuilds it. */
 export function saveModel(flag: string, file: string, model: Network, network: NetworkSpec): void {
-  const activation = mlpOf(network.architecture, network.width)?.activation;
-  const metadata: Record<string, string> = {
-    format: 'ntk-cli',
-    ...(activation ? { activation } : {}),
-    parameterization: network.parameterization,
-    layers: layerSizesOf(model).join('-'),
-  };
+  const mlp = mlpOf(network.architecture, network.width);
+  const activation = mlp?.activation;
+  const width = network.width.kind === 'finite' ? network.width.units : 0;
+  const metadata: Record<string, string> = mlp
+    ? { format: 'ntk-cli', ...(activation ? { activation } : {}), parameterization: network.parameterization, layers: layerSizesOf(model).join('-') }
+    : { format: 'ntk-cli', arch: formatArchSpec(network.architecture.layers), width: String(width), input_shape: network.architecture.input.join('x'), parameterization: network.parameterization };
   if (network.parameterization === 'ntk') {
     metadata.sigma_w = String(network.sigmaW);
     metadata.sigma_b = String(network.sigmaB);

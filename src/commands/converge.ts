@@ -1,6 +1,7 @@
 /** `ntk-cli converge`: the distance of empirical NTKs from the analytic limit against width, as a log-log chart. */
 import { Command } from 'commander';
 import { outputFormat } from '../cli/formats';
+import { addOptions } from '../cli/options';
 import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { printReport, type GlobalFlags } from '../cli/report';
 import { addSweepOptions, checkSweep, round, sweepChartPanel, sweepOf, type SweepFlags } from '../cli/sweep';
@@ -13,7 +14,7 @@ type ConvergeFlags = SweepFlags & { strip?: string };
 
 export function convergeCommand(): Command {
   const command = new Command('converge');
-  addSweepOptions(command, 'converge.png')
+  addOptions(addSweepOptions(command, 'converge.png'), ['arch', 'inputShape'])
     .option('--strip <file>', 'also draw K at the narrowest and widest width and K_∞ on one colour scale (.png)')
     .action(async (flags: ConvergeFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalFlags>();
@@ -26,7 +27,7 @@ export function convergeCommand(): Command {
       const result = convergence(sweepOf(flags), kernelSource(linalg, backend));
       const panel = sweepChartPanel(
         { widths: result.widths, perSeed: result.distances, mean: result.mean, fit: result.fit },
-        { title: flags.title ?? `NTK convergence to the infinite-width limit (${flags.activation}, depth ${flags.depth})`, yLabel: '‖K_w − K_∞‖ / ‖K_∞‖' },
+        { title: flags.title ?? `NTK convergence to the infinite-width limit${flags.arch ? '' : ` (${flags.activation}, depth ${flags.depth})`}`, yLabel: '‖K_w − K_∞‖ / ‖K_∞‖' },
       );
       const chart = renderPanels([panel], format);
       writeOutput('--out', flags.out, chart);

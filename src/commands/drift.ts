@@ -4,7 +4,7 @@ import { writeOutput } from '../cli/outputs';
 import { finiteNumber, wholeNumber } from '../cli/parsers';
 import { printReport, type GlobalFlags } from '../cli/report';
 import { trainingFailure } from '../cli/runtime';
-import { addSweepOptions, checkSweep, round, sweepChartPanel, sweepOf, type SweepFlags } from '../cli/sweep';
+import { addSweepOptions, checkSweep, round, sweepArchitecture, sweepChartPanel, sweepOf, type SweepFlags } from '../cli/sweep';
 import { UsageError } from '../errors';
 import { drift, oneHotTargets } from '../analysis/drift';
 import { DATASETS, type DatasetName } from '../data/datasets';
@@ -45,7 +45,7 @@ export function driftCommand(): Command {
         [targets, outputs] = [Float32Array.from(read.values), read.cols];
       } else if (classes) [targets, outputs] = [oneHotTargets(classes), classes.names.length];
       const { linalg, backend } = await openLinalg(flags.linalg, flags.threads, flags.backend);
-      const sweep = { ...sweepOf(flags), inputs, inputDim: inputs?.dim ?? flags.inputDim, samples, outputDim: outputs };
+      const sweep = { ...sweepOf(flags), inputs, samples, architecture: sweepArchitecture({ ...flags, inputDim: inputs?.dim ?? flags.inputDim }, outputs) };
       let result;
       try {
         result = drift({ ...sweep, steps: flags.steps, learningRate: flags.lr, targets, classes }, linalg, kernelSource(linalg, backend));

@@ -12,14 +12,15 @@ import { finiteNumber, nonNegativeNumber, wholeNumber } from '../cli/parsers';
 import { printReport, type GlobalFlags } from '../cli/report';
 import { checkBackendFlag, checkMemory, trainingFailure } from '../cli/runtime';
 import { readTargets } from '../cli/matrices';
-import { readSamples, setInputDim, setOutputs } from '../cli/sources';
-import { applyWeights, explicit } from '../cli/weights';
+import { adoptInputShape, checkArchitecture, readSamples, setOutputs } from '../cli/sources';
+import { applyWeights, archOfWeights, explicit } from '../cli/weights';
 import { InputError, UsageError } from '../errors';
 import { halfMeanSquare, KernelRegression, PredictError } from '../analysis/predict';
 import { matrixChunks, type MatrixFormat } from '../io/kernelFile';
 import { encodeNpy } from '../io/npy';
 import { openLinalg, type Linalg } from '../linalg';
 import { forward } from '../model/forward';
+import { outputCount } from '../model/architecture';
 import { copyNetwork, inputSizeOf, outputDimOf, type Network } from '../model/network';
 import { trainFullBatch } from '../model/train';
 import { computeNtk, modelAndInputs, planRun, type RunConfig } from '../pipeline';
@@ -137,21 +138,24 @@ function readPredictData(flags: PredictFlags, cmd: Command): PredictData {
   const testTargets = flags.testTargets === undefined ? null : readTargets('--test-targets', flags.testTargets, test.count);
   const config = runConfig(flags);
   const infinite = flags.width.kind === 'infinite';
-  if (flags.weights !== undefined) {
-    if (infinite) throw new UsageError('--width inf contradicts --weights (a network of finite width)');
-    applyWeights(config, flags, cmd, flags.weights);
-  }
+  if (flags.weights !== undefined && infinite) throw new UsageError('--width inf contradicts --weights (a network of finite width)');
+  // An MLP state dict gives the sizes; an --arch network takes its input shape from --train first.
+  const weightsLater = flags.weights !== undefined && (flags.arch !== undefined || archOfWeights(flags.weights) !== null);
+  if (flags.weights !== undefined && !weightsLater) applyWeights(config, flags, cmd, flags.weights);
   if (config.model && inputSizeOf(config.model) !== train.dim) {
     throw new UsageError(`--train ${flags.train}: rows have ${train.dim} values, the network takes ${inputSizeOf(config.model)} inputs`);
   }
   if (explicit(cmd, 'inputDim') && flags.inputDim !== train.dim) throw new UsageError(`--input-dim ${flags.inputDim} contradicts --train ${flags.train} (${train.dim} values per row)`);
-  setInputDim(config, train.dim);
-  // The outputs come from the targets unless the network or --output-dim fixes them.
-  const outputs = config.model ? outputDimOf(config.model) : explicit(cmd, 'outputDim') ? flags.outputDim : targets.cols;
+  const fixed = config.model !== undefined || explicit(cmd, 'inputDim') || explicit(cmd, 'inputShape');
+  adoptInputShape(config, train.dim, train.sampleShape, `--train ${flags.train}`, fixed);
+  if (weightsLater) applyWeights(config, flags, cmd, flags.weights!);
+  if (flags.arch) checkArchitecture(config);
+  // The outputs come from the targets unless the network, --arch or --output-dim fixes them.
+  const outputs = config.model ? outputDimOf(config.model) : flags.arch ? outputCount(config.network.architecture) : explicit(cmd, 'outputDim') ? flags.outputDim : targets.cols;
   if (targets.cols !== outputs) throw new UsageError(`--targets ${flags.targets}: ${targets.cols} columns for a network of ${outputs} outputs`);
   if (testTargets && testTargets.cols !== outputs) throw new UsageError(`--test-targets ${flags.testTargets}: ${testTargets.cols} columns for ${outputs} outputs`);
   if (flags.trace === 'sum' && outputs > 1) throw new UsageError(TRACE_SUM);
-  setOutputs(config, outputs);
+  if (!flags.arch) setOutputs(config, outputs);
   const all = concat(train, test);
   config.inputs = all;
   config.samples = all.count;

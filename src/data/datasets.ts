@@ -21,6 +21,9 @@ export type DatasetName = (typeof DATASETS)[number];
 /** How many samples a dataset gives when --samples does not say (digits: a stratified 1000 of its 10,000). */
 export const DEFAULT_SAMPLES: Record<DatasetName, number | null> = { iris: null, penguins: null, digits: 1000 };
 
+/** The image each sample is, where it is one (C × H × W): how it enters a network that starts with a convolution. */
+export const IMAGE_SHAPES: Record<DatasetName, number[] | null> = { iris: null, penguins: null, digits: [1, 28, 28] };
+
 interface Raw {
   values: Float64Array;
   rows: number;

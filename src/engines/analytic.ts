@@ -1,19 +1,25 @@
 /**
- * The infinite-width kernel (kernel/analytic.ts), in float64: closed forms on
- * this thread, quadrature on worker threads from a few thousand pairs on
- * (each pair costs thousands of evaluations). Memory: the NNGP and NTK
- * matrices, O(n·m) each.
+ * The infinite-width kernel (kernel/analytic.ts), in float64, on worker
+ * threads where the work pays for them (quadrature from a few thousand pairs,
+ * each thousands of evaluations; closed forms from a few million pair
+ * entries, as the pixels of a CNN's pairs make), else on this thread.
+ * Memory: the NNGP and NTK matrices, O(n·m) each.
  */
 import { activation, dualMethod } from '../activations';
-import { analyticKernels, closedForm, type InfiniteSpec } from '../kernel/analytic';
+import { analyticKernels, closedForm, entriesPerPair, type InfiniteSpec } from '../kernel/analytic';
 import { kernelStats } from '../kernel/stats';
 import { rowsPerSample } from '../kernel/trace';
 import { outputCount } from '../model/architecture';
 import { seconds } from './common';
 import type { Engine, RunConfig } from './types';
 
-/** Infinite-width kernels by quadrature run on worker threads from this many pairs of inputs on. */
+/**
+ * Worker threads pay for themselves from about this much work: pairs of
+ * inputs by quadrature (thousands of evaluations each), or pair entries in
+ * closed form (pairs × the pixels each carries, kernel/analytic.ts).
+ */
 const QUADRATURE_WORKER_MIN_PAIRS = 2000;
+const CLOSED_FORM_WORKER_MIN_ENTRIES = 4e6;
 
 export function infiniteSpec(config: RunConfig): InfiniteSpec {
   const { network } = config;
@@ -42,7 +48,9 @@ export const analyticEngine: Engine = {
     const inputs = run.inputs;
     const second = config.inputs2 ?? null;
     const start = process.hrtime.bigint();
-    const onWorkers = !closedForm(spec) && config.threads > 1 && inputs.count * (second ?? inputs).count >= QUADRATURE_WORKER_MIN_PAIRS;
+    const pairs = inputs.count * (second ?? inputs).count;
+    const large = closedForm(spec) ? pairs * entriesPerPair(spec) >= CLOSED_FORM_WORKER_MIN_ENTRIES : pairs >= QUADRATURE_WORKER_MIN_PAIRS;
+    const onWorkers = config.threads > 1 && large;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const workers = onWorkers ? (require('../workers/analyticWorkers') as typeof import('../workers/analyticWorkers')) : null;
     const kernels = workers ? await workers.analyticKernelsOnWorkers(spec, inputs, second, config.threads) : analyticKernels(spec, inputs, second);

@@ -21,7 +21,9 @@ export const naiveEngine: Engine = {
   },
   async compute(config, environment, run) {
     const linalg = environment.linalg!;
-    const backend = environment.backend ?? (await activateBackend(config.backend));
+    let backend = environment.backend ?? (await activateBackend(config.backend));
+    // TensorFlow.js's wasm backend has no Conv2DBackpropFilter (a convolution's weight gradient): its cpu backend has.
+    if (backend === 'wasm' && run.model!.layers.some((layer) => layer.kind === 'conv')) backend = await activateBackend('cpu');
     const start = process.hrtime.bigint();
     const kernel = naiveKernel(run.model!, run.inputs, config.inputs2 ?? null, linalg, { trace: config.trace });
     config.onProgress?.(1);

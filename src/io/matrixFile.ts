@@ -13,6 +13,8 @@ export interface MatrixData {
   values: Float32Array | Float64Array;
   rows: number;
   cols: number;
+  /** For a 4-D .npy read with `images`: one row's shape (C, H, W). */
+  sampleShape?: number[];
   /** For CSV: the file line (from 1) of each row, for messages. */
   lines?: Int32Array;
 }
@@ -47,6 +49,8 @@ export class MatrixFileError extends Error {}
 export interface ReadOptions {
   /** A 1-D .npy of n values is an n × 1 matrix (a vector of targets, as NumPy saves one). */
   vectorAsColumn?: boolean;
+  /** A .npy of n images (n, C, H, W) is an n × C·H·W matrix, with the image shape kept. */
+  images?: boolean;
 }
 
 export function parseMatrix(bytes: Uint8Array, name: string, options: ReadOptions = {}): MatrixData {
@@ -62,7 +66,12 @@ export function parseMatrix(bytes: Uint8Array, name: string, options: ReadOption
     if (isNpy) {
       const array = parseNpy(bytes);
       if (options.vectorAsColumn && array.shape.length === 1) array.shape = [array.shape[0], 1];
-      if (array.shape.length !== 2) throw new MatrixFileError(`${name}: expected a 2-D array, got shape (${array.shape.join(', ')})`);
+      if (options.images && array.shape.length === 4) {
+        const [rows, ...sampleShape] = array.shape;
+        if (rows === 0 || sampleShape.some((s) => s === 0)) throw new MatrixFileError(`${name}: the array is empty (shape ${array.shape.join('×')})`);
+        return { values: array.data, rows, cols: sampleShape.reduce((a, b) => a * b, 1), sampleShape };
+      }
+      if (array.shape.length !== 2) throw new MatrixFileError(`${name}: expected a 2-D array${options.images ? ' (n × d) or images (n, C, H, W)' : ''}, got shape (${array.shape.join(', ')})`);
       const [rows, cols] = array.shape;
       if (rows === 0 || cols === 0) throw new MatrixFileError(`${name}: the array is empty (shape ${rows}×${cols})`);
       return { values: array.data, rows, cols };

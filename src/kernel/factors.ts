@@ -29,12 +29,12 @@ export function layerFactors(network: Network, x: Samples, linalg: Linalg): Fact
     // δ at the output = e_k for every sample: the backward pass gives each layer's output gradient for output k.
     const upstream = { data: new Float32Array(n * outputs), rows: n, cols: outputs };
     for (let i = 0; i < n; i++) upstream.data[i * outputs + k] = 1;
-    const perLayer = backward(network, pass, upstream, linalg);
+    const perLayer = backward(network, pass, upstream, linalg, true);
     for (const l of trainable) if (l !== last) deltas.get(l)!.push(perLayer[l]!);
   }
   const terms = trainable.map((l) => {
     const layer = network.layers[l];
-    return kindOf(layer).kernelTerm!(layer, pass.layers[l], l === last ? null : deltas.get(l)!, outputs);
+    return kindOf(layer).kernelTerm!(layer, pass.layers[l], l === last ? null : deltas.get(l)!, outputs, linalg);
   });
   return { count: n, terms };
 }

@@ -23,6 +23,7 @@ export type ActivationLayer = ActivationSpec;
 export const activationLayer: LayerKind<ActivationSpec, ActivationLayer> = {
   kind: 'activation',
   trainable: false,
+  broadcastsDelta: true,
   outputShape: (_spec, input) => input,
   init: (spec) => ({ kind: 'activation', name: spec.name }),
   specOf: (layer) => layer,
@@ -43,19 +44,60 @@ export const activationLayer: LayerKind<ActivationSpec, ActivationLayer> = {
   },
   backward(_layer, saved, delta, _linalg, owned) {
     const d = saved.extra!;
+    const rows = d.length / delta.cols;
+    if (delta.rows === 1 && rows > 1) {
+      // One δ for every sample (broadcastsDelta): each row is φ′ of its own sample times it.
+      const out = { data: floatArray(d.length), rows, cols: delta.cols };
+      for (let i = 0, at = 0; i < rows; i++) for (let j = 0; j < delta.cols; j++, at++) out.data[at] = delta.data[j] * d[at];
+      return out;
+    }
     const out = owned ? delta : { data: floatArray(delta.rows * delta.cols), rows: delta.rows, cols: delta.cols };
     for (let i = 0; i < d.length; i++) out.data[i] = delta.data[i] * d[i];
     return out;
   },
-  infinite(spec, options) {
+  infinite(spec, options, input) {
     const dual = dualMap(activation(spec.name), options.quadrature);
     const maps = new Float64Array(2);
-    return ({ count, sigma, theta, left, right }) => {
-      for (let j = 0; j < count; j++) {
-        dual(left, right[j], sigma[j], maps);
-        sigma[j] = maps[0];
-        theta[j] = maps[1] * theta[j];
-      }
+    return {
+      output: input,
+      map(row) {
+        const { count, sigma, theta, left, right } = row;
+        if (input.kind === 'full') {
+          // Pair entry (p, p′): x's own Σ at p, x′_j's at p′.
+          const pixels = input.height * input.width;
+          for (let j = 0; j < count; j++) {
+            for (let p = 0; p < pixels; p++) {
+              const base = (j * pixels + p) * pixels;
+              for (let q = 0; q < pixels; q++) {
+                dual(left[p], right[j * pixels + q], sigma[base + q], maps);
+                sigma[base + q] = maps[0];
+                theta[base + q] *= maps[1];
+              }
+            }
+          }
+          return row;
+        }
+        if (input.kind === 'vector') {
+          const own = left[0];
+          for (let j = 0; j < count; j++) {
+            dual(own, right[j], sigma[j], maps);
+            sigma[j] = maps[0];
+            theta[j] *= maps[1];
+          }
+          return row;
+        }
+        // Same-pixel pairs: both inputs' own Σ at that pixel.
+        const pixels = input.height * input.width;
+        for (let j = 0; j < count; j++) {
+          for (let p = 0; p < pixels; p++) {
+            const e = j * pixels + p;
+            dual(left[p], right[e], sigma[e], maps);
+            sigma[e] = maps[0];
+            theta[e] *= maps[1];
+          }
+        }
+        return row;
+      },
     };
   },
   tensorForward: (tf, layer, x) => activation(layer.name).tensor(tf, x),

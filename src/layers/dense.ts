@@ -57,6 +57,7 @@ const unitsOf = (spec: DenseSpec) => spec.units as number;
 export const dense: LayerKind<DenseSpec, DenseLayer> = {
   kind: 'dense',
   trainable: true,
+  fixedBackward: true,
   stateDictName: 'lin',
   outputShape(spec, input) {
     if (input.length !== 1) throw new LayerShapeError(`dense:${spec.units} takes a vector, not a ${input.join('×')} input: put flatten or gap before it`);
@@ -111,13 +112,16 @@ export const dense: LayerKind<DenseSpec, DenseLayer> = {
   kernelTerm(layer, saved, deltas, outputs) {
     const common = { kind: 'product' as const, inputs: saved.input!, weightScale2: layer.weightScale ** 2, bias2: layer.bias ? layer.biasScale ** 2 : 0 };
     if (deltas === null) return { ...common, gradients: null };
-    if (outputs === 1) return { ...common, gradients: deltas[0] };
-    // Every output's g side by side: column k·out + j holds output k.
     const n = saved.input!.rows;
+    if (outputs === 1 && deltas[0].rows === n) return { ...common, gradients: deltas[0] };
+    // Every output's g side by side: column k·out + j holds output k (a one-row g is every sample's).
     const width = layer.outDim;
     const gradients = matrix(n, outputs * width);
     deltas.forEach((delta, k) => {
-      for (let i = 0; i < n; i++) gradients.data.set(delta.data.subarray(i * width, (i + 1) * width), i * gradients.cols + k * width);
+      for (let i = 0; i < n; i++) {
+        const row = delta.rows === 1 ? 0 : i;
+        gradients.data.set(delta.data.subarray(row * width, (row + 1) * width), i * gradients.cols + k * width);
+      }
     });
     return { ...common, gradients };
   },
@@ -135,16 +139,23 @@ export const dense: LayerKind<DenseSpec, DenseLayer> = {
       }
     }
   },
-  infinite(_spec, { sigmaW, sigmaB }) {
+  infinite(spec, { sigmaW, sigmaB }, input) {
+    if (input.kind !== 'vector') throw new LayerShapeError(`dense:${spec.units} takes a vector: put flatten or gap before it`);
     const w2 = sigmaW ** 2;
     const b2 = sigmaB ** 2;
-    return ({ count, sigma, theta }) => {
-      for (let j = 0; j < count; j++) {
-        sigma[j] = w2 * sigma[j] + b2;
-        theta[j] = w2 * theta[j] + sigma[j];
-      }
+    return {
+      output: input,
+      map(row) {
+        const { count, sigma, theta } = row;
+        for (let j = 0; j < count; j++) {
+          sigma[j] = w2 * sigma[j] + b2;
+          theta[j] = w2 * theta[j] + sigma[j];
+        }
+        return row;
+      },
     };
   },
+  inputLayoutFor: () => 'vector',
   tensorForward(tf, layer, x, params) {
     let z = tf.mul(tf.matMul(x as never, tf.transpose(params[0]) as never), layer.weightScale);
     if (layer.bias) z = tf.add(z, tf.mul(params[1], layer.biasScale));

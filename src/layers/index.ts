@@ -5,12 +5,20 @@
  * and infinite width and the autodiff paths all go through it.
  */
 import { activationLayer } from './activation';
+import { conv } from './conv';
 import { dense } from './dense';
+import { flatten } from './flatten';
+import { avgpool, gap, maxpool } from './pool';
 import type { LayerKind } from './types';
 
 const KINDS = {
   dense,
   activation: activationLayer,
+  conv,
+  avgpool,
+  maxpool,
+  gap,
+  flatten,
 } as const;
 
 type Kinds = typeof KINDS;
@@ -27,5 +35,26 @@ export function kindOf(layer: { kind: string }): LayerKind<LayerSpec, Layer> {
 }
 
 export type { ActivationLayer, ActivationSpec } from './activation';
+export type { ConvLayer, ConvSpec } from './conv';
 export type { DenseLayer, DenseSpec } from './dense';
-export { LayerShapeError, PARAMETERIZATIONS, type Units, type Forwarded, type InfiniteOptions, type InitOptions, type KernelTerm, type KernelTermShape, type RowKernels, type Parameterization, type ParameterTensor, type Shape } from './types';
+export type { FlattenLayer, FlattenSpec } from './flatten';
+export type { GapLayer, GapSpec, PoolLayer, PoolSpec } from './pool';
+export {
+  entriesOf,
+  LayerShapeError,
+  PARAMETERIZATIONS,
+  pixelsOf,
+  type Forwarded,
+  type InfiniteMap,
+  type InfiniteOptions,
+  type InitOptions,
+  type KernelTerm,
+  type KernelTermShape,
+  type LayoutKind,
+  type PairLayout,
+  type Parameterization,
+  type ParameterTensor,
+  type RowKernels,
+  type Shape,
+  type Units,
+} from './types';

@@ -60,19 +60,55 @@ export interface Forwarded {
 }
 
 /**
+ * Which entries of a pair's kernels are kept at infinite width: one value for
+ * vectors; for images of H×W pixels, the same-pixel pairs Σ(x, x′)(p, p) (all
+ * a flatten readout needs: a convolution's window map keeps p′ − p fixed) or
+ * every pixel pair Σ(x, x′)(p, p′) (what pooling and gap need).
+ */
+export type PairLayout = { kind: 'vector' } | { kind: 'diagonal'; height: number; width: number } | { kind: 'full'; height: number; width: number };
+export type LayoutKind = PairLayout['kind'];
+
+/** Entries per pair in a layout. */
+export function entriesOf(layout: PairLayout): number {
+  if (layout.kind === 'vector') return 1;
+  const pixels = layout.height * layout.width;
+  return layout.kind === 'diagonal' ? pixels : pixels * pixels;
+}
+
+/** Pixels per input in a layout (1 for vectors): how many own-Σ values each input has. */
+export function pixelsOf(layout: PairLayout): number {
+  return layout.kind === 'vector' ? 1 : layout.height * layout.width;
+}
+
+/**
  * The kernels of one input x against `count` inputs x′_j as they pass a layer
- * at infinite width: the NNGP Σ(x, x′_j) and the NTK Θ(x, x′_j), and each
- * input's own Σ at the same point (what an activation's dual needs). A layer
- * maps them in place, a whole row at a time.
+ * at infinite width: the NNGP Σ(x, x′_j) and the NTK Θ(x, x′_j), each pair's
+ * entries in `layout` (count × entries), and each input's own Σ at each pixel
+ * (what an activation's dual needs). A layer maps a whole row at a time.
  */
 export interface RowKernels {
   count: number;
+  layout: PairLayout;
   sigma: Float64Array;
   theta: Float64Array;
-  /** Σ(x, x). */
-  left: number;
-  /** Σ(x′_j, x′_j). */
+  /** Σ(x, x)(p, p) at each pixel (one value for vectors). */
+  left: Float64Array;
+  /** Σ(x′_j, x′_j)(p, p) at each pixel, count × pixels. */
   right: Float64Array;
+}
+
+/** A layer's map at infinite width, built once for its input layout: the row it gives (a new one where the layout changes). */
+export interface InfiniteMap {
+  output: PairLayout;
+  map(row: RowKernels): RowKernels;
+  /**
+   * The layer applied to `count` inputs themselves (values in this layer's
+   * input shape, one row each), for a layer with no parameters that is linear
+   * in its input (average pooling): Σ⁰ is bilinear in x and Θ⁰ = 0, so the
+   * kernels of its outputs are its map of the inputs' kernels, at the cost of
+   * one pass over the inputs instead of one over every pair.
+   */
+  onInputs?(values: Float64Array, count: number): Float64Array;
 }
 
 /**
@@ -98,14 +134,31 @@ export interface LayerKind<S, L> {
   parameters(layer: L): ParameterTensor[];
   /** Outputs on a batch of rows [n × inSize]; `owned`: x is an intermediate result the layer may overwrite. */
   forward(layer: L, x: MatrixView, linalg: Linalg, owned: boolean): Forwarded;
+  /**
+   * Its backward pass is one linear map for every sample (it reads nothing of
+   * the forward pass: dense, conv, avgpool, gap, flatten): given a δ of one
+   * row that stands for every sample, it returns one row.
+   */
+  fixedBackward?: boolean;
+  /** Its backward pass takes a δ of one row as every sample's, and returns a row per sample (an activation). */
+  broadcastsDelta?: boolean;
   /** ∂f/∂input from ∂f/∂output, for every row; `owned`: delta is the caller's to overwrite. */
   backward(layer: L, saved: Forwarded, delta: MatrixView, linalg: Linalg, owned: boolean): MatrixView;
-  /** Its empirical-kernel term, from its saved inputs and the output gradients of every output (null: it is the network's output). */
-  kernelTerm?(layer: L, saved: Forwarded, deltas: MatrixView[] | null, outputs: number): KernelTerm;
+  /**
+   * Its empirical-kernel term, from its saved inputs and the output gradients
+   * of every output (null: it is the network's output). A gradient of one row
+   * is every sample's (a layer followed only by layers with fixedBackward).
+   */
+  kernelTerm?(layer: L, saved: Forwarded, deltas: MatrixView[] | null, outputs: number, linalg: Linalg): KernelTerm;
   /** W ← W − η·∂L/∂W for the loss gradient `delta` at its output. */
   descend?(layer: L, saved: Forwarded, delta: MatrixView, learningRate: number, linalg: Linalg): void;
-  /** The infinite-width map of a row of kernels (applied in place); absent where the kind has no limit. */
-  infinite?(spec: S, options: InfiniteOptions): (row: RowKernels) => void;
+  /**
+   * Its infinite-width map, for a row in `input` layout; absent where the kind
+   * has no limit in closed form (maxpool).
+   */
+  infinite?(spec: S, options: InfiniteOptions, input: PairLayout): InfiniteMap;
+  /** The layout its input must have for its output to be in `output` layout (default: the same). */
+  inputLayoutFor?(spec: S, output: LayoutKind): LayoutKind;
   /** The shapes of its kernel term's factors (for buffers shared across threads), given the number of outputs. */
   termShape?(layer: L, outputs: number, last: boolean): KernelTermShape;
   /** Its forward pass as TensorFlow.js ops on `params` (its parameters() as tensors), for the autodiff paths. */

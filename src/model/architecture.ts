@@ -62,6 +62,7 @@ export function mlpOf(architecture: Architecture, width: Width): { sizes: (numbe
   const names = new Set<string>();
   for (const entry of architecture.layers) {
     if (entry.kind === 'activation') names.add(entry.name);
+    else if (entry.kind !== 'dense') return null;
     else if (entry.units === 'W') sizes.push(width.kind === 'infinite' ? 'inf' : width.units);
     else sizes.push(entry.units);
   }

@@ -47,14 +47,14 @@ export function firstNonFinite(data: ArrayLike<number>, shape: number[]): string
   return null;
 }
 
-interface Group {
+export interface Group {
   prefix: string;
   weight: NamedTensor;
   bias?: NamedTensor;
 }
 
 /** The tensors as weight/bias groups in natural order of their prefixes, each checked for NaN and ±Inf. */
-function groups(tensors: Map<string, NamedTensor>, what = "a linear layer's weight or bias"): Group[] {
+export function groups(tensors: Map<string, NamedTensor>, what = "a linear layer's weight or bias"): Group[] {
   const byPrefix = new Map<string, { weight?: NamedTensor; bias?: NamedTensor }>();
   for (const [key, tensor] of tensors) {
     const match = /^(.*)\.(weight|bias)$/.exec(key);

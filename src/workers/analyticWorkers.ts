@@ -1,9 +1,9 @@
 /**
- * Infinite-width kernels by quadrature on worker threads: each pair of inputs
- * runs through the layers on its own (given the diagonals every row shares),
- * so `threads` workers claim blocks of rows from a shared counter and write
- * them into shared memory, with no other communication. Closed forms are fast
- * enough on one thread.
+ * Infinite-width kernels on worker threads (quadrature, or the pixel pairs of
+ * a CNN): each pair of inputs runs through the layers on its own (given the
+ * diagonals every row shares), so `threads` workers claim blocks of rows from
+ * a shared counter and write them into shared memory, with no other
+ * communication.
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
