@@ -17,6 +17,14 @@
  *                            print to stderr themselves (Dawn's warnings about
  *                            an adapter's limits) cannot be silenced from
  *                            JavaScript.
+ *   im2col(x, base, g, out, scale) / col2im(patches, out, base, g)
+ *                            a convolution's patches of one C×H×W image at
+ *                            x[base…] as Xᵀ (C·K² rows of P output pixels,
+ *                            times scale), and their gradient added back onto
+ *                            the image; g = [C, H, W, K, stride, pad, outH,
+ *                            outW]. The same loops, in the same order, as
+ *                            src/layers/patches.ts, so the results are the
+ *                            same bits.
  *
  * Every size is checked against the arrays here as well as in JavaScript.
  */
@@ -132,11 +140,124 @@ static napi_value quiet_stderr(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The geometry [C, H, W, K, stride, pad, outH, outW] of an image and its patches. */
+typedef struct {
+  int64_t channels, height, width, k, stride, pad, out_h, out_w;
+} geometry;
+
+static int read_geometry(napi_env env, napi_value value, geometry *g) {
+  int64_t v[8];
+  for (uint32_t i = 0; i < 8; i++) {
+    napi_value item;
+    if (napi_get_element(env, value, i, &item) != napi_ok || napi_get_value_int64(env, item, &v[i]) != napi_ok) return 0;
+  }
+  *g = (geometry){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
+  if (g->channels < 1 || g->height < 1 || g->width < 1 || g->k < 1 || g->stride < 1 || g->pad < 0 || g->out_h < 1 || g->out_w < 1) return 0;
+  /* Every tap of every output pixel inside the padded image. */
+  if ((g->out_h - 1) * g->stride + g->k > g->height + 2 * g->pad || (g->out_w - 1) * g->stride + g->k > g->width + 2 * g->pad) return 0;
+  return 1;
+}
+
+/* For tap v along a row of `size` pixels: the output columns whose input pixel c*S + v - P lies inside, [*from, *to). */
+static void tap_range(int64_t v, int64_t size, int64_t out, int64_t stride, int64_t pad, int64_t *from, int64_t *to) {
+  int64_t lo = pad - v > 0 ? (pad - v + stride - 1) / stride : 0;
+  int64_t hi = size - 1 + pad - v >= 0 ? (size - 1 + pad - v) / stride + 1 : 0;
+  if (hi > out) hi = out;
+  *from = lo;
+  *to = hi > lo ? hi : lo;
+}
+
+/* Arguments shared by im2col and col2im: the image array, its base, the patches array, the geometry. */
+static int patch_arguments(napi_env env, napi_value image, napi_value base_value, napi_value patches, napi_value g_value, float **x, float **p, int64_t *base, geometry *g) {
+  void *xd, *pd;
+  size_t x_length, p_length, x_size, p_size;
+  if (!typed_array(env, image, &xd, &x_length, &x_size) || !typed_array(env, patches, &pd, &p_length, &p_size) || x_size != 4 || p_size != 4) return 0;
+  if (napi_get_value_int64(env, base_value, base) != napi_ok || !read_geometry(env, g_value, g)) return 0;
+  if (*base < 0 || (uint64_t)(*base + g->channels * g->height * g->width) > x_length) return 0;
+  if ((uint64_t)(g->channels * g->k * g->k * g->out_h * g->out_w) > p_length) return 0;
+  *x = xd;
+  *p = pd;
+  return 1;
+}
+
+static napi_value im2col(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  float *x, *out;
+  int64_t base;
+  geometry g;
+  double scale;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 5 || !patch_arguments(env, args[0], args[1], args[3], args[2], &x, &out, &base, &g) ||
+      napi_get_value_double(env, args[4], &scale) != napi_ok) {
+    return fail(env, "im2col(x, base, geometry, out, scale): Float32Arrays that hold the image and its patches");
+  }
+  const int64_t pixels = g.out_h * g.out_w;
+  for (int64_t ch = 0; ch < g.channels; ch++) {
+    for (int64_t u = 0; u < g.k; u++) {
+      for (int64_t v = 0; v < g.k; v++) {
+        float *row = out + ((ch * g.k + u) * g.k + v) * pixels;
+        int64_t c0, c1;
+        tap_range(v, g.width, g.out_w, g.stride, g.pad, &c0, &c1);
+        for (int64_t r = 0; r < g.out_h; r++) {
+          float *at = row + r * g.out_w;
+          int64_t y = r * g.stride + u - g.pad;
+          if (y < 0 || y >= g.height) {
+            memset(at, 0, (size_t)g.out_w * sizeof(float));
+            continue;
+          }
+          const float *line = x + base + (ch * g.height + y) * g.width + v - g.pad;
+          for (int64_t c = 0; c < c0; c++) at[c] = 0;
+          if (g.stride == 1)
+            for (int64_t c = c0; c < c1; c++) at[c] = (float)(scale * (double)line[c]);
+          else
+            for (int64_t c = c0; c < c1; c++) at[c] = (float)(scale * (double)line[c * g.stride]);
+          for (int64_t c = c1; c < g.out_w; c++) at[c] = 0;
+        }
+      }
+    }
+  }
+  return NULL;
+}
+
+static napi_value col2im(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  float *out, *patches;
+  int64_t base;
+  geometry g;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 4 || !patch_arguments(env, args[1], args[2], args[0], args[3], &out, &patches, &base, &g)) {
+    return fail(env, "col2im(patches, out, base, geometry): Float32Arrays that hold the patches and the image");
+  }
+  const int64_t pixels = g.out_h * g.out_w;
+  for (int64_t ch = 0; ch < g.channels; ch++) {
+    for (int64_t u = 0; u < g.k; u++) {
+      for (int64_t v = 0; v < g.k; v++) {
+        const float *row = patches + ((ch * g.k + u) * g.k + v) * pixels;
+        int64_t c0, c1;
+        tap_range(v, g.width, g.out_w, g.stride, g.pad, &c0, &c1);
+        for (int64_t r = 0; r < g.out_h; r++) {
+          int64_t y = r * g.stride + u - g.pad;
+          if (y < 0 || y >= g.height) continue;
+          float *line = out + base + (ch * g.height + y) * g.width + v - g.pad;
+          const float *at = row + r * g.out_w;
+          if (g.stride == 1)
+            for (int64_t c = c0; c < c1; c++) line[c] += at[c];
+          else
+            for (int64_t c = c0; c < c1; c++) line[c * g.stride] += at[c];
+        }
+      }
+    }
+  }
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
       {"syevd", NULL, syevd, NULL, NULL, NULL, napi_default, NULL},
       {"hugeBuffer", NULL, huge_buffer, NULL, NULL, NULL, napi_default, NULL},
       {"quietStderr", NULL, quiet_stderr, NULL, NULL, NULL, napi_default, NULL},
+      {"im2col", NULL, im2col, NULL, NULL, NULL, napi_default, NULL},
+      {"col2im", NULL, col2im, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   return exports;

@@ -10,6 +10,9 @@ export interface NativeHelpers {
   hugeBuffer(bytes: number): ArrayBuffer;
   /** Point fd 2 at /dev/null (true) or back (false). */
   quietStderr(quiet: boolean): void;
+  /** A convolution's patches of one image, and their gradient back (layers/patches.ts). */
+  im2col(x: Float32Array, base: number, geometry: number[], out: Float32Array, scale: number): void;
+  col2im(patches: Float32Array, out: Float32Array, base: number, geometry: number[]): void;
 }
 
 /**

@@ -11,6 +11,8 @@ import * as path from 'node:path';
 import { parseNpy } from '../src/io/npy';
 import { parseSafetensors } from '../src/io/safetensors';
 import { kindOf } from '../src/layers';
+import { col2im, col2imJs, im2col, im2colJs, type PatchGeometry } from '../src/layers/patches';
+import { nativeHelpers } from '../src/native';
 import { fullOutputKernel } from '../src/kernel/fullOutputs';
 import { parseArchSpec } from '../src/model/archSpec';
 import { buildNetwork } from '../src/model/network';
@@ -178,6 +180,50 @@ test('a gradient-descent step of a CNN moves its outputs by −η·Θ·(f − y)
   });
   // First order in η: what is left is O(η²) and float32 rounding of f.
   assert.ok(relativeMaxError(moved, predicted) < 2e-2, `${relativeMaxError(moved, predicted)}`);
+});
+
+test('patches (im2col) and their gradient (col2im) follow the definition, and the native helper gives the same bits', () => {
+  const generator = new TorchGenerator(11);
+  const native = typeof nativeHelpers()?.im2col === 'function';
+  for (const [channels, height, width, k, stride, pad] of [[1, 5, 5, 3, 1, 0], [2, 6, 7, 3, 1, 1], [3, 7, 6, 3, 2, 1], [2, 5, 5, 1, 1, 0], [1, 8, 8, 5, 2, 2], [2, 4, 4, 4, 2, 0]]) {
+    const outHeight = Math.floor((height + 2 * pad - k) / stride) + 1;
+    const outWidth = Math.floor((width + 2 * pad - k) / stride) + 1;
+    const g: PatchGeometry = { channels, height, width, k, stride, pad, outHeight, outWidth };
+    const size = channels * height * width;
+    const rows = channels * k * k;
+    const pixels = outHeight * outWidth;
+    const x = generator.randn(2 * size);
+    const pixel = (c: number, y: number, xx: number) => (y < 0 || y >= height || xx < 0 || xx >= width ? 0 : x[size + (c * height + y) * width + xx]);
+    const patches = new Float32Array(rows * pixels);
+    im2colJs(g, x, 1, patches, 0.5);
+    const gradient = generator.randn(rows * pixels);
+    const back = new Float64Array(size);
+    for (let c = 0; c < channels; c++) {
+      for (let u = 0; u < k; u++) {
+        for (let v = 0; v < k; v++) {
+          for (let r = 0; r < outHeight; r++) {
+            for (let q = 0; q < outWidth; q++) {
+              const row = (c * k + u) * k + v;
+              const [y, xx] = [r * stride + u - pad, q * stride + v - pad];
+              assert.equal(patches[row * pixels + r * outWidth + q], Math.fround(0.5 * pixel(c, y, xx)));
+              if (y >= 0 && y < height && xx >= 0 && xx < width) back[(c * height + y) * width + xx] += gradient[row * pixels + r * outWidth + q];
+            }
+          }
+        }
+      }
+    }
+    const scattered = new Float32Array(2 * size);
+    col2imJs(g, gradient, scattered, 1);
+    assert.ok(relativeMaxError(scattered.subarray(size), back) < 1e-6, `col2im ${[channels, height, width, k, stride, pad]}`);
+    assert.ok(scattered.subarray(0, size).every((v) => v === 0), 'col2im wrote outside its image');
+    if (!native) continue;
+    const nativePatches = new Float32Array(rows * pixels).fill(7);
+    im2col(g, x, 1, nativePatches, 0.5);
+    assert.deepEqual(nativePatches, patches);
+    const nativeBack = new Float32Array(2 * size);
+    col2im(g, gradient, nativeBack, 1);
+    assert.deepEqual(nativeBack, scattered);
+  }
 });
 
 const ERRORS: [string, string[], RegExp][] = [

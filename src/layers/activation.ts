@@ -47,9 +47,14 @@ export const activationLayer: LayerKind<ActivationSpec, ActivationLayer> = {
     const rows = d.length / delta.cols;
     if (delta.rows === 1 && rows > 1) {
       // One δ for every sample (broadcastsDelta): each row is φ′ of its own sample times it.
-      const out = { data: floatArray(d.length), rows, cols: delta.cols };
-      for (let i = 0, at = 0; i < rows; i++) for (let j = 0; j < delta.cols; j++, at++) out.data[at] = delta.data[j] * d[at];
-      return out;
+      const { cols } = delta;
+      const data = floatArray(d.length);
+      const row = delta.data;
+      for (let i = 0; i < rows; i++) {
+        const at = i * cols;
+        for (let j = 0; j < cols; j++) data[at + j] = row[j] * d[at + j];
+      }
+      return { data, rows, cols };
     }
     const out = owned ? delta : { data: floatArray(delta.rows * delta.cols), rows: delta.rows, cols: delta.cols };
     for (let i = 0; i < d.length; i++) out.data[i] = delta.data[i] * d[i];

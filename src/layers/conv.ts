@@ -31,6 +31,7 @@
 import { floatArray } from '../linalg/memory';
 import type { MatrixView } from '../linalg/types';
 import { imageOf, windowShape, type Geometry } from './image';
+import { col2im, im2col, tapRange, type PatchGeometry } from './patches';
 import { LayerShapeError, type Forwarded, type InfiniteMap, type LayerKind, type PairLayout, type ParameterTensor, type Units } from './types';
 
 export interface ConvSpec {
@@ -86,70 +87,10 @@ function patchShape(layer: ConvLayer): { rows: number; cols: number } {
   return { rows: layer.input.channels * layer.size * layer.size, cols: layer.outHeight * layer.outWidth };
 }
 
-/**
- * For tap v along a row of `size` pixels: the output columns c whose input
- * pixel c·S + v − P lies inside, as [from, to). Padded taps stay zero.
- */
-function tapRange(v: number, size: number, out: number, stride: number, pad: number): [number, number] {
-  const from = Math.max(0, Math.ceil((pad - v) / stride));
-  const to = Math.min(out, Math.floor((size - 1 + pad - v) / stride) + 1);
-  return [from, Math.max(from, to)];
-}
-
-/**
- * Sample `i`'s patches as Xᵀ (im2col, C_in·K² rows of P) into `out`, times
- * `scale`: each row a run over the output pixels, read along the input's rows.
- */
-function im2col(layer: ConvLayer, x: Float32Array, i: number, out: Float32Array, scale: number): void {
+/** The image and patch geometry of a layer, as patches.ts takes it. */
+function geometryOf(layer: ConvLayer): PatchGeometry {
   const { channels, height, width } = layer.input;
-  const { size: k, stride, pad, outHeight, outWidth } = layer;
-  const base = i * channels * height * width;
-  const pixels = outHeight * outWidth;
-  for (let ch = 0; ch < channels; ch++) {
-    for (let u = 0; u < k; u++) {
-      for (let v = 0; v < k; v++) {
-        const row = ((ch * k + u) * k + v) * pixels;
-        const [c0, c1] = tapRange(v, width, outWidth, stride, pad);
-        for (let r = 0; r < outHeight; r++) {
-          const at = row + r * outWidth;
-          const y = r * stride + u - pad;
-          if (y < 0 || y >= height) {
-            out.fill(0, at, at + outWidth);
-            continue;
-          }
-          const line = base + (ch * height + y) * width + v - pad;
-          out.fill(0, at, at + c0);
-          if (stride === 1) for (let c = c0; c < c1; c++) out[at + c] = scale * x[line + c];
-          else for (let c = c0; c < c1; c++) out[at + c] = scale * x[line + c * stride];
-          out.fill(0, at + c1, at + outWidth);
-        }
-      }
-    }
-  }
-}
-
-/** The patches' gradient (Xᵀ's layout) added back onto sample `i`'s input pixels (col2im). */
-function col2im(layer: ConvLayer, patches: Float32Array, out: Float32Array, i: number): void {
-  const { channels, height, width } = layer.input;
-  const { size: k, stride, pad, outHeight, outWidth } = layer;
-  const base = i * channels * height * width;
-  const pixels = outHeight * outWidth;
-  for (let ch = 0; ch < channels; ch++) {
-    for (let u = 0; u < k; u++) {
-      for (let v = 0; v < k; v++) {
-        const row = ((ch * k + u) * k + v) * pixels;
-        const [c0, c1] = tapRange(v, width, outWidth, stride, pad);
-        for (let r = 0; r < outHeight; r++) {
-          const y = r * stride + u - pad;
-          if (y < 0 || y >= height) continue;
-          const line = base + (ch * height + y) * width + v - pad;
-          const at = row + r * outWidth;
-          if (stride === 1) for (let c = c0; c < c1; c++) out[line + c] += patches[at + c];
-          else for (let c = c0; c < c1; c++) out[line + c * stride] += patches[at + c];
-        }
-      }
-    }
-  }
+  return { channels, height, width, k: layer.size, stride: layer.stride, pad: layer.pad, outHeight: layer.outHeight, outWidth: layer.outWidth };
 }
 
 function weightView(layer: ConvLayer): MatrixView {
@@ -305,9 +246,10 @@ export const conv: LayerKind<ConvSpec, ConvLayer> = {
     const pixels = layer.outHeight * layer.outWidth;
     const output = { data: floatArray(n * layer.outChannels * pixels), rows: n, cols: layer.outChannels * pixels };
     const shape = patchShape(layer);
+    const geometry = geometryOf(layer);
     const patches = new Float32Array(shape.rows * shape.cols);
     for (let i = 0; i < n; i++) {
-      im2col(layer, x.data, i, patches, 1);
+      im2col(geometry, x.data, i, patches, 1);
       const z = sampleView(output, i, layer.outChannels, pixels);
       linalg.gemm(layer.weightScale, weightView(layer), false, { data: patches, ...shape }, false, 0, z);
       if (layer.bias) {
@@ -325,10 +267,11 @@ export const conv: LayerKind<ConvSpec, ConvLayer> = {
     const pixels = layer.outHeight * layer.outWidth;
     const out = { data: floatArray(n * channels * height * width), rows: n, cols: channels * height * width };
     const shape = patchShape(layer);
+    const geometry = geometryOf(layer);
     const patches = { data: new Float32Array(shape.rows * shape.cols), ...shape };
     for (let i = 0; i < n; i++) {
       linalg.gemm(layer.weightScale, weightView(layer), true, sampleView(delta, i, layer.outChannels, pixels), false, 0, patches);
-      col2im(layer, patches.data, out.data, i);
+      col2im(geometry, patches.data, out.data, i);
     }
     return out;
   },
@@ -336,6 +279,7 @@ export const conv: LayerKind<ConvSpec, ConvLayer> = {
     const n = saved.input!.rows;
     const pixels = layer.outHeight * layer.outWidth;
     const shape = patchShape(layer);
+    const geometry = geometryOf(layer);
     const channels = layer.outChannels;
     // Per output and channel: the weight's C_in·K² gradients, then the bias's (∂f/∂b_c = s_b·Σ_p δ_c(p)), as one row.
     const perChannel = shape.rows + (layer.bias ? 1 : 0);
@@ -347,7 +291,7 @@ export const conv: LayerKind<ConvSpec, ConvLayer> = {
     // Every output's δ stacked, o·C × P, so one product gives a sample's gradients for all outputs.
     const stacked = { data: new Float32Array(outputs * channels * pixels), rows: outputs * channels, cols: pixels };
     for (let i = 0; i < n; i++) {
-      im2col(layer, saved.input!.data, i, patches.data, layer.weightScale);
+      im2col(geometry, saved.input!.data, i, patches.data, layer.weightScale);
       stacked.data.fill(0);
       for (let k = 0; k < outputs; k++) {
         // As the network's output layer, output k's gradient is e_k.
@@ -366,11 +310,12 @@ export const conv: LayerKind<ConvSpec, ConvLayer> = {
     const n = delta.rows;
     const pixels = layer.outHeight * layer.outWidth;
     const shape = patchShape(layer);
+    const geometry = geometryOf(layer);
     const patches = { data: new Float32Array(shape.rows * shape.cols), ...shape };
     // Every sample's gradients are taken before the weights change: ∂L/∂W = s_w·Σ_i δ_i·X_i.
     const gradient = { data: new Float32Array(layer.weight.length), rows: layer.outChannels, cols: shape.rows };
     for (let i = 0; i < n; i++) {
-      im2col(layer, saved.input!.data, i, patches.data, 1);
+      im2col(geometry, saved.input!.data, i, patches.data, 1);
       linalg.gemm(layer.weightScale, sampleView(delta, i, layer.outChannels, pixels), false, patches, true, 1, gradient);
     }
     for (let w = 0; w < layer.weight.length; w++) layer.weight[w] -= learningRate * gradient.data[w];
