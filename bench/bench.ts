@@ -245,10 +245,16 @@ function cnnSection(runs: number, torch: boolean): string[] {
   const tutorial = ['kernel', '--arch', 'conv:32:3,relu,conv:32:3,relu,conv:32:3,flatten,dense:10', '--input-shape', '3x32x32', '--samples', '128', '--trace', 'none', '--out', path.join(TMP, 'cnn.npy'), '--json'];
   const ours: Run[] = [];
   const peers: Run[] = [];
+  const fromOnnx: Run[] = [];
+  // The same network exported by PyTorch, read with --model.
+  const onnxFile = path.join(TMP, 'cnn.onnx');
+  if (torch) timed(DEBIAN_PYTHON, [path.join(ROOT, 'bench', 'torch_peers.py'), 'cnn-onnx', onnxFile]);
+  const viaOnnx = ['kernel', '--model', onnxFile, ...tutorial.slice(tutorial.indexOf('--samples'))];
   for (let r = 0; r < runs; r++) {
     log(`tutorial CNN, n = 128: run ${r + 1}`);
     ours.push(timed(process.execPath, [BIN, ...tutorial]));
     if (torch) peers.push(timed(DEBIAN_PYTHON, [path.join(ROOT, 'bench', 'torch_peers.py'), 'cnn', '128']));
+    if (torch) fromOnnx.push(timed(process.execPath, [BIN, ...viaOnnx]));
   }
   const wall = (rs: Run[]) => median(rs.map((r) => r.wall));
   const rss = (rs: Run[]) => Math.max(...rs.map((r) => r.rssMB));
@@ -256,6 +262,10 @@ function cnnSection(runs: number, torch: boolean): string[] {
   const ourKernel = median(ours.map((r) => JSON.parse(r.stdout).seconds.kernel));
   const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) : '');
   lines.push(`| tutorial CNN, n = 128, 1280² over 10 outputs | ntk-cli (OpenBLAS) | ${wall(ours).toFixed(3)} | ${ourKernel.toFixed(3)} | ${rss(ours).toFixed(0)} | ${ratio(wall(ours), peer?.wall)} | ${ratio(rss(ours), peer?.rss)} |`);
+  if (fromOnnx.length) {
+    const onnxKernel = median(fromOnnx.map((r) => JSON.parse(r.stdout).seconds.kernel));
+    lines.push(`| tutorial CNN, n = 128, 1280² over 10 outputs | ntk-cli --model (PyTorch's ONNX export) | ${wall(fromOnnx).toFixed(3)} | ${onnxKernel.toFixed(3)} | ${rss(fromOnnx).toFixed(0)} | ${ratio(wall(fromOnnx), peer?.wall)} | ${ratio(rss(fromOnnx), peer?.rss)} |`);
+  }
   if (peer) lines.push(`| tutorial CNN, n = 128, 1280² over 10 outputs | PyTorch functorch vmap(jacrev) | ${peer.wall.toFixed(3)} | ${median(peers.map((r) => JSON.parse(r.stdout).seconds)).toFixed(3)} | ${peer.rss.toFixed(0)} | 1.00 | 1.00 |`);
   const cntk = [
     { name: 'CNTK, 1000 digits, flatten readout', arch: 'conv:W:3:same,relu,conv:W:3:same,relu,flatten,dense:1', n: 1000 },

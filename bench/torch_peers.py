@@ -3,6 +3,7 @@ after torch.manual_seed(0)), with Debian's PyTorch.
 
 Usage: /usr/bin/python3 bench/torch_peers.py METHOD N D W
        /usr/bin/python3 bench/torch_peers.py cnn N
+       /usr/bin/python3 bench/torch_peers.py cnn-onnx FILE   (writes that CNN as ONNX)
 METHOD: seed      the blog's method: one backward pass per sample, then a Python loop of dot products
         functorch vmap(jacrev) Jacobians contracted with einsum (the PyTorch NTK tutorial's method)
         cnn       the same on the NTK tutorial's CNN (three 3x3 convolutions of 32 channels, relu,
@@ -63,6 +64,12 @@ def seed_method(model, x):
 
 
 def main():
+    if sys.argv[1] == "cnn-onnx":
+        # The same CNN (torch.manual_seed(0)) exported for `ntk-cli --model`.
+        torch.manual_seed(0)
+        torch.onnx.export(tutorial_cnn(), torch.randn(2, 3, 32, 32), sys.argv[2], opset_version=13, input_names=["input"], output_names=["output"],
+                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+        return
     if sys.argv[1] == "cnn":
         n = int(sys.argv[2])
         torch.manual_seed(0)

@@ -33,8 +33,8 @@ export interface ReadMatrixOptions {
   vectorAsColumn?: boolean;
   /** NaN and ±Inf are data (a picture draws them), not an error; the file is noted by the caller. */
   anyValues?: boolean;
-  /** A .npy of images (n, C, H, W) is read as rows of C·H·W, its image shape kept. */
-  images?: boolean;
+  /** A .npy of images (n, C, H, W) is read as rows of C·H·W, its image shape kept ('any': samples of any shape). */
+  images?: boolean | 'any';
 }
 
 /**

@@ -188,13 +188,13 @@ export function runConfig(flags: ModelFlags & RuntimeFlags): RunConfig {
  * --arch against the MLP shorthand's flags, and maxpool where the kernel at
  * infinite width is asked (`infinite`: the flag that asks it).
  */
-export function checkArchFlags(flags: Pick<ModelFlags, 'arch' | 'inputShape'>, explicit: (key: string) => boolean, infinite: string | null): void {
+export function checkArchFlags(flags: Pick<ModelFlags, 'arch' | 'inputShape'> & { model?: string }, explicit: (key: string) => boolean, infinite: string | null): void {
   if (flags.arch) {
     const shorthand = (['depth', 'activation', 'outputDim'] as const).find((key) => explicit(key));
     if (shorthand) throw new UsageError(`${FLAG_NAMES[shorthand]} belongs to the MLP shorthand; --arch gives the layers`);
     if (explicit('inputDim') && flags.inputShape) throw new UsageError('--input-dim contradicts --input-shape');
     if (infinite && flags.arch.some((entry) => entry.kind === 'maxpool')) throw new UsageError(`${infinite}: maxpool has no closed form at infinite width; use avgpool`);
-  } else if (flags.inputShape) throw new UsageError('--input-shape goes with --arch (the MLP shorthand takes --input-dim)');
+  } else if (flags.inputShape && flags.model === undefined) throw new UsageError('--input-shape goes with --arch or --model (the MLP shorthand takes --input-dim)');
 }
 
 /**

@@ -4,6 +4,7 @@
  * this is where one becomes the other.
  */
 import type { BlockPlacement } from '../io/blocks';
+import type { GraphLayer } from '../layers';
 import { mlpOf, resolveLayers } from '../model/architecture';
 import { formatArchSpec } from '../model/archSpec';
 import { layerSizesOf } from '../model/mlp';
@@ -27,11 +28,19 @@ function archOf(config: RunConfig): string {
   return formatArchSpec(layers);
 }
 
-/** The network in a few words: "20-10-1 relu MLP", or its layers and input shape. */
+/** An ONNX graph run as one layer (layers/graph.ts), where the network is one. */
+function graphOf(config: RunConfig): GraphLayer | null {
+  const first = config.model?.layers[0];
+  return first?.kind === 'graph' ? first : null;
+}
+
+/** The network in a few words: "a 20-10-1 relu MLP", its layers and input shape, or its ONNX file. */
 function describeNetwork(config: RunConfig, result: NtkResult): string {
+  const graph = graphOf(config);
+  if (graph) return `${graph.name} (an ONNX graph of ${graph.model.nodes.length} nodes, opset ${graph.model.opset}) on ${config.network.architecture.input.join('×')} inputs`;
   const mlp = mlpReport(config, result);
-  if (mlp) return `${mlp.sizes.join('-')} ${mlp.activation} MLP`;
-  return `${archOf(config)} network on ${config.network.architecture.input.join('×')} inputs`;
+  if (mlp) return `a ${mlp.sizes.join('-')} ${mlp.activation} MLP`;
+  return `a ${archOf(config)} network on ${config.network.architecture.input.join('×')} inputs`;
 }
 
 export interface Report {
@@ -52,6 +61,8 @@ function kernelReport(result: NtkResult): Report {
 
 /** The network's shape for --json: an MLP's sizes and activation, or an --arch network's layers and input shape. */
 function modelShapeReport(config: RunConfig, result: NtkResult): Report {
+  const graph = graphOf(config);
+  if (graph) return { onnx: { nodes: graph.model.nodes.length, opset: graph.model.opset, theta: graph.plan.theta }, input_shape: [...config.network.architecture.input] };
   const mlp = mlpReport(config, result);
   if (mlp) return { layers: mlp.sizes, activation: mlp.activation };
   return { arch: archOf(config), input_shape: [...config.network.architecture.input], width: config.network.width.kind === 'infinite' ? 'inf' : config.network.width.units };
@@ -73,7 +84,8 @@ export function runReport(config: RunConfig, result: NtkResult, totalSeconds: nu
       ...modelShapeReport(config, result),
       parameterization: config.network.parameterization,
       ...(config.network.parameterization === 'ntk' ? { sigma_w: config.network.sigmaW, sigma_b: config.network.sigmaB } : {}),
-      source: config.model ? 'weights' : result.model ? 'seed' : 'analytic',
+      source: config.modelSource?.flag === '--model' ? 'onnx' : config.model ? 'weights' : result.model ? 'seed' : 'analytic',
+      ...(config.modelSource?.flag === '--model' ? { file: config.modelSource.file } : {}),
     },
     samples: result.inputs.count,
     inputs: config.inputs ? 'file' : 'seed',
@@ -102,7 +114,7 @@ export function describeRun(config: RunConfig, result: NtkResult, block?: BlockP
   const { min, max } = result.stats;
   const parameters = result.parameters === null ? 'infinite width' : `${result.parameters} parameters`;
   const network = `${describeNetwork(config, result)} (${parameters}, ${config.network.parameterization})`;
-  const from = config.model ? 'from --weights' : result.model ? `seed ${config.seed}` : (result.dual ?? 'closed form');
+  const from = config.model ? `from ${config.modelSource?.flag ?? '--weights'}` : result.model ? `seed ${config.seed}` : (result.dual ?? 'closed form');
   const n = result.inputs.count;
   const perSample = result.rows / n;
   const whole = perSample > 1 ? `, ${result.rows}×${result.cols} over ${perSample} outputs` : '';
@@ -112,7 +124,7 @@ export function describeRun(config: RunConfig, result: NtkResult, block?: BlockP
       ? `${n} samples${whole}`
       : `${n}×${config.inputs2.count} samples (cross-kernel${whole})`;
   return (
-    `${config.kernel.toUpperCase()} of a ${network} on ${on}, ${from}: K in [${min.toPrecision(5)}, ${max.toPrecision(5)}], ` +
+    `${config.kernel.toUpperCase()} of ${network} on ${on}, ${from}: K in [${min.toPrecision(5)}, ${max.toPrecision(5)}], ` +
     `${result.model ? `${config.method} on ${describeEngine(result)}` : 'analytic'} in ${result.kernelSeconds.toFixed(3)} s`
   );
 }

@@ -15,6 +15,7 @@ import { readFlagMatrix } from './matrices';
 import { checkModelFlags, runConfig, type ModelFlags, type RuntimeFlags } from './options';
 import { checkWritableTarget, writeOutput } from './outputs';
 import { datasetSamples, DATASETS, generatedSamples, labelsFile } from './inputs';
+import { addModelFileOptions, applyModelFile, checkModelFileFlags, type ModelFileFlags } from './onnxModel';
 import { applyWeights, archOfWeights, explicit, saveModel } from './weights';
 import { IMAGE_SHAPES, type DatasetName } from '../data/datasets';
 import { LayerShapeError } from '../layers';
@@ -22,7 +23,7 @@ import { outputShapeOf, type Architecture } from '../model/architecture';
 import { formatArchSpec } from '../model/archSpec';
 import { sizeOf } from '../model/network';
 
-export interface SourceFlags {
+export interface SourceFlags extends ModelFileFlags {
   weights?: string;
   inputs?: string;
   inputs2?: string;
@@ -33,7 +34,7 @@ export interface SourceFlags {
 }
 
 export function addSourceOptions(command: Command): Command {
-  return command
+  return addModelFileOptions(command)
     .option('--weights <file>', 'a PyTorch state_dict saved as .safetensors (F32, F64, F16, BF16): nn.Linear layers, or with --arch its nn.Conv2d and nn.Linear layers in order')
     .option('--inputs <file>', "inputs X, an n×d matrix (.npy or .csv; '-' reads CSV from stdin; images as .npy n×C×H×W), or circle:N (N points on the unit circle) or sphere:N (N uniform on the unit sphere of R^d)")
     .option('--inputs2 <file>', 'second inputs Y: compute the cross-kernel Θ(X, Y) (a file, or circle:N)')
@@ -43,9 +44,9 @@ export function addSourceOptions(command: Command): Command {
     .option('--save-inputs <file>', 'write the inputs used as .npy (float32, n×d; images n×C×H×W)');
 }
 
-/** Rows of a matrix file (or of a .npy of images, with their shape). */
-export function readSamples(flag: string, file: string): Samples & { sampleShape?: number[] } {
-  const matrix = readFlagMatrix(flag, file, { images: true });
+/** Rows of a matrix file (or of a .npy of images, with their shape; of samples of any shape for an ONNX model, `anyShape`). */
+export function readSamples(flag: string, file: string, anyShape = false): Samples & { sampleShape?: number[] } {
+  const matrix = readFlagMatrix(flag, file, { images: anyShape ? 'any' : true });
   return { values: Float32Array.from(matrix.values), count: matrix.rows, dim: matrix.cols, sampleShape: matrix.sampleShape };
 }
 
@@ -97,6 +98,7 @@ export function setOutputs(config: RunConfig, outputs: number): void {
 
 /** Read and check every input file, and turn the flags into a RunConfig (with the inputs' labels, if any). */
 export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, command: Command): ResolvedSources {
+  checkModelFileFlags(flags, (key) => explicit(command, key));
   checkModelFlags(flags, (key) => explicit(command, key), flags.weights !== undefined);
   if (flags.inputs === '-' && flags.inputs2 === '-') throw new UsageError('--inputs - and --inputs2 - cannot both read stdin');
   checkSaveTarget('--save-model', flags.saveModel, 'model');
@@ -109,6 +111,7 @@ export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, c
   // A network of the MLP shorthand takes its sizes from the file; an --arch network its input shape from the inputs, read first.
   const weightsLater = flags.weights !== undefined && (flags.arch !== undefined || archOfWeights(flags.weights) !== null);
   if (flags.weights !== undefined && !weightsLater) applyWeights(config, flags, command, flags.weights);
+  if (flags.model !== undefined) applyModelFile(config, flags);
   if (flags.dataset !== undefined && flags.inputs !== undefined) throw new UsageError(`--dataset ${flags.dataset} gives the inputs; --inputs contradicts it`);
   if (flags.dataset !== undefined && flags.labels !== undefined) throw new UsageError(`--dataset ${flags.dataset} brings its own labels; --labels contradicts it`);
   let labels: string[] | null = null;
@@ -133,7 +136,7 @@ export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, c
       samples = { values: data.values, count: data.count, dim: data.dim };
       sampleShape = IMAGE_SHAPES[flags.dataset] ?? undefined;
     } else if (generated) samples = generated;
-    else ({ sampleShape, ...samples } = readSamples(flag, file));
+    else ({ sampleShape, ...samples } = readSamples(flag, file, flags.model !== undefined));
     // The input shape is fixed by the weights, an explicit --input-dim or --input-shape, or --inputs read before --inputs2.
     const fixed = config.model !== undefined || explicit(command, 'inputDim') || explicit(command, 'inputShape') || (key === 'inputs2' && config.inputs !== undefined);
     adoptInputShape(config, samples.dim, sampleShape, `${flag} ${file}`, fixed);

@@ -121,6 +121,7 @@ function applyArchWeights(config: RunConfig, flags: ModelFlags, command: Command
     throw error;
   }
   config.model = model;
+  config.modelSource = { flag: '--weights', file };
   config.network = { architecture: { input, layers }, width: finiteWidth(units), parameterization: settings.parameterization, sigmaW: settings.sigmaW, sigmaB: settings.sigmaB };
 }
 
@@ -155,6 +156,7 @@ export function applyWeights(config: RunConfig, flags: ModelFlags, command: Comm
     throw new UsageError(`--weights ${file}: the file does not say which activation the network uses; give --activation (${ACTIVATION_NAMES.join(', ')})`);
   }
   config.model = model;
+  config.modelSource = { flag: '--weights', file };
   config.network = {
     architecture: { input, layers },
     width: finiteWidth(hidden[0] ?? 0),

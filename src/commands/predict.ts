@@ -13,6 +13,9 @@ import { printReport, type GlobalFlags } from '../cli/report';
 import { checkBackendFlag, checkMemory, trainingFailure } from '../cli/runtime';
 import { readTargets } from '../cli/matrices';
 import { adoptInputShape, checkArchitecture, readSamples, setOutputs } from '../cli/sources';
+import { addModelFileOptions, applyModelFile, checkModelFileFlags, type ModelFileFlags } from '../cli/onnxModel';
+import { convolves } from '../engines/naive';
+import { activateBackend } from '../tfjs/backend';
 import { applyWeights, archOfWeights, explicit } from '../cli/weights';
 import { InputError, UsageError } from '../errors';
 import { halfMeanSquare, KernelRegression, PredictError } from '../analysis/predict';
@@ -30,6 +33,7 @@ import { renderPredictChart, type ImageFormat as ChartFormat } from '../render';
 import { samplesView, type Samples } from '../types';
 
 type PredictFlags = ModelFlags &
+  ModelFileFlags &
   RuntimeFlags & {
     train: string;
     targets: string;
@@ -95,6 +99,7 @@ interface PredictPlan {
 /** Every usage error before any file is read or any work done. */
 function checkPredictFlags(flags: PredictFlags, cmd: Command, json: boolean | undefined): PredictPlan {
   const infinite = flags.width.kind === 'infinite';
+  checkModelFileFlags(flags, (key) => explicit(cmd, key));
   checkModelFlags(flags, (key) => explicit(cmd, key), flags.weights !== undefined);
   if (flags.trace === 'sum' && flags.outputDim > 1) throw new UsageError(TRACE_SUM);
   if (flags.variance !== undefined && flags.kernel !== 'nngp') throw new UsageError('--variance is the NNGP posterior variance: it goes with --kernel nngp');
@@ -131,8 +136,8 @@ interface PredictData {
 
 /** Inputs, targets and the network, checked against each other. */
 function readPredictData(flags: PredictFlags, cmd: Command): PredictData {
-  const train = readSamples('--train', flags.train);
-  const test = readSamples('--test', flags.test);
+  const train = readSamples('--train', flags.train, flags.model !== undefined);
+  const test = readSamples('--test', flags.test, flags.model !== undefined);
   if (test.dim !== train.dim) throw new UsageError(`--test ${flags.test}: rows have ${test.dim} values, --train has ${train.dim}`);
   const targets = readTargets('--targets', flags.targets, train.count);
   const testTargets = flags.testTargets === undefined ? null : readTargets('--test-targets', flags.testTargets, test.count);
@@ -142,6 +147,7 @@ function readPredictData(flags: PredictFlags, cmd: Command): PredictData {
   // An MLP state dict gives the sizes; an --arch network takes its input shape from --train first.
   const weightsLater = flags.weights !== undefined && (flags.arch !== undefined || archOfWeights(flags.weights) !== null);
   if (flags.weights !== undefined && !weightsLater) applyWeights(config, flags, cmd, flags.weights);
+  if (flags.model !== undefined) applyModelFile(config, flags);
   if (config.model && inputSizeOf(config.model) !== train.dim) {
     throw new UsageError(`--train ${flags.train}: rows have ${train.dim} values, the network takes ${inputSizeOf(config.model)} inputs`);
   }
@@ -271,7 +277,7 @@ function predictChart(flags: PredictFlags, data: PredictData, prediction: Predic
 
 export function predictCommand(): Command {
   const command = new Command('predict');
-  addOptions(addOptions(command, MODEL_OPTIONS.filter((o) => o !== 'samples'), { trace: { default: 'mean', description: "several outputs: mean (each output's kernel; neural-tangents' default) or none (the whole kernel over outputs)" } }), RUNTIME_OPTIONS)
+  addModelFileOptions(addOptions(addOptions(command, MODEL_OPTIONS.filter((o) => o !== 'samples'), { trace: { default: 'mean', description: "several outputs: mean (each output's kernel; neural-tangents' default) or none (the whole kernel over outputs)" } }), RUNTIME_OPTIONS))
     .requiredOption('--train <file>', 'training inputs X, n × d (.npy or .csv)')
     .requiredOption('--targets <file>', 'training targets Y, n × outputs (.npy or .csv)')
     .requiredOption('--test <file>', 'test inputs X*, one row per point')
@@ -295,6 +301,8 @@ export function predictCommand(): Command {
       const { linalg } = await openLinalg(flags.linalg, flags.threads, flags.backend);
       const regression = await solvePrediction(flags, data, linalg);
       const prediction = regression.predict(plan.time);
+      // Training an ONNX graph with convolutions differentiates their weights, which TensorFlow.js's wasm backend cannot.
+      if (flags.trainNetwork && data.model?.layers.some((l) => l.kind === 'graph') && convolves(data.model) && flags.backend !== 'node') await activateBackend('cpu');
       const network = flags.trainNetwork && data.model ? trainBeside(flags, data, prediction.test, linalg) : null;
 
       const predictions = matrixChunks(prediction.test, data.test.count, data.outputs, plan.format);

@@ -52,9 +52,8 @@ export function factorBytes(network: Network, samples: number): number {
   const last = network.layers.length - 1;
   let columns = 0;
   network.layers.forEach((layer, l) => {
-    const shape = kindOf(layer).termShape?.(layer, outputs, l === last);
-    if (!shape) return;
-    columns += shape.kind === 'product' ? shape.inputs + (shape.gradients ?? 0) : shape.columns;
+    const shapes = kindOf(layer).termShape?.(layer, outputs, l === last) ?? [];
+    for (const shape of Array.isArray(shapes) ? shapes : [shapes]) columns += shape.kind === 'product' ? shape.inputs + (shape.gradients ?? 0) : shape.columns;
   });
   return samples * (columns + 2 * widestActivation(network) + outputs) * 4;
 }

@@ -9,7 +9,12 @@ import { activateBackend } from '../tfjs/backend';
 import { factorBytes, finiteResult, networkOf, seconds } from './common';
 import { cellsAndSamples } from './structured';
 import type { Engine } from './types';
-import { outputDimOf, parameterCount } from '../model/network';
+import { outputDimOf, parameterCount, type Network } from '../model/network';
+
+/** Whether autodiff of the network's parameters meets a convolution's weights (a conv layer, or a Conv node of an ONNX graph). */
+export function convolves(network: Network): boolean {
+  return network.layers.some((layer) => layer.kind === 'conv' || (layer.kind === 'graph' && layer.model.nodes.some((node) => node.op === 'Conv')));
+}
 
 export const naiveEngine: Engine = {
   name: 'naive',
@@ -23,7 +28,7 @@ export const naiveEngine: Engine = {
     const linalg = environment.linalg!;
     let backend = environment.backend ?? (await activateBackend(config.backend));
     // TensorFlow.js's wasm backend has no Conv2DBackpropFilter (a convolution's weight gradient): its cpu backend has.
-    if (backend === 'wasm' && run.model!.layers.some((layer) => layer.kind === 'conv')) backend = await activateBackend('cpu');
+    if (backend === 'wasm' && convolves(run.model!)) backend = await activateBackend('cpu');
     const start = process.hrtime.bigint();
     const kernel = naiveKernel(run.model!, run.inputs, config.inputs2 ?? null, linalg, { trace: config.trace });
     config.onProgress?.(1);

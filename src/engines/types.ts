@@ -40,6 +40,8 @@ export interface RunConfig {
   threads: number;
   /** A network read from a file; otherwise one is drawn from `network` and `seed`. */
   model?: Network;
+  /** Where `model` was read from, for reports: a state dict (--weights) or an ONNX model (--model). */
+  modelSource?: { flag: '--weights' | '--model'; file: string };
   /** Inputs read from a file; otherwise `samples` rows are drawn with torch.randn after the model. */
   inputs?: Samples;
   /** Second inputs: the result is the cross-kernel Θ(X, Y). */

@@ -19,6 +19,8 @@ export const WORKER_MIN_CELLS = 1500 * 1500;
 
 function applies(config: RunConfig, environment: RunEnvironment): boolean {
   if (config.network.width.kind !== 'finite' || config.method !== 'structured' || config.trace === 'none') return false;
+  // An ONNX graph runs on this thread's TensorFlow.js (its backend chosen for it).
+  if (config.model?.layers.some((layer) => layer.kind === 'graph')) return false;
   const { rows, cols } = cellsAndSamples(config);
   return (environment.backend === 'wasm' || environment.backend === 'cpu') && environment.linalg?.name === 'tfjs' && config.threads > 1 && rows * cols >= WORKER_MIN_CELLS;
 }

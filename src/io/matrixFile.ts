@@ -13,7 +13,7 @@ export interface MatrixData {
   values: Float32Array | Float64Array;
   rows: number;
   cols: number;
-  /** For a 4-D .npy read with `images`: one row's shape (C, H, W). */
+  /** For a .npy of samples read with `images`: one row's shape ((C, H, W) for images). */
   sampleShape?: number[];
   /** For CSV: the file line (from 1) of each row, for messages. */
   lines?: Int32Array;
@@ -49,8 +49,8 @@ export class MatrixFileError extends Error {}
 export interface ReadOptions {
   /** A 1-D .npy of n values is an n × 1 matrix (a vector of targets, as NumPy saves one). */
   vectorAsColumn?: boolean;
-  /** A .npy of n images (n, C, H, W) is an n × C·H·W matrix, with the image shape kept. */
-  images?: boolean;
+  /** A .npy of n images (n, C, H, W) is an n × C·H·W matrix, with the image shape kept; 'any': n samples of any shape (n, …). */
+  images?: boolean | 'any';
 }
 
 export function parseMatrix(bytes: Uint8Array, name: string, options: ReadOptions = {}): MatrixData {
@@ -66,7 +66,7 @@ export function parseMatrix(bytes: Uint8Array, name: string, options: ReadOption
     if (isNpy) {
       const array = parseNpy(bytes);
       if (options.vectorAsColumn && array.shape.length === 1) array.shape = [array.shape[0], 1];
-      if (options.images && array.shape.length === 4) {
+      if (options.images && (array.shape.length === 4 || (options.images === 'any' && array.shape.length > 2))) {
         const [rows, ...sampleShape] = array.shape;
         if (rows === 0 || sampleShape.some((s) => s === 0)) throw new MatrixFileError(`${name}: the array is empty (shape ${array.shape.join('×')})`);
         return { values: array.data, rows, cols: sampleShape.reduce((a, b) => a * b, 1), sampleShape };

@@ -32,7 +32,7 @@ export function layerFactors(network: Network, x: Samples, linalg: Linalg): Fact
     const perLayer = backward(network, pass, upstream, linalg, true);
     for (const l of trainable) if (l !== last) deltas.get(l)!.push(perLayer[l]!);
   }
-  const terms = trainable.map((l) => {
+  const terms = trainable.flatMap((l) => {
     const layer = network.layers[l];
     return kindOf(layer).kernelTerm!(layer, pass.layers[l], l === last ? null : deltas.get(l)!, outputs, linalg);
   });

@@ -12,6 +12,7 @@ import { kindOf } from '../layers';
 import type { Linalg } from '../linalg/types';
 import { outputDimOf, type Network } from '../model/network';
 import type { MatrixView, Samples } from '../types';
+import { tfjsWithGradients } from '../tfjs/backend';
 import { traceScale, type Trace } from './trace';
 
 /** Parameter tensors in PyTorch's `model.parameters()` order (W_1, b_1, W_2, b_2, …), grouped by layer. */
@@ -56,8 +57,7 @@ function jacobian(tf: typeof TF, network: Network, samples: Samples, k: number, 
  * trace 'none' [(n·o) × (m·o)], row i·o + a holding output a of sample i.
  */
 export function naiveKernel(model: Network, x: Samples, y: Samples | null, linalg: Linalg, options: { trace?: Trace } = {}): Float32Array {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const tf = require('@tensorflow/tfjs') as typeof TF; // the union package: tfjs-core alone registers no gradients
+  const tf = tfjsWithGradients();
   const outputs = outputDimOf(model);
   const trace = options.trace ?? 'sum';
   const params = parameterTensors(tf, model);

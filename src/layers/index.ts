@@ -8,6 +8,7 @@ import { activationLayer } from './activation';
 import { conv } from './conv';
 import { dense } from './dense';
 import { flatten } from './flatten';
+import { graph } from './graph';
 import { avgpool, gap, maxpool } from './pool';
 import type { LayerKind } from './types';
 
@@ -19,6 +20,7 @@ const KINDS = {
   maxpool,
   gap,
   flatten,
+  graph,
 } as const;
 
 type Kinds = typeof KINDS;
@@ -38,6 +40,7 @@ export type { ActivationLayer, ActivationSpec } from './activation';
 export type { ConvLayer, ConvSpec } from './conv';
 export type { DenseLayer, DenseSpec } from './dense';
 export type { FlattenLayer, FlattenSpec } from './flatten';
+export type { GraphLayer, GraphSpec } from './graph';
 export type { GapLayer, GapSpec, PoolLayer, PoolSpec } from './pool';
 export {
   entriesOf,

@@ -30,7 +30,8 @@ export interface InitOptions {
 
 /** A tensor of a layer's parameters, as PyTorch names (`<prefix>.weight`) and lays it out. */
 export interface ParameterTensor {
-  name: 'weight' | 'bias';
+  /** 'weight' or 'bias' for the layers of --arch; an ONNX graph's parameters keep their initializers' names. */
+  name: string;
   shape: number[];
   data: Float32Array;
 }
@@ -148,8 +149,9 @@ export interface LayerKind<S, L> {
    * Its empirical-kernel term, from its saved inputs and the output gradients
    * of every output (null: it is the network's output). A gradient of one row
    * is every sample's (a layer followed only by layers with fixedBackward).
+   * A layer with several parameters of different kinds (an ONNX graph) gives a term for each.
    */
-  kernelTerm?(layer: L, saved: Forwarded, deltas: MatrixView[] | null, outputs: number, linalg: Linalg): KernelTerm;
+  kernelTerm?(layer: L, saved: Forwarded, deltas: MatrixView[] | null, outputs: number, linalg: Linalg): KernelTerm | KernelTerm[];
   /** W ← W − η·∂L/∂W for the loss gradient `delta` at its output. */
   descend?(layer: L, saved: Forwarded, delta: MatrixView, learningRate: number, linalg: Linalg): void;
   /**
@@ -160,7 +162,7 @@ export interface LayerKind<S, L> {
   /** The layout its input must have for its output to be in `output` layout (default: the same). */
   inputLayoutFor?(spec: S, output: LayoutKind): LayoutKind;
   /** The shapes of its kernel term's factors (for buffers shared across threads), given the number of outputs. */
-  termShape?(layer: L, outputs: number, last: boolean): KernelTermShape;
+  termShape?(layer: L, outputs: number, last: boolean): KernelTermShape | KernelTermShape[];
   /** Its forward pass as TensorFlow.js ops on `params` (its parameters() as tensors), for the autodiff paths. */
   tensorForward(tf: typeof TF, layer: L, x: TF.Tensor, params: TF.Tensor[]): TF.Tensor;
   /** A few words for summaries: "dense 20→10", "relu". */

@@ -44,6 +44,17 @@ export function tfCore(): typeof TF {
   return require('@tensorflow/tfjs-core') as typeof TF;
 }
 
+/**
+ * The TensorFlow.js union package, whose ops have their gradients registered
+ * (tfjs-core alone registers none), loaded on first use with its console
+ * advice off.
+ */
+export function tfjsWithGradients(): typeof import('@tensorflow/tfjs') {
+  tfCore().env().set('PROD', true);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
+}
+
 async function tryBackend(name: HostBackendName): Promise<boolean> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

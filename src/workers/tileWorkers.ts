@@ -53,10 +53,12 @@ function sharedFactors(model: Network, count: number): Factors {
   const outputs = outputDimOf(model);
   const last = model.layers.length - 1;
   const terms = model.layers.flatMap((layer, l): KernelTerm[] => {
-    const shape = kindOf(layer).termShape?.(layer, outputs, l === last);
-    if (!shape) return [];
-    if (shape.kind === 'gram') return [{ kind: 'gram', jacobian: sharedMatrix(count, shape.columns) }];
-    return [{ kind: 'product', inputs: sharedMatrix(count, shape.inputs), gradients: shape.gradients === null ? null : sharedMatrix(count, shape.gradients), weightScale2: shape.weightScale2, bias2: shape.bias2 }];
+    const shapes = kindOf(layer).termShape?.(layer, outputs, l === last) ?? [];
+    return (Array.isArray(shapes) ? shapes : [shapes]).map((shape): KernelTerm =>
+      shape.kind === 'gram'
+        ? { kind: 'gram', jacobian: sharedMatrix(count, shape.columns) }
+        : { kind: 'product', inputs: sharedMatrix(count, shape.inputs), gradients: shape.gradients === null ? null : sharedMatrix(count, shape.gradients), weightScale2: shape.weightScale2, bias2: shape.bias2 },
+    );
   });
   return { count, terms };
 }

@@ -1,0 +1,84 @@
+/**
+ * `--model net.onnx` and `--params REGEX`: a network from an ONNX file
+ * (io/onnx.ts reads it, onnx/network.ts makes it a network), in place of
+ * the flags that would describe or draw one.
+ */
+import * as fs from 'node:fs';
+import type { Command } from 'commander';
+import { InputError, UsageError } from '../errors';
+import { OnnxFileError, parseOnnx } from '../io/onnx';
+import { finiteWidth } from '../model/architecture';
+import { specsOf } from '../model/network';
+import { onnxNetwork } from '../onnx/network';
+import { OnnxOpError } from '../onnx/ops';
+import { OnnxPlanError } from '../onnx/plan';
+import type { RunConfig } from '../pipeline';
+
+export interface ModelFileFlags {
+  model?: string;
+  params?: string;
+  inputShape?: number[];
+  weights?: string;
+  saveModel?: string;
+}
+
+export function addModelFileOptions(command: Command): Command {
+  return command
+    .option('--model <file>', 'a network as an ONNX model (.onnx; torch.onnx.export, tf2onnx, …), instead of --arch, the MLP options and --weights')
+    .option('--params <regex>', "with --model: the parameters θ, by initializer name (default: every floating-point initializer but batch normalisation's running statistics)");
+}
+
+/** The flags that would describe the network another way: refused beside --model. */
+const CONTRADICTING: [key: string, flag: string][] = [
+  ['arch', '--arch'],
+  ['width', '--width'],
+  ['depth', '--depth'],
+  ['activation', '--activation'],
+  ['inputDim', '--input-dim'],
+  ['outputDim', '--output-dim'],
+  ['parameterization', '--parameterization'],
+  ['sigmaW', '--sigma-w'],
+  ['sigmaB', '--sigma-b'],
+  ['quadrature', '--quadrature'],
+];
+
+/** Usage errors of --model and --params, before anything is read. */
+export function checkModelFileFlags(flags: ModelFileFlags, explicit: (key: string) => boolean): void {
+  if (flags.params !== undefined && flags.model === undefined) throw new UsageError('--params picks parameters of a --model network');
+  if (flags.model === undefined) return;
+  const given = CONTRADICTING.find(([key]) => explicit(key));
+  if (given) throw new UsageError(`${given[1]} contradicts --model (the network comes from ${flags.model})`);
+  if (flags.weights !== undefined) throw new UsageError(`--weights contradicts --model (the network and its weights come from ${flags.model})`);
+  if (flags.saveModel !== undefined) throw new UsageError(`--save-model writes networks of ntk-cli's layers; a --model network is its file already`);
+  if (flags.params !== undefined) paramsPattern(flags.params);
+}
+
+function paramsPattern(text: string): RegExp {
+  try {
+    return new RegExp(text);
+  } catch (error) {
+    throw new UsageError(`--params ${text}: not a regular expression (${(error as Error).message})`);
+  }
+}
+
+/** Read --model into the run: its network (config.model) and architecture; a bad file is one line naming it. */
+export function applyModelFile(config: RunConfig, flags: ModelFileFlags): void {
+  const file = flags.model!;
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(`--model ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? (error as Error).message}`);
+  }
+  try {
+    const model = parseOnnx(bytes, file);
+    const { network } = onnxNetwork(model, file.split('/').pop()!, { params: flags.params === undefined ? undefined : paramsPattern(flags.params), inputShape: flags.inputShape });
+    config.model = network;
+    config.modelSource = { flag: '--model', file };
+    config.network = { architecture: { input: network.input, layers: specsOf(network) }, width: finiteWidth(1), parameterization: 'standard', sigmaW: 1, sigmaB: 1 };
+  } catch (error) {
+    if (error instanceof OnnxFileError || error instanceof OnnxPlanError || error instanceof OnnxOpError) throw new InputError(`--model ${file}: ${error.message}`);
+    throw error;
+  }
+}
