@@ -51,3 +51,24 @@ export function selectBlock(config: RunConfig, rowRange?: [number, number], colR
   config.samples = rows[1] - rows[0];
   return placement;
 }
+
+/**
+ * --task slurm: the task of a Slurm job array, from the variables sbatch sets
+ * (SLURM_ARRAY_TASK_ID counted from SLURM_ARRAY_TASK_MIN, of
+ * SLURM_ARRAY_TASK_COUNT tasks).
+ */
+export function slurmTask(env: NodeJS.ProcessEnv): { index: number; count: number } {
+  const read = (name: string) => {
+    const value = env[name];
+    if (value === undefined) throw new UsageError(`--task slurm: ${name} is not set (run it in a job array: sbatch --array=0-N)`);
+    if (!/^\d+$/.test(value)) throw new UsageError(`--task slurm: ${name}=${value} is not a whole number`);
+    return Number(value);
+  };
+  const id = read('SLURM_ARRAY_TASK_ID');
+  const count = read('SLURM_ARRAY_TASK_COUNT');
+  const min = env.SLURM_ARRAY_TASK_MIN === undefined ? 0 : read('SLURM_ARRAY_TASK_MIN');
+  const step = env.SLURM_ARRAY_TASK_STEP === undefined ? 1 : read('SLURM_ARRAY_TASK_STEP');
+  const index = (id - min) / Math.max(1, step);
+  if (!Number.isSafeInteger(index) || index < 0 || index >= count) throw new UsageError(`--task slurm: task ${id} is not among the ${count} of the array (from ${min}, step ${step})`);
+  return { index, count };
+}

@@ -75,6 +75,17 @@ export function parseRange(value: string): [number, number] {
   return range;
 }
 
+/** --task i/N (0 ≤ i < N) or 'slurm' (the job array's own task). */
+export function parseTask(value: string): { index: number; count: number } | 'slurm' {
+  if (value.trim() === 'slurm') return 'slurm';
+  const match = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const [index, count] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!(Number.isSafeInteger(index) && Number.isSafeInteger(count) && count >= 1 && index < count)) {
+    throw new InvalidArgumentError("expected i/N (task i of N, 0 ≤ i < N, e.g. 0/8) or 'slurm' (the Slurm job array's task).");
+  }
+  return { index, count };
+}
+
 /** WIDTHxHEIGHT in pixels. */
 export function parseSize(value: string): [number, number] {
   const match = /^(\d+)x(\d+)$/i.exec(value.trim());

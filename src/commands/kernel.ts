@@ -1,12 +1,19 @@
 /** `ntk-cli kernel`: compute Θ(X, X) (or Θ(X, Y)) and write the matrix (.npy, .csv or .json; '-' for stdout). */
 import { Command, Option } from 'commander';
-import { selectBlock } from '../cli/blocks';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runFingerprint, selectBlock, slurmTask } from '../cli/blocks';
 import { extensionList, formatWithFlag } from '../cli/formats';
-import { computeKernel, finishKernelJob, startKernelJob, type KernelJobFlags } from '../cli/kernelJob';
+import { computeKernel, finishKernelJob, startKernelJob, type KernelJob, type KernelJobFlags } from '../cli/kernelJob';
 import { alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classesReport } from '../cli/labels';
 import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../cli/options';
 import { checkFreeSpace, checkWritableTarget, markWritten, writeFailure, writeOutput, writeStdout } from '../cli/outputs';
-import { parseRange } from '../cli/parsers';
+import { parseRange, parseTask } from '../cli/parsers';
+import { BlockFilesSink } from '../io/blockFiles';
+import type { BlockPlacement } from '../io/blocks';
+import { taskBand, taskFileName, taskTiles, tileBlocks, type TaskBlock } from '../io/tasks';
+import { tilePlan, tileSideFor } from '../kernel/tiles';
+import { linalgNameFor } from '../linalg';
 import { describeRun, printReport, type GlobalFlags } from '../cli/report';
 import { addSourceOptions } from '../cli/sources';
 import { InputError, UsageError } from '../errors';
@@ -15,9 +22,9 @@ import { matrixChunks, MATRIX_FORMATS, minimumMatrixBytes, type MatrixFormat } f
 import type { NpyDtype } from '../io/npy';
 import { npyRowChunks } from '../io/npyRows';
 import { NpyStream } from '../io/npyStream';
-import { kernelShape } from '../pipeline';
+import { kernelShape, runInputs } from '../pipeline';
 
-type KernelFlags = KernelJobFlags & { out: string; dtype: NpyDtype; format?: MatrixFormat; rows?: [number, number]; cols?: [number, number] };
+type KernelFlags = KernelJobFlags & { out: string; dtype: NpyDtype; format?: MatrixFormat; rows?: [number, number]; cols?: [number, number]; task?: { index: number; count: number } | 'slurm' };
 
 /** Open the streamed .npy, naming the flag when the directory refuses it. */
 function openStream(out: string, shape: [number, number]): NpyStream {
@@ -25,6 +32,89 @@ function openStream(out: string, shape: [number, number]): NpyStream {
     return new NpyStream(out, shape);
   } catch (error) {
     throw new InputError(`--out ${out}: cannot write: ${writeFailure(error)}`);
+  }
+}
+
+/** An infinite-width task's band (computed pair by pair: any rows give the same bits), its file under --out. */
+function taskBandOf(flags: KernelFlags, job: KernelJob, task: { index: number; count: number }): TaskBlock {
+  const [n, m] = kernelShape(job.config);
+  if (task.count > n) throw new UsageError(`--task ${task.index}/${task.count}: more tasks than the ${n} rows of the kernel`);
+  makeDirectory(flags.out);
+  flags.out = path.join(flags.out, taskFileName(task.index, task.count));
+  checkWritableTarget('--out', flags.out);
+  checkWritableTarget('--out', `${flags.out}.json`);
+  return taskBand(task.index, task.count, n, m, !job.config.inputs2);
+}
+
+/** --task i/N (or slurm): which task of how many, after the checks that need no file. */
+function taskOf(flags: KernelFlags, cmd: Command): { index: number; count: number } | null {
+  if (!flags.task) return null;
+  if (flags.rows || flags.cols) throw new UsageError('--task computes its own rows and columns; --rows and --cols contradict it');
+  if (flags.out === '-' || cmd.getOptionValueSource('out') !== 'cli') throw new UsageError('--task writes its blocks into the directory --out names (e.g. --out blocks)');
+  if (flags.trace === 'none') throw new UsageError('--task computes blocks of a traced kernel; --trace none is computed whole');
+  if (flags.method === 'naive' || flags.backend === 'webgpu') throw new UsageError(`--task computes tiles as a whole run on the host computes them; ${flags.method === 'naive' ? '--method naive' : '--backend webgpu'} does not`);
+  if (flags.dtype !== 'float32' || flags.format) throw new UsageError('--task writes float32 .npy blocks (merge assembles a float32 .npy)');
+  return flags.task === 'slurm' ? slurmTask(process.env) : flags.task;
+}
+
+function makeDirectory(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new InputError(`--out ${dir}: cannot make the directory: ${writeFailure(error)}`);
+  }
+}
+
+/**
+ * A task of a finite network's kernel: its tiles of the whole run's plan
+ * (io/tasks.ts), computed as that run computes them, into one block file per
+ * tile row, each with its placement.
+ */
+async function runTask(flags: KernelFlags, job: KernelJob, task: { index: number; count: number }, globals: GlobalFlags): Promise<void> {
+  const { config } = job;
+  if (job.labels) throw new UsageError('--task computes a share of the kernel; labels (and their alignment) go with the whole kernel');
+  const [n, m] = kernelShape(config);
+  const symmetric = !config.inputs2;
+  // The tile side a whole run writing a .npy uses (structured engine, streamed).
+  const plan = tilePlan(n, m, tileSideFor(linalgNameFor(flags.linalg, flags.threads), true), symmetric);
+  const tiles = taskTiles(task.index, task.count, plan, symmetric);
+  makeDirectory(flags.out);
+  const blocks = tileBlocks(tiles);
+  const files = blocks.map((_, k) => path.join(flags.out, taskFileName(task.index, task.count, k)));
+  const fingerprint = runFingerprint(config, runInputs(config), config.inputs2 ?? null);
+  if (tiles.length === 0) {
+    const report = { task: { index: task.index, count: task.count }, tiles: 0, of: plan.length, blocks: [] };
+    await printReport(report, `task ${task.index} of ${task.count}: nothing to compute (the kernel is ${plan.length} tiles, fewer than ${task.count} tasks)`, globals, false);
+    return;
+  }
+  for (const file of files) {
+    checkWritableTarget('--out', file);
+    checkWritableTarget('--out', `${file}.json`);
+  }
+  config.tiles = tiles;
+  let sink: BlockFilesSink;
+  try {
+    sink = new BlockFilesSink(blocks, files, [n, m]);
+  } catch (error) {
+    throw new InputError(`--out ${flags.out}: cannot write: ${writeFailure(error)}`);
+  }
+  try {
+    const result = await computeKernel(job, flags, { keepsMatrix: false, sink, wayOut: '' });
+    await sink.commit();
+    blocks.forEach((b, k) => {
+      markWritten(files[k]!);
+      const placement: BlockPlacement = { rows: b.rows, cols: b.cols, shape: [n, m], symmetric, fingerprint };
+      writeOutput('--out', `${files[k]}.json`, Buffer.from(JSON.stringify(placement) + '\n'));
+    });
+    const report = finishKernelJob(job, flags, result, { blocks: flags.out });
+    report.task = { index: task.index, count: task.count, tiles: tiles.length, of: plan.length };
+    report.blocks = blocks.map((b, k) => ({ file: files[k], rows: b.rows, cols: b.cols }));
+    const cells = blocks.reduce((sum, b) => sum + (b.rows[1] - b.rows[0]) * (b.cols[1] - b.cols[0]), 0);
+    await printReport(report, `task ${task.index} of ${task.count}: ${tiles.length} of the ${plan.length} tiles of the ${n}×${m} kernel (${cells} cells) in ${blocks.length} block${blocks.length > 1 ? 's' : ''} under ${flags.out}`, globals, false);
+  } catch (error) {
+    sink.abort();
+    if ((error as NodeJS.ErrnoException).code) throw new InputError(`--out ${flags.out}: cannot write: ${writeFailure(error)}`);
+    throw error;
   }
 }
 
@@ -36,17 +126,22 @@ export function kernelCommand(): Command {
     .addOption(new Option('--dtype <type>', 'element type: .npy float32 or float64; CSV and JSON values as the shortest decimals of float32 or float64').choices(['float32', 'float64']).default('float32'))
     .addOption(new Option('--rows <a:b>', 'compute only rows a … b−1 of the kernel (a block for `ntk-cli merge`)').argParser(parseRange))
     .addOption(new Option('--cols <c:d>', 'compute only columns c … d−1').argParser(parseRange))
+    .addOption(new Option('--task <i/N|slurm>', "compute task i of N, a band of rows of nearly equal work, into the directory --out (as block-i-of-N.npy, for `ntk-cli merge DIR`); 'slurm': the job array's task").argParser(parseTask))
     .action(async (flags: KernelFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalFlags>();
       const { json } = globals;
+      const task = taskOf(flags, cmd);
+      if (task && flags.width.kind === 'finite') return runTask(flags, startKernelJob(flags, cmd), task, globals);
       const toStdout = flags.out === '-';
-      const format = formatWithFlag('matrix', '--out', flags.out, flags.format) as MatrixFormat;
+      const format = flags.task ? 'npy' : (formatWithFlag('matrix', '--out', flags.out, flags.format) as MatrixFormat);
       if (toStdout && json) throw new UsageError('--json and --out - both write to stdout; choose one');
-      if (!toStdout) checkWritableTarget('--out', flags.out);
+      if (!toStdout && !flags.task) checkWritableTarget('--out', flags.out);
       if ((flags.rows || flags.cols) && !toStdout) checkWritableTarget('--out', `${flags.out}.json`);
       const job = startKernelJob(flags, cmd);
-      if (job.labels && (flags.rows || flags.cols)) throw new UsageError('--rows and --cols compute a block; labels (and their alignment) go with the whole kernel');
-      const block = selectBlock(job.config, flags.rows, flags.cols);
+      if (job.labels && (flags.rows || flags.cols || task)) throw new UsageError(`${task ? '--task computes a share of the kernel' : '--rows and --cols compute a block'}; labels (and their alignment) go with the whole kernel`);
+      // An infinite-width task: its band of rows (io/tasks.ts), through --rows/--cols.
+      const band = task ? taskBandOf(flags, job, task) : null;
+      const block = selectBlock(job.config, band?.rows ?? flags.rows, band?.cols ?? flags.cols);
       if (block && (format !== 'npy' || toStdout)) throw new UsageError('--rows and --cols write a .npy block (with its .json placement beside it)');
       if (block && flags.trace === 'none') throw new UsageError('--rows and --cols take blocks of a traced kernel; --trace none is computed whole');
       // A float32 .npy streams tile by tile into the file: the matrix is never held in memory.
@@ -69,6 +164,7 @@ export function kernelCommand(): Command {
         if (block) writeOutput('--out', `${flags.out}.json`, Buffer.from(JSON.stringify(block) + '\n'));
         const report = finishKernelJob(job, flags, result, { matrix: flags.out });
         if (block) report.block = { rows: block.rows, cols: block.cols, of: block.shape };
+        if (task) report.task = { index: task.index, count: task.count };
         if (job.labels) {
           checkLabelledKernel(job.labels, result.rows, result.cols, result.inputs.count);
           const classes = classesOf(job.labels);

@@ -1,5 +1,6 @@
 /** `ntk-cli merge BLOCK.npy…`: assemble blocks from `kernel --rows --cols` into one .npy, one block in memory at a time. */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command } from 'commander';
 import { outputFormat } from '../cli/formats';
 import { checkFreeSpace, checkWritableTarget, markWritten, noteInput, writeFailure } from '../cli/outputs';
@@ -31,12 +32,29 @@ function readBlock(file: string, placement: PlacedBlock): { data: Float32Array; 
   return { data: Float32Array.from(block.values), rows: block.rows, cols: block.cols };
 }
 
+/** The block files the arguments name: a .npy, or a directory's .npy files that have a placement beside them (kernel --task's). */
+function blockFiles(args: string[]): string[] {
+  return args.flatMap((arg) => {
+    let directory = false;
+    try {
+      directory = fs.statSync(arg).isDirectory();
+    } catch {
+      return [arg]; // readPlacement names what is missing
+    }
+    if (!directory) return [arg];
+    const found = fs.readdirSync(arg).filter((name) => name.endsWith('.npy') && fs.existsSync(path.join(arg, `${name}.json`))).sort();
+    if (found.length === 0) throw new InputError(`${arg}: a directory without blocks (.npy files with their .npy.json placements, from \`ntk-cli kernel --task\` or --rows/--cols)`);
+    return found.map((name) => path.join(arg, name));
+  });
+}
+
 export function mergeCommand(): Command {
   return new Command('merge')
-    .argument('<blocks...>', 'block .npy files, each with its .json placement beside it')
+    .argument('<blocks...>', "block .npy files, each with its .json placement beside it, or directories of them (kernel --task's)")
     .requiredOption('-o, --out <file>', 'the merged kernel (.npy, float32)')
-    .action(async (files: string[], flags: { out: string }, cmd: Command) => {
+    .action(async (args: string[], flags: { out: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalFlags>();
+      const files = blockFiles(args);
       outputFormat('npy', '--out', flags.out, false);
       checkWritableTarget('--out', flags.out);
       const placements = files.map(readPlacement);

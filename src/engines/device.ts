@@ -27,7 +27,7 @@ export function denseOnly(config: RunConfig): boolean {
 export const deviceEngine: Engine = {
   name: 'structured on a WebGPU device',
   applies: (config, environment) =>
-    environment.device !== null && config.network.width.kind === 'finite' && config.method === 'structured' && config.trace !== 'none' && denseOnly(config),
+    environment.device !== null && !config.tiles && config.network.width.kind === 'finite' && config.method === 'structured' && config.trace !== 'none' && denseOnly(config),
   memory(config, _environment, keepsMatrix) {
     const { rows, cols } = cellsAndSamples(config);
     const side = Math.min(DEVICE_TILE, Math.max(rows, cols));

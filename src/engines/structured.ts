@@ -55,7 +55,7 @@ export const structuredEngine: Engine = {
     const tile = tileSideFor(linalg.name, sink !== null && !sink.inPlace);
     const memory = sink ? null : new MatrixSink(rows, cols);
     const target = sink ?? memory!;
-    const options = { trace: config.trace, tile, onProgress: config.onProgress };
+    const options = { trace: config.trace, tile, onProgress: config.onProgress, only: config.tiles };
     const { stats } = await runTilesYielding(structuredKernel(run.model!, run.inputs, config.inputs2 ?? null, linalg, target, options));
     const timing = { kernelSeconds: seconds(start), productSeconds: linalg.seconds() };
     return finiteResult(config, environment, run, this.name, memory?.matrix ?? null, timing, statsFromTiles(stats, !config.inputs2));

@@ -15,6 +15,7 @@ import type { Network } from '../model/network';
 import type { BackendChoice, BackendName } from '../tfjs/backend';
 import type { GpuAdapter } from '../tfjs/webgpu';
 import type { KernelSink, Samples } from '../types';
+import type { Tile } from '../kernel/tiles';
 import type * as TF from '@tensorflow/tfjs';
 
 export const METHODS = ['structured', 'naive'] as const;
@@ -50,6 +51,12 @@ export interface RunConfig {
   quadrature?: number;
   /** Put each drawn input on the unit sphere (divide its row by its norm). */
   normalizeInputs?: boolean;
+  /**
+   * Only these tiles of the kernel's tile plan (kernel --task): computed with
+   * the same products, on the same rows, as a run of the whole kernel, so
+   * they are the same bits. The structured engine computes them.
+   */
+  tiles?: Tile[];
   /** Fraction of the kernel done, for progress bars. */
   onProgress?: (fraction: number) => void;
 }

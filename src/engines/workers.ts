@@ -18,7 +18,7 @@ import type { Engine, RunConfig, RunEnvironment } from './types';
 export const WORKER_MIN_CELLS = 1500 * 1500;
 
 function applies(config: RunConfig, environment: RunEnvironment): boolean {
-  if (config.network.width.kind !== 'finite' || config.method !== 'structured' || config.trace === 'none') return false;
+  if (config.network.width.kind !== 'finite' || config.method !== 'structured' || config.trace === 'none' || config.tiles) return false;
   // An ONNX graph runs on this thread's TensorFlow.js (its backend chosen for it).
   if (config.model?.layers.some((layer) => layer.kind === 'graph')) return false;
   const { rows, cols } = cellsAndSamples(config);

@@ -36,6 +36,8 @@ export interface StructuredOptions {
   tile: number;
   /** Called after every tile with the fraction of cells done. */
   onProgress?: (fraction: number) => void;
+  /** Only these tiles of the plan (tiles.ts), and not their mirror images: a task's share of the kernel. */
+  only?: Tile[];
 }
 
 /** Scratch buffers for one tile's products, allocated on first use (fresh memory is slow to touch). */
@@ -196,9 +198,9 @@ export function* structuredKernel(model: Network, x: Samples, y: Samples | null,
   const symmetric = y === null;
   const outputs = outputDimOf(model);
   const scale = traceScale(options.trace ?? 'sum', outputs);
-  const tiles = tilePlan(x.count, fy.count, options.tile, symmetric);
+  const tiles = options.only ?? tilePlan(x.count, fy.count, options.tile, symmetric);
   const scratch = new TileScratch(Math.min(options.tile, Math.max(x.count, fy.count)));
-  const total = x.count * fy.count;
+  const total = options.only ? options.only.reduce((sum, t) => sum + (t.r1 - t.r0) * (t.c1 - t.c0), 0) : x.count * fy.count;
   let done = 0;
   let stats: TileStats | null = null;
   for (const tile of tiles) {
@@ -208,7 +210,7 @@ export function* structuredKernel(model: Network, x: Samples, y: Samples | null,
     const target = sink.inPlace ? sink.inPlace(tile.r0, tile.c0, h, w) : { data: scratch.get('out'), rows: h, cols: w };
     computeTile(fx, fy, outputs, tile, diagonal, linalg, scratch, scale, target);
     if (!sink.inPlace) sink.writeBlock(tile.r0, tile.c0, target, false);
-    const mirrored = symmetric && !diagonal;
+    const mirrored = symmetric && !diagonal && !options.only;
     if (mirrored) sink.writeBlock(tile.c0, tile.r0, target, true);
     stats = mergeStats(stats, tileStats(target, tile, mirrored ? 2 : 1));
     done += h * w * (mirrored ? 2 : 1);
