@@ -121,3 +121,30 @@ test('the chart is drawn: the eigenvalue curve in its colour, on a white 640×48
   assert.ok(red > 100, `target energy curve pixels: ${red}`);
   assert.deepEqual(Array.from(png.data.subarray(0, 3)), [255, 255, 255]);
 });
+
+test('--top on a kernel larger than --max-memory streams its rows from the file: the eigenvalues of a matrix built with them', () => {
+  // K = H·diag(λ)·H with H = I − 2uuᵀ, ‖u‖ = 1 (a reflection): its eigenvalues are exactly λ.
+  // n = 5000: 0.2 GB in float64, which a budget of 0.4 GB (the runtime takes about 0.26) cannot hold.
+  const n = 5000;
+  const lambda = Float64Array.from({ length: n }, (_, i) => 100 / (1 + i) ** 1.2);
+  const u = Float64Array.from({ length: n }, (_, i) => Math.sin(0.37 * i + 1));
+  const norm = Math.hypot(...u);
+  for (let i = 0; i < n; i++) u[i] /= norm;
+  let s = 0;
+  for (let k = 0; k < n; k++) s += lambda[k]! * u[k]! ** 2;
+  const k = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) k[i * n + j] = (i === j ? lambda[i]! : 0) - 2 * u[i]! * u[j]! * (lambda[i]! + lambda[j]!) + 4 * u[i]! * u[j]! * s;
+  const dir = tempDir();
+  const file = path.join(dir, 'big.npy');
+  fs.writeFileSync(file, encodeNpy(k, [n, n]));
+  for (const [limit, streamed] of [['0.4', true], [undefined, false]] as const) {
+    const args = ['spectrum', file, '--top', '10', '--out', path.join(dir, 's.png'), '--save-eigenvalues', path.join(dir, 'l.npy'), '--json', ...(limit ? ['--max-memory', limit] : [])];
+    const run = runCli(args);
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.kernel.read !== undefined, streamed, JSON.stringify(report.kernel));
+    const found = parseNpy(fs.readFileSync(path.join(dir, 'l.npy'))).data;
+    for (let i = 0; i < 10; i++) assert.ok(Math.abs(found[i]! - lambda[i]!) <= 1e-4 * lambda[0]!, `λ_${i}: ${found[i]} against ${lambda[i]}`);
+    assert.ok(Math.abs(report.trace - lambda.reduce((a, b) => a + b, 0)) <= 1e-4 * report.trace);
+  }
+});

@@ -149,31 +149,42 @@ export function kernelSpectrum(matrix: Float32Array | Float64Array, n: number, r
   let trace = 0;
   for (let i = 0; i < n; i++) trace += matrix[i * n + i];
   const wantVectors = request.vectors || request.targets !== undefined;
-  let eigenvalues: Float64Array;
-  let eigenvectors: Float64Array | null;
-  let solver: string;
-  let iterations: number | null = null;
   const complete = request.top === undefined || request.top >= n;
   if (complete || !krylovFits(request.top!, n)) {
     // All of them; or, when k is a large share of n, the top k of all of them (cheaper and exact).
     const full = symmetricEigen(matrix, n, wantVectors);
-    ({ values: eigenvalues, vectors: eigenvectors, solver } = full);
-    if (!complete) {
-      const k = request.top!;
-      eigenvalues = eigenvalues.slice(0, k);
-      eigenvectors = eigenvectors ? firstColumns(eigenvectors, n, k) : null;
-      solver = `${solver} (the top ${k} of the full decomposition)`;
-    }
-  } else {
-    let data: Float32Array;
-    if (matrix instanceof Float32Array) data = matrix;
-    else {
-      data = floatArray(n * n);
-      data.set(matrix);
-    }
-    const top = topOf(denseOperator({ data, rows: n, cols: n }, request.linalg), request.top!, request);
-    ({ values: eigenvalues, vectors: eigenvectors, solver, iterations } = top);
+    if (complete) return finish(n, trace, { eigenvalues: full.values, eigenvectors: full.vectors, solver: full.solver, iterations: null }, complete, request);
+    const k = request.top!;
+    const top = { eigenvalues: full.values.slice(0, k), eigenvectors: full.vectors ? firstColumns(full.vectors, n, k) : null, solver: `${full.solver} (the top ${k} of the full decomposition)`, iterations: null };
+    return finish(n, trace, top, complete, request);
   }
+  let data: Float32Array;
+  if (matrix instanceof Float32Array) data = matrix;
+  else {
+    data = floatArray(n * n);
+    data.set(matrix);
+  }
+  return operatorSpectrum(denseOperator({ data, rows: n, cols: n }, request.linalg), trace, { ...request, top: request.top! });
+}
+
+/**
+ * The top k of a kernel given as an operator (a matrix streamed from disk by
+ * rows, for one larger than memory), with its trace: block Krylov iteration.
+ */
+export function operatorSpectrum(op: SymmetricOperator, trace: number, request: SpectrumRequest & { top: number }): Spectrum {
+  const top = topOf(op, request.top, request);
+  return finish(op.n, trace, { eigenvalues: top.values, eigenvectors: top.vectors, solver: top.solver, iterations: top.iterations }, request.top >= op.n, request);
+}
+
+/** The numbers of a spectrum from its eigenvalues (largest first; all of them when `complete`). */
+function finish(
+  n: number,
+  trace: number,
+  found: { eigenvalues: Float64Array; eigenvectors: Float64Array | null; solver: string; iterations: number | null },
+  complete: boolean,
+  request: SpectrumRequest,
+): Spectrum {
+  const { eigenvalues, eigenvectors, solver, iterations } = found;
   const count = eigenvalues.length;
   const lambdaMax = eigenvalues[0];
   const lambdaMin = complete ? eigenvalues[count - 1] : null;

@@ -19,8 +19,13 @@ const GB = 1e9;
  * of available memory). `wayOut` is what the run itself can change ("lower
  * --samples", "ask for the largest few with --top K"), ending in ', '.
  */
+/** The bytes a run may use: --max-memory, or 80% of available memory. */
+export function memoryBudget(maxMemoryGB: number | undefined): number {
+  return maxMemoryGB !== undefined ? maxMemoryGB * GB : 0.8 * os.freemem();
+}
+
 export function checkMemory(estimate: MemoryEstimate, maxMemoryGB: number | undefined, wayOut: string): void {
-  const budget = maxMemoryGB !== undefined ? maxMemoryGB * GB : 0.8 * os.freemem();
+  const budget = memoryBudget(maxMemoryGB);
   if (estimate.total <= budget) return;
   const parts = Object.entries(estimate.parts)
     .filter(([, bytes]) => bytes >= 0.01 * GB)

@@ -11,19 +11,21 @@ import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../cli/options';
 import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { wholeNumber, LIMITS } from '../cli/parsers';
 import { describeRun, printReport, runReport, type GlobalFlags } from '../cli/report';
-import { checkBackendFlag, checkMemory } from '../cli/runtime';
+import { checkBackendFlag, checkMemory, memoryBudget } from '../cli/runtime';
 import { readFlagMatrix, readTargets } from '../cli/matrices';
 import { addSourceOptions } from '../cli/sources';
 import { explicit } from '../cli/weights';
 import { labelsFile } from '../cli/inputs';
 import { alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classesReport } from '../cli/labels';
 import { InputError, UsageError } from '../errors';
-import { asymmetry, kernelSpectrum, precisionOf, type Spectrum } from '../analysis/spectrum';
+import { asymmetry, kernelSpectrum, operatorSpectrum, precisionOf, type Spectrum } from '../analysis/spectrum';
 import { reportNumber, reportNumbers, reportSeconds } from '../cli/reportNumbers';
 import { encodeNpy } from '../io/npy';
 import { RUNTIME_BYTES } from '../engines/types';
 import { openLinalg } from '../linalg';
-import { TopEigenError } from '../linalg/topEigen';
+import { rowChunksOperator, TopEigenError } from '../linalg/topEigen';
+import { npyRowChunks, npyValueReader } from '../io/npyRows';
+import type { RowChunks } from '../types';
 import { TorchGenerator } from '../model/torchRandom';
 import { renderSpectrumChart, type ImageFormat as ChartFormat } from '../render';
 
@@ -51,11 +53,63 @@ function readKernel(file: string): { values: Float32Array | Float64Array; n: num
   return { values, n: matrix.rows };
 }
 
+/** The memory the Krylov iteration holds for the top k of n: three blocks of basis and images, float64 and float32 copies. */
+function iterationBytes(n: number, top: number): number {
+  return n * 3 * (top + Math.max(10, top)) * 4 * 4;
+}
+
+/**
+ * MATRIX as chunks of rows, where --top asks for a few eigenvalues of a .npy
+ * that does not fit the memory budget with the iteration; null to read it
+ * whole. Streamed, the matrix is read once per product of the iteration.
+ */
+function streamedKernel(file: string, flags: SpectrumFlags): RowChunks | null {
+  if (flags.top === undefined || !file.toLowerCase().endsWith('.npy')) return null;
+  let chunks: RowChunks | null;
+  try {
+    chunks = npyRowChunks(file);
+  } catch {
+    return null; // read whole, and the reader names what is wrong
+  }
+  if (!chunks || chunks.rows !== chunks.cols) return null;
+  const inMemory = RUNTIME_BYTES + chunks.rows * chunks.rows * 8 + iterationBytes(chunks.rows, flags.top);
+  return inMemory > memoryBudget(flags.maxMemory) ? chunks : null;
+}
+
+/** One pass over a streamed kernel: its trace and largest |K_ij|; then sampled pairs K_ij, K_ji must agree as a kernel's do. */
+function checkStreamedKernel(file: string, chunks: RowChunks, seed: bigint): { trace: number; precision: 'float32' | 'float64' } {
+  let trace = 0;
+  let largest = 0;
+  let precision: 'float32' | 'float64' = 'float32';
+  chunks.forEachChunk((start, values, rows) => {
+    if (!(values instanceof Float32Array)) precision = 'float64';
+    for (let r = 0; r < rows; r++) trace += values[r * chunks.cols + start + r]!;
+    for (let k = 0; k < values.length; k++) largest = Math.max(largest, Math.abs(values[k]!));
+  });
+  const generator = new TorchGenerator(seed);
+  const n = chunks.rows;
+  const picks = generator.uniform(2 * 512, 0, n);
+  let worst = 0;
+  const values = npyValueReader(file);
+  try {
+    for (let p = 0; p < 512; p++) {
+      const [i, j] = [Math.floor(picks[2 * p]!), Math.floor(picks[2 * p + 1]!)];
+      worst = Math.max(worst, Math.abs(values.at(i, j) - values.at(j, i)));
+    }
+  } finally {
+    values.close();
+  }
+  if (largest > 0 && worst / largest > SYMMETRY_TOLERANCE) {
+    throw new InputError(`${file}: not symmetric (sampled pairs differ by ${(worst / largest).toPrecision(3)} of the largest |K_ij|); a kernel matrix is symmetric`);
+  }
+  return { trace, precision };
+}
+
 /** Peak memory beyond the kernel itself: LAPACK's float64 copy and, with eigenvectors, its workspace and ours. */
 function checkSpectrumMemory(n: number, flags: SpectrumFlags, vectors: boolean): void {
   const parts: Record<string, number> = { runtime: RUNTIME_BYTES, kernel: n * n * 8 };
   if (flags.top === undefined) parts.decomposition = n * n * (vectors ? 32 : 8);
-  else parts.iteration = n * 3 * (flags.top + Math.max(10, flags.top)) * 4 * 4;
+  else parts.iteration = iterationBytes(n, flags.top);
   checkMemory({ total: Object.values(parts).reduce((a, b) => a + b, 0), parts }, flags.maxMemory, flags.top === undefined ? 'ask for the largest few with --top K, ' : '');
 }
 
@@ -112,7 +166,7 @@ export function spectrumCommand(): Command {
         outputFormat('npy', flag, path, false);
         checkWritableTarget(flag, path);
       }
-      let kernel: { values: Float32Array | Float64Array; n: number };
+      let kernel: { values: Float32Array | Float64Array; n: number } | { chunks: RowChunks; n: number };
       let run: Record<string, unknown> | null = null;
       let labels: string[] | null = null;
       let summary = '';
@@ -120,7 +174,8 @@ export function spectrumCommand(): Command {
         const given = [...MODEL_OPTIONS, 'weights', 'inputs', 'inputs2', 'dataset', 'saveModel', 'saveInputs'].find((key) => explicit(cmd, key));
         if (given) throw new UsageError(`${file} is the kernel already; --${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies when spectrum computes one`);
         checkBackendFlag(flags, explicit(cmd, 'backend'), Boolean(globals.quiet));
-        kernel = readKernel(file);
+        const chunks = streamedKernel(file, flags);
+        kernel = chunks ? { chunks, n: chunks.rows } : readKernel(file);
         if (flags.labels !== undefined) labels = labelsFile(flags.labels, kernel.n);
       } else {
         if (flags.inputs2 !== undefined) throw new UsageError('--inputs2: a spectrum needs a symmetric kernel Θ(X, X)');
@@ -137,14 +192,21 @@ export function spectrumCommand(): Command {
       if (flags.top !== undefined && flags.top > n) throw new UsageError(`--top ${flags.top}: the kernel has ${n} eigenvalues`);
       const targets = flags.targets === undefined ? undefined : readTargets('--targets', flags.targets, n, 'one per sample of the kernel');
       const vectors = flags.saveEigenvectors !== undefined;
-      checkSpectrumMemory(n, flags, vectors || targets !== undefined);
+      if ('chunks' in kernel) {
+        const parts = { runtime: RUNTIME_BYTES, iteration: iterationBytes(n, flags.top!), 'rows read at a time': 2 * (32 << 20) };
+        checkMemory({ total: Object.values(parts).reduce((a, b) => a + b, 0), parts }, flags.maxMemory, 'ask for fewer with --top, ');
+      } else checkSpectrumMemory(n, flags, vectors || targets !== undefined);
       const { linalg } = await openLinalg(flags.linalg, flags.threads, flags.backend);
       const solving = process.hrtime.bigint();
-      const precision = precisionOf(kernel.values);
+      const streamed = 'chunks' in kernel ? { chunks: kernel.chunks, ...checkStreamedKernel(file!, kernel.chunks, flags.seed) } : null;
+      const precision = streamed ? streamed.precision : precisionOf((kernel as { values: Float32Array | Float64Array }).values);
       const generator = new TorchGenerator(flags.seed);
       let spectrum: Spectrum;
       try {
-        spectrum = kernelSpectrum(kernel.values, n, { top: flags.top, vectors, targets, linalg, precision, randn: (count) => generator.randn(count) });
+        const request = { top: flags.top, vectors, targets, linalg, precision, randn: (count: number) => generator.randn(count) };
+        spectrum = streamed
+          ? operatorSpectrum(rowChunksOperator(streamed.chunks, linalg), streamed.trace, { ...request, top: flags.top! })
+          : kernelSpectrum((kernel as { values: Float32Array | Float64Array }).values, n, request);
       } catch (error) {
         if (error instanceof TopEigenError) throw new InputError(`--top ${flags.top}: ${error.message}; leave out --top for the full decomposition`);
         throw error;
@@ -164,8 +226,8 @@ export function spectrumCommand(): Command {
       }
       const seconds = { solve: reportSeconds(solveSeconds), total: reportSeconds(Number(process.hrtime.bigint() - started) / 1e9) };
       const classes = labels ? classesOf(labels) : null;
-      const labelled = classes ? { classes: classesReport(classes), ...alignmentReport(alignmentWith(classes, kernel.values)) } : {};
-      const report = { ...spectrumReport(spectrum), ...labelled, seconds, kernel: run ?? { file }, outputs };
+      const labelled = classes ? { classes: classesReport(classes), ...alignmentReport(alignmentWith(classes, 'chunks' in kernel ? kernel.chunks : kernel.values)) } : {};
+      const report = { ...spectrumReport(spectrum), ...labelled, seconds, kernel: run ?? { file, ...(streamed ? { read: 'by rows, once per product (larger than memory)' } : {}) }, outputs };
       await printReport(report, `${summary}${describeSpectrum(spectrum, solveSeconds)}; wrote ${flags.out}`, globals, false);
     });
   return command;

@@ -51,3 +51,20 @@ export function npyRowChunks(file: string): RowChunks | null {
   const [rows, cols] = header.shape;
   return { rows, cols, forEachChunk: (visit) => forEachRowChunk(file, header, visit) };
 }
+
+/** Single values K[i, j] of a C-ordered 2-D .npy, each by a positional read; `close` when done. */
+export function npyValueReader(file: string): { at(i: number, j: number): number; close(): void } {
+  const fd = fs.openSync(file, 'r');
+  const head = Buffer.alloc(1 << 16);
+  fs.readSync(fd, head, 0, head.length, 0);
+  const header = parseNpyHeader(head);
+  const size = header.dataBytes / (header.shape[0]! * header.shape[1]!);
+  const bytes = Buffer.alloc(size);
+  return {
+    at(i, j) {
+      fs.readSync(fd, bytes, 0, size, header.dataOffset + (i * header.shape[1]! + j) * size);
+      return decodeValues(bytes, header)[0]!;
+    },
+    close: () => fs.closeSync(fd),
+  };
+}

@@ -23,6 +23,7 @@
  */
 import { symmetricEigen } from './eigen';
 import type { Linalg, MatrixView } from './types';
+import type { RowChunks } from '../types';
 
 /** A symmetric matrix seen through its products: out ← V·K for rows V (b × n). */
 export interface SymmetricOperator {
@@ -34,6 +35,25 @@ export interface SymmetricOperator {
 export function denseOperator(k: MatrixView, linalg: Linalg): SymmetricOperator {
   if (k.cols !== k.rows) throw new RangeError(`expected a square matrix, got ${k.rows}×${k.cols}`);
   return { n: k.rows, multiply: (v, out) => linalg.gemm(1, v, false, k, false, 0, out) };
+}
+
+/**
+ * The operator of a symmetric matrix read by chunks of rows (a file larger
+ * than memory): V·K is, chunk by chunk, V·K[rows, :]ᵀ into those columns of
+ * the product (K's rows are its columns), one pass over the matrix per
+ * product, one chunk in memory.
+ */
+export function rowChunksOperator(chunks: RowChunks, linalg: Linalg): SymmetricOperator {
+  if (chunks.rows !== chunks.cols) throw new RangeError(`expected a square matrix, got ${chunks.rows}×${chunks.cols}`);
+  return {
+    n: chunks.rows,
+    multiply(v, out) {
+      chunks.forEachChunk((start, values, rows) => {
+        const block = values instanceof Float32Array ? values : Float32Array.from(values);
+        linalg.gemm(1, v, false, { data: block, rows, cols: chunks.cols }, true, 0, { data: out.data.subarray(start), rows: v.rows, cols: rows, ld: out.cols });
+      });
+    },
+  };
 }
 
 export interface TopEigen {
