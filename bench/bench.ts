@@ -107,13 +107,19 @@ interface Tool {
   flops: number;
 }
 
-function ntkCliTool(c: Case, linalg: 'blas' | 'tfjs'): Tool {
+/**
+ * ntk-cli on a case. `unpinned`: with the machine's OpenBLAS pins removed, as
+ * the NumPy peer runs (the same kernel selection for both: OpenBLAS picks its
+ * kernels by CPU where OPENBLAS_CORETYPE does not force older ones).
+ */
+function ntkCliTool(c: Case, linalg: 'blas' | 'tfjs', unpinned = false): Tool {
   const out = path.join(TMP, 'k.npy');
+  const pinned = process.env.OPENBLAS_CORETYPE !== undefined;
   return {
-    label: linalg === 'blas' ? 'ntk-cli (OpenBLAS)' : 'ntk-cli --linalg tfjs (wasm)',
+    label: linalg === 'blas' ? `ntk-cli (OpenBLAS${unpinned ? ', OPENBLAS_CORETYPE unset' : pinned ? `, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE}` : ''})` : 'ntk-cli --linalg tfjs (wasm)',
     flops: c.n * (c.n + 1) * (c.d + 2 * c.w),
     run: () => {
-      const r = timed(process.execPath, [BIN, 'kernel', '--samples', `${c.n}`, '--input-dim', `${c.d}`, '--width', `${c.w}`, '--linalg', linalg, '--out', out, '--json']);
+      const r = timed(process.execPath, [BIN, 'kernel', '--samples', `${c.n}`, '--input-dim', `${c.d}`, '--width', `${c.w}`, '--linalg', linalg, '--out', out, '--json'], unpinned ? numpyEnv() : process.env);
       fs.rmSync(out, { force: true });
       const report = JSON.parse(r.stdout);
       return { wall: r.wall, rssMB: r.rssMB, kernel: report.seconds.kernel, products: report.seconds.products };
@@ -126,7 +132,10 @@ function numpyTool(c: Case): Tool {
     label: 'NumPy structured formula',
     flops: 2 * c.n * c.n * (c.d + 2 * c.w),
     run: () => {
-      const r = timed('python3', [path.join(ROOT, 'bench', 'numpy_peer.py'), `${c.n}`, `${c.d}`, `${c.w}`], numpyEnv());
+      // Saved as ntk-cli saves it: both processes end with the kernel in a float32 .npy.
+      const out = path.join(TMP, 'numpy.npy');
+      const r = timed('python3', [path.join(ROOT, 'bench', 'numpy_peer.py'), `${c.n}`, `${c.d}`, `${c.w}`, out], numpyEnv());
+      fs.rmSync(out, { force: true });
       const seconds = JSON.parse(r.stdout).seconds;
       return { wall: r.wall, rssMB: r.rssMB, kernel: seconds, products: null };
     },
@@ -350,6 +359,8 @@ function kernelsSection({ quick, runs, torch, numpy, sgemm }: Setting): string[]
   for (const c of CASES) {
     if (quick && c.n > 5000) continue;
     const tools: Tool[] = [ntkCliTool(c, 'blas')];
+    // Where the machine pins OpenBLAS's kernels, also as the NumPy peer runs: without the pin.
+    if (process.env.OPENBLAS_CORETYPE !== undefined) tools.push(ntkCliTool(c, 'blas', true));
     if (numpy) tools.push(numpyTool(c));
     if (c.tfjs) tools.push(ntkCliTool(c, 'tfjs'));
     if (torch && c.functorch) tools.push(torchTool(c, 'functorch'));
@@ -367,12 +378,12 @@ function kernelsSection({ quick, runs, torch, numpy, sgemm }: Setting): string[]
       products: rs[0].products === null ? null : median(rs.map((x) => x.products!)),
       rss: Math.max(...rs.map((x) => x.rssMB)),
     }));
-    const np = numpy ? summary[1] : null;
+    const np = numpy ? summary[tools.findIndex((t) => t.label.startsWith('NumPy'))]! : null;
     tools.forEach((tool, i) => {
       const s = summary[i];
       const productTime = s.products ?? (tool.label.startsWith('NumPy') ? s.kernel : null);
       const gflops = tool.flops && productTime ? tool.flops / productTime / 1e9 : null;
-      const ofSgemm = gflops && sgemm && tool.label.startsWith('ntk-cli (OpenBLAS)') ? `${((100 * gflops) / sgemm).toFixed(0)}%` : '';
+      const ofSgemm = gflops && sgemm && tool.label.startsWith('ntk-cli (OpenBLAS') && !tool.label.includes('unset') ? `${((100 * gflops) / sgemm).toFixed(0)}%` : '';
       lines.push(
         `| ${c.name} | ${tool.label} | ${s.wall.toFixed(3)} | ${s.kernel.toFixed(3)} | ${s.products === null ? '' : s.products.toFixed(3)} | ${gflops ? gflops.toFixed(0) : ''} | ${ofSgemm} | ${s.rss.toFixed(0)} | ${np ? (s.wall / np.wall).toFixed(2) : ''} | ${np ? (s.kernel / np.kernel).toFixed(2) : ''} |`,
       );

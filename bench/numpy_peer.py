@@ -1,8 +1,9 @@
 """The NumPy peer of `npm run bench`: the two-layer ReLU structured formula in float32,
 as a NumPy user would write it, on a network and inputs of the same sizes.
 
-Usage: python3 bench/numpy_peer.py N D W
-Runs on whatever NumPy `python3` has (a current NumPy 2.x with its own OpenBLAS).
+Usage: python3 bench/numpy_peer.py N D W [OUT]
+Runs on whatever NumPy `python3` has (a current NumPy 2.x with its own OpenBLAS). With OUT, saves
+the kernel there with np.save (float32), as ntk-cli writes it.
 Prints one JSON line: {"seconds": kernel seconds, "max": K.max(), "numpy": version}.
 """
 import json
@@ -31,6 +32,8 @@ def main():
     k += a @ a.T
     k += 1
     seconds = time.perf_counter() - start
+    if len(sys.argv) > 4:
+        np.save(sys.argv[4], k)
     print(json.dumps({"seconds": seconds, "max": float(k.max()), "numpy": np.__version__}))
 
 

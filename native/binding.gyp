@@ -3,8 +3,8 @@
     {
       "target_name": "ntk_native",
       "sources": ["ntk_native.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra"],
-      "libraries": ["-llapacke"]
+      "cflags": ["-O2", "-Wall", "-Wextra", "-ffp-contract=off"],
+      "libraries": ["-llapacke", "-lm"]
     }
   ]
 }

@@ -25,6 +25,13 @@
  *                            outW]. The same loops, in the same order, as
  *                            src/layers/patches.ts, so the results are the
  *                            same bits.
+ *   boxMuller(data)          PyTorch's normal_fill_16 on every whole run of
+ *                            16 float32 uniforms of `data`, in place: Cephes
+ *                            logf and sincosf step for step as
+ *                            src/model/float32Math.ts computes them (float
+ *                            operations, fmaf where PyTorch's build fuses), so
+ *                            torch.randn's bits. Built with -ffp-contract=off:
+ *                            no multiply-add is fused that is not written so.
  *
  * Every size is checked against the arrays here as well as in JavaScript.
  */
@@ -35,6 +42,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -251,6 +259,100 @@ static napi_value col2im(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- torch.randn's Box–Muller on float32 (see src/model/float32Math.ts for the why of each step). ---- */
+
+static float from_bits(uint32_t bits) {
+  float f;
+  memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+static uint32_t bits_of(float f) {
+  uint32_t bits;
+  memcpy(&bits, &f, sizeof bits);
+  return bits;
+}
+
+static const float LOG_P[9] = {7.0376836292e-2f, -1.151461031e-1f, 1.167699874e-1f, -1.2420140846e-1f, 1.4249322787e-1f, -1.6668057665e-1f, 2.0000714765e-1f, -2.4999993993e-1f, 3.3333331174e-1f};
+
+static float cephes_logf(float input) {
+  if (!(input > 0)) return NAN;
+  float clamped = input > from_bits(0x00800000u) ? input : from_bits(0x00800000u);
+  uint32_t bits = bits_of(clamped);
+  float e = (float)((int32_t)(bits >> 23) - 127 + 1);
+  float x = from_bits((bits & ~0x7f800000u) | bits_of(0.5f));
+  int below = x < 0.707106781186547524f;
+  float tmp = below ? x : 0.0f;
+  x = x - 1.0f;
+  if (below) e = e - 1.0f;
+  x = x + tmp;
+  float z = x * x;
+  float y = LOG_P[0];
+  for (int i = 1; i < 9; i++) y = fmaf(y, x, LOG_P[i]);
+  y = y * x;
+  y = fmaf(y, z, e * -2.1219444e-4f);
+  y = y - z * 0.5f;
+  x = x + y;
+  return fmaf(e, 0.693359375f, x);
+}
+
+static void cephes_sincosf(float input, float *sin_out, float *cos_out) {
+  int negative = signbit(input) != 0;
+  float x = fabsf(input);
+  float y0 = x * 1.27323954473516f;
+  int32_t j = (int32_t)y0;
+  j = (j + 1) & ~1;
+  float y = (float)j;
+  int swap_sin = (j & 4) != 0;
+  int use_cos_poly = (j & 2) == 0;
+  int cos_sign_flip = ((~(j - 2)) & 4) != 0;
+  x = fmaf(y, -0.78515625f, x);
+  x = fmaf(y, -2.4187564849853515625e-4f, x);
+  x = fmaf(y, -3.77489497744594108e-8f, x);
+  float z = x * x;
+  float c = 2.443315711809948e-5f;
+  c = fmaf(c, z, -1.388731625493765e-3f);
+  c = fmaf(c, z, 4.166664568298827e-2f);
+  c = c * z;
+  c = fmaf(c, z, -z * 0.5f);
+  c = c + 1.0f;
+  float s = -1.9515295891e-4f;
+  s = fmaf(s, z, 8.3321608736e-3f);
+  s = fmaf(s, z, -1.6666654611e-1f);
+  s = s * z;
+  s = fmaf(s, x, x);
+  float sine = use_cos_poly ? s : c;
+  float cosine = use_cos_poly ? c : s;
+  if (negative != swap_sin) sine = -sine;
+  if (cos_sign_flip) cosine = -cosine;
+  *sin_out = sine;
+  *cos_out = cosine;
+}
+
+static napi_value box_muller(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  void *raw;
+  size_t length, size;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 1 || !typed_array(env, args[0], &raw, &length, &size) || size != 4) {
+    return fail(env, "boxMuller(data): one Float32Array");
+  }
+  float *data = raw;
+  const float two_pi = (float)(2 * 3.14159265358979323846);
+  for (size_t start = 0; start + 16 <= length; start += 16) {
+    for (size_t j = start; j < start + 8; j++) {
+      float u1 = 1.0f - data[j];
+      float u2 = data[j + 8];
+      float radius = sqrtf(-2.0f * cephes_logf(u1));
+      float sine, cosine;
+      cephes_sincosf(two_pi * u2, &sine, &cosine);
+      data[j] = radius * cosine;
+      data[j + 8] = radius * sine;
+    }
+  }
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
       {"syevd", NULL, syevd, NULL, NULL, NULL, napi_default, NULL},
@@ -258,6 +360,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"quietStderr", NULL, quiet_stderr, NULL, NULL, NULL, napi_default, NULL},
       {"im2col", NULL, im2col, NULL, NULL, NULL, napi_default, NULL},
       {"col2im", NULL, col2im, NULL, NULL, NULL, napi_default, NULL},
+      {"boxMuller", NULL, box_muller, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   return exports;

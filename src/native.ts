@@ -13,6 +13,8 @@ export interface NativeHelpers {
   /** A convolution's patches of one image, and their gradient back (layers/patches.ts). */
   im2col(x: Float32Array, base: number, geometry: number[], out: Float32Array, scale: number): void;
   col2im(patches: Float32Array, out: Float32Array, base: number, geometry: number[]): void;
+  /** torch.randn's Box–Muller on each whole run of 16 uniforms, in place (model/torchRandom.ts). */
+  boxMuller(data: Float32Array): void;
 }
 
 /**

@@ -12,6 +12,14 @@ export const relu: Activation = {
   phi: (z) => (z > 0 ? z : 0),
   dphi: (z) => (z > 0 ? 1 : 0),
   kinks: [0],
+  mapArray(z, n, out, derivative) {
+    for (let i = 0; i < n; i++) {
+      const v = z[i]!;
+      const positive = v > 0;
+      out[i] = positive ? v : 0;
+      derivative[i] = positive ? 1 : 0;
+    }
+  },
   tensor: (tf, z) => tf.relu(z),
   closedForm: (s11, s22, s12, out) => {
     const norm = Math.sqrt(s11 * s22);

@@ -194,7 +194,7 @@ export function spectrumCommand(): Command {
       const vectors = flags.saveEigenvectors !== undefined;
       if ('chunks' in kernel) {
         const parts = { runtime: RUNTIME_BYTES, iteration: iterationBytes(n, flags.top!), 'rows read at a time': 2 * (32 << 20) };
-        checkMemory({ total: Object.values(parts).reduce((a, b) => a + b, 0), parts }, flags.maxMemory, 'ask for fewer with --top, ');
+        checkMemory({ total: Object.values(parts).reduce((a, b) => a + b, 0), parts }, flags.maxMemory, '');
       } else checkSpectrumMemory(n, flags, vectors || targets !== undefined);
       const { linalg } = await openLinalg(flags.linalg, flags.threads, flags.backend);
       const solving = process.hrtime.bigint();

@@ -26,7 +26,7 @@ import { outputDimOf, type Network } from '../model/network';
 import type { MatrixView, Samples } from '../types';
 import { layerFactors, type Factors } from './factors';
 import type { KernelSink } from './sink';
-import { mergeStats, tileStats, type TileStats } from './stats';
+import { mergeStats, type TileStats } from './stats';
 import { tilePlan, type Tile } from './tiles';
 import { traceScale, type Trace } from './trace';
 
@@ -79,7 +79,7 @@ function termOrder(terms: KernelTerm[]): KernelTerm[] {
  * gradient part in the lower triangle (so the tile needs one buffer, not
  * two), and the result is mirrored inside the tile.
  */
-export function computeTile(fx: Factors, fy: Factors, outputs: number, tile: Tile, diagonal: boolean, linalg: Linalg, scratch: TileScratch, scale: number, target: MatrixView): void {
+export function computeTile(fx: Factors, fy: Factors, outputs: number, tile: Tile, diagonal: boolean, linalg: Linalg, scratch: TileScratch, scale: number, target: MatrixView): TileStats {
   const { r0, r1, c0, c1 } = tile;
   const h = r1 - r0;
   const w = c1 - c0;
@@ -88,6 +88,8 @@ export function computeTile(fx: Factors, fy: Factors, outputs: number, tile: Til
   const ordered = termOrder(fx.terms);
   let constant = 0;
   let filled = false;
+  // The last term's pass writes the tile's values: it also takes their range (no pass of its own over the tile).
+  let range: ValueRange = { min: Infinity, max: -Infinity, nonFinite: 0 };
   for (let index = 0; index < ordered.length; index++) {
     const term = ordered[index];
     const other = fy.terms[fx.terms.indexOf(term)];
@@ -100,7 +102,7 @@ export function computeTile(fx: Factors, fy: Factors, outputs: number, tile: Til
       else linalg.gemm(alpha, a, false, rowsOf(other.inputs, c0, c1), true, 0, target);
       constant += outputs * term.bias2;
       filled = true;
-      if (final) finishTile(t, ld, h, w, diagonal, scale, constant);
+      if (final) range = finishTile(t, ld, h, w, diagonal, scale, constant);
       continue;
     }
     if (term.kind === 'gram' && other.kind === 'gram') {
@@ -108,28 +110,50 @@ export function computeTile(fx: Factors, fy: Factors, outputs: number, tile: Til
       if (diagonal) linalg.syrk(1, j, filled ? 1 : 0, target);
       else linalg.gemm(1, j, false, rowsOf(other.jacobian, c0, c1), true, filled ? 1 : 0, target);
       filled = true;
-      if (final) finishTile(t, ld, h, w, diagonal, scale, constant);
+      if (final) range = finishTile(t, ld, h, w, diagonal, scale, constant);
       continue;
     }
     if (term.kind !== 'product' || other.kind !== 'product') throw new RangeError('the two sides of a tile have different terms');
     // A hidden layer: (s_w²·A_I A_Jᵀ + s_b²) ⊙ (G_I G_Jᵀ); the first term to reach the tile adds to zeros.
     if (!filled) for (let i = 0; i < h; i++) t.fill(0, i * ld, i * ld + w);
     filled = true;
-    if (diagonal) hiddenDiagonal(term, linalg, scratch, r0, r1, t, ld, final ? scale : 1, final ? constant : 0);
-    else hiddenOffDiagonal(term, other, linalg, scratch, tile, t, ld, final ? scale : 1, final ? constant : 0);
+    if (diagonal) range = hiddenDiagonal(term, linalg, scratch, r0, r1, t, ld, final ? scale : 1, final ? constant : 0);
+    else range = hiddenOffDiagonal(term, other, linalg, scratch, tile, t, ld, final ? scale : 1, final ? constant : 0);
   }
   if (diagonal) {
     forEachUpperBlock(h, (i0, i1, j0, j1) => {
       for (let i = i0; i < i1; i++) for (let j = Math.max(j0, i + 1); j < j1; j++) t[j * ld + i] = t[i * ld + j];
     });
   }
+  let trace = 0;
+  for (let i = Math.max(r0, c0); i < Math.min(r1, c1); i++) trace += t[(i - r0) * ld + (i - c0)]!;
+  return { min: range.min, max: range.max, diagonal: trace, nonFinite: range.nonFinite };
+}
+
+/** The finite range of values written, and the count of NaN and ±Inf among them (a diagonal tile's upper triangle counted for both). */
+interface ValueRange {
+  min: number;
+  max: number;
+  nonFinite: number;
 }
 
 type ProductTerm = Extract<KernelTerm, { kind: 'product' }>;
 
 /** t ← scale·(t + constant) over the tile (its upper triangle on a diagonal tile). */
-function finishTile(t: Float32Array, ld: number, h: number, w: number, diagonal: boolean, scale: number, constant: number): void {
-  for (let i = 0; i < h; i++) for (let j = diagonal ? i : 0; j < w; j++) t[i * ld + j] = scale * (t[i * ld + j] + constant);
+function finishTile(t: Float32Array, ld: number, h: number, w: number, diagonal: boolean, scale: number, constant: number): ValueRange {
+  let [min, max, nonFinite] = [Infinity, -Infinity, 0];
+  for (let i = 0; i < h; i++) {
+    for (let j = diagonal ? i : 0; j < w; j++) {
+      const v = Math.fround(scale * (t[i * ld + j]! + constant));
+      t[i * ld + j] = v;
+      if (v - v !== 0) nonFinite += diagonal && j !== i ? 2 : 1;
+      else {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+    }
+  }
+  return { min, max, nonFinite };
 }
 
 /**
@@ -137,7 +161,7 @@ function finishTile(t: Float32Array, ld: number, h: number, w: number, diagonal:
  * triangle of one scratch buffer and G Gᵀ in its lower triangle (read
  * transposed, by blocks that stay in cache); t ← scale·(t + P ⊙ Q + constant).
  */
-function hiddenDiagonal(term: ProductTerm, linalg: Linalg, scratch: TileScratch, r0: number, r1: number, t: Float32Array, ld: number, scale: number, constant: number): void {
+function hiddenDiagonal(term: ProductTerm, linalg: Linalg, scratch: TileScratch, r0: number, r1: number, t: Float32Array, ld: number, scale: number, constant: number): ValueRange {
   const h = r1 - r0;
   const w = h;
   const { weightScale2: s2, bias2: b2 } = term;
@@ -146,19 +170,27 @@ function hiddenDiagonal(term: ProductTerm, linalg: Linalg, scratch: TileScratch,
   const pDiagonal = rowNormsSquared(term.inputs, r0, r1);
   linalg.syrk(s2, rowsOf(term.inputs, r0, r1), 0, pView);
   linalg.syrk(1, rowsOf(term.gradients!, r0, r1), 0, pView, true);
+  let [min, max, nonFinite] = [Infinity, -Infinity, 0];
   forEachUpperBlock(h, (i0, i1, j0, j1) => {
     for (let i = i0; i < i1; i++) {
       const row = i * ld;
       for (let j = Math.max(j0, i); j < j1; j++) {
-        const p = j === i ? s2 * pDiagonal[i] : P[i * w + j];
-        t[row + j] = scale * (t[row + j] + (p + b2) * P[j * w + i] + constant);
+        const p = j === i ? s2 * pDiagonal[i]! : P[i * w + j]!;
+        const v = Math.fround(scale * (t[row + j]! + (p + b2) * P[j * w + i]! + constant));
+        t[row + j] = v;
+        if (v - v !== 0) nonFinite += j !== i ? 2 : 1;
+        else {
+          if (v < min) min = v;
+          if (v > max) max = v;
+        }
       }
     }
   });
+  return { min, max, nonFinite };
 }
 
 /** A hidden product term off the diagonal: P = s_w²·A_I A_Jᵀ and Q = G_I G_Jᵀ by gemm; t ← scale·(t + (P + s_b²) ⊙ Q + constant). */
-function hiddenOffDiagonal(term: ProductTerm, other: ProductTerm, linalg: Linalg, scratch: TileScratch, tile: Tile, t: Float32Array, ld: number, scale: number, constant: number): void {
+function hiddenOffDiagonal(term: ProductTerm, other: ProductTerm, linalg: Linalg, scratch: TileScratch, tile: Tile, t: Float32Array, ld: number, scale: number, constant: number): ValueRange {
   const { r0, r1, c0, c1 } = tile;
   const h = r1 - r0;
   const w = c1 - c0;
@@ -167,10 +199,21 @@ function hiddenOffDiagonal(term: ProductTerm, other: ProductTerm, linalg: Linalg
   const Q = scratch.get('q');
   linalg.gemm(term.weightScale2, rowsOf(term.inputs, r0, r1), false, rowsOf(other.inputs, c0, c1), true, 0, { data: P, rows: h, cols: w });
   linalg.gemm(1, rowsOf(term.gradients!, r0, r1), false, rowsOf(other.gradients!, c0, c1), true, 0, { data: Q, rows: h, cols: w });
+  let [min, max, nonFinite] = [Infinity, -Infinity, 0];
   for (let i = 0; i < h; i++) {
     const row = i * ld;
-    for (let j = 0; j < w; j++) t[row + j] = scale * (t[row + j] + (P[i * w + j] + b2) * Q[i * w + j] + constant);
+    const at = i * w;
+    for (let j = 0; j < w; j++) {
+      const v = Math.fround(scale * (t[row + j]! + (P[at + j]! + b2) * Q[at + j]! + constant));
+      t[row + j] = v;
+      if (v - v !== 0) nonFinite++;
+      else {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+    }
   }
+  return { min, max, nonFinite };
 }
 
 const BLOCK = 64;
@@ -208,11 +251,11 @@ export function* structuredKernel(model: Network, x: Samples, y: Samples | null,
     const w = tile.c1 - tile.c0;
     const diagonal = symmetric && tile.r0 === tile.c0;
     const target = sink.inPlace ? sink.inPlace(tile.r0, tile.c0, h, w) : { data: scratch.get('out'), rows: h, cols: w };
-    computeTile(fx, fy, outputs, tile, diagonal, linalg, scratch, scale, target);
+    const computed = computeTile(fx, fy, outputs, tile, diagonal, linalg, scratch, scale, target);
     if (!sink.inPlace) sink.writeBlock(tile.r0, tile.c0, target, false);
     const mirrored = symmetric && !diagonal && !options.only;
     if (mirrored) sink.writeBlock(tile.c0, tile.r0, target, true);
-    stats = mergeStats(stats, tileStats(target, tile, mirrored ? 2 : 1));
+    stats = mergeStats(stats, mirrored ? { ...computed, nonFinite: 2 * computed.nonFinite } : computed);
     done += h * w * (mirrored ? 2 : 1);
     options.onProgress?.(done / total);
     yield;

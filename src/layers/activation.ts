@@ -29,12 +29,17 @@ export const activationLayer: LayerKind<ActivationSpec, ActivationLayer> = {
   specOf: (layer) => layer,
   parameters: () => [],
   forward(layer, x, _linalg, owned) {
-    const { phi, dphi } = activation(layer.name);
+    const act = activation(layer.name);
+    const { phi, dphi } = act;
     const n = x.rows * x.cols;
     const output = { data: floatArray(n), rows: x.rows, cols: x.cols };
     // An intermediate input's storage is reused for φ′: all the backward pass needs of it.
     const derivative = owned ? x.data : floatArray(n);
     const values = x.data;
+    if (act.mapArray) {
+      act.mapArray(values, n, output.data, derivative);
+      return { output, extra: derivative };
+    }
     for (let i = 0; i < n; i++) {
       const v = values[i];
       output.data[i] = phi(v);

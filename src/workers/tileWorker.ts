@@ -10,7 +10,6 @@ import { activateBackend, tfCore } from '../tfjs/backend';
 import type { MatrixView, Samples } from '../types';
 import { layerFactors, type Factors } from '../kernel/factors';
 import { openSharedSink } from '../kernel/sink';
-import { tileStats } from '../kernel/stats';
 import { computeTile, TileScratch } from '../kernel/structured';
 import type { WorkerMessage, WorkerSetup } from './tileWorkers';
 
@@ -61,11 +60,11 @@ function run(setup: WorkerSetup, linalg: Linalg): void {
     const tile = { r0, r1, c0, c1 };
     const diagonal = setup.symmetric && r0 === c0;
     const target = { data: scratch.get('out'), rows: r1 - r0, cols: c1 - c0 };
-    computeTile(fx, fy, setup.outputs, tile, diagonal, linalg, scratch, setup.scale, target);
+    const computed = computeTile(fx, fy, setup.outputs, tile, diagonal, linalg, scratch, setup.scale, target);
     sink.writeBlock(r0, c0, target, false);
     const mirrored = setup.symmetric && !diagonal;
     if (mirrored) sink.writeBlock(c0, r0, target, true);
-    post({ type: 'tile-done', cells: (r1 - r0) * (c1 - c0) * (mirrored ? 2 : 1), stats: tileStats(target, tile, mirrored ? 2 : 1) });
+    post({ type: 'tile-done', cells: (r1 - r0) * (c1 - c0) * (mirrored ? 2 : 1), stats: mirrored ? { ...computed, nonFinite: 2 * computed.nonFinite } : computed });
   }
   post({ type: 'done' });
 }
