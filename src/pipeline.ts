@@ -21,7 +21,7 @@ import type { Linalg } from './linalg/types';
 import { finiteWidth, INFINITE_WIDTH } from './model/architecture';
 import { specsOf, type Network } from './model/network';
 import { deviceForRun } from './tfjs/webgpu';
-import { activateBackend, BackendUnavailableError, type HostBackendName } from './tfjs/backend';
+import { activateBackend, wasmRefusal } from './tfjs/backend';
 import type { KernelSink, Samples } from './types';
 
 export { METHODS, RunConfigError, type Method, type MemoryEstimate, type NetworkSpec, type NtkResult, type RunConfig } from './engines/types';
@@ -85,28 +85,10 @@ export async function runEnvironment(config: RunConfig): Promise<RunEnvironment>
   const device = traced ? await deviceForRun(config.backend, config.linalg, rows * cols) : null;
   if (device) return { linalg: null, backend: 'webgpu', device };
   const opened = await openLinalg(config.linalg, config.threads, config.backend);
-  const backend = config.model?.layers.some((layer) => layer.kind === 'graph') ? await activateGraphBackend(config.backend, config.model) : opened.backend;
+  // An ONNX graph runs on TensorFlow.js (layers/graph.ts), its output gradients by autodiff.
+  const graph = config.model?.layers.some((layer) => layer.kind === 'graph');
+  const backend = graph ? await activateBackend(config.backend, wasmRefusal(config.model!, false)) : opened.backend;
   return { linalg: timedLinalg(opened.linalg), backend, device: null };
-}
-
-/**
- * The TensorFlow.js backend that runs an ONNX graph (layers/graph.ts): as
- * --backend says (node where installed, else wasm), but never wasm for a
- * graph with MaxPool, whose gradient the wasm backend of TensorFlow.js 4.22
- * gets wrong for batches of several channels (measured against the cpu
- * backend, which routes each window's gradient to its first maximum, as
- * PyTorch does).
- */
-async function activateGraphBackend(choice: RunConfig['backend'], network: Network): Promise<HostBackendName> {
-  const maxPool = network.layers.some((layer) => layer.kind === 'graph' && layer.model.nodes.some((node) => node.op === 'MaxPool'));
-  if (!maxPool) return activateBackend(choice);
-  if (choice === 'wasm') throw new BackendUnavailableError("--backend wasm: TensorFlow.js's wasm backend computes MaxPool's gradient wrongly; use --backend cpu or auto");
-  if (choice === 'cpu' || choice === 'node') return activateBackend(choice);
-  try {
-    return await activateBackend('node');
-  } catch {
-    return activateBackend('cpu');
-  }
 }
 
 /** A run ready to compute: its engine and environment, and the memory the engine will need. */

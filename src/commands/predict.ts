@@ -14,8 +14,7 @@ import { checkBackendFlag, checkMemory, trainingFailure } from '../cli/runtime';
 import { readTargets } from '../cli/matrices';
 import { adoptInputShape, checkArchitecture, readSamples, setOutputs } from '../cli/sources';
 import { addModelFileOptions, applyModelFile, checkModelFileFlags, type ModelFileFlags } from '../cli/onnxModel';
-import { convolves } from '../engines/naive';
-import { activateBackend } from '../tfjs/backend';
+import { activateBackend, wasmRefusal } from '../tfjs/backend';
 import { applyWeights, archOfWeights, explicit } from '../cli/weights';
 import { InputError, UsageError } from '../errors';
 import { halfMeanSquare, KernelRegression, PredictError } from '../analysis/predict';
@@ -301,8 +300,8 @@ export function predictCommand(): Command {
       const { linalg } = await openLinalg(flags.linalg, flags.threads, flags.backend);
       const regression = await solvePrediction(flags, data, linalg);
       const prediction = regression.predict(plan.time);
-      // Training an ONNX graph with convolutions differentiates their weights, which TensorFlow.js's wasm backend cannot.
-      if (flags.trainNetwork && data.model?.layers.some((l) => l.kind === 'graph') && convolves(data.model) && flags.backend !== 'node') await activateBackend('cpu');
+      // Training an ONNX graph differentiates its weights on TensorFlow.js: off its wasm backend where it cannot.
+      if (flags.trainNetwork && data.model?.layers.some((l) => l.kind === 'graph')) await activateBackend(flags.backend === 'webgpu' ? 'auto' : flags.backend, wasmRefusal(data.model, true));
       const network = flags.trainNetwork && data.model ? trainBeside(flags, data, prediction.test, linalg) : null;
 
       const predictions = matrixChunks(prediction.test, data.test.count, data.outputs, plan.format);

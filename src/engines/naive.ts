@@ -5,16 +5,11 @@
  * small networks: O(n·P) memory for the Jacobians.
  */
 import { naiveKernel } from '../kernel/naive';
-import { activateBackend } from '../tfjs/backend';
+import { activateBackend, wasmRefusal } from '../tfjs/backend';
 import { factorBytes, finiteResult, networkOf, seconds } from './common';
 import { cellsAndSamples } from './structured';
 import type { Engine } from './types';
-import { outputDimOf, parameterCount, type Network } from '../model/network';
-
-/** Whether autodiff of the network's parameters meets a convolution's weights (a conv layer, or a Conv node of an ONNX graph). */
-export function convolves(network: Network): boolean {
-  return network.layers.some((layer) => layer.kind === 'conv' || (layer.kind === 'graph' && layer.model.nodes.some((node) => node.op === 'Conv')));
-}
+import { outputDimOf, parameterCount } from '../model/network';
 
 export const naiveEngine: Engine = {
   name: 'naive',
@@ -26,9 +21,10 @@ export const naiveEngine: Engine = {
   },
   async compute(config, environment, run) {
     const linalg = environment.linalg!;
-    let backend = environment.backend ?? (await activateBackend(config.backend));
-    // TensorFlow.js's wasm backend has no Conv2DBackpropFilter (a convolution's weight gradient): its cpu backend has.
-    if (backend === 'wasm' && convolves(run.model!)) backend = await activateBackend('cpu');
+    // Autodiff of every parameter: off TensorFlow.js's wasm backend where it cannot do it.
+    const refusal = wasmRefusal(run.model!, true);
+    let backend = environment.backend ?? (await activateBackend(config.backend, refusal));
+    if (backend === 'wasm' && refusal) backend = await activateBackend('cpu');
     const start = process.hrtime.bigint();
     const kernel = naiveKernel(run.model!, run.inputs, config.inputs2 ?? null, linalg, { trace: config.trace });
     config.onProgress?.(1);

@@ -90,12 +90,24 @@ function tensorOf(proto: TensorProto, where: string, folder: string): OnnxTensor
     const entries = Object.fromEntries((proto.externalData ?? []).map((e) => [e.key, e.value]));
     if (!entries.location) throw new OnnxFileError(`${name}: external data without a location`);
     const file = path.resolve(folder, entries.location);
+    // Only this tensor's bytes, by a positional read: external files hold many tensors and may pass 2 GB.
     let bytes: Buffer;
     try {
-      const all = fs.readFileSync(file);
-      const offset = Number(entries.offset ?? 0);
-      const length = entries.length !== undefined ? Number(entries.length) : all.length - offset;
-      bytes = all.subarray(offset, offset + length);
+      const fd = fs.openSync(file, 'r');
+      try {
+        const offset = Number(entries.offset ?? 0);
+        const length = entries.length !== undefined ? Number(entries.length) : fs.fstatSync(fd).size - offset;
+        bytes = Buffer.alloc(length);
+        let done = 0;
+        while (done < length) {
+          const read = fs.readSync(fd, bytes, done, length - done, offset + done);
+          if (read === 0) break;
+          done += read;
+        }
+        bytes = bytes.subarray(0, done);
+      } finally {
+        fs.closeSync(fd);
+      }
     } catch (error) {
       throw new OnnxFileError(`${name}: its external data ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
@@ -124,7 +136,7 @@ function attributeOf(attribute: AttributeProto, node: string, folder: string): A
     case 6: return (attribute.floats ?? []).slice();
     case 7: return (attribute.ints ?? []).map((v) => clamp64(BigInt(String(v))));
     case 8: return (attribute.strings ?? []).map((s) => Buffer.from(s).toString('utf8'));
-    default: return `unsupported attribute type ${attribute.type}`;
+    default: throw new OnnxFileError(`${node}: its attribute ${attribute.name} is of a type ntk-cli does not read (${attribute.type}: graphs, sparse tensors or types)`);
   }
 }
 

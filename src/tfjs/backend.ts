@@ -14,6 +14,7 @@
  * per worker thread, each with its own thread pool, is a path nobody tests.
  */
 import type * as TF from '@tensorflow/tfjs-core';
+import type { Network } from '../model/network';
 
 export const BACKEND_CHOICES = ['auto', 'node', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -68,14 +69,30 @@ async function tryBackend(name: HostBackendName): Promise<boolean> {
 export class BackendUnavailableError extends Error {}
 
 /**
+ * Why the wasm backend of TensorFlow.js 4.22 cannot run autodiff on this
+ * network, or null: it computes MaxPool's gradient wrongly for batches of
+ * several channels (measured against its cpu backend, which routes each
+ * window's gradient to its first maximum, as PyTorch does), and it has no
+ * gradient of a convolution's weights (Conv2DBackpropFilter), which
+ * differentiating the parameters (`weights`: --method naive, training) needs.
+ */
+export function wasmRefusal(network: Network, weights: boolean): string | null {
+  const ops = network.layers.flatMap((layer) => (layer.kind === 'graph' ? layer.model.nodes.map((node) => node.op) : [layer.kind]));
+  if (ops.includes('MaxPool')) return "TensorFlow.js's wasm backend computes MaxPool's gradient wrongly";
+  if (weights && (ops.includes('conv') || ops.includes('Conv'))) return "TensorFlow.js's wasm backend has no gradient of a convolution's weights";
+  return null;
+}
+
+/**
  * Make `choice` the active backend for the host's products and return its
- * name. `webgpu` (whose kernels run on the device) leaves the host's products
+ * name; `notWasm` (wasmRefusal's reason) keeps `auto` off wasm and refuses it when asked. `webgpu` (whose kernels run on the device) leaves the host's products
  * to `auto`. Throws BackendUnavailableError when a forced backend cannot load.
  */
-export async function activateBackend(choice: BackendChoice): Promise<HostBackendName> {
+export async function activateBackend(choice: BackendChoice, notWasm: string | null = null): Promise<HostBackendName> {
   // PROD mode silences tfjs's console advice ("install tfjs-node") and skips debug checks.
   tfCore().env().set('PROD', true);
-  const order: HostBackendName[] = choice === 'auto' || choice === 'webgpu' ? ['node', 'wasm', 'cpu'] : [choice];
+  if (notWasm && choice === 'wasm') throw new BackendUnavailableError(`--backend wasm: ${notWasm}; use --backend cpu or auto`);
+  const order: HostBackendName[] = choice === 'auto' || choice === 'webgpu' ? (['node', 'wasm', 'cpu'] as const).filter((b) => !(notWasm && b === 'wasm')) : [choice];
   for (const candidate of order) {
     if (await tryBackend(candidate)) return candidate;
   }
