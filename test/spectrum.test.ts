@@ -147,4 +147,10 @@ test('--top on a kernel larger than --max-memory streams its rows from the file:
     for (let i = 0; i < 10; i++) assert.ok(Math.abs(found[i]! - lambda[i]!) <= 1e-4 * lambda[0]!, `λ_${i}: ${found[i]} against ${lambda[i]}`);
     assert.ok(Math.abs(report.trace - lambda.reduce((a, b) => a + b, 0)) <= 1e-4 * report.trace);
   }
+  // Streamed, the matrix is checked for symmetry on sampled pairs: one whose upper triangle is doubled is refused.
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) k[i * n + j]! *= 2;
+  fs.writeFileSync(file, encodeNpy(k, [n, n]));
+  const refused = runCli(['spectrum', file, '--top', '10', '--max-memory', '0.4', '--out', path.join(dir, 's.png')]);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /big\.npy: not symmetric \(sampled pairs differ by/);
 });

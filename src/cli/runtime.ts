@@ -14,16 +14,16 @@ import { BackendUnavailableError, type BackendChoice } from '../tfjs/backend';
 
 const GB = 1e9;
 
-/**
- * Refuse a run whose estimated peak memory exceeds --max-memory (default 80%
- * of available memory). `wayOut` is what the run itself can change ("lower
- * --samples", "ask for the largest few with --top K"), ending in ', '.
- */
 /** The bytes a run may use: --max-memory, or 80% of available memory. */
 export function memoryBudget(maxMemoryGB: number | undefined): number {
   return maxMemoryGB !== undefined ? maxMemoryGB * GB : 0.8 * os.freemem();
 }
 
+/**
+ * Refuse a run whose estimated peak memory exceeds --max-memory (default 80%
+ * of available memory). `wayOut` is what the run itself can change ("lower
+ * --samples", "ask for the largest few with --top K"), ending in ', '.
+ */
 export function checkMemory(estimate: MemoryEstimate, maxMemoryGB: number | undefined, wayOut: string): void {
   const budget = memoryBudget(maxMemoryGB);
   if (estimate.total <= budget) return;

@@ -22,7 +22,7 @@ import { matrixChunks, MATRIX_FORMATS, minimumMatrixBytes, type MatrixFormat } f
 import type { NpyDtype } from '../io/npy';
 import { npyRowChunks } from '../io/npyRows';
 import { NpyStream } from '../io/npyStream';
-import { kernelShape, runInputs } from '../pipeline';
+import { kernelShape, modelAndInputs } from '../pipeline';
 
 type KernelFlags = KernelJobFlags & { out: string; dtype: NpyDtype; format?: MatrixFormat; rows?: [number, number]; cols?: [number, number]; task?: { index: number; count: number } | 'slurm' };
 
@@ -72,7 +72,6 @@ function makeDirectory(dir: string): void {
  */
 async function runTask(flags: KernelFlags, job: KernelJob, task: { index: number; count: number }, globals: GlobalFlags): Promise<void> {
   const { config } = job;
-  if (job.labels) throw new UsageError('--task computes a share of the kernel; labels (and their alignment) go with the whole kernel');
   const [n, m] = kernelShape(config);
   const symmetric = !config.inputs2;
   // The tile side a whole run writing a .npy uses (structured engine, streamed).
@@ -81,7 +80,6 @@ async function runTask(flags: KernelFlags, job: KernelJob, task: { index: number
   makeDirectory(flags.out);
   const blocks = tileBlocks(tiles);
   const files = blocks.map((_, k) => path.join(flags.out, taskFileName(task.index, task.count, k)));
-  const fingerprint = runFingerprint(config, runInputs(config), config.inputs2 ?? null);
   if (tiles.length === 0) {
     const report = { task: { index: task.index, count: task.count }, tiles: 0, of: plan.length, blocks: [] };
     await printReport(report, `task ${task.index} of ${task.count}: nothing to compute (the kernel is ${plan.length} tiles, fewer than ${task.count} tasks)`, globals, false);
@@ -91,6 +89,11 @@ async function runTask(flags: KernelFlags, job: KernelJob, task: { index: number
     checkWritableTarget('--out', file);
     checkWritableTarget('--out', `${file}.json`);
   }
+  const cells = blocks.reduce((sum, b) => sum + (b.rows[1] - b.rows[0]) * (b.cols[1] - b.cols[0]), 0);
+  checkFreeSpace('--out', flags.out, cells * 4 + blocks.length * 128);
+  // The network and inputs drawn once, for the fingerprint and the kernel alike.
+  Object.assign(config, modelAndInputs(config));
+  const fingerprint = runFingerprint(config, config.inputs!, config.inputs2 ?? null);
   config.tiles = tiles;
   let sink: BlockFilesSink;
   try {
@@ -109,7 +112,6 @@ async function runTask(flags: KernelFlags, job: KernelJob, task: { index: number
     const report = finishKernelJob(job, flags, result, { blocks: flags.out });
     report.task = { index: task.index, count: task.count, tiles: tiles.length, of: plan.length };
     report.blocks = blocks.map((b, k) => ({ file: files[k], rows: b.rows, cols: b.cols }));
-    const cells = blocks.reduce((sum, b) => sum + (b.rows[1] - b.rows[0]) * (b.cols[1] - b.cols[0]), 0);
     await printReport(report, `task ${task.index} of ${task.count}: ${tiles.length} of the ${plan.length} tiles of the ${n}×${m} kernel (${cells} cells) in ${blocks.length} block${blocks.length > 1 ? 's' : ''} under ${flags.out}`, globals, false);
   } catch (error) {
     sink.abort();
@@ -126,19 +128,21 @@ export function kernelCommand(): Command {
     .addOption(new Option('--dtype <type>', 'element type: .npy float32 or float64; CSV and JSON values as the shortest decimals of float32 or float64').choices(['float32', 'float64']).default('float32'))
     .addOption(new Option('--rows <a:b>', 'compute only rows a … b−1 of the kernel (a block for `ntk-cli merge`)').argParser(parseRange))
     .addOption(new Option('--cols <c:d>', 'compute only columns c … d−1').argParser(parseRange))
-    .addOption(new Option('--task <i/N|slurm>', "compute task i of N, a band of rows of nearly equal work, into the directory --out (as block-i-of-N.npy, for `ntk-cli merge DIR`); 'slurm': the job array's task").argParser(parseTask))
+    .addOption(new Option('--task <i/N|slurm>', "compute task i of N, a share of nearly equal work (whole tiles of a single run's plan; at infinite width a band of rows), into the directory --out as block-i-of-N*.npy files for `ntk-cli merge DIR`; 'slurm': the job array's task").argParser(parseTask))
     .action(async (flags: KernelFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalFlags>();
       const { json } = globals;
       const task = taskOf(flags, cmd);
-      if (task && flags.width.kind === 'finite') return runTask(flags, startKernelJob(flags, cmd), task, globals);
+      const taskJob = task ? startKernelJob(flags, cmd) : null;
+      if (taskJob?.labels) throw new UsageError('--task computes a share of the kernel; labels (and their alignment) go with the whole kernel');
+      if (task && flags.width.kind === 'finite') return runTask(flags, taskJob!, task, globals);
       const toStdout = flags.out === '-';
       const format = flags.task ? 'npy' : (formatWithFlag('matrix', '--out', flags.out, flags.format) as MatrixFormat);
       if (toStdout && json) throw new UsageError('--json and --out - both write to stdout; choose one');
       if (!toStdout && !flags.task) checkWritableTarget('--out', flags.out);
       if ((flags.rows || flags.cols) && !toStdout) checkWritableTarget('--out', `${flags.out}.json`);
-      const job = startKernelJob(flags, cmd);
-      if (job.labels && (flags.rows || flags.cols || task)) throw new UsageError(`${task ? '--task computes a share of the kernel' : '--rows and --cols compute a block'}; labels (and their alignment) go with the whole kernel`);
+      const job = taskJob ?? startKernelJob(flags, cmd);
+      if (job.labels && (flags.rows || flags.cols)) throw new UsageError('--rows and --cols compute a block; labels (and their alignment) go with the whole kernel');
       // An infinite-width task: its band of rows (io/tasks.ts), through --rows/--cols.
       const band = task ? taskBandOf(flags, job, task) : null;
       const block = selectBlock(job.config, band?.rows ?? flags.rows, band?.cols ?? flags.cols);

@@ -24,7 +24,7 @@ import { encodeNpy } from '../io/npy';
 import { RUNTIME_BYTES } from '../engines/types';
 import { openLinalg } from '../linalg';
 import { rowChunksOperator, TopEigenError } from '../linalg/topEigen';
-import { npyRowChunks, npyValueReader } from '../io/npyRows';
+import { CHUNK_BYTES, npyRowChunks, npyValueReader } from '../io/npyRows';
 import type { RowChunks } from '../types';
 import { TorchGenerator } from '../model/torchRandom';
 import { renderSpectrumChart, type ImageFormat as ChartFormat } from '../render';
@@ -63,9 +63,9 @@ function iterationBytes(n: number, top: number): number {
  * that does not fit the memory budget with the iteration; null to read it
  * whole. Streamed, the matrix is read once per product of the iteration.
  */
-function streamedKernel(file: string, flags: SpectrumFlags): RowChunks | null {
+function streamedKernel(file: string, flags: SpectrumFlags): (RowChunks & { float64: boolean }) | null {
   if (flags.top === undefined || !file.toLowerCase().endsWith('.npy')) return null;
-  let chunks: RowChunks | null;
+  let chunks: ReturnType<typeof npyRowChunks>;
   try {
     chunks = npyRowChunks(file);
   } catch {
@@ -76,33 +76,36 @@ function streamedKernel(file: string, flags: SpectrumFlags): RowChunks | null {
   return inMemory > memoryBudget(flags.maxMemory) ? chunks : null;
 }
 
-/** One pass over a streamed kernel: its trace and largest |K_ij|; then sampled pairs K_ij, K_ji must agree as a kernel's do. */
-function checkStreamedKernel(file: string, chunks: RowChunks, seed: bigint): { trace: number; precision: 'float32' | 'float64' } {
-  let trace = 0;
-  let largest = 0;
-  let precision: 'float32' | 'float64' = 'float32';
-  chunks.forEachChunk((start, values, rows) => {
-    if (!(values instanceof Float32Array)) precision = 'float64';
-    for (let r = 0; r < rows; r++) trace += values[r * chunks.cols + start + r]!;
-    for (let k = 0; k < values.length; k++) largest = Math.max(largest, Math.abs(values[k]!));
-  });
-  const generator = new TorchGenerator(seed);
-  const n = chunks.rows;
-  const picks = generator.uniform(2 * 512, 0, n);
-  let worst = 0;
+/**
+ * A streamed kernel's trace, from its n diagonal values read one by one (no
+ * pass over the file), and a check that sampled pairs K_ij, K_ji agree as a
+ * kernel's do, on the scale of its diagonal (|K_ij| ≤ √(K_ii·K_jj) ≤ max K_ii).
+ */
+function checkStreamedKernel(file: string, n: number, seed: bigint): number {
   const values = npyValueReader(file);
   try {
+    let trace = 0;
+    let largest = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values.at(i, i);
+      trace += v;
+      largest = Math.max(largest, Math.abs(v));
+    }
+    const picks = new TorchGenerator(seed).uniform(2 * 512, 0, n);
+    let worst = 0;
     for (let p = 0; p < 512; p++) {
       const [i, j] = [Math.floor(picks[2 * p]!), Math.floor(picks[2 * p + 1]!)];
-      worst = Math.max(worst, Math.abs(values.at(i, j) - values.at(j, i)));
+      const [a, b] = [values.at(i, j), values.at(j, i)];
+      largest = Math.max(largest, Math.abs(a));
+      worst = Math.max(worst, Math.abs(a - b));
     }
+    if (largest > 0 && worst / largest > SYMMETRY_TOLERANCE) {
+      throw new InputError(`${file}: not symmetric (sampled pairs differ by ${(worst / largest).toPrecision(3)} of the largest |K_ij|); a kernel matrix is symmetric`);
+    }
+    return trace;
   } finally {
     values.close();
   }
-  if (largest > 0 && worst / largest > SYMMETRY_TOLERANCE) {
-    throw new InputError(`${file}: not symmetric (sampled pairs differ by ${(worst / largest).toPrecision(3)} of the largest |K_ij|); a kernel matrix is symmetric`);
-  }
-  return { trace, precision };
 }
 
 /** Peak memory beyond the kernel itself: LAPACK's float64 copy and, with eigenvectors, its workspace and ours. */
@@ -166,7 +169,7 @@ export function spectrumCommand(): Command {
         outputFormat('npy', flag, path, false);
         checkWritableTarget(flag, path);
       }
-      let kernel: { values: Float32Array | Float64Array; n: number } | { chunks: RowChunks; n: number };
+      let kernel: { values: Float32Array | Float64Array; n: number } | { chunks: RowChunks & { float64: boolean }; n: number };
       let run: Record<string, unknown> | null = null;
       let labels: string[] | null = null;
       let summary = '';
@@ -193,13 +196,13 @@ export function spectrumCommand(): Command {
       const targets = flags.targets === undefined ? undefined : readTargets('--targets', flags.targets, n, 'one per sample of the kernel');
       const vectors = flags.saveEigenvectors !== undefined;
       if ('chunks' in kernel) {
-        const parts = { runtime: RUNTIME_BYTES, iteration: iterationBytes(n, flags.top!), 'rows read at a time': 2 * (32 << 20) };
+        const parts = { runtime: RUNTIME_BYTES, iteration: iterationBytes(n, flags.top!), 'rows read at a time': 2 * CHUNK_BYTES };
         checkMemory({ total: Object.values(parts).reduce((a, b) => a + b, 0), parts }, flags.maxMemory, '');
       } else checkSpectrumMemory(n, flags, vectors || targets !== undefined);
       const { linalg } = await openLinalg(flags.linalg, flags.threads, flags.backend);
       const solving = process.hrtime.bigint();
-      const streamed = 'chunks' in kernel ? { chunks: kernel.chunks, ...checkStreamedKernel(file!, kernel.chunks, flags.seed) } : null;
-      const precision = streamed ? streamed.precision : precisionOf((kernel as { values: Float32Array | Float64Array }).values);
+      const streamed = 'chunks' in kernel ? { chunks: kernel.chunks, trace: checkStreamedKernel(file!, n, flags.seed) } : null;
+      const precision = streamed ? (streamed.chunks.float64 ? 'float64' : 'float32') : precisionOf((kernel as { values: Float32Array | Float64Array }).values);
       const generator = new TorchGenerator(flags.seed);
       let spectrum: Spectrum;
       try {

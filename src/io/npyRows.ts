@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import type { RowChunks } from '../types';
 import { decodeValues, NpyFormatError, parseNpyHeader, type NpyHeader } from './npy';
 
-const CHUNK_BYTES = 32 << 20;
+/** Bytes of rows read at a time. */
+export const CHUNK_BYTES = 32 << 20;
 
 function forEachRowChunk(file: string, header: NpyHeader, visit: (startRow: number, values: Float32Array | Float64Array, rows: number) => void): void {
   const rows = header.shape[0];
@@ -31,39 +32,51 @@ function forEachRowChunk(file: string, header: NpyHeader, visit: (startRow: numb
   }
 }
 
-/** The matrix in `file` as chunks of rows; null when it cannot be read by rows (Fortran order, not 2-D). */
-export function npyRowChunks(file: string): RowChunks | null {
-  const fd = fs.openSync(file, 'r');
-  let header: NpyHeader;
-  let size: number;
-  try {
-    size = fs.fstatSync(fd).size;
-    const head = Buffer.alloc(Math.min(size, 1 << 16));
-    fs.readSync(fd, head, 0, head.length, 0);
-    header = parseNpyHeader(head);
-  } finally {
-    fs.closeSync(fd);
-  }
+/** The header of a C-ordered 2-D .npy whose data is all there; null for one that cannot be read by rows (Fortran order, not 2-D). */
+function matrixHeader(fd: number): NpyHeader | null {
+  const size = fs.fstatSync(fd).size;
+  const head = Buffer.alloc(Math.min(size, 1 << 16));
+  fs.readSync(fd, head, 0, head.length, 0);
+  const header = parseNpyHeader(head);
   if (header.fortran || header.shape.length !== 2) return null;
   if (header.dataOffset + header.dataBytes !== size) {
     throw new NpyFormatError(`shape (${header.shape.join(', ')}) needs ${header.dataBytes} data bytes, file has ${size - header.dataOffset}`);
   }
+  return header;
+}
+
+/** The matrix in `file` as chunks of rows; null when it cannot be read by rows (Fortran order, not 2-D). */
+export function npyRowChunks(file: string): (RowChunks & { float64: boolean }) | null {
+  const fd = fs.openSync(file, 'r');
+  let header: NpyHeader | null;
+  try {
+    header = matrixHeader(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (!header) return null;
   const [rows, cols] = header.shape;
-  return { rows, cols, forEachChunk: (visit) => forEachRowChunk(file, header, visit) };
+  const float64 = header.dataBytes / (rows! * cols!) === 8;
+  return { rows: rows!, cols: cols!, float64, forEachChunk: (visit) => forEachRowChunk(file, header!, visit) };
 }
 
 /** Single values K[i, j] of a C-ordered 2-D .npy, each by a positional read; `close` when done. */
 export function npyValueReader(file: string): { at(i: number, j: number): number; close(): void } {
   const fd = fs.openSync(file, 'r');
-  const head = Buffer.alloc(1 << 16);
-  fs.readSync(fd, head, 0, head.length, 0);
-  const header = parseNpyHeader(head);
+  let header: NpyHeader | null;
+  try {
+    header = matrixHeader(fd);
+    if (!header) throw new NpyFormatError('not a C-ordered 2-D array');
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error;
+  }
   const size = header.dataBytes / (header.shape[0]! * header.shape[1]!);
   const bytes = Buffer.alloc(size);
   return {
     at(i, j) {
-      fs.readSync(fd, bytes, 0, size, header.dataOffset + (i * header.shape[1]! + j) * size);
-      return decodeValues(bytes, header)[0]!;
+      fs.readSync(fd, bytes, 0, size, header!.dataOffset + (i * header!.shape[1]! + j) * size);
+      return decodeValues(bytes, header!)[0]!;
     },
     close: () => fs.closeSync(fd),
   };

@@ -14,6 +14,21 @@ export type { KernelSink };
 /** Blocks of this side are transposed at a time, so both reads and writes stay within a few cache lines. */
 const TRANSPOSE_BLOCK = 32;
 
+/** Columns [j0, j1) of `block` as rows of `out` (row j − j0 from `out[(j − j0)·ldOut]`), square by square. */
+function transposeColumns(block: MatrixView, j0: number, j1: number, out: Float32Array, ldOut: number): void {
+  const ld = block.ld ?? block.cols;
+  for (let i0 = 0; i0 < block.rows; i0 += TRANSPOSE_BLOCK) {
+    const i1 = Math.min(block.rows, i0 + TRANSPOSE_BLOCK);
+    for (let b0 = j0; b0 < j1; b0 += TRANSPOSE_BLOCK) {
+      const b1 = Math.min(j1, b0 + TRANSPOSE_BLOCK);
+      for (let j = b0; j < b1; j++) {
+        const target = (j - j0) * ldOut;
+        for (let i = i0; i < i1; i++) out[target + i] = block.data[i * ld + j]!;
+      }
+    }
+  }
+}
+
 /** The kernel in memory, row-major [rows × cols]. */
 export class MatrixSink implements KernelSink {
   readonly matrix: Float32Array;
@@ -41,23 +56,14 @@ export class MatrixSink implements KernelSink {
       for (let i = 0; i < block.rows; i++) out.set(block.data.subarray(i * ld, i * ld + block.cols), (row + i) * this.cols + col);
       return;
     }
-    for (let i0 = 0; i0 < block.rows; i0 += TRANSPOSE_BLOCK) {
-      for (let j0 = 0; j0 < block.cols; j0 += TRANSPOSE_BLOCK) {
-        const i1 = Math.min(block.rows, i0 + TRANSPOSE_BLOCK);
-        const j1 = Math.min(block.cols, j0 + TRANSPOSE_BLOCK);
-        for (let j = j0; j < j1; j++) {
-          const target = (row + j) * this.cols + col;
-          for (let i = i0; i < i1; i++) out[target + i] = block.data[i * ld + j];
-        }
-      }
-    }
+    transposeColumns(block, 0, block.cols, out.subarray(row * this.cols + col), this.cols);
   }
 }
 
+/** Columns transposed at a time for a mirrored write to a file (64 columns of a 4096-row tile: 1 MB). */
+const TRANSPOSE_BAND = 64;
 
 /** Blocks into a float32 matrix stored row-major from byte `dataOffset` of an open file: positional writes, from any thread. */
-/** Columns transposed at a time for a mirrored write (64 columns of a 4096-row tile: 1 MB). */
-const TRANSPOSE_BAND = 64;
 
 export class FileSink implements KernelSink {
   readonly rows: number;
@@ -91,13 +97,7 @@ export class FileSink implements KernelSink {
     const band = new Float32Array(TRANSPOSE_BAND * block.rows);
     for (let j0 = 0; j0 < block.cols; j0 += TRANSPOSE_BAND) {
       const j1 = Math.min(block.cols, j0 + TRANSPOSE_BAND);
-      for (let i0 = 0; i0 < block.rows; i0 += 32) {
-        const i1 = Math.min(block.rows, i0 + 32);
-        for (let j = j0; j < j1; j++) {
-          const to = (j - j0) * block.rows;
-          for (let i = i0; i < i1; i++) band[to + i] = block.data[i * ld + j]!;
-        }
-      }
+      transposeColumns(block, j0, j1, band, block.rows);
       for (let j = j0; j < j1; j++) this.writeAt((row + j) * this.cols + col, band.subarray((j - j0) * block.rows, (j - j0 + 1) * block.rows));
     }
   }

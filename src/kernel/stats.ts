@@ -1,5 +1,5 @@
 /** Summary numbers of a kernel, gathered tile by tile so no pass needs the whole matrix. */
-import { emptyScan, scanInto, scanValues } from '../math/scan';
+import { scanValues } from '../math/scan';
 import type { MatrixView } from '../types';
 import type { Tile } from './tiles';
 
@@ -25,27 +25,27 @@ export function tileStats(target: MatrixView, tile: Tile, copies: number): TileS
   const ld = target.ld ?? target.cols;
   const data = target.data;
   // A loop on the Float32Array itself (the generic scan is several times slower on a tile of 16M cells);
-  // v − v is NaN exactly for NaN and ±Inf, which go to the generic scan to be told apart.
-  let min = Infinity;
-  let max = -Infinity;
-  const scan = emptyScan();
+  // v − v is NaN exactly for NaN and ±Inf.
+  let [min, max, nonFinite] = [Infinity, -Infinity, 0];
   for (let i = 0; i < target.rows; i++) {
     const end = i * ld + target.cols;
     for (let k = i * ld; k < end; k++) {
       const v = data[k]!;
-      if (v - v !== 0) {
-        scanInto(scan, data, k, k + 1);
-        continue;
+      if (v - v !== 0) nonFinite++;
+      else {
+        if (v < min) min = v;
+        if (v > max) max = v;
       }
-      if (v < min) min = v;
-      if (v > max) max = v;
     }
   }
-  scan.min = Math.min(scan.min, min);
-  scan.max = Math.max(scan.max, max);
   let diagonal = 0;
   for (let i = Math.max(tile.r0, tile.c0); i < Math.min(tile.r1, tile.c1); i++) diagonal += target.data[(i - tile.r0) * ld + (i - tile.c0)];
-  return { min: scan.min, max: scan.max, diagonal, nonFinite: (scan.nan + scan.infinite) * copies };
+  return { min, max, diagonal, nonFinite: nonFinite * copies };
+}
+
+/** A tile's stats where it is also written mirrored: its non-finite cells twice (the rest is unchanged). */
+export function mirroredStats(stats: TileStats, mirrored: boolean): TileStats {
+  return mirrored ? { ...stats, nonFinite: 2 * stats.nonFinite } : stats;
 }
 
 export function mergeStats(a: TileStats | null, b: TileStats): TileStats {

@@ -26,7 +26,7 @@ import { outputDimOf, type Network } from '../model/network';
 import type { MatrixView, Samples } from '../types';
 import { layerFactors, type Factors } from './factors';
 import type { KernelSink } from './sink';
-import { mergeStats, type TileStats } from './stats';
+import { mergeStats, mirroredStats, type TileStats } from './stats';
 import { tilePlan, type Tile } from './tiles';
 import { traceScale, type Trace } from './trace';
 
@@ -241,7 +241,12 @@ export function* structuredKernel(model: Network, x: Samples, y: Samples | null,
   const symmetric = y === null;
   const outputs = outputDimOf(model);
   const scale = traceScale(options.trace ?? 'sum', outputs);
-  const tiles = options.only ?? tilePlan(x.count, fy.count, options.tile, symmetric);
+  const plan = tilePlan(x.count, fy.count, options.tile, symmetric);
+  // A task's tiles must be tiles of this plan: the same products give the same bits.
+  const key = (t: Tile) => `${t.r0}:${t.r1}:${t.c0}:${t.c1}`;
+  const planned = new Set(plan.map(key));
+  if (options.only?.some((t) => !planned.has(key(t)))) throw new RangeError(`a task's tiles are not tiles of the ${options.tile}-cell plan`);
+  const tiles = options.only ?? plan;
   const scratch = new TileScratch(Math.min(options.tile, Math.max(x.count, fy.count)));
   const total = options.only ? options.only.reduce((sum, t) => sum + (t.r1 - t.r0) * (t.c1 - t.c0), 0) : x.count * fy.count;
   let done = 0;
@@ -255,7 +260,7 @@ export function* structuredKernel(model: Network, x: Samples, y: Samples | null,
     if (!sink.inPlace) sink.writeBlock(tile.r0, tile.c0, target, false);
     const mirrored = symmetric && !diagonal && !options.only;
     if (mirrored) sink.writeBlock(tile.c0, tile.r0, target, true);
-    stats = mergeStats(stats, mirrored ? { ...computed, nonFinite: 2 * computed.nonFinite } : computed);
+    stats = mergeStats(stats, mirroredStats(computed, mirrored));
     done += h * w * (mirrored ? 2 : 1);
     options.onProgress?.(done / total);
     yield;

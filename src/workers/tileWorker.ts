@@ -10,6 +10,7 @@ import { activateBackend, tfCore } from '../tfjs/backend';
 import type { MatrixView, Samples } from '../types';
 import { layerFactors, type Factors } from '../kernel/factors';
 import { openSharedSink } from '../kernel/sink';
+import { mirroredStats } from '../kernel/stats';
 import { computeTile, TileScratch } from '../kernel/structured';
 import type { WorkerMessage, WorkerSetup } from './tileWorkers';
 
@@ -64,7 +65,7 @@ function run(setup: WorkerSetup, linalg: Linalg): void {
     sink.writeBlock(r0, c0, target, false);
     const mirrored = setup.symmetric && !diagonal;
     if (mirrored) sink.writeBlock(c0, r0, target, true);
-    post({ type: 'tile-done', cells: (r1 - r0) * (c1 - c0) * (mirrored ? 2 : 1), stats: mirrored ? { ...computed, nonFinite: 2 * computed.nonFinite } : computed });
+    post({ type: 'tile-done', cells: (r1 - r0) * (c1 - c0) * (mirrored ? 2 : 1), stats: mirroredStats(computed, mirrored) });
   }
   post({ type: 'done' });
 }
