@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TorchGenerator } from '../src/model/torchRandom';
+import { boxMullerRuns, TorchGenerator } from '../src/model/torchRandom';
+import { nativeHelpers } from '../src/native';
 import { cephesLogf, cephesSincosf } from '../src/model/float32Math';
 import { seededModelAndInputs } from '../src/model/mlp';
 import { caseShape, kernelCases, loadCaseArray, maxAbsDiff } from './helpers';
@@ -41,3 +42,23 @@ for (const c of kernelCases()) {
     });
   });
 }
+
+test("the native helper's Box–Muller gives the bits of the JavaScript steps, edge uniforms included", (t) => {
+  const native = nativeHelpers();
+  if (typeof native?.boxMuller !== 'function') {
+    t.skip('the native helper is not built here: randn runs the JavaScript steps');
+    return;
+  }
+  const g = new TorchGenerator(12345);
+  const u = Float32Array.from({ length: 1 << 20 }, () => (g.random() & 0xffffff) / 16777216);
+  const edges = [0, 2 ** -24, 0.5, 0.25, 0.75, 0.125, 1 - 2 ** -24, 0.999, 1e-7];
+  edges.forEach((v, k) => {
+    u[k] = v; // as u1 (1 − u enters the log)
+    u[24 + k] = v; // as u2 (2π·u enters sin and cos)
+  });
+  const [a, b] = [Float32Array.from(u), Float32Array.from(u)];
+  native.boxMuller(a);
+  boxMullerRuns(b);
+  const differing = a.reduce((count, v, i) => count + (Object.is(v, b[i]) ? 0 : 1), 0);
+  assert.equal(differing, 0);
+});

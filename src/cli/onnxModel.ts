@@ -4,6 +4,7 @@
  * the flags that would describe or draw one.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Command } from 'commander';
 import { InputError, UsageError } from '../errors';
 import { OnnxFileError, parseOnnx } from '../io/onnx';
@@ -73,7 +74,7 @@ export function applyModelFile(config: RunConfig, flags: ModelFileFlags): void {
   }
   try {
     const model = parseOnnx(bytes, file);
-    const { network } = onnxNetwork(model, file.split('/').pop()!, { params: flags.params === undefined ? undefined : paramsPattern(flags.params), inputShape: flags.inputShape });
+    const network = onnxNetwork(model, path.basename(file), { params: flags.params === undefined ? undefined : paramsPattern(flags.params), inputShape: flags.inputShape });
     config.model = network;
     config.modelSource = { flag: '--model', file };
     config.network = { architecture: { input: network.input, layers: specsOf(network) }, width: finiteWidth(1), parameterization: 'standard', sigmaW: 1, sigmaB: 1 };

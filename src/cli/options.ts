@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ACTIVATION_NAMES, isActivation } from '../activations';
 import { UsageError } from '../errors';
 import { KERNEL_KINDS, type KernelKind } from '../kernel/analytic';
+import { kindOf } from '../layers';
 import { TRACES, type Trace } from '../kernel/trace';
 import { LINALG_CHOICES, type LinalgChoice } from '../linalg';
 import { finiteWidth, mlpArchitecture, type ArchitectureEntry, type Width } from '../model/architecture';
@@ -185,7 +186,7 @@ export function runConfig(flags: ModelFlags & RuntimeFlags): RunConfig {
 }
 
 /**
- * --arch against the MLP shorthand's flags, and maxpool where the kernel at
+ * --arch against the MLP shorthand's flags, and layers without a limit (maxpool) where the kernel at
  * infinite width is asked (`infinite`: the flag that asks it).
  */
 export function checkArchFlags(flags: Pick<ModelFlags, 'arch' | 'inputShape'> & { model?: string }, explicit: (key: string) => boolean, infinite: string | null): void {
@@ -193,7 +194,9 @@ export function checkArchFlags(flags: Pick<ModelFlags, 'arch' | 'inputShape'> & 
     const shorthand = (['depth', 'activation', 'outputDim'] as const).find((key) => explicit(key));
     if (shorthand) throw new UsageError(`${FLAG_NAMES[shorthand]} belongs to the MLP shorthand; --arch gives the layers`);
     if (explicit('inputDim') && flags.inputShape) throw new UsageError('--input-dim contradicts --input-shape');
-    if (infinite && flags.arch.some((entry) => entry.kind === 'maxpool')) throw new UsageError(`${infinite}: maxpool has no closed form at infinite width; use avgpool`);
+    // A kind without an infinite-width map (maxpool) is refused by the flag that asks for that limit.
+    const limitless = infinite ? flags.arch.find((entry) => !kindOf(entry).infinite) : undefined;
+    if (limitless) throw new UsageError(`${infinite}: ${limitless.kind} has no closed form at infinite width${limitless.kind === 'maxpool' ? '; use avgpool' : ''}`);
   } else if (flags.inputShape && flags.model === undefined) throw new UsageError('--input-shape goes with --arch or --model (the MLP shorthand takes --input-dim)');
 }
 

@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { bfloat16ToNumber, halfToNumber } from './halfFloat';
 import type { AttributeValue, ElementType, OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo } from '../onnx/model';
 
 export class OnnxFileError extends Error {}
@@ -44,15 +45,6 @@ function clamp64(value: number | bigint): number {
   return v > BigInt(INT32_MAX) ? INT32_MAX : v < -BigInt(INT32_MAX) ? -INT32_MAX : Number(v);
 }
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 31) return fraction ? NaN : sign * Infinity;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-}
-
 /** The little-endian bytes of `count` elements of `code` as ntk-cli's element type. */
 function fromBytes(bytes: Uint8Array, code: number, count: number): Float32Array | Int32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -64,8 +56,8 @@ function fromBytes(bytes: Uint8Array, code: number, count: number): Float32Array
     switch (code) {
       case 1: out[i] = view.getFloat32(at, true); break;
       case 11: out[i] = view.getFloat64(at, true); break;
-      case 10: out[i] = halfToFloat(view.getUint16(at, true)); break;
-      case 16: out[i] = new Float32Array(new Uint32Array([view.getUint16(at, true) << 16]).buffer)[0]; break;
+      case 10: out[i] = halfToNumber(view.getUint16(at, true)); break;
+      case 16: out[i] = bfloat16ToNumber(view.getUint16(at, true)); break;
       case 2: out[i] = view.getUint8(at); break;
       case 3: out[i] = view.getInt8(at); break;
       case 5: out[i] = view.getInt16(at, true); break;
@@ -119,7 +111,7 @@ function tensorOf(proto: TensorProto, where: string, folder: string): OnnxTensor
       code === 1 ? proto.floatData ?? []
       : code === 11 ? proto.doubleData ?? []
       : code === 7 ? (proto.int64Data ?? []).map((v) => clamp64(BigInt(String(v))))
-      : code === 10 || code === 16 ? (proto.int32Data ?? []).map((v) => (code === 10 ? halfToFloat(v) : new Float32Array(new Uint32Array([v << 16]).buffer)[0]))
+      : code === 10 || code === 16 ? (proto.int32Data ?? []).map((v) => (code === 10 ? halfToNumber(v) : bfloat16ToNumber(v)))
       : proto.int32Data ?? [];
     if (values.length !== count) throw new OnnxFileError(`${name}: ${values.length} values for shape [${dims.join(', ')}]`);
     data = info.type === 'float32' ? Float32Array.from(values) : Int32Array.from(values, (v) => (code === 9 ? (v ? 1 : 0) : v));

@@ -11,6 +11,8 @@
  * untrusted number larger than the file.
  */
 
+import { bfloat16ToNumber, halfToNumber } from './halfFloat';
+
 export const SAFETENSORS_DTYPES = ['F64', 'F32', 'F16', 'BF16'] as const;
 export type SafetensorsDtype = (typeof SAFETENSORS_DTYPES)[number];
 
@@ -30,19 +32,8 @@ export interface SafetensorsFile {
 
 export class SafetensorsFormatError extends Error {}
 
-/** IEEE half precision → number. */
-function halfToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 31) return fraction ? NaN : sign * Infinity;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
-
 function decodeTensor(view: DataView, dtype: SafetensorsDtype, count: number): Float32Array {
   const out = new Float32Array(count);
-  const bf16 = new DataView(new ArrayBuffer(4));
   for (let i = 0; i < count; i++) {
     switch (dtype) {
       case 'F64':
@@ -55,9 +46,7 @@ function decodeTensor(view: DataView, dtype: SafetensorsDtype, count: number): F
         out[i] = halfToNumber(view.getUint16(i * 2, true));
         break;
       case 'BF16':
-        // bfloat16 is the top half of a float32.
-        bf16.setUint32(0, view.getUint16(i * 2, true) << 16, true);
-        out[i] = bf16.getFloat32(0, true);
+        out[i] = bfloat16ToNumber(view.getUint16(i * 2, true));
         break;
     }
   }

@@ -31,6 +31,7 @@
 import { floatArray } from '../linalg/memory';
 import type { MatrixView } from '../linalg/types';
 import { imageOf, windowShape, type Geometry } from './image';
+import { drawWeightAndBias, scalesFor } from './linearInit';
 import { col2im, im2col, tapRange, type PatchGeometry } from './patches';
 import { LayerShapeError, type Forwarded, type InfiniteMap, type LayerKind, type PairLayout, type ParameterTensor, type Units } from './types';
 
@@ -75,11 +76,6 @@ function geometry(spec: ConvSpec, input: readonly number[]): { input: Geometry; 
   const image = imageOf(input, name(spec));
   if (spec.padding === 'same' && spec.size % 2 === 0) throw new LayerShapeError(`${name(spec)}: 'same' padding needs an odd window`);
   return { input: image, ...windowShape(image, spec.size, spec.stride, padOf(spec), name(spec)) };
-}
-
-/** Weight and bias scales: 1 in standard parameterization, σ_w/√fan_in and σ_b in NTK. */
-function scalesFor(fanIn: number, options: { parameterization: string; sigmaW: number; sigmaB: number }) {
-  return options.parameterization === 'ntk' ? { weightScale: options.sigmaW / Math.sqrt(fanIn), biasScale: options.sigmaB } : { weightScale: 1, biasScale: 1 };
 }
 
 /** The patch matrix Xᵀ: rows C_in·K² (the weight's column order c·K² + u·K + v), columns the output pixels. */
@@ -211,18 +207,7 @@ export const conv: LayerKind<ConvSpec, ConvLayer> = {
     const { input: image, height, width } = geometry(spec, input);
     const out = spec.channels as number;
     const fanIn = image.channels * spec.size * spec.size;
-    let weight: Float32Array;
-    let bias: Float32Array;
-    if (options.parameterization === 'standard') {
-      const gain = Math.sqrt(2.0 / (1 + 5));
-      const weightBound = Math.sqrt(3.0) * (gain / Math.sqrt(fanIn));
-      weight = generator.uniform(out * fanIn, -weightBound, weightBound);
-      const biasBound = 1 / Math.sqrt(fanIn);
-      bias = generator.uniform(out, -biasBound, biasBound);
-    } else {
-      weight = generator.randn(out * fanIn);
-      bias = generator.randn(out);
-    }
+    const { weight, bias } = drawWeightAndBias(out * fanIn, out, fanIn, options, generator);
     return { kind: 'conv', input: image, outChannels: out, outHeight: height, outWidth: width, size: spec.size, stride: spec.stride, pad: padOf(spec), padding: spec.padding, weight, bias, ...scalesFor(fanIn, options) };
   },
   fromTensors(spec, input, { weight, bias }, options) {

@@ -20,6 +20,7 @@
 import { floatArray } from '../linalg/memory';
 import type { MatrixView } from '../linalg/types';
 import { LayerShapeError, type Forwarded, type LayerKind, type ParameterTensor, type Units } from './types';
+import { drawWeightAndBias, scalesFor } from './linearInit';
 
 export interface DenseSpec {
   kind: 'dense';
@@ -47,10 +48,6 @@ function weightView(layer: DenseLayer): MatrixView {
   return { data: layer.weight, rows: layer.outDim, cols: layer.inDim };
 }
 
-function scalesFor(inDim: number, options: { parameterization: string; sigmaW: number; sigmaB: number }): { weightScale: number; biasScale: number } {
-  return options.parameterization === 'ntk' ? { weightScale: options.sigmaW / Math.sqrt(inDim), biasScale: options.sigmaB } : { weightScale: 1, biasScale: 1 };
-}
-
 /** The units of a resolved spec. */
 const unitsOf = (spec: DenseSpec) => spec.units as number;
 
@@ -65,17 +62,7 @@ export const dense: LayerKind<DenseSpec, DenseLayer> = {
   },
   init(spec, input, options, generator) {
     const [inDim, outDim] = [input[0], unitsOf(spec)];
-    if (options.parameterization === 'standard') {
-      const a = Math.sqrt(5);
-      const gain = Math.sqrt(2.0 / (1 + a ** 2));
-      const weightBound = Math.sqrt(3.0) * (gain / Math.sqrt(inDim));
-      const weight = generator.uniform(outDim * inDim, -weightBound, weightBound);
-      const biasBound = 1 / Math.sqrt(inDim);
-      const bias = generator.uniform(outDim, -biasBound, biasBound);
-      return { kind: 'dense', inDim, outDim, weight, bias, ...scalesFor(inDim, options) };
-    }
-    const weight = generator.randn(outDim * inDim);
-    const bias = generator.randn(outDim);
+    const { weight, bias } = drawWeightAndBias(outDim * inDim, outDim, inDim, options, generator);
     return { kind: 'dense', inDim, outDim, weight, bias, ...scalesFor(inDim, options) };
   },
   fromTensors(spec, input, { weight, bias }, options) {

@@ -20,6 +20,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import type { OnnxModel } from '../onnx/model';
 import type { GraphPlan, TermPlan } from '../onnx/plan';
+import { constantTensor } from '../onnx/ops/types';
 import { runGraph } from '../onnx/run';
 import { floatArray } from '../linalg/memory';
 import { tfjsWithGradients } from '../tfjs/backend';
@@ -104,9 +105,15 @@ function graphTerms(layer: GraphLayer, x: MatrixView, linalg: Linalg): KernelTer
   const inputs = new Map<string, MatrixView>();
   const probeShapes = new Map<string, number[]>();
   const xt = batch(tf, layer, x);
+  // The initializers as tensors once for the 1 + o runs below, and the per-sample copies of parameters.
+  const constants = new Map(Object.entries(model.initializers).map(([name, t]) => [name, constantTensor(tf, t)]));
+  const copies = perSample.map((t) => {
+    const p = model.initializers[t.param]!;
+    return tf.tile(tf.reshape(constants.get(t.param)!, [1, ...p.dims]), [n, ...p.dims.map(() => 1)]);
+  });
   tf.tidy(() => {
     const nodeOutputs = factored.map((t) => model.nodes.find((node) => node.name === t.node)!.outputs[0]!);
-    const run = runGraph(tf, model, xt, { keep: [...factored.map((t) => t.input), ...nodeOutputs] });
+    const run = runGraph(tf, model, xt, { keep: [...factored.map((t) => t.input), ...nodeOutputs], parameters: constants });
     factored.forEach((t, i) => {
       inputs.set(t.node, matrixOf(run.kept.get(t.input)!));
       probeShapes.set(t.node, run.kept.get(nodeOutputs[i]!)!.shape);
@@ -119,13 +126,9 @@ function graphTerms(layer: GraphLayer, x: MatrixView, linalg: Linalg): KernelTer
   for (let k = 0; k < o; k++) {
     tf.tidy(() => {
       const probes = factored.map((t) => tf.zeros(probeShapes.get(t.node)!));
-      const copies = perSample.map((t) => {
-        const p = model.initializers[t.param]!;
-        return tf.tile(tf.reshape(tf.tensor(p.data, p.dims, 'float32'), [1, ...p.dims]), [n, ...p.dims.map(() => 1)]);
-      });
       const f = (...vars: TF.Tensor[]) => {
         const probeMap = new Map(factored.map((t, i) => [t.node, vars[i]!]));
-        const parameters = new Map(perSample.map((t, i) => [t.param, vars[factored.length + i]!]));
+        const parameters = new Map([...constants, ...perSample.map((t, i): [string, TF.Tensor] => [t.param, vars[factored.length + i]!])]);
         const { output } = runGraph(tf, model, xt, { probes: probeMap, parameters, perSample: names });
         return tf.sum(tf.slice(tf.reshape(output, [n, o]), [0, k], [n, 1])) as TF.Scalar;
       };
@@ -135,6 +138,7 @@ function graphTerms(layer: GraphLayer, x: MatrixView, linalg: Linalg): KernelTer
     });
   }
   xt.dispose();
+  for (const t of [...constants.values(), ...copies]) t.dispose();
   return terms.map((t): KernelTerm => {
     switch (t.kind) {
       case 'product':

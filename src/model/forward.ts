@@ -63,7 +63,7 @@ export function backward(network: Network, pass: ForwardPass, upstream: MatrixVi
 }
 
 /** One row repeated n times. */
-export function everyRow(row: MatrixView, n: number): MatrixView {
+function everyRow(row: MatrixView, n: number): MatrixView {
   const data = floatArray(n * row.cols);
   for (let i = 0; i < n; i++) data.set(row.data.subarray(0, row.cols), i * row.cols);
   return { data, rows: n, cols: row.cols };

@@ -10,20 +10,15 @@ import { lowerToLayers } from './lower';
 import type { OnnxModel } from './model';
 import { checkOps, planGraph, sampleShapeOf, type PlanOptions } from './plan';
 
-export interface OnnxNetwork {
-  network: Network;
-  /** Read as ntk-cli's layers (true), or run as a graph. */
-  lowered: boolean;
-}
-
-export function onnxNetwork(model: OnnxModel, name: string, options: PlanOptions = {}): OnnxNetwork {
+/** The network of `model`: ntk-cli's layers where it is a stack of them, else one `graph` layer. */
+export function onnxNetwork(model: OnnxModel, name: string, options: PlanOptions = {}): Network {
   checkOps(model);
   // --params picks some parameters: only the graph path leaves the others constant.
   if (!options.params) {
     const lowered = lowerToLayers(model, sampleShapeOf(model, options));
-    if (lowered) return { network: lowered, lowered: true };
+    if (lowered) return lowered;
   }
   const tf = tfjsWithGradients();
   const plan = planGraph(tf, model, options);
-  return { network: { input: plan.input, layers: [{ kind: 'graph', name, outputs: plan.outputs, model, plan }] }, lowered: false };
+  return { input: plan.input, layers: [{ kind: 'graph', name, outputs: plan.outputs, model, plan }] };
 }
