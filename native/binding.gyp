@@ -3,7 +3,7 @@
     {
       "target_name": "ntk_native",
       "sources": ["ntk_native.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-ffp-contract=off"],
+      "cflags": ["-O3", "-Wall", "-Wextra", "-ffp-contract=off"],
       "libraries": ["-llapacke", "-lm"]
     }
   ]

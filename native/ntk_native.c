@@ -32,6 +32,26 @@
  *                            operations, fmaf where PyTorch's build fuses), so
  *                            torch.randn's bits. Built with -ffp-contract=off:
  *                            no multiply-add is fused that is not written so.
+ *   mtUniform24(state, index, out)
+ *                            at::mt19937 from its 624-word state at index:
+ *                            fills out with (draw & 0xffffff)·2⁻²⁴, the
+ *                            uniforms torch.randn transforms; returns the new
+ *                            index (the state is updated in place).
+ *   reluMap(z, out, derivative)
+ *                            relu and its derivative of float32 z, without a
+ *                            branch per element (a random sign costs a
+ *                            mispredicted branch in JavaScript's loop).
+ *   scaleRows(row, d, out)   out[i·c + j] = row[j]·d[i·c + j] for every row of
+ *                            d (c = row's length): an activation's backward
+ *                            pass for a δ that every sample shares.
+ *   combineTile(mode, t, ld, h, w, p, q, constants, range)
+ *                            a kernel tile's element-wise pass
+ *                            (src/kernel/structured.ts has the formulas), in
+ *                            float64 and rounded once to float32 as JavaScript
+ *                            does, so the same bits; the finite range and the
+ *                            count of non-finite values into range[0..2].
+ *   mirrorTile(t, ld, h)     a diagonal tile's upper triangle copied onto its
+ *                            lower one, by blocks that stay in cache.
  *
  * Every size is checked against the arrays here as well as in JavaScript.
  */
@@ -52,6 +72,9 @@ static napi_value fail(napi_env env, const char *message) {
   napi_throw_error(env, NULL, message);
   return NULL;
 }
+
+static int float32_arg(napi_env env, napi_value value, float **data, size_t *length);
+static int int_arg(napi_env env, napi_value value, int64_t *out);
 
 /* The data and element count of a Float32Array or Float64Array argument; its element size in *size. */
 static int typed_array(napi_env env, napi_value value, void **data, size_t *length, size_t *size) {
@@ -275,7 +298,7 @@ static uint32_t bits_of(float f) {
 
 static const float LOG_P[9] = {7.0376836292e-2f, -1.151461031e-1f, 1.167699874e-1f, -1.2420140846e-1f, 1.4249322787e-1f, -1.6668057665e-1f, 2.0000714765e-1f, -2.4999993993e-1f, 3.3333331174e-1f};
 
-static float cephes_logf(float input) {
+static inline __attribute__((always_inline)) float cephes_logf(float input) {
   if (!(input > 0)) return NAN;
   float clamped = input > from_bits(0x00800000u) ? input : from_bits(0x00800000u);
   uint32_t bits = bits_of(clamped);
@@ -296,7 +319,7 @@ static float cephes_logf(float input) {
   return fmaf(e, 0.693359375f, x);
 }
 
-static void cephes_sincosf(float input, float *sin_out, float *cos_out) {
+static inline __attribute__((always_inline)) void cephes_sincosf(float input, float *sin_out, float *cos_out) {
   int negative = signbit(input) != 0;
   float x = fabsf(input);
   float y0 = x * 1.27323954473516f;
@@ -329,15 +352,12 @@ static void cephes_sincosf(float input, float *sin_out, float *cos_out) {
   *cos_out = cosine;
 }
 
-static napi_value box_muller(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value args[1];
-  void *raw;
-  size_t length, size;
-  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 1 || !typed_array(env, args[0], &raw, &length, &size) || size != 4) {
-    return fail(env, "boxMuller(data): one Float32Array");
-  }
-  float *data = raw;
+/*
+ * fmaf is exactly rounded on every machine, but it is one instruction only where
+ * the CPU has FMA (without it glibc emulates it, several times slower): the loop
+ * is built twice and the loader picks the clone for the CPU. The same bits either way.
+ */
+__attribute__((target_clones("fma", "default"))) static void box_muller_runs(float *data, size_t length) {
   const float two_pi = (float)(2 * 3.14159265358979323846);
   for (size_t start = 0; start + 16 <= length; start += 16) {
     for (size_t j = start; j < start + 8; j++) {
@@ -348,6 +368,221 @@ static napi_value box_muller(napi_env env, napi_callback_info info) {
       cephes_sincosf(two_pi * u2, &sine, &cosine);
       data[j] = radius * cosine;
       data[j + 8] = radius * sine;
+    }
+  }
+}
+
+static napi_value box_muller(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  void *raw;
+  size_t length, size;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 1 || !typed_array(env, args[0], &raw, &length, &size) || size != 4) {
+    return fail(env, "boxMuller(data): one Float32Array");
+  }
+  box_muller_runs(raw, length);
+  return NULL;
+}
+
+/* ---- at::mt19937 (the standard 32-bit Mersenne Twister) for torch.randn's uniforms. ---- */
+
+#define MT_N 624
+#define MT_M 397
+
+static void mt_twist(uint32_t *mt) {
+  for (int i = 0; i < MT_N; i++) {
+    uint32_t y = (mt[i] & 0x80000000u) | (mt[(i + 1) % MT_N] & 0x7fffffffu);
+    uint32_t v = mt[(i + MT_M) % MT_N] ^ (y >> 1);
+    if (y & 1) v ^= 0x9908b0dfu;
+    mt[i] = v;
+  }
+}
+
+static napi_value mt_uniform24(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value args[3];
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t state_length, out_length, offset;
+  void *state_raw;
+  napi_value buffer;
+  int64_t index;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 3 || napi_is_typedarray(env, args[0], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, args[0], &type, &state_length, &state_raw, &buffer, &offset) != napi_ok || type != napi_uint32_array || state_length != MT_N ||
+      !int_arg(env, args[1], &index) || index < 0 || index > MT_N) {
+    return fail(env, "mtUniform24(state, index, out): a Uint32Array of 624, an index in 0…624, a Float32Array");
+  }
+  float *out;
+  if (!float32_arg(env, args[2], &out, &out_length)) return fail(env, "mtUniform24(state, index, out): out is a Float32Array");
+  uint32_t *mt = state_raw;
+  for (size_t i = 0; i < out_length; i++) {
+    if (index >= MT_N) {
+      mt_twist(mt);
+      index = 0;
+    }
+    uint32_t y = mt[index++];
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    y ^= y >> 18;
+    out[i] = (float)(y & 0xffffffu) * (1.0f / 16777216.0f);
+  }
+  napi_value result;
+  napi_create_int64(env, index, &result);
+  return result;
+}
+
+/* The float32 data of an argument, with its length; 0 where it is not a Float32Array. */
+static int float32_arg(napi_env env, napi_value value, float **data, size_t *length) {
+  void *raw;
+  size_t size;
+  if (!typed_array(env, value, &raw, length, &size) || size != 4) return 0;
+  *data = raw;
+  return 1;
+}
+
+static int int_arg(napi_env env, napi_value value, int64_t *out) {
+  return napi_get_value_int64(env, value, out) == napi_ok;
+}
+
+/* Three Float32Array arguments (the element-wise helpers' calling convention). */
+static int three_float32(napi_env env, napi_callback_info info, float **a, size_t *na, float **b, size_t *nb, float **c, size_t *nc) {
+  size_t argc = 3;
+  napi_value args[3];
+  return napi_get_cb_info(env, info, &argc, args, NULL, NULL) == napi_ok && argc == 3 && float32_arg(env, args[0], a, na) && float32_arg(env, args[1], b, nb) &&
+         float32_arg(env, args[2], c, nc);
+}
+
+static napi_value relu_map(napi_env env, napi_callback_info info) {
+  float *z, *out, *derivative;
+  size_t n, n_out, n_derivative;
+  if (!three_float32(env, info, &z, &n, &out, &n_out, &derivative, &n_derivative) || n_out < n || n_derivative < n) {
+    return fail(env, "reluMap(z, out, derivative): three Float32Arrays, out and derivative at least as long as z");
+  }
+  /* derivative may be z's own storage: each element is read before it is written. */
+  for (size_t i = 0; i < n; i++) {
+    float v = z[i];
+    int positive = v > 0.0f;
+    out[i] = positive ? v : 0.0f;
+    derivative[i] = positive ? 1.0f : 0.0f;
+  }
+  return NULL;
+}
+
+static napi_value scale_rows(napi_env env, napi_callback_info info) {
+  float *row, *d, *out;
+  size_t cols, n, n_out;
+  if (!three_float32(env, info, &row, &cols, &d, &n, &out, &n_out) || cols == 0 || n % cols != 0 || n_out < n) {
+    return fail(env, "scaleRows(row, d, out): Float32Arrays, d a whole number of rows, out at least as long as d");
+  }
+  for (size_t at = 0; at < n; at += cols) {
+    for (size_t j = 0; j < cols; j++) out[at + j] = (float)((double)row[j] * (double)d[at + j]);
+  }
+  return NULL;
+}
+
+#define TILE_BLOCK 64
+
+typedef struct {
+  double min, max, non_finite;
+} value_range;
+
+static inline float finish_value(double value, value_range *r, double weight) {
+  float v = (float)value;
+  if (!isfinite(v)) r->non_finite += weight;
+  else {
+    if (v < r->min) r->min = v;
+    if (v > r->max) r->max = v;
+  }
+  return v;
+}
+
+/*
+ * mode 0 (the last term added): t ← scale·(t + constant).
+ * mode 1 (off the diagonal): t ← scale·(t + (p + b2)·q + constant), p and q h×w.
+ * mode 2 (a diagonal tile, w = h): p holds s2·A·Aᵀ above its diagonal and G·Gᵀ on and
+ *   below it; A·Aᵀ's own diagonal, which G·Gᵀ's overwrote, is s2·q[i] (q: the rows'
+ *   squared norms, a Float64Array); t ← scale·(t + (a + b2)·g + constant).
+ * With `diagonal` set only the upper triangle is visited, each value off the diagonal
+ * counted twice as non-finite (its mirror image is the same value).
+ */
+static napi_value combine_tile(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value args[9];
+  int64_t mode, ld, h, w;
+  float *t, *p = NULL, *q = NULL;
+  double *constants, *range, *norms = NULL;
+  size_t n_t, n_p = 0, n_q = 0, n_constants, n_range, size;
+  void *raw;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 9 || !int_arg(env, args[0], &mode) || !float32_arg(env, args[1], &t, &n_t) ||
+      !int_arg(env, args[2], &ld) || !int_arg(env, args[3], &h) || !int_arg(env, args[4], &w)) {
+    return fail(env, "combineTile(mode, t, ld, h, w, p, q, constants, range): bad arguments");
+  }
+  if (!typed_array(env, args[7], &raw, &n_constants, &size) || size != 8 || n_constants < 5) return fail(env, "combineTile: constants is a Float64Array [scale, constant, b2, diagonal, s2]");
+  constants = raw;
+  if (!typed_array(env, args[8], &raw, &n_range, &size) || size != 8 || n_range < 3) return fail(env, "combineTile: range is a Float64Array of 3");
+  range = raw;
+  if (mode < 0 || mode > 2 || h < 0 || w < 0 || ld < w || (h > 0 && (size_t)((h - 1) * ld + w) > n_t)) return fail(env, "combineTile: the tile does not fit t");
+  if (mode >= 1) {
+    if (!float32_arg(env, args[5], &p, &n_p) || n_p < (size_t)(h * w)) return fail(env, "combineTile: p is a Float32Array of h·w");
+  }
+  if (mode == 1 && (!float32_arg(env, args[6], &q, &n_q) || n_q < (size_t)(h * w))) return fail(env, "combineTile: q is a Float32Array of h·w");
+  if (mode == 2) {
+    if (h != w || !typed_array(env, args[6], &raw, &n_q, &size) || size != 8 || n_q < (size_t)h) return fail(env, "combineTile: a diagonal tile is square, with its row norms in a Float64Array");
+    norms = raw;
+  }
+  const double scale = constants[0], constant = constants[1], b2 = constants[2], s2 = constants[4];
+  const int diagonal = constants[3] != 0;
+  value_range r = {INFINITY, -INFINITY, 0};
+  if (mode == 0 || mode == 1) {
+    for (int64_t i = 0; i < h; i++) {
+      float *row = t + i * ld;
+      const int64_t j0 = diagonal ? i : 0;
+      if (mode == 0) {
+        for (int64_t j = j0; j < w; j++) row[j] = finish_value(scale * ((double)row[j] + constant), &r, diagonal && j != i ? 2 : 1);
+      } else {
+        const float *pr = p + i * w, *qr = q + i * w;
+        for (int64_t j = j0; j < w; j++) row[j] = finish_value(scale * ((double)row[j] + ((double)pr[j] + b2) * (double)qr[j] + constant), &r, diagonal && j != i ? 2 : 1);
+      }
+    }
+  } else {
+    for (int64_t i0 = 0; i0 < h; i0 += TILE_BLOCK) {
+      const int64_t i1 = i0 + TILE_BLOCK < h ? i0 + TILE_BLOCK : h;
+      for (int64_t jb = i0; jb < w; jb += TILE_BLOCK) {
+        const int64_t j1 = jb + TILE_BLOCK < w ? jb + TILE_BLOCK : w;
+        for (int64_t i = i0; i < i1; i++) {
+          float *row = t + i * ld;
+          for (int64_t j = jb > i ? jb : i; j < j1; j++) {
+            const double a = j == i ? s2 * norms[i] : (double)p[i * w + j];
+            row[j] = finish_value(scale * ((double)row[j] + (a + b2) * (double)p[j * w + i] + constant), &r, j != i ? 2 : 1);
+          }
+        }
+      }
+    }
+  }
+  range[0] = r.min;
+  range[1] = r.max;
+  range[2] = r.non_finite;
+  return NULL;
+}
+
+static napi_value mirror_tile(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value args[3];
+  float *t;
+  size_t n_t;
+  int64_t ld, h;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 3 || !float32_arg(env, args[0], &t, &n_t) || !int_arg(env, args[1], &ld) ||
+      !int_arg(env, args[2], &h) || h < 0 || ld < h || (h > 0 && (size_t)((h - 1) * ld + h) > n_t)) {
+    return fail(env, "mirrorTile(t, ld, h): an h×h tile of t with row stride ld");
+  }
+  for (int64_t i0 = 0; i0 < h; i0 += TILE_BLOCK) {
+    const int64_t i1 = i0 + TILE_BLOCK < h ? i0 + TILE_BLOCK : h;
+    for (int64_t j0 = i0; j0 < h; j0 += TILE_BLOCK) {
+      const int64_t j1 = j0 + TILE_BLOCK < h ? j0 + TILE_BLOCK : h;
+      for (int64_t i = i0; i < i1; i++) {
+        for (int64_t j = j0 > i + 1 ? j0 : i + 1; j < j1; j++) t[j * ld + i] = t[i * ld + j];
+      }
     }
   }
   return NULL;
@@ -361,6 +596,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"im2col", NULL, im2col, NULL, NULL, NULL, napi_default, NULL},
       {"col2im", NULL, col2im, NULL, NULL, NULL, napi_default, NULL},
       {"boxMuller", NULL, box_muller, NULL, NULL, NULL, napi_default, NULL},
+      {"mtUniform24", NULL, mt_uniform24, NULL, NULL, NULL, napi_default, NULL},
+      {"reluMap", NULL, relu_map, NULL, NULL, NULL, napi_default, NULL},
+      {"scaleRows", NULL, scale_rows, NULL, NULL, NULL, napi_default, NULL},
+      {"combineTile", NULL, combine_tile, NULL, NULL, NULL, napi_default, NULL},
+      {"mirrorTile", NULL, mirror_tile, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   return exports;

@@ -15,6 +15,16 @@ export interface NativeHelpers {
   col2im(patches: Float32Array, out: Float32Array, base: number, geometry: number[]): void;
   /** torch.randn's Box–Muller on each whole run of 16 uniforms, in place (model/torchRandom.ts). */
   boxMuller(data: Float32Array): void;
+  /** at::mt19937's next out.length draws as (draw & 0xffffff)·2⁻²⁴, from `state` at `index` (updated in place); returns the new index. */
+  mtUniform24(state: Uint32Array, index: number, out: Float32Array): number;
+  /** relu and its derivative of z (derivative may be z itself). */
+  reluMap(z: Float32Array, out: Float32Array, derivative: Float32Array): void;
+  /** out[i·c + j] = row[j]·d[i·c + j], c = row.length. */
+  scaleRows(row: Float32Array, d: Float32Array, out: Float32Array): void;
+  /** A kernel tile's element-wise pass (kernel/structured.ts); its finite range and non-finite count into range. */
+  combineTile(mode: number, t: Float32Array, ld: number, h: number, w: number, p: Float32Array | null, q: Float32Array | Float64Array | null, constants: Float64Array, range: Float64Array): void;
+  /** A diagonal tile's upper triangle copied onto its lower one. */
+  mirrorTile(t: Float32Array, ld: number, h: number): void;
 }
 
 /**

@@ -62,3 +62,21 @@ test("the native helper's Box–Muller gives the bits of the JavaScript steps, e
   const differing = a.reduce((count, v, i) => count + (Object.is(v, b[i]) ? 0 : 1), 0);
   assert.equal(differing, 0);
 });
+
+test("the native helper's mt19937 uniforms are the JavaScript generator's draws, and leave it in the same state", (t) => {
+  const native = nativeHelpers();
+  if (typeof native?.mtUniform24 !== 'function') {
+    t.skip('the native helper is not built here: the draws run in JavaScript');
+    return;
+  }
+  const [a, b] = [new TorchGenerator(2024), new TorchGenerator(2024)];
+  // Lengths that start and end inside the 624-word state and cross several twists.
+  for (const length of [5, 619, 624, 1, 2000, 37]) {
+    const state = (a as unknown as { state: Uint32Array; index: number });
+    const out = new Float32Array(length);
+    state.index = native.mtUniform24(state.state, state.index, out);
+    const expected = Float32Array.from({ length }, () => (b.random() & 0xffffff) / 16777216);
+    assert.deepEqual(out, expected, `${length} draws`);
+  }
+  assert.equal(a.random(), b.random());
+});

@@ -4,6 +4,7 @@
  *   E[φφ]   = √(s11·s22)·(sin θ + (π − θ)·cos θ)/(2π)
  *   E[φ′φ′] = (π − θ)/(2π)
  */
+import { nativeHelpers } from '../native';
 import type { Activation } from './types';
 
 export const relu: Activation = {
@@ -13,6 +14,9 @@ export const relu: Activation = {
   dphi: (z) => (z > 0 ? 1 : 0),
   kinks: [0],
   mapArray(z, n, out, derivative) {
+    // Natively where it was built: a random sign is a mispredicted branch per element in JavaScript.
+    const native = nativeHelpers();
+    if (native?.reluMap) return native.reluMap(n === z.length ? z : z.subarray(0, n), out, derivative);
     for (let i = 0; i < n; i++) {
       const v = z[i]!;
       const positive = v > 0;

@@ -7,12 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { InputError, UsageError } from '../errors';
-import { OnnxFileError, parseOnnx } from '../io/onnx';
+import type * as OnnxFile from '../io/onnx';
 import { finiteWidth } from '../model/architecture';
 import { specsOf } from '../model/network';
-import { onnxNetwork } from '../onnx/network';
-import { OnnxOpError } from '../onnx/ops';
-import { OnnxPlanError } from '../onnx/plan';
+import type * as OnnxNetwork from '../onnx/network';
+import type * as OnnxOps from '../onnx/ops';
+import type * as OnnxPlan from '../onnx/plan';
 import type { RunConfig } from '../pipeline';
 
 export interface ModelFileFlags {
@@ -72,6 +72,13 @@ export function applyModelFile(config: RunConfig, flags: ModelFileFlags): void {
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(`--model ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? (error as Error).message}`);
   }
+  // The ONNX reader and lowering load only for --model (the protobuf schema and the op table are large).
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { OnnxFileError, parseOnnx } = require('../io/onnx') as typeof OnnxFile;
+  const { onnxNetwork } = require('../onnx/network') as typeof OnnxNetwork;
+  const { OnnxOpError } = require('../onnx/ops') as typeof OnnxOps;
+  const { OnnxPlanError } = require('../onnx/plan') as typeof OnnxPlan;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   try {
     const model = parseOnnx(bytes, file);
     const network = onnxNetwork(model, path.basename(file), { params: flags.params === undefined ? undefined : paramsPattern(flags.params), inputShape: flags.inputShape });

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ACTIVATION_NAMES, isActivation } from '../activations';
 import { UsageError } from '../errors';
-import { KERNEL_KINDS, type KernelKind } from '../kernel/analytic';
+import { KERNEL_KINDS, type KernelKind } from '../kernel/kinds';
 import { kindOf } from '../layers';
 import { TRACES, type Trace } from '../kernel/trace';
 import { LINALG_CHOICES, type LinalgChoice } from '../linalg';

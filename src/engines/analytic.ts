@@ -6,7 +6,8 @@
  * Memory: the NNGP and NTK matrices, O(n·m) each.
  */
 import { activation, dualMethod } from '../activations';
-import { analyticKernels, closedForm, entriesPerPair, type InfiniteSpec } from '../kernel/analytic';
+import type * as Analytic from '../kernel/analytic';
+import type { InfiniteSpec } from '../kernel/analytic';
 import { kernelStats } from '../kernel/stats';
 import { rowsPerSample } from '../kernel/trace';
 import { outputCount } from '../model/architecture';
@@ -20,6 +21,10 @@ import type { Engine, RunConfig } from './types';
  */
 const QUADRATURE_WORKER_MIN_PAIRS = 2000;
 const CLOSED_FORM_WORKER_MIN_ENTRIES = 4e6;
+
+/** The infinite-width recursions, loaded when a kernel at infinite width is asked for. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const analytic = (): typeof Analytic => require('../kernel/analytic') as typeof Analytic;
 
 export function infiniteSpec(config: RunConfig): InfiniteSpec {
   const { network } = config;
@@ -42,12 +47,13 @@ export const analyticEngine: Engine = {
     const cols = (config.inputs2?.count ?? config.inputs?.count ?? config.samples) * perSample;
     return { kernel: rows * cols * 16 }; // NNGP and NTK in float64
   },
-  computeNow: (config, _environment, run) => analyticKernels(infiniteSpec(config), run.inputs, config.inputs2 ?? null)[config.kernel],
+  computeNow: (config, _environment, run) => analytic().analyticKernels(infiniteSpec(config), run.inputs, config.inputs2 ?? null)[config.kernel],
   async compute(config, _environment, run) {
     const spec = infiniteSpec(config);
     const inputs = run.inputs;
     const second = config.inputs2 ?? null;
     const start = process.hrtime.bigint();
+    const { analyticKernels, closedForm, entriesPerPair } = analytic();
     const pairs = inputs.count * (second ?? inputs).count;
     const large = closedForm(spec) ? pairs * entriesPerPair(spec) >= CLOSED_FORM_WORKER_MIN_ENTRIES : pairs >= QUADRATURE_WORKER_MIN_PAIRS;
     const onWorkers = config.threads > 1 && large;

@@ -20,8 +20,7 @@ import type { MlpShape } from '../model/mlp';
 import type { Samples } from '../types';
 import { traceScale, type Trace } from './trace';
 
-export const KERNEL_KINDS = ['ntk', 'nngp'] as const;
-export type KernelKind = (typeof KERNEL_KINDS)[number];
+export { KERNEL_KINDS, type KernelKind } from './kinds';
 
 /** The MLP shorthand of an infinite-width network (hidden width infinite), with σ_w and σ_b required. */
 export interface AnalyticSpec extends Pick<MlpShape, 'inputDim' | 'depth' | 'outputDim'> {

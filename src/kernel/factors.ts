@@ -29,7 +29,7 @@ export function layerFactors(network: Network, x: Samples, linalg: Linalg): Fact
     // δ at the output = e_k for every sample: the backward pass gives each layer's output gradient for output k.
     const upstream = { data: new Float32Array(n * outputs), rows: n, cols: outputs };
     for (let i = 0; i < n; i++) upstream.data[i * outputs + k] = 1;
-    const perLayer = backward(network, pass, upstream, linalg, true);
+    const perLayer = backward(network, pass, upstream, linalg, true, k === outputs - 1);
     for (const l of trainable) if (l !== last) deltas.get(l)!.push(perLayer[l]!);
   }
   const terms = trainable.flatMap((l) => {

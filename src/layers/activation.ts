@@ -8,6 +8,7 @@
  */
 import { activation, dualMap } from '../activations';
 import { floatArray } from '../linalg/memory';
+import { nativeHelpers } from '../native';
 import type { LayerKind } from './types';
 
 export interface ActivationSpec {
@@ -47,21 +48,27 @@ export const activationLayer: LayerKind<ActivationSpec, ActivationLayer> = {
     }
     return { output, extra: derivative };
   },
-  backward(_layer, saved, delta, _linalg, owned) {
+  backward(_layer, saved, delta, _linalg, owned, lastRead = false) {
     const d = saved.extra!;
     const rows = d.length / delta.cols;
     if (delta.rows === 1 && rows > 1) {
       // One δ for every sample (broadcastsDelta): each row is φ′ of its own sample times it.
       const { cols } = delta;
-      const data = floatArray(d.length);
+      // φ′'s storage takes the result when nothing reads φ′ again (fresh memory is slow to touch).
+      const data = lastRead ? d : floatArray(d.length);
       const row = delta.data;
+      const native = nativeHelpers();
+      if (native?.scaleRows) {
+        native.scaleRows(row.length === cols ? row : row.subarray(0, cols), d, data);
+        return { data, rows, cols };
+      }
       for (let i = 0; i < rows; i++) {
         const at = i * cols;
         for (let j = 0; j < cols; j++) data[at + j] = row[j] * d[at + j];
       }
       return { data, rows, cols };
     }
-    const out = owned ? delta : { data: floatArray(delta.rows * delta.cols), rows: delta.rows, cols: delta.cols };
+    const out = owned ? delta : { data: lastRead ? d : floatArray(delta.rows * delta.cols), rows: delta.rows, cols: delta.cols };
     for (let i = 0; i < d.length; i++) out.data[i] = delta.data[i] * d[i];
     return out;
   },

@@ -20,8 +20,8 @@
 import type * as TF from '@tensorflow/tfjs';
 import type { OnnxModel } from '../onnx/model';
 import type { GraphPlan, TermPlan } from '../onnx/plan';
-import { constantTensor } from '../onnx/ops/types';
-import { runGraph } from '../onnx/run';
+import type * as OnnxOpTypes from '../onnx/ops/types';
+import type * as OnnxRun from '../onnx/run';
 import { floatArray } from '../linalg/memory';
 import { tfjsWithGradients } from '../tfjs/backend';
 import type { Linalg, MatrixView } from '../linalg/types';
@@ -41,6 +41,11 @@ export interface GraphLayer extends GraphSpec {
 }
 
 const tfjs = (): typeof TF => tfjsWithGradients();
+// The graph runner and its op table load when a graph layer first runs: networks of ntk-cli's own layers never need them.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runGraph: typeof OnnxRun.runGraph = (...args) => (require('../onnx/run') as typeof OnnxRun).runGraph(...args);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const constantTensor: typeof OnnxOpTypes.constantTensor = (...args) => (require('../onnx/ops/types') as typeof OnnxOpTypes).constantTensor(...args);
 
 /** Rows of x as a batch of the graph's input shape. */
 function batch(tf: typeof TF, layer: GraphLayer, x: MatrixView): TF.Tensor {

@@ -143,8 +143,11 @@ export interface LayerKind<S, L> {
   fixedBackward?: boolean;
   /** Its backward pass takes a δ of one row as every sample's, and returns a row per sample (an activation). */
   broadcastsDelta?: boolean;
-  /** ∂f/∂input from ∂f/∂output, for every row; `owned`: delta is the caller's to overwrite. */
-  backward(layer: L, saved: Forwarded, delta: MatrixView, linalg: Linalg, owned: boolean): MatrixView;
+  /**
+   * ∂f/∂input from ∂f/∂output, for every row; `owned`: delta is the caller's to
+   * overwrite; `lastRead`: no later pass reads `saved.extra`, which may then hold the result.
+   */
+  backward(layer: L, saved: Forwarded, delta: MatrixView, linalg: Linalg, owned: boolean, lastRead?: boolean): MatrixView;
   /**
    * Its empirical-kernel term, from its saved inputs and the output gradients
    * of every output (null: it is the network's output). A gradient of one row

@@ -37,9 +37,10 @@ export function forward(network: Network, x: MatrixView, linalg: Linalg): Forwar
  * one linear map for every sample (fixedBackward) it is then computed on one
  * row, as far as the first activation — for a CNN whose last convolution
  * feeds a linear readout, that whole convolution's backward pass — and the δ
- * of a layer with parameters there is kept as that one row.
+ * of a layer with parameters there is kept as that one row. `lastRead`: no
+ * later backward pass reads `pass`, so the layers may reuse what it kept.
  */
-export function backward(network: Network, pass: ForwardPass, upstream: MatrixView, linalg: Linalg, uniform = false): (MatrixView | null)[] {
+export function backward(network: Network, pass: ForwardPass, upstream: MatrixView, linalg: Linalg, uniform = false, lastRead = false): (MatrixView | null)[] {
   const count = network.layers.length;
   const n = upstream.rows;
   const deltas: (MatrixView | null)[] = new Array(count).fill(null);
@@ -56,7 +57,7 @@ export function backward(network: Network, pass: ForwardPass, upstream: MatrixVi
     if (kind.trainable) deltas[l] = delta;
     if (l === first) break;
     // A trainable layer's δ is kept (its kernel term and gradient read it): only others' may be overwritten.
-    delta = kind.backward(layer, pass.layers[l], delta, linalg, !kind.trainable);
+    delta = kind.backward(layer, pass.layers[l], delta, linalg, !kind.trainable, lastRead);
     if (oneRow && !kind.fixedBackward) oneRow = false;
   }
   return deltas;

@@ -102,7 +102,9 @@ export class TorchGenerator {
     const out = new Float32Array(count);
     if (count >= 16) {
       // uniformFloat(0, 1): x·1 + 0 is exact, so the fused multiply-add is x itself.
-      for (let i = 0; i < count; i++) out[i] = (this.random() & 0xffffff) * TWO_POW_MINUS_24;
+      const native = nativeHelpers();
+      if (typeof native?.mtUniform24 === 'function') this.index = native.mtUniform24(this.state, this.index, out);
+      else for (let i = 0; i < count; i++) out[i] = (this.random() & 0xffffff) * TWO_POW_MINUS_24;
       // The same steps in C where the native helper is built (the same bits; test/torchRandom.test.ts compares them).
       (nativeBoxMuller() ?? boxMullerRuns)(out);
       if (count % 16 !== 0) {

@@ -1,0 +1,97 @@
+/**
+ * The native helper's element-wise passes (relu, an activation's backward
+ * pass, a kernel tile's combination and mirror) against the JavaScript loops
+ * they replace: the same bits, the same statistics.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MatrixSink } from '../src/kernel/sink';
+import { runTiles, structuredKernel, useJavaScriptTiles } from '../src/kernel/structured';
+import { openLinalg } from '../src/linalg';
+import { initMlp } from '../src/model/mlp';
+import { TorchGenerator } from '../src/model/torchRandom';
+import { nativeHelpers } from '../src/native';
+import { samplesOf } from './helpers';
+
+const native = nativeHelpers();
+const skipWithout = (name: keyof NonNullable<typeof native>) => (typeof native?.[name] === 'function' ? false : 'the native helper is not built here: the JavaScript loops run');
+
+/** Indices where two arrays differ as bits (NaN equals NaN, −0 differs from 0). */
+function differing(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let count = 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) count++;
+  return count;
+}
+
+test('native relu gives max(0, z) and its 0/1 derivative, NaN, ±0 and ±Inf included, also in place', { skip: skipWithout('reluMap') }, () => {
+  const g = new TorchGenerator(3);
+  const z = g.randn(10007);
+  z.set([NaN, -0, 0, Infinity, -Infinity, 1e-45, -1e-45], 0);
+  const out = new Float32Array(z.length);
+  const derivative = new Float32Array(z.length);
+  native!.reluMap(z, out, derivative);
+  const expectedOut = z.map((v) => (v > 0 ? v : 0));
+  const expectedDerivative = z.map((v) => (v > 0 ? 1 : 0));
+  assert.equal(differing(out, expectedOut), 0);
+  assert.equal(differing(derivative, expectedDerivative), 0);
+  // The layer passes z's own storage as the derivative.
+  const inPlace = Float32Array.from(z);
+  const out2 = new Float32Array(z.length);
+  native!.reluMap(inPlace, out2, inPlace);
+  assert.equal(differing(out2, expectedOut), 0);
+  assert.equal(differing(inPlace, expectedDerivative), 0);
+  assert.throws(() => native!.reluMap(z, new Float32Array(3), derivative), /at least as long/);
+});
+
+test('native scaleRows multiplies every row by the shared row', { skip: skipWithout('scaleRows') }, () => {
+  const g = new TorchGenerator(4);
+  const [rows, cols] = [37, 53];
+  const row = g.randn(cols);
+  const d = g.randn(rows * cols);
+  const out = new Float32Array(rows * cols);
+  native!.scaleRows(row, d, out);
+  const expected = d.map((v, k) => row[k % cols] * v);
+  assert.equal(differing(out, expected), 0);
+  assert.throws(() => native!.scaleRows(row, g.randn(rows * cols + 1), new Float32Array(rows * cols + 1)), /whole number of rows/);
+});
+
+test('native tile passes give the JavaScript passes\' kernels bit for bit, with the same range, trace and non-finite count', { skip: skipWithout('combineTile') }, async () => {
+  const { linalg } = await openLinalg('auto', 1, 'auto');
+  const cases = [
+    // A sample on each side overflows float32 in the products: non-finite values in diagonal and off-diagonal tiles.
+    { name: 'relu, one output', overflow: true, shape: { inputDim: 9, width: 40, depth: 1, outputDim: 1, activation: 'relu', parameterization: 'standard' as const } },
+    { name: 'tanh, three hidden layers, two outputs, NTK parameters', overflow: false, shape: { inputDim: 5, width: 24, depth: 3, outputDim: 2, activation: 'tanh', parameterization: 'ntk' as const, sigmaW: 1.4, sigmaB: 0.3 } },
+  ];
+  for (const { name, shape, overflow } of cases) {
+    const g = new TorchGenerator(11);
+    const model = initMlp(shape, g);
+    const xData = g.randn(230 * shape.inputDim);
+    if (overflow) xData.fill(1e20, 17 * shape.inputDim, 18 * shape.inputDim);
+    const x = samplesOf(xData, shape.inputDim);
+    const yData = g.randn(150 * shape.inputDim);
+    if (overflow) yData.fill(-1e20, 101 * shape.inputDim, 102 * shape.inputDim);
+    const y = samplesOf(yData, shape.inputDim);
+    for (const [second, cols] of [[null, 230], [y, 150]] as const) {
+      for (const trace of ['sum', 'mean'] as const) {
+        const run = (javaScript: boolean) => {
+          useJavaScriptTiles(javaScript);
+          try {
+            const sink = new MatrixSink(230, cols);
+            // Tile 64: diagonal, off-diagonal and ragged tiles.
+            const { stats } = runTiles(structuredKernel(model, x, second, linalg, sink, { tile: 64, trace }));
+            return { matrix: sink.matrix, stats };
+          } finally {
+            useJavaScriptTiles(false);
+          }
+        };
+        const [fast, plain] = [run(false), run(true)];
+        const label = `${name}, ${cols} columns, ${trace}`;
+        assert.equal(differing(fast.matrix, plain.matrix), 0, label);
+        assert.deepEqual(fast.stats, plain.stats, label);
+        assert.equal(plain.stats.nonFinite > 0, overflow, `${label}: non-finite values where a sample overflows`);
+        assert.ok(Number.isFinite(plain.stats.max) && plain.stats.max > 0, label);
+      }
+    }
+  }
+});
