@@ -102,6 +102,8 @@ function numpySgemm(): { version: string; gflops: number } | null {
 
 interface Tool {
   label: string;
+  /** Run with the machine's OpenBLAS pin (OPENBLAS_CORETYPE) removed. */
+  unpinned: boolean;
   /** One run: wall, RSS, kernel seconds and product seconds (null where the tool does not say). */
   run: () => { wall: number; rssMB: number; kernel: number; products: number | null };
   flops: number;
@@ -117,6 +119,7 @@ function ntkCliTool(c: Case, linalg: 'blas' | 'tfjs', unpinned = false): Tool {
   const pinned = process.env.OPENBLAS_CORETYPE !== undefined;
   return {
     label: linalg === 'blas' ? `ntk-cli (OpenBLAS${unpinned ? ', OPENBLAS_CORETYPE unset' : pinned ? `, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE}` : ''})` : 'ntk-cli --linalg tfjs (wasm)',
+    unpinned,
     flops: c.n * (c.n + 1) * (c.d + 2 * c.w),
     run: () => {
       const r = timed(process.execPath, [BIN, 'kernel', '--samples', `${c.n}`, '--input-dim', `${c.d}`, '--width', `${c.w}`, '--linalg', linalg, '--out', out, '--json'], unpinned ? numpyEnv() : process.env);
@@ -127,14 +130,16 @@ function ntkCliTool(c: Case, linalg: 'blas' | 'tfjs', unpinned = false): Tool {
   };
 }
 
-function numpyTool(c: Case): Tool {
+/** NumPy without the machine's OpenBLAS pin (as a current NumPy runs), or with it (`pinned`: the same setting as ntk-cli's pinned rows). */
+function numpyTool(c: Case, pinned = false): Tool {
   return {
-    label: 'NumPy structured formula',
+    label: `NumPy structured formula${pinned ? ` (OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE})` : ''}`,
+    unpinned: !pinned,
     flops: 2 * c.n * c.n * (c.d + 2 * c.w),
     run: () => {
       // Saved as ntk-cli saves it: both processes end with the kernel in a float32 .npy.
       const out = path.join(TMP, 'numpy.npy');
-      const r = timed('python3', [path.join(ROOT, 'bench', 'numpy_peer.py'), `${c.n}`, `${c.d}`, `${c.w}`, out], numpyEnv());
+      const r = timed('python3', [path.join(ROOT, 'bench', 'numpy_peer.py'), `${c.n}`, `${c.d}`, `${c.w}`, out], pinned ? process.env : numpyEnv());
       fs.rmSync(out, { force: true });
       const seconds = JSON.parse(r.stdout).seconds;
       return { wall: r.wall, rssMB: r.rssMB, kernel: seconds, products: null };
@@ -145,6 +150,7 @@ function numpyTool(c: Case): Tool {
 function torchTool(c: Case, method: 'functorch' | 'seed'): Tool {
   return {
     label: method === 'functorch' ? 'PyTorch functorch vmap(jacrev)' : "PyTorch, the seed's loop",
+    unpinned: false,
     flops: 0,
     run: () => {
       const r = timed(DEBIAN_PYTHON, [path.join(ROOT, 'bench', 'torch_peers.py'), method, `${c.n}`, `${c.d}`, `${c.w}`]);
@@ -159,30 +165,36 @@ function log(message: string): void {
 
 function startupSection(runs: number, torch: boolean): string[] {
   const lines = ['', '### Start-up', '', '| command | median wall s | ratio |', '| --- | ---: | ---: |'];
-  const measure = (command: string, args: string[]) => timed(command, args).wall;
+  // The wall clock around the child, to 0.1 ms (GNU time's 10 ms steps are a quarter of Node's start-up).
+  const measure = (command: string, args: string[]) => {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(command, args, { cwd: TMP, stdio: 'ignore' });
+    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed`);
+    return Number(process.hrtime.bigint() - start) / 1e9;
+  };
   const node: number[] = [];
   const help: number[] = [];
   const version: number[] = [];
   const heatmap: number[] = [];
   const seed: number[] = [];
-  for (let r = 0; r < runs * 3; r++) {
+  for (let r = 0; r < runs * 10; r++) {
     node.push(measure(process.execPath, ['-e', '0']));
     help.push(measure(process.execPath, [BIN, '--help']));
     version.push(measure(process.execPath, [BIN, '--version']));
   }
-  for (let r = 0; r < runs; r++) {
+  for (let r = 0; r < runs * 3; r++) {
     heatmap.push(measure(process.execPath, [BIN, 'heatmap', '--out', path.join(TMP, 'ntk.png')]));
     if (torch) seed.push(measure(DEBIAN_PYTHON, [path.join(ROOT, 'bench', 'seed_script.py'), path.join(TMP, 'seed.png')]));
   }
   const n0 = median(node);
-  lines.push(`| \`node -e 0\` | ${n0.toFixed(3)} | 1.00 |`);
-  lines.push(`| \`ntk-cli --help\` | ${median(help).toFixed(3)} | ${(median(help) / n0).toFixed(2)} × node |`);
-  lines.push(`| \`ntk-cli --version\` | ${median(version).toFixed(3)} | ${(median(version) / n0).toFixed(2)} × node |`);
+  lines.push(`| \`node -e 0\` | ${n0.toFixed(4)} | 1.00 |`);
+  lines.push(`| \`ntk-cli --help\` | ${median(help).toFixed(4)} | ${(median(help) / n0).toFixed(2)} × node |`);
+  lines.push(`| \`ntk-cli --version\` | ${median(version).toFixed(4)} | ${(median(version) / n0).toFixed(2)} × node |`);
   if (torch) {
     const s = median(seed);
-    lines.push(`| the seed's script (PyTorch + matplotlib) | ${s.toFixed(3)} | 1.00 |`);
-    lines.push(`| \`ntk-cli heatmap\` (defaults) | ${median(heatmap).toFixed(3)} | ${(median(heatmap) / s).toFixed(2)} × the seed's script |`);
-  } else lines.push(`| \`ntk-cli heatmap\` (defaults) | ${median(heatmap).toFixed(3)} | |`);
+    lines.push(`| the seed's script (PyTorch + matplotlib) | ${s.toFixed(4)} | 1.00 |`);
+    lines.push(`| \`ntk-cli heatmap\` (defaults) | ${median(heatmap).toFixed(4)} | ${(median(heatmap) / s).toFixed(3)} × the seed's script |`);
+  } else lines.push(`| \`ntk-cli heatmap\` (defaults) | ${median(heatmap).toFixed(4)} | |`);
   return lines;
 }
 
@@ -362,6 +374,7 @@ function kernelsSection({ quick, runs, torch, numpy, sgemm }: Setting): string[]
     // Where the machine pins OpenBLAS's kernels, also as the NumPy peer runs: without the pin.
     if (process.env.OPENBLAS_CORETYPE !== undefined) tools.push(ntkCliTool(c, 'blas', true));
     if (numpy) tools.push(numpyTool(c));
+    if (numpy && process.env.OPENBLAS_CORETYPE !== undefined) tools.push(numpyTool(c, true));
     if (c.tfjs) tools.push(ntkCliTool(c, 'tfjs'));
     if (torch && c.functorch) tools.push(torchTool(c, 'functorch'));
     if (torch && c.seedLoop) tools.push(torchTool(c, 'seed'));
@@ -378,9 +391,15 @@ function kernelsSection({ quick, runs, torch, numpy, sgemm }: Setting): string[]
       products: rs[0].products === null ? null : median(rs.map((x) => x.products!)),
       rss: Math.max(...rs.map((x) => x.rssMB)),
     }));
-    const np = numpy ? summary[tools.findIndex((t) => t.label.startsWith('NumPy'))]! : null;
+    // Each row against NumPy run the same way (pinned rows against pinned NumPy where the machine pins).
+    const numpyFor = (tool: Tool) => {
+      const same = tools.findIndex((t) => t.label.startsWith('NumPy') && t.unpinned === tool.unpinned);
+      const any = tools.findIndex((t) => t.label.startsWith('NumPy'));
+      return numpy ? summary[same >= 0 ? same : any]! : null;
+    };
     tools.forEach((tool, i) => {
       const s = summary[i];
+      const np = numpyFor(tool);
       const productTime = s.products ?? (tool.label.startsWith('NumPy') ? s.kernel : null);
       const gflops = tool.flops && productTime ? tool.flops / productTime / 1e9 : null;
       const ofSgemm = gflops && sgemm && tool.label.startsWith('ntk-cli (OpenBLAS') && !tool.label.includes('unset') ? `${((100 * gflops) / sgemm).toFixed(0)}%` : '';

@@ -7,11 +7,11 @@
  * Node itself.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { parseGate } from './cli/gates';
 import * as fs from 'node:fs';
+import type * as Gates from './cli/gates';
+import type * as Outputs from './cli/outputs';
 import { exitCodeOf } from './errors';
-import { pendingTemporaries } from './io/atomicWrite';
-import { outputsComplete } from './cli/outputs';
+import type * as AtomicWrite from './io/atomicWrite';
 
 const { version } = require('../../package.json') as { version: string };
 
@@ -41,7 +41,8 @@ export function buildProgram(argv: string[] = process.argv): Command {
     .option('-q, --quiet', 'print no summary line (errors still go to stderr)')
     .addOption(
       new Option('--fail-if <condition>', "exit 3 when a number of the --json report crosses a threshold, e.g. 'condition_number > 1e6' (repeatable)")
-        .argParser(parseGate),
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        .argParser((text: string, previous: Gates.Gate[] | undefined) => (require('./cli/gates') as typeof Gates).parseGate(text, previous)),
     )
     .option('--debug', "print stack traces on errors, and the GPU driver's own messages")
     .exitOverride()
@@ -71,7 +72,11 @@ function cleanUpOnSignals(): void {
   for (const [signal, number] of SIGNALS) {
     process.on(signal, () => {
       // Every output already in place: the run succeeded, whatever interrupts the report.
-      if (outputsComplete()) process.exit(0);
+      // Loaded here, not at start-up: a run that writes anything has loaded them already.
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      if ((require('./cli/outputs') as typeof Outputs).outputsComplete()) process.exit(0);
+      const { pendingTemporaries } = require('./io/atomicWrite') as typeof AtomicWrite;
+      /* eslint-enable @typescript-eslint/no-require-imports */
       const removed = pendingTemporaries.size;
       for (const temp of pendingTemporaries) fs.rmSync(temp, { force: true });
       process.stderr.write(`ntk-cli: interrupted by ${signal}${removed ? '; the output was not written' : ''}\n`);

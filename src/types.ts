@@ -39,6 +39,14 @@ export interface KernelSink {
    * when `transpose` is set.
    */
   writeBlock(row: number, col: number, block: MatrixView, transpose: boolean): void;
+  /**
+   * As writeBlock, but returning before the data is written: the sink reads
+   * `block` until `written()` resolves, and the caller leaves it unchanged
+   * until then (a file's writes then go on while the next tile computes).
+   */
+  writeBlockLater?(row: number, col: number, block: MatrixView, transpose: boolean): void;
+  /** Resolves once every block given to writeBlockLater is written; rejects with the first failure. */
+  written?(): Promise<void>;
   /** A writable view of a block of the matrix itself, where the sink is memory: tiles computed there need no copy. */
   inPlace?(row: number, col: number, rows: number, cols: number): MatrixView;
   /** How a worker thread can write to the same place, where it can. */

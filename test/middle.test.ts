@@ -109,6 +109,9 @@ test('the memory estimate adds up its parts and grows with the kept matrix', () 
   // Tiles: three 1024² float32 buffers in memory, three 3000² ones (the whole kernel fits one 4096 tile) when streamed.
   assert.equal(kept.parts.tiles, 3 * 1024 * 1024 * 4);
   assert.equal(streamed.parts.tiles, 3 * 3000 * 3000 * 4);
+  // Streamed in several 4096² tiles: two more while one is written in the background (a spare, a transposed copy).
+  const large = estimateMemory(resolve(['--samples', '9000', '--input-dim', '100', '--width', '512']), false, 'openblas');
+  assert.equal(large.parts.tiles, 5 * 4096 * 4096 * 4);
   const analytic = estimateMemory(resolve(['--width', 'inf', '--parameterization', 'ntk', '--samples', '1000']), true, 'openblas');
   assert.equal(analytic.parts.kernel, 1000 * 1000 * 16);
 });

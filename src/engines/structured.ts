@@ -2,8 +2,9 @@
  * The structured kernel on this thread (kernel/structured.ts): the layers'
  * terms from one forward and one backward pass per output, then the kernel
  * tile by tile from matrix products on the host's linalg (OpenBLAS threads,
- * or one TensorFlow.js backend), streamed to the sink. Memory: the factors,
- * three tiles, and the matrix where it is kept.
+ * or one TensorFlow.js backend), streamed to the sink (a file's writes go on
+ * while the next tile computes). Memory: the factors, three tiles (five when
+ * written in the background), and the matrix where it is kept.
  */
 import { MatrixSink } from '../kernel/sink';
 import { statsFromTiles } from '../kernel/stats';
@@ -38,7 +39,9 @@ export const structuredEngine: Engine = {
     const { rows, cols, samples } = cellsAndSamples(config);
     const name = linalgNameOf(environment);
     const side = Math.min(tileSideFor(name, !keepsMatrix), Math.max(rows, cols));
-    const parts: Record<string, number> = { factors: factorBytes(networkOf(config), samples), tiles: tileBytes(config, name, side, 1) };
+    // Streamed in several tiles: a spare tile and a transposed one while a tile is written in the background.
+    const background = !keepsMatrix && Math.max(rows, cols) > side ? 2 * side * side * 4 : 0;
+    const parts: Record<string, number> = { factors: factorBytes(networkOf(config), samples), tiles: tileBytes(config, name, side, 1) + background };
     if (keepsMatrix) parts.kernel = rows * cols * 4;
     return parts;
   },
@@ -55,7 +58,7 @@ export const structuredEngine: Engine = {
     const tile = tileSideFor(linalg.name, sink !== null && !sink.inPlace);
     const memory = sink ? null : new MatrixSink(rows, cols);
     const target = sink ?? memory!;
-    const options = { trace: config.trace, tile, onProgress: config.onProgress, only: config.tiles };
+    const options = { trace: config.trace, tile, onProgress: config.onProgress, only: config.tiles, background: true };
     const { stats } = await runTilesYielding(structuredKernel(run.model!, run.inputs, config.inputs2 ?? null, linalg, target, options));
     const timing = { kernelSeconds: seconds(start), productSeconds: linalg.seconds() };
     return finiteResult(config, environment, run, this.name, memory?.matrix ?? null, timing, statsFromTiles(stats, !config.inputs2));

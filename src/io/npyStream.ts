@@ -44,6 +44,16 @@ export class NpyStream extends FileSink {
 
   writeBlock(row: number, col: number, block: MatrixView, transpose: boolean): void {
     super.writeBlock(row, col, block, transpose);
+    this.flushFrom(block);
+  }
+
+  writeBlockLater(row: number, col: number, block: MatrixView, transpose: boolean): void {
+    super.writeBlockLater(row, col, block, transpose);
+    this.flushFrom(block);
+  }
+
+  /** Count the block's bytes, and start a flush when enough have piled up. */
+  private flushFrom(block: MatrixView): void {
     this.unflushed += block.rows * block.cols * 4;
     if (this.unflushed >= FLUSH_BYTES) {
       this.unflushed = 0;
@@ -53,6 +63,7 @@ export class NpyStream extends FileSink {
   }
 
   async commit(): Promise<void> {
+    await this.written();
     await Promise.all(this.flushes);
     finishTemporary(this.fd, this.temp, this.real);
     this.closed = true;

@@ -63,11 +63,20 @@ export class MatrixSink implements KernelSink {
 /** Columns transposed at a time for a mirrored write to a file (64 columns of a 4096-row tile: 1 MB). */
 const TRANSPOSE_BAND = 64;
 
-/** Blocks into a float32 matrix stored row-major from byte `dataOffset` of an open file: positional writes, from any thread. */
-
+/**
+ * Blocks into a float32 matrix stored row-major from byte `dataOffset` of an
+ * open file: positional writes, from any thread; on the main thread also in
+ * the background (libuv's threads), one write per row.
+ */
 export class FileSink implements KernelSink {
   readonly rows: number;
   readonly cols: number;
+  /** Background writes not yet done, the first failure, and who waits for them. */
+  private pending = 0;
+  private failure: Error | null = null;
+  private waiting: (() => void)[] = [];
+  /** The transposed copy of the block being written in the background. */
+  private transposed: Float32Array | null = null;
 
   constructor(readonly fd: number, readonly dataOffset: number, shape: [number, number]) {
     [this.rows, this.cols] = shape;
@@ -100,6 +109,39 @@ export class FileSink implements KernelSink {
       transposeColumns(block, j0, j1, band, block.rows);
       for (let j = j0; j < j1; j++) this.writeAt((row + j) * this.cols + col, band.subarray((j - j0) * block.rows, (j - j0 + 1) * block.rows));
     }
+  }
+
+  writeBlockLater(row: number, col: number, block: MatrixView, transpose: boolean): void {
+    const [h, w] = transpose ? [block.cols, block.rows] : [block.rows, block.cols];
+    checkPlacement(this, row, col, h, w);
+    let source = block;
+    if (transpose) {
+      // The previous transposed block is written (the caller waited for written()): its buffer is free.
+      if (!this.transposed || this.transposed.length < h * w) this.transposed = floatArray(h * w);
+      transposeColumns(block, 0, block.cols, this.transposed, w);
+      source = { data: this.transposed, rows: h, cols: w };
+    }
+    const ld = source.ld ?? source.cols;
+    for (let i = 0; i < h; i++) {
+      const values = source.data.subarray(i * ld, i * ld + w);
+      this.writeInBackground(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), this.dataOffset + ((row + i) * this.cols + col) * 4);
+    }
+  }
+
+  written(): Promise<void> {
+    if (this.pending === 0) return this.failure ? Promise.reject(this.failure) : Promise.resolve();
+    return new Promise((resolve, reject) => this.waiting.push(() => (this.failure ? reject(this.failure) : resolve())));
+  }
+
+  /** One positional write on libuv's threads; the rest of a short write is written again. */
+  private writeInBackground(bytes: Uint8Array, position: number): void {
+    this.pending++;
+    fs.write(this.fd, bytes, 0, bytes.length, position, (error, done) => {
+      this.pending--;
+      if (error) this.failure ??= error;
+      else if (done < bytes.length) this.writeInBackground(bytes.subarray(done), position + done);
+      if (this.pending === 0) for (const wake of this.waiting.splice(0)) wake();
+    });
   }
 }
 

@@ -39,15 +39,23 @@ export interface StructuredOptions {
   onProgress?: (fraction: number) => void;
   /** Only these tiles of the plan (tiles.ts), and not their mirror images: a task's share of the kernel. */
   only?: Tile[];
+  /**
+   * Write each tile in the background while the next one computes, where the
+   * sink can (writeBlockLater): the generator then yields the promise of the
+   * earlier tile's writes, which the caller awaits (runTilesYielding does).
+   */
+  background?: boolean;
 }
 
-/** Scratch buffers for one tile's products, allocated on first use (fresh memory is slow to touch). */
+type ScratchName = 'p' | 'q' | 'out' | 'spare';
+
+/** Scratch buffers for one tile's products (and a spare tile written in the background), allocated on first use (fresh memory is slow to touch). */
 export class TileScratch {
-  private buffers: Record<'p' | 'q' | 'out', Float32Array | null> = { p: null, q: null, out: null };
+  private buffers: Record<ScratchName, Float32Array | null> = { p: null, q: null, out: null, spare: null };
 
   constructor(readonly side: number) {}
 
-  get(name: 'p' | 'q' | 'out'): Float32Array {
+  get(name: ScratchName): Float32Array {
     return (this.buffers[name] ??= floatArray(this.side * this.side));
   }
 }
@@ -272,10 +280,11 @@ export interface StructuredResult {
 /**
  * Θ(X, Y) (Y = X when null) into `sink`, in tiles on this thread; the products
  * run on `linalg`. A generator: it yields after every tile, so that a caller
- * can let the event loop run (signals, progress) between tiles; run it to the
- * end with `runTiles` or `runTilesYielding`, which return the stats.
+ * can let the event loop run (signals, progress) between tiles, and with
+ * `background` the promises the caller awaits before it goes on; run it to
+ * the end with `runTiles` or `runTilesYielding`, which return the stats.
  */
-export function* structuredKernel(model: Network, x: Samples, y: Samples | null, linalg: Linalg, sink: KernelSink, options: StructuredOptions): Generator<void, StructuredResult> {
+export function* structuredKernel(model: Network, x: Samples, y: Samples | null, linalg: Linalg, sink: KernelSink, options: StructuredOptions): Generator<Promise<void> | void, StructuredResult> {
   const fx = layerFactors(model, x, linalg);
   const fy = y ? layerFactors(model, y, linalg) : fx;
   const symmetric = y === null;
@@ -289,38 +298,52 @@ export function* structuredKernel(model: Network, x: Samples, y: Samples | null,
   const tiles = options.only ?? plan;
   const scratch = new TileScratch(Math.min(options.tile, Math.max(x.count, fy.count)));
   const total = options.only ? options.only.reduce((sum, t) => sum + (t.r1 - t.r0) * (t.c1 - t.c0), 0) : x.count * fy.count;
+  // In the background, tiles alternate between two buffers: one is written while the other computes.
+  const background = options.background && !sink.inPlace && sink.writeBlockLater && sink.written ? { later: sink.writeBlockLater.bind(sink), written: sink.written.bind(sink) } : null;
   let done = 0;
   let stats: TileStats | null = null;
-  for (const tile of tiles) {
+  for (const [index, tile] of tiles.entries()) {
     const h = tile.r1 - tile.r0;
     const w = tile.c1 - tile.c0;
     const diagonal = symmetric && tile.r0 === tile.c0;
-    const target = sink.inPlace ? sink.inPlace(tile.r0, tile.c0, h, w) : { data: scratch.get('out'), rows: h, cols: w };
+    const buffer = background && index % 2 === 1 ? 'spare' : 'out';
+    const target = sink.inPlace ? sink.inPlace(tile.r0, tile.c0, h, w) : { data: scratch.get(buffer), rows: h, cols: w };
     const computed = computeTile(fx, fy, outputs, tile, diagonal, linalg, scratch, scale, target);
-    if (!sink.inPlace) sink.writeBlock(tile.r0, tile.c0, target, false);
     const mirrored = symmetric && !diagonal && !options.only;
-    if (mirrored) sink.writeBlock(tile.c0, tile.r0, target, true);
+    if (background) {
+      // The previous tile's writes (into the other buffer, and the sink's transposed copy) end first.
+      yield background.written();
+      background.later(tile.r0, tile.c0, target, false);
+      if (mirrored) background.later(tile.c0, tile.r0, target, true);
+    } else {
+      if (!sink.inPlace) sink.writeBlock(tile.r0, tile.c0, target, false);
+      if (mirrored) sink.writeBlock(tile.c0, tile.r0, target, true);
+    }
     stats = mergeStats(stats, mirroredStats(computed, mirrored));
     done += h * w * (mirrored ? 2 : 1);
     options.onProgress?.(done / total);
     yield;
   }
+  if (background) yield background.written();
   return { stats: stats! };
 }
 
-/** Run the tiles to the end on this thread. */
-export function runTiles(tiles: Generator<void, StructuredResult>): StructuredResult {
+type Tiles = Generator<Promise<void> | void, StructuredResult>;
+
+/** Run the tiles to the end on this thread (without `background`: nothing here can wait). */
+export function runTiles(tiles: Tiles): StructuredResult {
   for (;;) {
     const step = tiles.next();
     if (step.done) return step.value;
+    if (step.value) throw new Error('background writes need runTilesYielding');
   }
 }
 
-/** Run the tiles, letting the event loop run between them (signal handlers, progress output). */
-export async function runTilesYielding(tiles: Generator<void, StructuredResult>): Promise<StructuredResult> {
+/** Run the tiles, letting the event loop run between them (signal handlers, progress output, background writes). */
+export async function runTilesYielding(tiles: Tiles): Promise<StructuredResult> {
   for (;;) {
     const step = tiles.next();
     if (step.done) return step.value;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await (step.value ?? new Promise<void>((resolve) => setImmediate(resolve)));
   }
 }
