@@ -37,6 +37,17 @@
  *                            fills out with (draw & 0xffffff)·2⁻²⁴, the
  *                            uniforms torch.randn transforms; returns the new
  *                            index (the state is updated in place).
+ *   writeRows(fd, data, ld, rows, cols, position, stride, done)
+ *                            on one of libuv's threads, row i of a float32
+ *                            block (cols values from data[i·ld]) written at
+ *                            byte position + i·stride of fd, then done(null)
+ *                            or done(error, code) with the first failure's
+ *                            errno name ('ENOSPC'): a block's scattered rows
+ *                            in one job instead of one JavaScript request
+ *                            per row.
+ *   fmaInPlace(data, scale, offset)
+ *                            data[i] = fmaf(data[i], scale, offset) in float32:
+ *                            uniform_(from, to) from those uniforms.
  *   reluMap(z, out, derivative)
  *                            relu and its derivative of float32 z, without a
  *                            branch per element (a random sign costs a
@@ -65,6 +76,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <uv.h>
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
@@ -384,6 +398,25 @@ static napi_value box_muller(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* out[i] = fmaf(out[i], scale, offset): torch's uniform_ on float32 from its 24-bit uniforms (see box_muller_runs for the clones). */
+__attribute__((target_clones("fma", "default"))) static void fma_runs(float *out, size_t length, float scale, float offset) {
+  for (size_t i = 0; i < length; i++) out[i] = fmaf(out[i], scale, offset);
+}
+
+static napi_value fma_in_place(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value args[3];
+  float *data;
+  size_t length;
+  double scale, offset;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 3 || !float32_arg(env, args[0], &data, &length) ||
+      napi_get_value_double(env, args[1], &scale) != napi_ok || napi_get_value_double(env, args[2], &offset) != napi_ok) {
+    return fail(env, "fmaInPlace(data, scale, offset): a Float32Array and two float32 numbers");
+  }
+  fma_runs(data, length, (float)scale, (float)offset);
+  return NULL;
+}
+
 /* ---- at::mt19937 (the standard 32-bit Mersenne Twister) for torch.randn's uniforms. ---- */
 
 #define MT_N 624
@@ -588,6 +621,88 @@ static napi_value mirror_tile(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- Positional writes of a block's rows, on libuv's thread pool. ---- */
+
+typedef struct {
+  napi_async_work work;
+  napi_ref data_ref, done_ref;
+  int fd;
+  const float *data;
+  int64_t ld, rows, cols, position, stride;
+  int error; /* errno of the first failure, 0 when every row was written */
+} row_writes;
+
+static void write_rows_execute(napi_env env, void *hint) {
+  (void)env;
+  row_writes *job = hint;
+  const size_t bytes = (size_t)job->cols * sizeof(float);
+  for (int64_t i = 0; i < job->rows && !job->error; i++) {
+    const char *from = (const char *)(job->data + i * job->ld);
+    off_t at = (off_t)(job->position + i * job->stride);
+    size_t done = 0;
+    while (done < bytes) {
+      ssize_t wrote = pwrite(job->fd, from + done, bytes - done, at + (off_t)done);
+      if (wrote < 0) {
+        if (errno == EINTR) continue;
+        job->error = errno;
+        break;
+      }
+      done += (size_t)wrote;
+    }
+  }
+}
+
+static void write_rows_complete(napi_env env, napi_status status, void *hint) {
+  row_writes *job = hint;
+  napi_value done, global, argv[2];
+  napi_get_reference_value(env, job->done_ref, &done);
+  napi_get_global(env, &global);
+  if (status == napi_ok && job->error == 0) {
+    napi_get_null(env, &argv[0]);
+    napi_call_function(env, global, done, 1, argv, NULL);
+  } else {
+    int err = status == napi_ok ? job->error : ECANCELED;
+    napi_value message;
+    napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
+    napi_create_string_utf8(env, uv_err_name(uv_translate_sys_error(err)), NAPI_AUTO_LENGTH, &argv[1]);
+    napi_create_error(env, argv[1], message, &argv[0]);
+    napi_call_function(env, global, done, 2, argv, NULL);
+  }
+  napi_delete_reference(env, job->data_ref);
+  napi_delete_reference(env, job->done_ref);
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+static napi_value write_rows(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value args[8];
+  int64_t fd, ld, rows, cols, position, stride;
+  float *data;
+  size_t length;
+  napi_valuetype done_type;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 8 || !int_arg(env, args[0], &fd) || !float32_arg(env, args[1], &data, &length) ||
+      !int_arg(env, args[2], &ld) || !int_arg(env, args[3], &rows) || !int_arg(env, args[4], &cols) || !int_arg(env, args[5], &position) || !int_arg(env, args[6], &stride) ||
+      napi_typeof(env, args[7], &done_type) != napi_ok || done_type != napi_function) {
+    return fail(env, "writeRows(fd, data, ld, rows, cols, position, stride, done): bad arguments");
+  }
+  if (fd < 0 || rows < 0 || cols < 0 || ld < cols || position < 0 || stride < 0 || (rows > 0 && (size_t)((rows - 1) * ld + cols) > length)) {
+    return fail(env, "writeRows: the rows do not fit data");
+  }
+  row_writes *job = calloc(1, sizeof *job);
+  if (!job) return fail(env, "writeRows: out of memory");
+  *job = (row_writes){.fd = (int)fd, .data = data, .ld = ld, .rows = rows, .cols = cols, .position = position, .stride = stride};
+  napi_value name;
+  napi_create_string_utf8(env, "ntk-cli row writes", NAPI_AUTO_LENGTH, &name);
+  /* The block and the callback stay alive until the job is done. */
+  if (napi_create_reference(env, args[1], 1, &job->data_ref) != napi_ok || napi_create_reference(env, args[7], 1, &job->done_ref) != napi_ok ||
+      napi_create_async_work(env, NULL, name, write_rows_execute, write_rows_complete, job, &job->work) != napi_ok || napi_queue_async_work(env, job->work) != napi_ok) {
+    free(job);
+    return fail(env, "writeRows: the job could not be queued");
+  }
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
       {"syevd", NULL, syevd, NULL, NULL, NULL, napi_default, NULL},
@@ -597,7 +712,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"col2im", NULL, col2im, NULL, NULL, NULL, napi_default, NULL},
       {"boxMuller", NULL, box_muller, NULL, NULL, NULL, napi_default, NULL},
       {"mtUniform24", NULL, mt_uniform24, NULL, NULL, NULL, napi_default, NULL},
+      {"fmaInPlace", NULL, fma_in_place, NULL, NULL, NULL, napi_default, NULL},
       {"reluMap", NULL, relu_map, NULL, NULL, NULL, napi_default, NULL},
+      {"writeRows", NULL, write_rows, NULL, NULL, NULL, napi_default, NULL},
       {"scaleRows", NULL, scale_rows, NULL, NULL, NULL, napi_default, NULL},
       {"combineTile", NULL, combine_tile, NULL, NULL, NULL, napi_default, NULL},
       {"mirrorTile", NULL, mirror_tile, NULL, NULL, NULL, napi_default, NULL},

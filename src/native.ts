@@ -17,6 +17,10 @@ export interface NativeHelpers {
   boxMuller(data: Float32Array): void;
   /** at::mt19937's next out.length draws as (draw & 0xffffff)·2⁻²⁴, from `state` at `index` (updated in place); returns the new index. */
   mtUniform24(state: Uint32Array, index: number, out: Float32Array): number;
+  /** On libuv's threads: row i of the block (cols values from data[i·ld]) written at byte position + i·stride of fd; then done(null) or done(error with its errno code). */
+  writeRows(fd: number, data: Float32Array, ld: number, rows: number, cols: number, position: number, stride: number, done: (error: NodeJS.ErrnoException | null) => void): void;
+  /** data[i] = fmaf(data[i], scale, offset) in float32. */
+  fmaInPlace(data: Float32Array, scale: number, offset: number): void;
   /** relu and its derivative of z (derivative may be z itself). */
   reluMap(z: Float32Array, out: Float32Array, derivative: Float32Array): void;
   /** out[i·c + j] = row[j]·d[i·c + j], c = row.length. */

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { kernelMatrix } from '../src/kernel/matrix';
-import { MatrixSink } from '../src/kernel/sink';
-import { runTiles, structuredKernel } from '../src/kernel/structured';
+import { FileSink, MatrixSink } from '../src/kernel/sink';
+import { runTiles, runTilesYielding, structuredKernel } from '../src/kernel/structured';
 import { workerKernel } from '../src/workers/tileWorkers';
 import { parseNpy } from '../src/io/npy';
 import { NpyStream } from '../src/io/npyStream';
@@ -53,6 +53,44 @@ test('tiled kernels (symmetric and cross, ragged tiles, in memory, streamed to .
     await workerKernel(model, x, second, stream.shared(), { threads: 2, backend: 'wasm', tile: 64, trace: 'mean' });
     await stream.commit();
     assert.ok(relativeMaxError(parseNpy(fs.readFileSync(file)).data, expected) <= 1e-6, `workers: file, ${cols} columns`);
+  }
+});
+
+test('tiles written in the background (one native job per block, or a request per row) give the bytes of tiles written in place', async () => {
+  const { linalgs } = await testLinalgs();
+  const linalg = linalgs[0].linalg;
+  const shape = { inputDim: 6, width: 40, depth: 1, outputDim: 1, activation: 'relu', parameterization: 'standard' as const };
+  const g = new TorchGenerator(5);
+  const model = initMlp(shape, g);
+  const x = samplesOf(g.randn(333 * 6), 6);
+  const written = (name: string, background: boolean, rowWriter: 'native' | 'requests') => {
+    const file = path.join(dir, `${name}.npy`);
+    const stream = new NpyStream(file, [333, 333]);
+    if (rowWriter === 'requests') stream.rowWriter = null;
+    // Tile 64: six diagonal tiles and fifteen mirrored ones, the buffers alternating.
+    return { stream, file, run: runTilesYielding(structuredKernel(model, x, null, linalg, stream, { tile: 64, trace: 'sum', background })) };
+  };
+  const reference = written('in-order', false, 'native');
+  await reference.run;
+  await reference.stream.commit();
+  const expected = fs.readFileSync(reference.file);
+  for (const rowWriter of ['native', 'requests'] as const) {
+    const later = written(`background-${rowWriter}`, true, rowWriter);
+    await later.run;
+    await later.stream.commit();
+    assert.ok(fs.readFileSync(later.file).equals(expected), rowWriter);
+  }
+  // A background write that fails rejects written(), with the error's code (what the commands name in their one line).
+  for (const rowWriter of ['native', 'requests'] as const) {
+    const fd = fs.openSync('/dev/full', 'w');
+    try {
+      const sink = new FileSink(fd, 0, [64, 64]);
+      if (rowWriter === 'requests') sink.rowWriter = null;
+      sink.writeBlockLater(0, 0, { data: new Float32Array(64 * 64), rows: 64, cols: 64 }, true);
+      await assert.rejects(sink.written(), (error: NodeJS.ErrnoException) => error.code === 'ENOSPC', rowWriter);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 });
 

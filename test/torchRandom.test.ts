@@ -80,3 +80,21 @@ test("the native helper's mt19937 uniforms are the JavaScript generator's draws,
   }
   assert.equal(a.random(), b.random());
 });
+
+test("the native uniform_ (24-bit uniforms, then one fused multiply-add) is the JavaScript steps' bits", (t) => {
+  const native = nativeHelpers();
+  if (typeof native?.mtUniform24 !== 'function' || typeof native.fmaInPlace !== 'function') {
+    t.skip('the native helper is not built here: uniform_ runs in JavaScript');
+    return;
+  }
+  const ranges: [number, number][] = [[-1 / Math.sqrt(3), 1 / Math.sqrt(3)], [0, 1], [-0.0357, 0.0357], [-1e-30, 2], [5, 5.0000005], [-3e38, 3e38]];
+  for (const [from, to] of ranges) {
+    const [a, b] = [new TorchGenerator(77), new TorchGenerator(77)];
+    const fast = a.uniform(5000, from, to);
+    const steps = b as unknown as { uniformFloat(lo: number, hi: number): number };
+    const expected = Float32Array.from({ length: 5000 }, () => steps.uniformFloat(Math.fround(from), Math.fround(to)));
+    const differing = fast.reduce((count, v, i) => count + (Object.is(v, expected[i]) ? 0 : 1), 0);
+    assert.equal(differing, 0, `uniform_(${from}, ${to})`);
+    assert.equal(a.random(), b.random());
+  }
+});

@@ -1,5 +1,5 @@
 /** `kernel --rows a:b --cols c:d`: one block of a kernel, where it goes, and which run it belongs to. */
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import { UsageError } from '../errors';
 import type { BlockPlacement } from '../io/blocks';
 import { modelAndInputs, runInputs, type RunConfig } from '../pipeline';
@@ -12,7 +12,9 @@ import type { Samples } from '../types';
  * the kernel options. Blocks with different digests come from different runs.
  */
 export function runFingerprint(config: RunConfig, inputs: Samples, columns: Samples | null): string {
-  const hash = createHash('sha256');
+  // node:crypto loads only for runs that write blocks (a few milliseconds of every other run's start-up).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const hash = (require('node:crypto') as typeof Crypto).createHash('sha256');
   const bytes = (a: Float32Array) => hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   const { network } = config;
   hash.update(JSON.stringify({ kernel: config.kernel, trace: config.trace, architecture: network.architecture, width: network.width, quadrature: config.quadrature ?? null }));

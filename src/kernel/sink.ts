@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import { floatArray } from '../linalg/memory';
+import { nativeHelpers, type NativeHelpers } from '../native';
 import { checkPlacement, type KernelSink, type MatrixView, type SharedSink } from '../types';
 
 export type { KernelSink };
@@ -77,6 +78,8 @@ export class FileSink implements KernelSink {
   private waiting: (() => void)[] = [];
   /** The transposed copy of the block being written in the background. */
   private transposed: Float32Array | null = null;
+  /** Background writes as one native job per block where the helper is built, else one request per row (tests set null). */
+  rowWriter: NativeHelpers['writeRows'] | null = nativeHelpers()?.writeRows ?? null;
 
   constructor(readonly fd: number, readonly dataOffset: number, shape: [number, number]) {
     [this.rows, this.cols] = shape;
@@ -122,9 +125,16 @@ export class FileSink implements KernelSink {
       source = { data: this.transposed, rows: h, cols: w };
     }
     const ld = source.ld ?? source.cols;
+    const position = this.dataOffset + (row * this.cols + col) * 4;
+    if (this.rowWriter) {
+      // All the block's rows in one job on libuv's threads (a request per row costs the main thread microseconds each).
+      this.pending++;
+      this.rowWriter(this.fd, source.data, ld, h, w, position, this.cols * 4, (error) => this.settled(error));
+      return;
+    }
     for (let i = 0; i < h; i++) {
       const values = source.data.subarray(i * ld, i * ld + w);
-      this.writeInBackground(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), this.dataOffset + ((row + i) * this.cols + col) * 4);
+      this.writeInBackground(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), position + i * this.cols * 4);
     }
   }
 
@@ -137,11 +147,16 @@ export class FileSink implements KernelSink {
   private writeInBackground(bytes: Uint8Array, position: number): void {
     this.pending++;
     fs.write(this.fd, bytes, 0, bytes.length, position, (error, done) => {
-      this.pending--;
-      if (error) this.failure ??= error;
-      else if (done < bytes.length) this.writeInBackground(bytes.subarray(done), position + done);
-      if (this.pending === 0) for (const wake of this.waiting.splice(0)) wake();
+      if (!error && done < bytes.length) this.writeInBackground(bytes.subarray(done), position + done);
+      this.settled(error);
     });
+  }
+
+  /** A background write ended (with its error, if it failed). */
+  private settled(error: Error | null): void {
+    this.pending--;
+    if (error) this.failure ??= error;
+    if (this.pending === 0) for (const wake of this.waiting.splice(0)) wake();
   }
 }
 

@@ -93,6 +93,13 @@ export class TorchGenerator {
     const out = new Float32Array(count);
     const lo = f32(from);
     const hi = f32(to);
+    const native = nativeHelpers();
+    if (typeof native?.mtUniform24 === 'function' && typeof native.fmaInPlace === 'function') {
+      // uniformFloat's steps, natively: the 24-bit uniforms, then x·(hi − lo) + lo fused (the same bits).
+      this.index = native.mtUniform24(this.state, this.index, out);
+      native.fmaInPlace(out, f32(hi - lo), lo);
+      return out;
+    }
     for (let i = 0; i < count; i++) out[i] = this.uniformFloat(lo, hi);
     return out;
   }
