@@ -49,6 +49,18 @@ export async function withNativeStderrSilenced<T>(work: () => Promise<T>): Promi
 
 let loaded: NativeHelpers | null | undefined;
 
+/** Below this many values a loop runs in JavaScript unless the helper is loaded already. */
+export const NATIVE_MIN_ELEMENTS = 1 << 14;
+
+/**
+ * The helper for a loop over `elements` values, or null: small loops do not
+ * load it (its dlopen pulls in LAPACKE, milliseconds that a 100 × 100 kernel
+ * does not need). Either way the bits are the same (tested).
+ */
+export function nativeFor(elements: number): NativeHelpers | null {
+  return elements >= NATIVE_MIN_ELEMENTS || loaded ? nativeHelpers() : null;
+}
+
 export function nativeHelpers(): NativeHelpers | null {
   if (loaded === undefined) {
     try {

@@ -4,7 +4,7 @@
  *   E[φφ]   = √(s11·s22)·(sin θ + (π − θ)·cos θ)/(2π)
  *   E[φ′φ′] = (π − θ)/(2π)
  */
-import { nativeHelpers } from '../native';
+import { nativeFor } from '../native';
 import type { Activation } from './types';
 
 export const relu: Activation = {
@@ -15,7 +15,7 @@ export const relu: Activation = {
   kinks: [0],
   mapArray(z, n, out, derivative) {
     // Natively where it was built: a random sign is a mispredicted branch per element in JavaScript.
-    const native = nativeHelpers();
+    const native = nativeFor(n);
     if (native?.reluMap) return native.reluMap(n === z.length ? z : z.subarray(0, n), out, derivative);
     for (let i = 0; i < n; i++) {
       const v = z[i]!;

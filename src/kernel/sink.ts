@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import { floatArray } from '../linalg/memory';
-import { nativeHelpers, type NativeHelpers } from '../native';
+import { nativeFor, type NativeHelpers } from '../native';
 import { checkPlacement, type KernelSink, type MatrixView, type SharedSink } from '../types';
 
 export type { KernelSink };
@@ -78,8 +78,8 @@ export class FileSink implements KernelSink {
   private waiting: (() => void)[] = [];
   /** The transposed copy of the block being written in the background. */
   private transposed: Float32Array | null = null;
-  /** Background writes as one native job per block where the helper is built, else one request per row (tests set null). */
-  rowWriter: NativeHelpers['writeRows'] | null = nativeHelpers()?.writeRows ?? null;
+  /** Background writes as one native job per block where the helper is built, else one request per row (tests set null); chosen at the first block. */
+  rowWriter: NativeHelpers['writeRows'] | null | undefined;
 
   constructor(readonly fd: number, readonly dataOffset: number, shape: [number, number]) {
     [this.rows, this.cols] = shape;
@@ -126,6 +126,7 @@ export class FileSink implements KernelSink {
     }
     const ld = source.ld ?? source.cols;
     const position = this.dataOffset + (row * this.cols + col) * 4;
+    if (this.rowWriter === undefined) this.rowWriter = nativeFor(h * w)?.writeRows ?? null;
     if (this.rowWriter) {
       // All the block's rows in one job on libuv's threads (a request per row costs the main thread microseconds each).
       this.pending++;

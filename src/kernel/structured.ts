@@ -19,7 +19,7 @@
  * symmetric); never the n × P Jacobian.
  */
 import { floatArray } from '../linalg/memory';
-import { nativeHelpers, type NativeHelpers } from '../native';
+import { nativeFor, type NativeHelpers } from '../native';
 import type { Linalg } from '../linalg/types';
 import { rowsOf } from '../linalg/types';
 import type { KernelTerm } from '../layers';
@@ -152,17 +152,17 @@ type ProductTerm = Extract<KernelTerm, { kind: 'product' }>;
 const NATIVE_MODE = { finish: 0, offDiagonal: 1, diagonal: 2 } as const;
 
 function nativeCombine(mode: keyof typeof NATIVE_MODE, t: Float32Array, ld: number, h: number, w: number, p: Float32Array | null, q: Float32Array | Float64Array | null, scale: number, constant: number, b2: number, diagonal: boolean, s2: number): ValueRange | null {
-  const native = tileHelpers();
+  const native = tileHelpers(h * w);
   if (!native) return null;
   const range = new Float64Array(3);
   native.combineTile(NATIVE_MODE[mode], t, ld, h, w, p, q, Float64Array.of(scale, constant, b2, diagonal ? 1 : 0, s2), range);
   return { min: range[0], max: range[1], nonFinite: range[2] };
 }
 
-/** The native helper when it has the tile passes (one built by an older ntk-cli lacks them), else null. */
-function tileHelpers(): NativeHelpers | null {
+/** The native helper for a tile of `cells` when it has the tile passes (one built by an older ntk-cli lacks them), else null. */
+function tileHelpers(cells: number): NativeHelpers | null {
   if (forceJavaScriptTiles) return null;
-  const native = nativeHelpers();
+  const native = nativeFor(cells);
   return native && typeof native.combineTile === 'function' ? native : null;
 }
 
@@ -174,7 +174,7 @@ export function useJavaScriptTiles(on: boolean): void {
 
 /** A diagonal tile's upper triangle onto its lower one, by blocks that stay in cache. */
 function mirrorTile(t: Float32Array, ld: number, h: number): void {
-  const native = tileHelpers();
+  const native = tileHelpers(h * h);
   if (native) return native.mirrorTile(t, ld, h);
   forEachUpperBlock(h, (i0, i1, j0, j1) => {
     for (let i = i0; i < i1; i++) for (let j = Math.max(j0, i + 1); j < j1; j++) t[j * ld + i] = t[i * ld + j];

@@ -8,7 +8,7 @@
  */
 import { activation, dualMap } from '../activations';
 import { floatArray } from '../linalg/memory';
-import { nativeHelpers } from '../native';
+import { nativeFor } from '../native';
 import type { LayerKind } from './types';
 
 export interface ActivationSpec {
@@ -57,7 +57,7 @@ export const activationLayer: LayerKind<ActivationSpec, ActivationLayer> = {
       // φ′'s storage takes the result when nothing reads φ′ again (fresh memory is slow to touch).
       const data = lastRead ? d : floatArray(d.length);
       const row = delta.data;
-      const native = nativeHelpers();
+      const native = nativeFor(d.length);
       if (native?.scaleRows) {
         native.scaleRows(row.length === cols ? row : row.subarray(0, cols), d, data);
         return { data, rows, cols };

@@ -23,7 +23,7 @@
  * avx_mathfun's Cephes polynomials (`normal_fill_16_AVX2`). Both are mirrored
  * here bit for bit; the init tests compare against real PyTorch output.
  */
-import { nativeHelpers } from '../native';
+import { nativeFor } from '../native';
 import { cephesLogf, cephesSincosfInto, fmaf } from './float32Math';
 
 const MT_N = 624;
@@ -93,7 +93,7 @@ export class TorchGenerator {
     const out = new Float32Array(count);
     const lo = f32(from);
     const hi = f32(to);
-    const native = nativeHelpers();
+    const native = nativeFor(count);
     if (typeof native?.mtUniform24 === 'function' && typeof native.fmaInPlace === 'function') {
       // uniformFloat's steps, natively: the 24-bit uniforms, then x·(hi − lo) + lo fused (the same bits).
       this.index = native.mtUniform24(this.state, this.index, out);
@@ -109,11 +109,11 @@ export class TorchGenerator {
     const out = new Float32Array(count);
     if (count >= 16) {
       // uniformFloat(0, 1): x·1 + 0 is exact, so the fused multiply-add is x itself.
-      const native = nativeHelpers();
+      const native = nativeFor(count);
       if (typeof native?.mtUniform24 === 'function') this.index = native.mtUniform24(this.state, this.index, out);
       else for (let i = 0; i < count; i++) out[i] = (this.random() & 0xffffff) * TWO_POW_MINUS_24;
       // The same steps in C where the native helper is built (the same bits; test/torchRandom.test.ts compares them).
-      (nativeBoxMuller() ?? boxMullerRuns)(out);
+      (nativeBoxMuller(count) ?? boxMullerRuns)(out);
       if (count % 16 !== 0) {
         const start = count - 16;
         for (let i = 0; i < 16; i++) out[start + i] = this.uniformFloat(0, 1);
@@ -148,9 +148,9 @@ export function boxMullerRuns(data: Float32Array): void {
   for (let i = 0; i + 16 <= data.length; i += 16) boxMuller16(data, i);
 }
 
-/** The native helper's boxMuller (whole runs of 16), where it is built with it. */
-function nativeBoxMuller(): ((data: Float32Array) => void) | null {
-  const native = nativeHelpers();
+/** The native helper's boxMuller (whole runs of 16), where it is built with it and the run is large enough to load it. */
+function nativeBoxMuller(count: number): ((data: Float32Array) => void) | null {
+  const native = nativeFor(count);
   return typeof native?.boxMuller === 'function' ? native.boxMuller : null;
 }
 const sincos = new Float64Array(2);
