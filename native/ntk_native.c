@@ -82,6 +82,13 @@
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
+/* An FMA build of a loop beside the default one, picked by the loader (x86-64 with glibc's ifuncs); elsewhere one build. */
+#if defined(__x86_64__) && defined(__GLIBC__) && !defined(__clang__)
+#define FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define FMA_CLONES
+#endif
+
 static napi_value fail(napi_env env, const char *message) {
   napi_throw_error(env, NULL, message);
   return NULL;
@@ -371,7 +378,7 @@ static inline __attribute__((always_inline)) void cephes_sincosf(float input, fl
  * the CPU has FMA (without it glibc emulates it, several times slower): the loop
  * is built twice and the loader picks the clone for the CPU. The same bits either way.
  */
-__attribute__((target_clones("fma", "default"))) static void box_muller_runs(float *data, size_t length) {
+FMA_CLONES static void box_muller_runs(float *data, size_t length) {
   const float two_pi = (float)(2 * 3.14159265358979323846);
   for (size_t start = 0; start + 16 <= length; start += 16) {
     for (size_t j = start; j < start + 8; j++) {
@@ -399,7 +406,7 @@ static napi_value box_muller(napi_env env, napi_callback_info info) {
 }
 
 /* out[i] = fmaf(out[i], scale, offset): torch's uniform_ on float32 from its 24-bit uniforms (see box_muller_runs for the clones). */
-__attribute__((target_clones("fma", "default"))) static void fma_runs(float *out, size_t length, float scale, float offset) {
+FMA_CLONES static void fma_runs(float *out, size_t length, float scale, float offset) {
   for (size_t i = 0; i < length; i++) out[i] = fmaf(out[i], scale, offset);
 }
 
@@ -476,6 +483,15 @@ static int float32_arg(napi_env env, napi_value value, float **data, size_t *len
 
 static int int_arg(napi_env env, napi_value value, int64_t *out) {
   return napi_get_value_int64(env, value, out) == napi_ok;
+}
+
+/* Whether rows of `cols` values, `ld` apart, fit `length` values: (rows − 1)·ld + cols ≤ length, without overflow. */
+static int rows_fit(int64_t rows, int64_t cols, int64_t ld, size_t length) {
+  int64_t last, end;
+  if (rows < 0 || cols < 0 || ld < cols) return 0;
+  if (rows == 0) return 1;
+  if (__builtin_mul_overflow(rows - 1, ld, &last) || __builtin_add_overflow(last, cols, &end)) return 0;
+  return (uint64_t)end <= (uint64_t)length;
 }
 
 /* Three Float32Array arguments (the element-wise helpers' calling convention). */
@@ -555,11 +571,11 @@ static napi_value combine_tile(napi_env env, napi_callback_info info) {
   constants = raw;
   if (!typed_array(env, args[8], &raw, &n_range, &size) || size != 8 || n_range < 3) return fail(env, "combineTile: range is a Float64Array of 3");
   range = raw;
-  if (mode < 0 || mode > 2 || h < 0 || w < 0 || ld < w || (h > 0 && (size_t)((h - 1) * ld + w) > n_t)) return fail(env, "combineTile: the tile does not fit t");
+  if (mode < 0 || mode > 2 || !rows_fit(h, w, ld, n_t)) return fail(env, "combineTile: the tile does not fit t");
   if (mode >= 1) {
-    if (!float32_arg(env, args[5], &p, &n_p) || n_p < (size_t)(h * w)) return fail(env, "combineTile: p is a Float32Array of h·w");
+    if (!float32_arg(env, args[5], &p, &n_p) || !rows_fit(h, w, w, n_p)) return fail(env, "combineTile: p is a Float32Array of h·w");
   }
-  if (mode == 1 && (!float32_arg(env, args[6], &q, &n_q) || n_q < (size_t)(h * w))) return fail(env, "combineTile: q is a Float32Array of h·w");
+  if (mode == 1 && (!float32_arg(env, args[6], &q, &n_q) || !rows_fit(h, w, w, n_q))) return fail(env, "combineTile: q is a Float32Array of h·w");
   if (mode == 2) {
     if (h != w || !typed_array(env, args[6], &raw, &n_q, &size) || size != 8 || n_q < (size_t)h) return fail(env, "combineTile: a diagonal tile is square, with its row norms in a Float64Array");
     norms = raw;
@@ -606,7 +622,7 @@ static napi_value mirror_tile(napi_env env, napi_callback_info info) {
   size_t n_t;
   int64_t ld, h;
   if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 3 || !float32_arg(env, args[0], &t, &n_t) || !int_arg(env, args[1], &ld) ||
-      !int_arg(env, args[2], &h) || h < 0 || ld < h || (h > 0 && (size_t)((h - 1) * ld + h) > n_t)) {
+      !int_arg(env, args[2], &h) || !rows_fit(h, h, ld, n_t)) {
     return fail(env, "mirrorTile(t, ld, h): an h×h tile of t with row stride ld");
   }
   for (int64_t i0 = 0; i0 < h; i0 += TILE_BLOCK) {
@@ -642,9 +658,9 @@ static void write_rows_execute(napi_env env, void *hint) {
     size_t done = 0;
     while (done < bytes) {
       ssize_t wrote = pwrite(job->fd, from + done, bytes - done, at + (off_t)done);
-      if (wrote < 0) {
-        if (errno == EINTR) continue;
-        job->error = errno;
+      if (wrote < 0 && errno == EINTR) continue;
+      if (wrote <= 0) {
+        job->error = wrote < 0 ? errno : EIO; /* a write of nothing would repeat for ever */
         break;
       }
       done += (size_t)wrote;
@@ -662,12 +678,17 @@ static void write_rows_complete(napi_env env, napi_status status, void *hint) {
     napi_call_function(env, global, done, 1, argv, NULL);
   } else {
     int err = status == napi_ok ? job->error : ECANCELED;
+    /* As Node words a failed fs.write: "ENOSPC: no space left on device, write". */
+    const int uv_error = uv_translate_sys_error(err);
+    char text[256];
+    snprintf(text, sizeof text, "%s: %s, write", uv_err_name(uv_error), uv_strerror(uv_error));
     napi_value message;
-    napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
-    napi_create_string_utf8(env, uv_err_name(uv_translate_sys_error(err)), NAPI_AUTO_LENGTH, &argv[1]);
+    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
+    napi_create_string_utf8(env, uv_err_name(uv_error), NAPI_AUTO_LENGTH, &argv[1]);
     napi_create_error(env, argv[1], message, &argv[0]);
     napi_call_function(env, global, done, 2, argv, NULL);
   }
+  close(job->fd);
   napi_delete_reference(env, job->data_ref);
   napi_delete_reference(env, job->done_ref);
   napi_delete_async_work(env, job->work);
@@ -686,21 +707,32 @@ static napi_value write_rows(napi_env env, napi_callback_info info) {
       napi_typeof(env, args[7], &done_type) != napi_ok || done_type != napi_function) {
     return fail(env, "writeRows(fd, data, ld, rows, cols, position, stride, done): bad arguments");
   }
-  if (fd < 0 || rows < 0 || cols < 0 || ld < cols || position < 0 || stride < 0 || (rows > 0 && (size_t)((rows - 1) * ld + cols) > length)) {
+  int64_t last_row;
+  if (fd < 0 || position < 0 || stride < 0 || !rows_fit(rows, cols, ld, length) || (rows > 0 && __builtin_mul_overflow(rows - 1, stride, &last_row))) {
     return fail(env, "writeRows: the rows do not fit data");
   }
   row_writes *job = calloc(1, sizeof *job);
   if (!job) return fail(env, "writeRows: out of memory");
-  *job = (row_writes){.fd = (int)fd, .data = data, .ld = ld, .rows = rows, .cols = cols, .position = position, .stride = stride};
+  /* The job writes through its own descriptor: if the caller closes fd first (a run that fails elsewhere), these
+     writes cannot land in a file that reuses the number. */
+  int own_fd = dup((int)fd);
+  if (own_fd < 0) {
+    free(job);
+    return fail(env, "writeRows: the file descriptor is not open");
+  }
+  *job = (row_writes){.fd = own_fd, .data = data, .ld = ld, .rows = rows, .cols = cols, .position = position, .stride = stride};
   napi_value name;
   napi_create_string_utf8(env, "ntk-cli row writes", NAPI_AUTO_LENGTH, &name);
   /* The block and the callback stay alive until the job is done. */
-  if (napi_create_reference(env, args[1], 1, &job->data_ref) != napi_ok || napi_create_reference(env, args[7], 1, &job->done_ref) != napi_ok ||
-      napi_create_async_work(env, NULL, name, write_rows_execute, write_rows_complete, job, &job->work) != napi_ok || napi_queue_async_work(env, job->work) != napi_ok) {
-    free(job);
-    return fail(env, "writeRows: the job could not be queued");
-  }
-  return NULL;
+  int queued = napi_create_reference(env, args[1], 1, &job->data_ref) == napi_ok && napi_create_reference(env, args[7], 1, &job->done_ref) == napi_ok &&
+               napi_create_async_work(env, NULL, name, write_rows_execute, write_rows_complete, job, &job->work) == napi_ok;
+  if (queued && napi_queue_async_work(env, job->work) == napi_ok) return NULL;
+  if (job->work) napi_delete_async_work(env, job->work);
+  if (job->data_ref) napi_delete_reference(env, job->data_ref);
+  if (job->done_ref) napi_delete_reference(env, job->done_ref);
+  close(own_fd);
+  free(job);
+  return fail(env, "writeRows: the job could not be queued");
 }
 
 static napi_value init(napi_env env, napi_value exports) {

@@ -58,6 +58,14 @@ export function relativeMaxError(actual: ArrayLike<number>, expected: ArrayLike<
   return diff / scale;
 }
 
+/** How many entries differ as bits (NaN equals NaN, −0 differs from 0). */
+export function bitDifferences(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let count = 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) count++;
+  return count;
+}
+
 export function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   if (actual.length !== expected.length) throw new Error(`length ${actual.length} != ${expected.length}`);
   let diff = 0;

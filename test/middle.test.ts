@@ -112,6 +112,9 @@ test('the memory estimate adds up its parts and grows with the kept matrix', () 
   // Streamed in several 4096² tiles: two more while one is written in the background (a spare, a transposed copy).
   const large = estimateMemory(resolve(['--samples', '9000', '--input-dim', '100', '--width', '512']), false, 'openblas');
   assert.equal(large.parts.tiles, 5 * 4096 * 4096 * 4);
+  // A task's share is written in place to its block files: no background tiles.
+  const task = estimateMemory({ ...resolve(['--samples', '9000', '--input-dim', '100', '--width', '512']), tiles: [{ r0: 0, r1: 4096, c0: 0, c1: 4096 }] }, false, 'openblas');
+  assert.equal(task.parts.tiles, 3 * 4096 * 4096 * 4);
   const analytic = estimateMemory(resolve(['--width', 'inf', '--parameterization', 'ntk', '--samples', '1000']), true, 'openblas');
   assert.equal(analytic.parts.kernel, 1000 * 1000 * 16);
 });

@@ -8,21 +8,15 @@ import assert from 'node:assert/strict';
 import { MatrixSink } from '../src/kernel/sink';
 import { runTiles, structuredKernel, useJavaScriptTiles } from '../src/kernel/structured';
 import { openLinalg } from '../src/linalg';
+import { parseArchSpec } from '../src/model/archSpec';
 import { initMlp } from '../src/model/mlp';
+import { buildNetwork } from '../src/model/network';
 import { TorchGenerator } from '../src/model/torchRandom';
 import { nativeHelpers } from '../src/native';
-import { samplesOf } from './helpers';
+import { bitDifferences, samplesOf } from './helpers';
 
 const native = nativeHelpers();
 const skipWithout = (name: keyof NonNullable<typeof native>) => (typeof native?.[name] === 'function' ? false : 'the native helper is not built here: the JavaScript loops run');
-
-/** Indices where two arrays differ as bits (NaN equals NaN, −0 differs from 0). */
-function differing(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let count = 0;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) count++;
-  return count;
-}
 
 test('native relu gives max(0, z) and its 0/1 derivative, NaN, ±0 and ±Inf included, also in place', { skip: skipWithout('reluMap') }, () => {
   const g = new TorchGenerator(3);
@@ -33,14 +27,14 @@ test('native relu gives max(0, z) and its 0/1 derivative, NaN, ±0 and ±Inf inc
   native!.reluMap(z, out, derivative);
   const expectedOut = z.map((v) => (v > 0 ? v : 0));
   const expectedDerivative = z.map((v) => (v > 0 ? 1 : 0));
-  assert.equal(differing(out, expectedOut), 0);
-  assert.equal(differing(derivative, expectedDerivative), 0);
+  assert.equal(bitDifferences(out, expectedOut), 0);
+  assert.equal(bitDifferences(derivative, expectedDerivative), 0);
   // The layer passes z's own storage as the derivative.
   const inPlace = Float32Array.from(z);
   const out2 = new Float32Array(z.length);
   native!.reluMap(inPlace, out2, inPlace);
-  assert.equal(differing(out2, expectedOut), 0);
-  assert.equal(differing(inPlace, expectedDerivative), 0);
+  assert.equal(bitDifferences(out2, expectedOut), 0);
+  assert.equal(bitDifferences(inPlace, expectedDerivative), 0);
   assert.throws(() => native!.reluMap(z, new Float32Array(3), derivative), /at least as long/);
 });
 
@@ -49,29 +43,40 @@ test('native scaleRows multiplies every row by the shared row', { skip: skipWith
   const [rows, cols] = [37, 53];
   const row = g.randn(cols);
   const d = g.randn(rows * cols);
+  d.set([NaN, -0, 0, Infinity, -Infinity, 3e38], 0);
+  row.set([2, 2, -1, 0, 1, 2], 0);
   const out = new Float32Array(rows * cols);
   native!.scaleRows(row, d, out);
   const expected = d.map((v, k) => row[k % cols] * v);
-  assert.equal(differing(out, expected), 0);
+  assert.equal(bitDifferences(out, expected), 0);
+  // In place, as the last backward pass writes into φ′'s storage.
+  const inPlace = Float32Array.from(d);
+  native!.scaleRows(row, inPlace, inPlace);
+  assert.equal(bitDifferences(inPlace, expected), 0);
   assert.throws(() => native!.scaleRows(row, g.randn(rows * cols + 1), new Float32Array(rows * cols + 1)), /whole number of rows/);
 });
 
 test('native tile passes give the JavaScript passes\' kernels bit for bit, with the same range, trace and non-finite count', { skip: skipWithout('combineTile') }, async () => {
   const { linalg } = await openLinalg('auto', 1, 'auto');
+  const mlp = (shape: Parameters<typeof initMlp>[0]) => (g: TorchGenerator) => initMlp(shape, g);
+  const cnn = (arch: string) => (g: TorchGenerator) => buildNetwork(parseArchSpec(arch) as never, [2, 6, 6], { parameterization: 'ntk' as const, sigmaW: 1.3, sigmaB: 0.2 }, g);
   const cases = [
     // A sample on each side overflows float32 in the products: non-finite values in diagonal and off-diagonal tiles.
-    { name: 'relu, one output', overflow: true, shape: { inputDim: 9, width: 40, depth: 1, outputDim: 1, activation: 'relu', parameterization: 'standard' as const } },
-    { name: 'tanh, three hidden layers, two outputs, NTK parameters', overflow: false, shape: { inputDim: 5, width: 24, depth: 3, outputDim: 2, activation: 'tanh', parameterization: 'ntk' as const, sigmaW: 1.4, sigmaB: 0.3 } },
+    { name: 'relu, one output', overflow: true, inputDim: 9, network: mlp({ inputDim: 9, width: 40, depth: 1, outputDim: 1, activation: 'relu', parameterization: 'standard' }) },
+    { name: 'tanh, three hidden layers, two outputs, NTK parameters', overflow: false, inputDim: 5, network: mlp({ inputDim: 5, width: 24, depth: 3, outputDim: 2, activation: 'tanh', parameterization: 'ntk', sigmaW: 1.4, sigmaB: 0.3 }) },
+    // The last term a gram term (the finishing pass alone): a convolution, and a network of one dense layer.
+    { name: 'a CNN, two outputs', overflow: false, inputDim: 72, network: cnn('conv:3:3,relu,flatten,dense:2') },
+    { name: 'one dense layer', overflow: true, inputDim: 7, network: mlp({ inputDim: 7, width: 1, depth: 0, outputDim: 3, activation: 'relu', parameterization: 'standard' }) },
   ];
-  for (const { name, shape, overflow } of cases) {
+  for (const { name, network, inputDim, overflow } of cases) {
     const g = new TorchGenerator(11);
-    const model = initMlp(shape, g);
-    const xData = g.randn(230 * shape.inputDim);
-    if (overflow) xData.fill(1e20, 17 * shape.inputDim, 18 * shape.inputDim);
-    const x = samplesOf(xData, shape.inputDim);
-    const yData = g.randn(150 * shape.inputDim);
-    if (overflow) yData.fill(-1e20, 101 * shape.inputDim, 102 * shape.inputDim);
-    const y = samplesOf(yData, shape.inputDim);
+    const model = network(g);
+    const xData = g.randn(230 * inputDim);
+    if (overflow) xData.fill(1e20, 17 * inputDim, 18 * inputDim);
+    const x = samplesOf(xData, inputDim);
+    const yData = g.randn(150 * inputDim);
+    if (overflow) yData.fill(-1e20, 101 * inputDim, 102 * inputDim);
+    const y = samplesOf(yData, inputDim);
     for (const [second, cols] of [[null, 230], [y, 150]] as const) {
       for (const trace of ['sum', 'mean'] as const) {
         const run = (javaScript: boolean) => {
@@ -87,7 +92,7 @@ test('native tile passes give the JavaScript passes\' kernels bit for bit, with 
         };
         const [fast, plain] = [run(false), run(true)];
         const label = `${name}, ${cols} columns, ${trace}`;
-        assert.equal(differing(fast.matrix, plain.matrix), 0, label);
+        assert.equal(bitDifferences(fast.matrix, plain.matrix), 0, label);
         assert.deepEqual(fast.stats, plain.stats, label);
         assert.equal(plain.stats.nonFinite > 0, overflow, `${label}: non-finite values where a sample overflows`);
         assert.ok(Number.isFinite(plain.stats.max) && plain.stats.max > 0, label);

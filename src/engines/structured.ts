@@ -3,8 +3,9 @@
  * terms from one forward and one backward pass per output, then the kernel
  * tile by tile from matrix products on the host's linalg (OpenBLAS threads,
  * or one TensorFlow.js backend), streamed to the sink (a file's writes go on
- * while the next tile computes). Memory: the factors, three tiles (five when
- * written in the background), and the matrix where it is kept.
+ * while the next tile computes). Memory: the factors, three tiles (and a spare
+ * and a transposed one when written in the background), and the matrix where
+ * it is kept.
  */
 import { MatrixSink } from '../kernel/sink';
 import { statsFromTiles } from '../kernel/stats';
@@ -39,9 +40,11 @@ export const structuredEngine: Engine = {
     const { rows, cols, samples } = cellsAndSamples(config);
     const name = linalgNameOf(environment);
     const side = Math.min(tileSideFor(name, !keepsMatrix), Math.max(rows, cols));
-    // Streamed in several tiles: a spare tile and a transposed one while a tile is written in the background.
-    const background = !keepsMatrix && Math.max(rows, cols) > side ? 2 * side * side * 4 : 0;
-    const parts: Record<string, number> = { factors: factorBytes(networkOf(config), samples), tiles: tileBytes(config, name, side, 1) + background };
+    // Streamed to one file in several tiles: a spare tile while one is written in the background, and for a
+    // symmetric kernel its transposed copy (a task's block files are written in place: no background).
+    const background = !keepsMatrix && !config.tiles && Math.max(rows, cols) > side;
+    const extra = background ? (config.inputs2 ? 1 : 2) * side * side * 4 : 0;
+    const parts: Record<string, number> = { factors: factorBytes(networkOf(config), samples), tiles: tileBytes(config, name, side, 1) + extra };
     if (keepsMatrix) parts.kernel = rows * cols * 4;
     return parts;
   },

@@ -70,7 +70,11 @@ export class NpyStream extends FileSink {
   }
 
   abort(): void {
-    discardTemporary(this.closed ? null : this.fd, this.temp);
+    if (this.closed) return discardTemporary(null, this.temp);
     this.closed = true;
+    discardTemporary(null, this.temp);
+    // Writes still on libuv's threads finish into the unlinked file before the descriptor closes (its number could be reused).
+    const fd = this.fd;
+    void Promise.all([this.written().catch(() => undefined), ...this.flushes]).then(() => discardTemporary(fd, this.temp));
   }
 }

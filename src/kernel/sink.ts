@@ -67,7 +67,8 @@ const TRANSPOSE_BAND = 64;
 /**
  * Blocks into a float32 matrix stored row-major from byte `dataOffset` of an
  * open file: positional writes, from any thread; on the main thread also in
- * the background (libuv's threads), one write per row.
+ * the background on libuv's threads (one native job per block, or one
+ * request per row where the helper is not built).
  */
 export class FileSink implements KernelSink {
   readonly rows: number;
@@ -130,7 +131,12 @@ export class FileSink implements KernelSink {
     if (this.rowWriter) {
       // All the block's rows in one job on libuv's threads (a request per row costs the main thread microseconds each).
       this.pending++;
-      this.rowWriter(this.fd, source.data, ld, h, w, position, this.cols * 4, (error) => this.settled(error));
+      try {
+        this.rowWriter(this.fd, source.data, ld, h, w, position, this.cols * 4, (error) => this.settled(error));
+      } catch (error) {
+        this.settled(error as Error);
+        throw error;
+      }
       return;
     }
     for (let i = 0; i < h; i++) {

@@ -68,7 +68,7 @@ export const activationLayer: LayerKind<ActivationSpec, ActivationLayer> = {
       }
       return { data, rows, cols };
     }
-    const out = owned ? delta : { data: lastRead ? d : floatArray(delta.rows * delta.cols), rows: delta.rows, cols: delta.cols };
+    const out = owned ? delta : { data: floatArray(delta.rows * delta.cols), rows: delta.rows, cols: delta.cols };
     for (let i = 0; i < d.length; i++) out.data[i] = delta.data[i] * d[i];
     return out;
   },

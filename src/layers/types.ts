@@ -145,7 +145,8 @@ export interface LayerKind<S, L> {
   broadcastsDelta?: boolean;
   /**
    * ∂f/∂input from ∂f/∂output, for every row; `owned`: delta is the caller's to
-   * overwrite; `lastRead`: no later pass reads `saved.extra`, which may then hold the result.
+   * overwrite; `lastRead`: no later backward pass reads `saved.extra` (and no
+   * kernel term reads an activation's extra), so it may hold the result.
    */
   backward(layer: L, saved: Forwarded, delta: MatrixView, linalg: Linalg, owned: boolean, lastRead?: boolean): MatrixView;
   /**

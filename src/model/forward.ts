@@ -38,7 +38,9 @@ export function forward(network: Network, x: MatrixView, linalg: Linalg): Forwar
  * row, as far as the first activation — for a CNN whose last convolution
  * feeds a linear readout, that whole convolution's backward pass — and the δ
  * of a layer with parameters there is kept as that one row. `lastRead`: no
- * later backward pass reads `pass`, so the layers may reuse what it kept.
+ * later backward pass reads `pass`, so a layer may write its result into
+ * storage it kept only for the backward pass (an activation's φ′; kernel
+ * terms read the layers' inputs, never that).
  */
 export function backward(network: Network, pass: ForwardPass, upstream: MatrixView, linalg: Linalg, uniform = false, lastRead = false): (MatrixView | null)[] {
   const count = network.layers.length;
