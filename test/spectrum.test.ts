@@ -132,20 +132,28 @@ test('--top on a kernel larger than --max-memory streams its rows from the file:
   for (let i = 0; i < n; i++) u[i] /= norm;
   let s = 0;
   for (let k = 0; k < n; k++) s += lambda[k]! * u[k]! ** 2;
-  const k = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) k[i * n + j] = (i === j ? lambda[i]! : 0) - 2 * u[i]! * u[j]! * (lambda[i]! + lambda[j]!) + 4 * u[i]! * u[j]! * s;
+  const k64 = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) k64[i * n + j] = (i === j ? lambda[i]! : 0) - 2 * u[i]! * u[j]! * (lambda[i]! + lambda[j]!) + 4 * u[i]! * u[j]! * s;
+  const k = Float32Array.from(k64);
   const dir = tempDir();
   const file = path.join(dir, 'big.npy');
-  fs.writeFileSync(file, encodeNpy(k, [n, n]));
-  for (const [limit, streamed] of [['0.4', true], [undefined, false]] as const) {
-    const args = ['spectrum', file, '--top', '10', '--out', path.join(dir, 's.png'), '--save-eigenvalues', path.join(dir, 'l.npy'), '--json', ...(limit ? ['--max-memory', limit] : [])];
-    const run = runCli(args);
-    assert.equal(run.status, 0, run.stderr);
-    const report = JSON.parse(run.stdout);
-    assert.equal(report.kernel.read !== undefined, streamed, JSON.stringify(report.kernel));
-    const found = parseNpy(fs.readFileSync(path.join(dir, 'l.npy'))).data;
-    for (let i = 0; i < 10; i++) assert.ok(Math.abs(found[i]! - lambda[i]!) <= 1e-4 * lambda[0]!, `λ_${i}: ${found[i]} against ${lambda[i]}`);
-    assert.ok(Math.abs(report.trace - lambda.reduce((a, b) => a + b, 0)) <= 1e-4 * report.trace);
+  // Streamed and whole, from a float32 file and from a float64 one: the iteration's products are float32 either way,
+  // and its floor says so.
+  for (const [matrix, tolerance] of [[k, 1e-4], [k64, 1e-4]] as const) {
+    fs.writeFileSync(file, encodeNpy(matrix, [n, n], matrix instanceof Float64Array ? 'float64' : 'float32'));
+    for (const [limit, streamed] of [['0.4', true], [undefined, false]] as const) {
+      const args = ['spectrum', file, '--top', '10', '--out', path.join(dir, 's.png'), '--save-eigenvalues', path.join(dir, 'l.npy'), '--json', ...(limit ? ['--max-memory', limit] : [])];
+      const run = runCli(args);
+      const label = `${matrix.constructor.name}, ${streamed ? 'streamed' : 'whole'}`;
+      assert.equal(run.status, 0, run.stderr);
+      const report = JSON.parse(run.stdout);
+      assert.equal(report.kernel.read !== undefined, streamed, `${label}: ${JSON.stringify(report.kernel)}`);
+      const found = parseNpy(fs.readFileSync(path.join(dir, 'l.npy'))).data;
+      for (let i = 0; i < 10; i++) assert.ok(Math.abs(found[i]! - lambda[i]!) <= tolerance * lambda[0]!, `${label}: λ_${i}: ${found[i]} against ${lambda[i]}`);
+      assert.ok(Math.abs(report.trace - lambda.reduce((a, b) => a + b, 0)) <= tolerance * report.trace, `${label}: trace ${report.trace}`);
+      assert.equal(report.precision, 'float32', label);
+      assert.ok(Math.abs(report.resolution_floor - n * 2 ** -23 * found[0]!) <= 1e-9 * report.resolution_floor, `${label}: floor ${report.resolution_floor}`);
+    }
   }
   // Streamed, the matrix is checked for symmetry on sampled pairs: one whose upper triangle is doubled is refused.
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) k[i * n + j]! *= 2;

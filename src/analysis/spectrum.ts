@@ -72,6 +72,7 @@ export interface Spectrum {
   conditionNumber: number | null;
   effectiveRank: number | null;
   trace: number;
+  /** The precision the eigenvalues were computed in: the kernel's, or float32 for the block Krylov iteration's products. */
   precision: Precision;
   /** n·ε·λ_max: eigenvalues at or below it are rounding noise. */
   floor: number;
@@ -170,10 +171,13 @@ export function kernelSpectrum(matrix: Float32Array | Float64Array, n: number, r
 /**
  * The top k of a kernel given as an operator (a matrix streamed from disk by
  * rows, for one larger than memory), with its trace: block Krylov iteration.
+ * Its products are float32 whatever the kernel's storage (linalg/topEigen.ts),
+ * so the floor is float32's: a float64 kernel's smallest top eigenvalues are
+ * not resolved below it.
  */
 export function operatorSpectrum(op: SymmetricOperator, trace: number, request: SpectrumRequest & { top: number }): Spectrum {
   const top = topOf(op, request.top, request);
-  return finish(op.n, trace, { eigenvalues: top.values, eigenvectors: top.vectors, solver: top.solver, iterations: top.iterations }, request.top >= op.n, request);
+  return finish(op.n, trace, { eigenvalues: top.values, eigenvectors: top.vectors, solver: top.solver, iterations: top.iterations }, request.top >= op.n, { ...request, precision: 'float32' });
 }
 
 /** The numbers of a spectrum from its eigenvalues (largest first; all of them when `complete`). */

@@ -217,7 +217,7 @@ export function spectrumCommand(): Command {
       const solveSeconds = Number(process.hrtime.bigint() - solving) / 1e9;
 
       const title = flags.title ?? `NTK spectrum (n = ${n}${spectrum.complete ? '' : `, top ${spectrum.eigenvalues.length}`})`;
-      writeOutput('--out', flags.out, renderSpectrumChart({ title, eigenvalues: spectrum.eigenvalues, trace: spectrum.trace, targetEnergy: spectrum.targetEnergy, floor: spectrum.floor, precision }, format));
+      writeOutput('--out', flags.out, renderSpectrumChart({ title, eigenvalues: spectrum.eigenvalues, trace: spectrum.trace, targetEnergy: spectrum.targetEnergy, floor: spectrum.floor, precision: spectrum.precision }, format));
       const outputs: Record<string, string> = { chart: flags.out };
       if (flags.saveEigenvalues !== undefined) {
         writeOutput('--save-eigenvalues', flags.saveEigenvalues, encodeNpy(spectrum.eigenvalues, [spectrum.eigenvalues.length], 'float64'));
