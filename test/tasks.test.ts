@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { slurmTask } from '../src/cli/blocks';
+import { parseNpy } from '../src/io/npy';
 import { taskBand, taskTiles, tileBlocks } from '../src/io/tasks';
 import { tilePlan, type Tile } from '../src/kernel/tiles';
 import { runCli, tempDir } from './helpers';
@@ -94,6 +95,24 @@ test('tasks merged give the bytes of one run: a finite network (three tiles wide
   const infinite = ['--samples', '300', '--width', 'inf', '--parameterization', 'ntk', '--activation', 'erf', '--depth', '2'];
   assert.equal(runCli(['kernel', ...infinite, '--out', single, '--quiet']).status, 0);
   assert.ok(tasksThenMerge(infinite, 3, 'infinite').equals(fs.readFileSync(single)), 'infinite width');
+});
+
+test("a task's report describes its own cells: their count and range, no trace of the whole kernel", () => {
+  const args = ['--samples', '8200', '--input-dim', '4', '--width', '8', '--seed', '2'];
+  const run = runCli(['kernel', ...args, '--task', '1/4', '--out', path.join(dir, 'report'), '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const report = JSON.parse(run.stdout);
+  const cells = report.blocks.reduce((sum: number, b: { rows: number[]; cols: number[] }) => sum + (b.rows[1] - b.rows[0]) * (b.cols[1] - b.cols[0]), 0);
+  assert.deepEqual(Object.keys(report.kernel).sort(), ['cells', 'max', 'min', 'non_finite', 'shape']);
+  assert.equal(report.kernel.cells, cells);
+  assert.deepEqual(report.kernel.shape, [8200, 8200]);
+  // The range of the cells in the task's block files.
+  let [min, max] = [Infinity, -Infinity];
+  for (const b of report.blocks as { file: string }[]) {
+    for (const v of parseNpy(fs.readFileSync(b.file)).data) [min, max] = [Math.min(min, v), Math.max(max, v)];
+  }
+  assert.equal(report.kernel.min, min);
+  assert.equal(report.kernel.max, max);
 });
 
 test('a task with no tile of its own says so and writes nothing', () => {

@@ -110,6 +110,9 @@ async function runTask(flags: KernelFlags, job: KernelJob, task: { index: number
       writeOutput('--out', `${files[k]}.json`, Buffer.from(JSON.stringify(placement) + '\n'));
     });
     const report = finishKernelJob(job, flags, result, { blocks: flags.out });
+    // A task holds some of the kernel's cells: their range and non-finite count; the trace is the merged kernel's.
+    const { min, max, non_finite: nonFinite } = report.kernel as Record<string, unknown>;
+    report.kernel = { shape: [n, m], cells, min, max, non_finite: nonFinite };
     report.task = { index: task.index, count: task.count, tiles: tiles.length, of: plan.length };
     report.blocks = blocks.map((b, k) => ({ file: files[k], rows: b.rows, cols: b.cols }));
     await printReport(report, `task ${task.index} of ${task.count}: ${tiles.length} of the ${plan.length} tiles of the ${n}×${m} kernel (${cells} cells) in ${blocks.length} block${blocks.length > 1 ? 's' : ''} under ${flags.out}`, globals, false);
