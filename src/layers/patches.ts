@@ -31,8 +31,12 @@ export function tapRange(v: number, size: number, out: number, stride: number, p
   return [from, Math.max(from, to)];
 }
 
-/** Image `i` of `x` (rows of C·H·W) as Xᵀ into `out`, times `scale`. */
-export function im2colJs(g: PatchGeometry, x: Float32Array, i: number, out: Float32Array, scale: number): void {
+/**
+ * Visit every run of Xᵀ for image `i`: row `at` of Xᵀ (output row r of tap
+ * c, u, v) against the image's line from `line` (null where the tap's input
+ * row lies in the padding), its inside output columns [c0, c1).
+ */
+function forEachPatchRun(g: PatchGeometry, i: number, visit: (at: number, line: number | null, c0: number, c1: number) => void): void {
   const { channels, height, width, k, stride, pad, outHeight, outWidth } = g;
   const base = i * channels * height * width;
   const pixels = outHeight * outWidth;
@@ -42,44 +46,34 @@ export function im2colJs(g: PatchGeometry, x: Float32Array, i: number, out: Floa
         const row = ((ch * k + u) * k + v) * pixels;
         const [c0, c1] = tapRange(v, width, outWidth, stride, pad);
         for (let r = 0; r < outHeight; r++) {
-          const at = row + r * outWidth;
           const y = r * stride + u - pad;
-          if (y < 0 || y >= height) {
-            out.fill(0, at, at + outWidth);
-            continue;
-          }
-          const line = base + (ch * height + y) * width + v - pad;
-          out.fill(0, at, at + c0);
-          if (stride === 1) for (let c = c0; c < c1; c++) out[at + c] = scale * x[line + c];
-          else for (let c = c0; c < c1; c++) out[at + c] = scale * x[line + c * stride];
-          out.fill(0, at + c1, at + outWidth);
+          visit(row + r * outWidth, y < 0 || y >= height ? null : base + (ch * height + y) * width + v - pad, c0, c1);
         }
       }
     }
   }
 }
 
+/** Image `i` of `x` (rows of C·H·W) as Xᵀ into `out`, times `scale`. */
+export function im2colJs(g: PatchGeometry, x: Float32Array, i: number, out: Float32Array, scale: number): void {
+  const { stride, outWidth } = g;
+  forEachPatchRun(g, i, (at, line, c0, c1) => {
+    if (line === null) return void out.fill(0, at, at + outWidth);
+    out.fill(0, at, at + c0);
+    if (stride === 1) for (let c = c0; c < c1; c++) out[at + c] = scale * x[line + c];
+    else for (let c = c0; c < c1; c++) out[at + c] = scale * x[line + c * stride];
+    out.fill(0, at + c1, at + outWidth);
+  });
+}
+
 /** Xᵀ's gradient `patches` added onto image `i` of `out` (rows of C·H·W). */
 export function col2imJs(g: PatchGeometry, patches: Float32Array, out: Float32Array, i: number): void {
-  const { channels, height, width, k, stride, pad, outHeight, outWidth } = g;
-  const base = i * channels * height * width;
-  const pixels = outHeight * outWidth;
-  for (let ch = 0; ch < channels; ch++) {
-    for (let u = 0; u < k; u++) {
-      for (let v = 0; v < k; v++) {
-        const row = ((ch * k + u) * k + v) * pixels;
-        const [c0, c1] = tapRange(v, width, outWidth, stride, pad);
-        for (let r = 0; r < outHeight; r++) {
-          const y = r * stride + u - pad;
-          if (y < 0 || y >= height) continue;
-          const line = base + (ch * height + y) * width + v - pad;
-          const at = row + r * outWidth;
-          if (stride === 1) for (let c = c0; c < c1; c++) out[line + c] += patches[at + c];
-          else for (let c = c0; c < c1; c++) out[line + c * stride] += patches[at + c];
-        }
-      }
-    }
-  }
+  const { stride } = g;
+  forEachPatchRun(g, i, (at, line, c0, c1) => {
+    if (line === null) return;
+    if (stride === 1) for (let c = c0; c < c1; c++) out[line + c] += patches[at + c];
+    else for (let c = c0; c < c1; c++) out[line + c * stride] += patches[at + c];
+  });
 }
 
 const asArray = (g: PatchGeometry) => [g.channels, g.height, g.width, g.k, g.stride, g.pad, g.outHeight, g.outWidth];
