@@ -249,3 +249,17 @@ for (const [what, args, message] of ERRORS) {
     assert.ok(!fs.existsSync(out));
   });
 }
+
+test("a network whose first layer hands its input on (flatten) leaves the caller's inputs as they were, pass after pass", async () => {
+  const { linalgs } = await testLinalgs(['cpu']);
+  const linalg = linalgs[0]!.linalg;
+  const generator = new TorchGenerator(4);
+  const network = buildNetwork(parseArchSpec('flatten,relu,dense:6,tanh,dense:1') as never, [2, 3, 3], { parameterization: 'standard', sigmaW: 1, sigmaB: 1 }, generator);
+  const inputs = { values: generator.randn(5 * 18), count: 5, dim: 18 };
+  const before = Float32Array.from(inputs.values);
+  const first = forward(network, samplesView(inputs), linalg).output.data.slice();
+  assert.deepEqual(inputs.values, before);
+  // The relu after flatten kept φ′ in storage of its own: a second pass sees the same inputs and gives the same outputs.
+  const second = forward(network, samplesView(inputs), linalg).output.data;
+  assert.deepEqual(second, first);
+});

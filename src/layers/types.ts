@@ -133,7 +133,7 @@ export interface LayerKind<S, L> {
   specOf(layer: L): S;
   /** The layer's parameters in PyTorch's order (weight, then bias). */
   parameters(layer: L): ParameterTensor[];
-  /** Outputs on a batch of rows [n × inSize]; `owned`: x is an intermediate result the layer may overwrite. */
+  /** Outputs on a batch of rows [n × inSize]; `owned`: x is an intermediate result of this pass (not the caller's input), which the layer may overwrite. */
   forward(layer: L, x: MatrixView, linalg: Linalg, owned: boolean): Forwarded;
   /**
    * Its backward pass is one linear map for every sample (it reads nothing of

@@ -19,9 +19,10 @@ export interface ForwardPass {
 export function forward(network: Network, x: MatrixView, linalg: Linalg): ForwardPass {
   const layers: Forwarded[] = [];
   let a = x;
-  network.layers.forEach((layer, l) => {
-    // The network's input is the caller's; every later input is this pass's own to overwrite.
-    const saved = kindOf(layer).forward(layer, a, linalg, l > 0);
+  network.layers.forEach((layer) => {
+    // The network's input is the caller's; a later input is this pass's own to overwrite unless a layer
+    // handed its input on as its output (flatten), which leaves it the caller's.
+    const saved = kindOf(layer).forward(layer, a, linalg, a.data !== x.data);
     layers.push(saved);
     a = saved.output;
   });
