@@ -25,7 +25,6 @@ import { activateBackend, wasmRefusal } from './tfjs/backend';
 import type { KernelSink, Samples } from './types';
 
 export { METHODS, RunConfigError, type Method, type MemoryEstimate, type NetworkSpec, type NtkResult, type RunConfig } from './engines/types';
-export { WORKER_MIN_CELLS } from './engines/workers';
 export { checkRunConfig, kernelShape, modelAndInputs, runInputs } from './engines/run';
 
 /** The engines, in the order they are tried: the first that applies computes the kernel. Adding one is its file and a line here. */

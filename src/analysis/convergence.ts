@@ -56,7 +56,7 @@ export function sweepNetwork(sweep: WidthSweep, width: number, replicate: number
 }
 
 /** The sweep's network at infinite width. */
-export function sweepInfinite(sweep: WidthSweep): InfiniteSpec {
+function sweepInfinite(sweep: WidthSweep): InfiniteSpec {
   return { architecture: sweep.architecture, sigmaW: sweep.sigmaW, sigmaB: sweep.sigmaB, trace: 'sum', quadrature: { nodes: sweep.quadrature } };
 }
 

@@ -46,7 +46,6 @@ export function parseSeed(value: string): bigint {
   return BigInt(value.trim());
 }
 
-/** A hidden width, or 'inf' for the infinite-width (analytic) kernel. */
 /** A hidden width: a whole number, or inf (the infinite-width limit). */
 export function parseWidth(value: string): Width {
   if (/^(inf|infinity)$/i.test(value.trim())) return INFINITE_WIDTH;

@@ -63,7 +63,7 @@ function iterationBytes(n: number, top: number): number {
  * that does not fit the memory budget with the iteration; null to read it
  * whole. Streamed, the matrix is read once per product of the iteration.
  */
-function streamedKernel(file: string, flags: SpectrumFlags): (RowChunks & { float64: boolean }) | null {
+function streamedKernel(file: string, flags: SpectrumFlags): RowChunks | null {
   if (flags.top === undefined || !file.toLowerCase().endsWith('.npy')) return null;
   let chunks: ReturnType<typeof npyRowChunks>;
   try {
@@ -169,7 +169,7 @@ export function spectrumCommand(): Command {
         outputFormat('npy', flag, path, false);
         checkWritableTarget(flag, path);
       }
-      let kernel: { values: Float32Array | Float64Array; n: number } | { chunks: RowChunks & { float64: boolean }; n: number };
+      let kernel: { values: Float32Array | Float64Array; n: number } | { chunks: RowChunks; n: number };
       let run: Record<string, unknown> | null = null;
       let labels: string[] | null = null;
       let summary = '';
@@ -202,7 +202,8 @@ export function spectrumCommand(): Command {
       const { linalg } = await openLinalg(flags.linalg, flags.threads, flags.backend);
       const solving = process.hrtime.bigint();
       const streamed = 'chunks' in kernel ? { chunks: kernel.chunks, trace: checkStreamedKernel(file!, n, flags.seed) } : null;
-      const precision = streamed ? (streamed.chunks.float64 ? 'float64' : 'float32') : precisionOf((kernel as { values: Float32Array | Float64Array }).values);
+      // Streamed, the top eigenvalues come from the block Krylov iteration's float32 products.
+      const precision = 'values' in kernel ? precisionOf(kernel.values) : 'float32';
       const generator = new TorchGenerator(flags.seed);
       let spectrum: Spectrum;
       try {

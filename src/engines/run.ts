@@ -74,7 +74,8 @@ export function drain(sink: KernelSink, kernel: Float32Array | Float64Array, row
   const chunkRows = Math.max(1, Math.floor((1 << 22) / cols));
   for (let r = 0; r < rows; r += chunkRows) {
     const end = Math.min(rows, r + chunkRows);
-    sink.writeBlock(r, 0, { data: Float32Array.from(kernel.subarray(r * cols, end * cols)), rows: end - r, cols }, false);
+    const rowsOfKernel = kernel.subarray(r * cols, end * cols);
+    sink.writeBlock(r, 0, { data: rowsOfKernel instanceof Float32Array ? rowsOfKernel : Float32Array.from(rowsOfKernel), rows: end - r, cols }, false);
   }
 }
 

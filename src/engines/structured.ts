@@ -9,7 +9,8 @@
  */
 import { MatrixSink } from '../kernel/sink';
 import { statsFromTiles } from '../kernel/stats';
-import { runTiles, runTilesYielding, structuredKernel } from '../kernel/structured';
+import { kernelMatrix } from '../kernel/matrix';
+import { runTilesYielding, structuredKernel } from '../kernel/structured';
 import { tileSideFor } from '../kernel/tiles';
 import { outputDimOf } from '../model/network';
 import { factorBytes, finiteResult, kernelDims, networkOf, seconds } from './common';
@@ -48,12 +49,7 @@ export const structuredEngine: Engine = {
     if (keepsMatrix) parts.kernel = rows * cols * 4;
     return parts;
   },
-  computeNow(config, environment, run) {
-    const { rows, cols } = kernelDims(config, run);
-    const sink = new MatrixSink(rows, cols);
-    runTiles(structuredKernel(run.model!, run.inputs, config.inputs2 ?? null, environment.linalg!, sink, { trace: config.trace, tile: tileSideFor(environment.linalg!.name) }));
-    return sink.matrix;
-  },
+  computeNow: (config, environment, run) => kernelMatrix(run.model!, run.inputs, config.inputs2 ?? null, environment.linalg!, config.trace),
   async compute(config, environment, run, sink) {
     const linalg = environment.linalg!;
     const { rows, cols } = kernelDims(config, run);

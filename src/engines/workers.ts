@@ -47,17 +47,8 @@ export const workersEngine: Engine = {
     const { workerKernel } = require('../workers/tileWorkers') as typeof import('../workers/tileWorkers');
     const options = { threads: config.threads, backend: environment.backend as 'wasm' | 'cpu', trace: config.trace, tile, onProgress: config.onProgress };
     const tileStats = await workerKernel(run.model!, run.inputs, config.inputs2 ?? null, shared ?? memory!.shared()!, options);
-    if (memory && sink) drainInto(sink, memory);
-    const kernel = memory && !sink ? memory.matrix : null;
+    // Where the sink cannot be shared with the workers, the kernel computed in shared memory is drained into it (computeNtk).
+    const kernel = memory ? memory.matrix : null;
     return finiteResult(config, environment, run, this.name, kernel, { kernelSeconds: seconds(start), productSeconds: null }, statsFromTiles(tileStats, !config.inputs2));
   },
 };
-
-/** Copy a matrix in memory to a sink, a few MB at a time. */
-function drainInto(sink: NonNullable<Parameters<Engine['compute']>[3]>, memory: MatrixSink): void {
-  const chunkRows = Math.max(1, Math.floor((1 << 22) / memory.cols));
-  for (let r = 0; r < memory.rows; r += chunkRows) {
-    const end = Math.min(memory.rows, r + chunkRows);
-    sink.writeBlock(r, 0, { data: memory.matrix.subarray(r * memory.cols, end * memory.cols), rows: end - r, cols: memory.cols }, false);
-  }
-}

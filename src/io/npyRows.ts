@@ -46,7 +46,7 @@ function matrixHeader(fd: number): NpyHeader | null {
 }
 
 /** The matrix in `file` as chunks of rows; null when it cannot be read by rows (Fortran order, not 2-D). */
-export function npyRowChunks(file: string): (RowChunks & { float64: boolean }) | null {
+export function npyRowChunks(file: string): RowChunks | null {
   const fd = fs.openSync(file, 'r');
   let header: NpyHeader | null;
   try {
@@ -56,8 +56,7 @@ export function npyRowChunks(file: string): (RowChunks & { float64: boolean }) |
   }
   if (!header) return null;
   const [rows, cols] = header.shape;
-  const float64 = header.dataBytes / (rows! * cols!) === 8;
-  return { rows: rows!, cols: cols!, float64, forEachChunk: (visit) => forEachRowChunk(file, header!, visit) };
+  return { rows: rows!, cols: cols!, forEachChunk: (visit) => forEachRowChunk(file, header!, visit) };
 }
 
 /** Single values K[i, j] of a C-ordered 2-D .npy, each by a positional read; `close` when done. */

@@ -7,7 +7,7 @@
  * in the same order, so its results are the same bits; these are the
  * JavaScript ones, used where it was not built.
  */
-import { nativeHelpers, type NativeHelpers } from '../native';
+import { nativeFor, type NativeHelpers } from '../native';
 
 /** An image of C×H×W, a K×K window at stride S with P zeros each side, and the output's H′×W′. */
 export interface PatchGeometry {
@@ -78,20 +78,20 @@ export function col2imJs(g: PatchGeometry, patches: Float32Array, out: Float32Ar
 
 const asArray = (g: PatchGeometry) => [g.channels, g.height, g.width, g.k, g.stride, g.pad, g.outHeight, g.outWidth];
 
-/** The native loops where the helper has them (a helper built before them has not). */
-function nativePatches(): Pick<NativeHelpers, 'im2col' | 'col2im'> | null {
-  const native = nativeHelpers();
+/** The native loops where the helper has them (a helper built before them has not) and the patches are large enough to load it. */
+function nativePatches(g: PatchGeometry): Pick<NativeHelpers, 'im2col' | 'col2im'> | null {
+  const native = nativeFor(g.channels * g.k * g.k * g.outHeight * g.outWidth);
   return typeof native?.im2col === 'function' && typeof native.col2im === 'function' ? native : null;
 }
 
 export function im2col(g: PatchGeometry, x: Float32Array, i: number, out: Float32Array, scale: number): void {
-  const native = nativePatches();
+  const native = nativePatches(g);
   if (native) native.im2col(x, i * g.channels * g.height * g.width, asArray(g), out, scale);
   else im2colJs(g, x, i, out, scale);
 }
 
 export function col2im(g: PatchGeometry, patches: Float32Array, out: Float32Array, i: number): void {
-  const native = nativePatches();
+  const native = nativePatches(g);
   if (native) native.col2im(patches, out, i * g.channels * g.height * g.width, asArray(g));
   else col2imJs(g, patches, out, i);
 }

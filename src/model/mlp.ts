@@ -44,11 +44,6 @@ export function seededModelAndInputs(shape: MlpShape, samples: number, seed: big
   return { model, inputs };
 }
 
-/** The layer sizes [inputDim, width × depth, outputDim]. */
-export function layerSizes(shape: Pick<MlpShape, 'inputDim' | 'width' | 'depth' | 'outputDim'>): number[] {
-  return [shape.inputDim, ...Array<number>(shape.depth).fill(shape.width), shape.outputDim];
-}
-
 /** The dense layers' sizes of a network: [in_1, out_1, out_2, …, out_L]. */
 export function layerSizesOf(network: Network): number[] {
   const dense = network.layers.filter((layer) => layer.kind === 'dense');

@@ -113,7 +113,7 @@ export class TorchGenerator {
       if (typeof native?.mtUniform24 === 'function') this.index = native.mtUniform24(this.state, this.index, out);
       else for (let i = 0; i < count; i++) out[i] = (this.random() & 0xffffff) * TWO_POW_MINUS_24;
       // The same steps in C where the native helper is built (the same bits; test/torchRandom.test.ts compares them).
-      (nativeBoxMuller(count) ?? boxMullerRuns)(out);
+      (typeof native?.boxMuller === 'function' ? native.boxMuller : boxMullerRuns)(out);
       if (count % 16 !== 0) {
         const start = count - 16;
         for (let i = 0; i < 16; i++) out[start + i] = this.uniformFloat(0, 1);
@@ -148,11 +148,6 @@ export function boxMullerRuns(data: Float32Array): void {
   for (let i = 0; i + 16 <= data.length; i += 16) boxMuller16(data, i);
 }
 
-/** The native helper's boxMuller (whole runs of 16), where it is built with it and the run is large enough to load it. */
-function nativeBoxMuller(count: number): ((data: Float32Array) => void) | null {
-  const native = nativeFor(count);
-  return typeof native?.boxMuller === 'function' ? native.boxMuller : null;
-}
 const sincos = new Float64Array(2);
 
 /** `normal_fill_16_AVX2`: Box–Muller on 16 float32 uniforms, element j paired with j + 8 (mean 0, std 1). */
