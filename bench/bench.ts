@@ -3,11 +3,12 @@
  *
  * Every measurement is a whole process under GNU time (wall seconds, peak
  * RSS), repeated `--runs` times (default 3) with the tools of a case
- * alternating, and reported as the median. Peers:
+ * alternating, and reported as the median; start-up commands are timed
+ * around the child instead (GNU time counts in 10 ms steps). Peers:
  *   - NumPy: bench/numpy_peer.py with the `python3` on PATH (a current NumPy
- *     with its own OpenBLAS). This machine pins OPENBLAS_CORETYPE and
- *     OPENBLAS_L2_SIZE for older OpenBLAS builds; they slow a current one, so
- *     they are unset for the NumPy runs only (ntk-cli runs as the machine is set).
+ *     with its own OpenBLAS). Where the machine pins OPENBLAS_CORETYPE (and
+ *     OPENBLAS_L2_SIZE) for older OpenBLAS builds, NumPy and ntk-cli both run
+ *     with the pin and without it, each row compared with NumPy run the same way.
  *   - PyTorch (Debian's, /usr/bin/python3): the NTK tutorial's vmap(jacrev)
  *     and the seed's own loop (bench/torch_peers.py), and the seed's whole
  *     script with its matplotlib picture (bench/seed_script.py).
@@ -119,7 +120,7 @@ function ntkCliTool(c: Case, linalg: 'blas' | 'tfjs', unpinned = false): Tool {
   const pinned = process.env.OPENBLAS_CORETYPE !== undefined;
   return {
     label: linalg === 'blas' ? `ntk-cli (OpenBLAS${unpinned ? ', OPENBLAS_CORETYPE unset' : pinned ? `, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE}` : ''})` : 'ntk-cli --linalg tfjs (wasm)',
-    unpinned,
+    unpinned: unpinned || process.env.OPENBLAS_CORETYPE === undefined,
     flops: c.n * (c.n + 1) * (c.d + 2 * c.w),
     run: () => {
       const r = timed(process.execPath, [BIN, 'kernel', '--samples', `${c.n}`, '--input-dim', `${c.d}`, '--width', `${c.w}`, '--linalg', linalg, '--out', out, '--json'], unpinned ? numpyEnv() : process.env);
@@ -150,7 +151,8 @@ function numpyTool(c: Case, pinned = false): Tool {
 function torchTool(c: Case, method: 'functorch' | 'seed'): Tool {
   return {
     label: method === 'functorch' ? 'PyTorch functorch vmap(jacrev)' : "PyTorch, the seed's loop",
-    unpinned: false,
+    // Run as the machine is set.
+    unpinned: process.env.OPENBLAS_CORETYPE === undefined,
     flops: 0,
     run: () => {
       const r = timed(DEBIAN_PYTHON, [path.join(ROOT, 'bench', 'torch_peers.py'), method, `${c.n}`, `${c.d}`, `${c.w}`]);
@@ -394,8 +396,7 @@ function kernelsSection({ quick, runs, torch, numpy, sgemm }: Setting): string[]
     // Each row against NumPy run the same way (pinned rows against pinned NumPy where the machine pins).
     const numpyFor = (tool: Tool) => {
       const same = tools.findIndex((t) => t.label.startsWith('NumPy') && t.unpinned === tool.unpinned);
-      const any = tools.findIndex((t) => t.label.startsWith('NumPy'));
-      return numpy ? summary[same >= 0 ? same : any]! : null;
+      return same >= 0 ? summary[same]! : null;
     };
     tools.forEach((tool, i) => {
       const s = summary[i];

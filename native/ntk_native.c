@@ -205,6 +205,8 @@ static int read_geometry(napi_env env, napi_value value, geometry *g) {
   }
   *g = (geometry){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
   if (g->channels < 1 || g->height < 1 || g->width < 1 || g->k < 1 || g->stride < 1 || g->pad < 0 || g->out_h < 1 || g->out_w < 1) return 0;
+  /* Each entry a 32-bit size, so that the bound checks below cannot overflow. */
+  for (int i = 0; i < 8; i++) if (v[i] > INT32_MAX) return 0;
   /* Every tap of every output pixel inside the padded image. */
   if ((g->out_h - 1) * g->stride + g->k > g->height + 2 * g->pad || (g->out_w - 1) * g->stride + g->k > g->width + 2 * g->pad) return 0;
   return 1;
@@ -225,8 +227,15 @@ static int patch_arguments(napi_env env, napi_value image, napi_value base_value
   size_t x_length, p_length, x_size, p_size;
   if (!typed_array(env, image, &xd, &x_length, &x_size) || !typed_array(env, patches, &pd, &p_length, &p_size) || x_size != 4 || p_size != 4) return 0;
   if (napi_get_value_int64(env, base_value, base) != napi_ok || !read_geometry(env, g_value, g)) return 0;
-  if (*base < 0 || (uint64_t)(*base + g->channels * g->height * g->width) > x_length) return 0;
-  if ((uint64_t)(g->channels * g->k * g->k * g->out_h * g->out_w) > p_length) return 0;
+  int64_t image_values, taps, patch_values, image_end;
+  if (__builtin_mul_overflow(g->channels, g->height, &image_values) || __builtin_mul_overflow(image_values, g->width, &image_values) || *base < 0 ||
+      __builtin_add_overflow(*base, image_values, &image_end) || (uint64_t)image_end > x_length) {
+    return 0;
+  }
+  if (__builtin_mul_overflow(g->channels, g->k * g->k, &taps) || __builtin_mul_overflow(taps, g->out_h, &patch_values) ||
+      __builtin_mul_overflow(patch_values, g->out_w, &patch_values) || (uint64_t)patch_values > p_length) {
+    return 0;
+  }
   *x = xd;
   *p = pd;
   return 1;
@@ -552,8 +561,9 @@ static inline float finish_value(double value, value_range *r, double weight) {
  * mode 2 (a diagonal tile, w = h): p holds s2·A·Aᵀ above its diagonal and G·Gᵀ on and
  *   below it; A·Aᵀ's own diagonal, which G·Gᵀ's overwrote, is s2·q[i] (q: the rows'
  *   squared norms, a Float64Array); t ← scale·(t + (a + b2)·g + constant).
- * With `diagonal` set only the upper triangle is visited, each value off the diagonal
- * counted twice as non-finite (its mirror image is the same value).
+ * Mode 2 always, and mode 0 with `diagonal` set (constants[3]; mode 1 refuses it), visit
+ * only the upper triangle, each value off the diagonal counted twice as non-finite (its
+ * mirror image is the same value).
  */
 static napi_value combine_tile(napi_env env, napi_callback_info info) {
   size_t argc = 9;
@@ -582,6 +592,7 @@ static napi_value combine_tile(napi_env env, napi_callback_info info) {
   }
   const double scale = constants[0], constant = constants[1], b2 = constants[2], s2 = constants[4];
   const int diagonal = constants[3] != 0;
+  if (diagonal && mode == 1) return fail(env, "combineTile: an off-diagonal tile is not diagonal");
   value_range r = {INFINITY, -INFINITY, 0};
   if (mode == 0 || mode == 1) {
     for (int64_t i = 0; i < h; i++) {
@@ -591,7 +602,7 @@ static napi_value combine_tile(napi_env env, napi_callback_info info) {
         for (int64_t j = j0; j < w; j++) row[j] = finish_value(scale * ((double)row[j] + constant), &r, diagonal && j != i ? 2 : 1);
       } else {
         const float *pr = p + i * w, *qr = q + i * w;
-        for (int64_t j = j0; j < w; j++) row[j] = finish_value(scale * ((double)row[j] + ((double)pr[j] + b2) * (double)qr[j] + constant), &r, diagonal && j != i ? 2 : 1);
+        for (int64_t j = 0; j < w; j++) row[j] = finish_value(scale * ((double)row[j] + ((double)pr[j] + b2) * (double)qr[j] + constant), &r, 1);
       }
     }
   } else {
@@ -707,8 +718,9 @@ static napi_value write_rows(napi_env env, napi_callback_info info) {
       napi_typeof(env, args[7], &done_type) != napi_ok || done_type != napi_function) {
     return fail(env, "writeRows(fd, data, ld, rows, cols, position, stride, done): bad arguments");
   }
-  int64_t last_row;
-  if (fd < 0 || position < 0 || stride < 0 || !rows_fit(rows, cols, ld, length) || (rows > 0 && __builtin_mul_overflow(rows - 1, stride, &last_row))) {
+  int64_t last_row, last_position;
+  if (fd < 0 || position < 0 || stride < 0 || !rows_fit(rows, cols, ld, length) ||
+      (rows > 0 && (__builtin_mul_overflow(rows - 1, stride, &last_row) || __builtin_add_overflow(position, last_row, &last_position)))) {
     return fail(env, "writeRows: the rows do not fit data");
   }
   row_writes *job = calloc(1, sizeof *job);

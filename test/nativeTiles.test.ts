@@ -12,7 +12,7 @@ import { parseArchSpec } from '../src/model/archSpec';
 import { initMlp } from '../src/model/mlp';
 import { buildNetwork } from '../src/model/network';
 import { TorchGenerator } from '../src/model/torchRandom';
-import { nativeHelpers } from '../src/native';
+import { nativeFor, nativeHelpers } from '../src/native';
 import { bitDifferences, samplesOf } from './helpers';
 
 const native = nativeHelpers();
@@ -58,6 +58,8 @@ test('native scaleRows multiplies every row by the shared row', { skip: skipWith
 
 test('native tile passes give the JavaScript passes\' kernels bit for bit, with the same range, trace and non-finite count', { skip: skipWithout('combineTile') }, async () => {
   const { linalg } = await openLinalg('auto', 1, 'auto');
+  // Loaded above: the tiles below (64² cells, under nativeFor's threshold) take its passes unless switched off.
+  assert.ok(nativeFor(1), 'the native helper is loaded');
   const mlp = (shape: Parameters<typeof initMlp>[0]) => (g: TorchGenerator) => initMlp(shape, g);
   const cnn = (arch: string) => (g: TorchGenerator) => buildNetwork(parseArchSpec(arch) as never, [2, 6, 6], { parameterization: 'ntk' as const, sigmaW: 1.3, sigmaB: 0.2 }, g);
   const cases = [

@@ -57,8 +57,9 @@ test('tiled kernels (symmetric and cross, ragged tiles, in memory, streamed to .
   }
 });
 
-test('tiles written in the background (one native job per block, or a request per row) give the bytes of tiles written in place', async () => {
+test('tiles written in the background (one native job per block, or a request per row) give the bytes of tiles written in place', async (t) => {
   const nativeWriter = nativeHelpers()?.writeRows ?? null;
+  if (!nativeWriter) t.diagnostic('the native helper is not built here: only the per-row requests are compared');
   const writers = nativeWriter ? (['native', 'requests'] as const) : (['requests'] as const); // without the helper: requests only
   const { linalgs } = await testLinalgs();
   const linalg = linalgs[0].linalg;
@@ -73,7 +74,7 @@ test('tiles written in the background (one native job per block, or a request pe
     // Tile 64: six diagonal tiles and fifteen mirrored ones, the buffers alternating.
     return { stream, file, run: runTilesYielding(structuredKernel(model, x, null, linalg, stream, { tile: 64, trace: 'sum', background })) };
   };
-  const reference = written('in-order', false, 'native');
+  const reference = written('in-order', false, 'requests'); // written in place: no background writer
   await reference.run;
   await reference.stream.commit();
   const expected = fs.readFileSync(reference.file);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { boxMullerRuns, TorchGenerator } from '../src/model/torchRandom';
-import { nativeHelpers } from '../src/native';
+import { nativeFor, nativeHelpers } from '../src/native';
 import { cephesLogf, cephesSincosf } from '../src/model/float32Math';
 import { seededModelAndInputs } from '../src/model/mlp';
 import { bitDifferences, caseShape, kernelCases, loadCaseArray, maxAbsDiff } from './helpers';
@@ -86,6 +86,8 @@ test("the native uniform_ (24-bit uniforms, then one fused multiply-add) is the 
     t.skip('the native helper is not built here: uniform_ runs in JavaScript');
     return;
   }
+  // Loaded above: 5000 draws (under nativeFor's threshold) take its path.
+  assert.ok(nativeFor(1), 'the native helper is loaded');
   const ranges: [number, number][] = [[-1 / Math.sqrt(3), 1 / Math.sqrt(3)], [0, 1], [-0.0357, 0.0357], [-1e-30, 2], [5, 5.0000005], [-3e38, 3e38]];
   for (const [from, to] of ranges) {
     const [a, b] = [new TorchGenerator(77), new TorchGenerator(77)];
