@@ -247,7 +247,8 @@ const OP_MODELS: Record<string, ModelSpec[]> = {
   Dropout: [{ opset: 13, input: [3], nodes: [{ op: 'Dropout', inputs: ['x'] }] }],
   Greater: [{ opset: 13, input: [4], initializers: { z: { dims: [], data: [0] } }, nodes: [{ op: 'Greater', inputs: ['x', 'z'] }, { op: 'Cast', inputs: ['v0'], attrs: { to: 1 } }] }],
   Less: [{ opset: 13, input: [4], initializers: { z: { dims: [], data: [0.5] } }, nodes: [{ op: 'Less', inputs: ['x', 'z'] }, { op: 'Cast', inputs: ['v0'], attrs: { to: 1 } }] }],
-  Equal: [{ opset: 13, input: [4], nodes: [{ op: 'Equal', inputs: ['x', 'x'] }, { op: 'Not', inputs: ['v0'] }, { op: 'Cast', inputs: ['v1'], attrs: { to: 1 } }] }],
+  // x = relu(x) exactly where x ≥ 0: an Equal that answered always or never, or compared by order, would differ.
+  Equal: [{ opset: 13, input: [4], nodes: [{ op: 'Relu', inputs: ['x'] }, { op: 'Equal', inputs: ['x', 'v0'] }, { op: 'Not', inputs: ['v1'] }, { op: 'Cast', inputs: ['v2'], attrs: { to: 1 } }] }],
   Where: [{ opset: 13, input: [4], initializers: { z: { dims: [], data: [0] }, y: f([4]) }, nodes: [{ op: 'Greater', inputs: ['x', 'z'] }, { op: 'Where', inputs: ['v0', 'x', 'y'] }] }],
   Cast: [{ opset: 13, input: [4], nodes: [{ op: 'Cast', inputs: ['x'], attrs: { to: 7 } }, { op: 'Cast', inputs: ['v0'], attrs: { to: 1 } }] }],
   Gemm: [
@@ -305,7 +306,11 @@ const OP_MODELS: Record<string, ModelSpec[]> = {
     { opset: 13, input: [2, 3], initializers: { p: i64([0, 1, 0, 0, 0, 2]), v: { dims: [], data: [0.5] } }, nodes: [{ op: 'Pad', inputs: ['x', 'p', 'v'] }] },
     { opset: 9, input: [2, 3], nodes: [{ op: 'Pad', inputs: ['x'], attrs: { pads: [0, 1, 1, 0, 0, 0], value: { float: -1 } } }] },
   ],
-  Split: [{ opset: 13, input: [6], initializers: { s: i64([2, 4]) }, nodes: [{ op: 'Split', inputs: ['x', 's'], outputs: ['a', 'b'], attrs: { axis: 1 } }, { op: 'Concat', inputs: ['b', 'a'], attrs: { axis: 1 } }] }],
+  Split: [
+    { opset: 13, input: [6], initializers: { s: i64([2, 4]) }, nodes: [{ op: 'Split', inputs: ['x', 's'], outputs: ['a', 'b'], attrs: { axis: 1 } }, { op: 'Concat', inputs: ['b', 'a'], attrs: { axis: 1 } }] },
+    { opset: 11, input: [6], nodes: [{ op: 'Split', inputs: ['x'], outputs: ['a', 'b'], attrs: { axis: 1, split: [2, 4] } }, { op: 'Concat', inputs: ['b', 'a'], attrs: { axis: 1 } }] },
+    { opset: 13, input: [6], nodes: [{ op: 'Split', inputs: ['x'], outputs: ['a', 'b'], attrs: { axis: 1 } }, { op: 'Concat', inputs: ['b', 'a'], attrs: { axis: 1 } }] },
+  ],
   Tile: [{ opset: 13, input: [2, 3], initializers: { r: i64([1, 2, 1]) }, nodes: [{ op: 'Tile', inputs: ['x', 'r'] }] }],
   BatchNormalization: [{ opset: 13, input: [3, 2, 2], initializers: { s: f([3]), b: f([3], 2), m: f([3], 3), v: { dims: [3], data: [0.5, 1, 2] } }, nodes: [{ op: 'BatchNormalization', inputs: ['x', 's', 'b', 'm', 'v'], attrs: { epsilon: { float: 1e-3 } } }] }],
   LayerNormalization: [{ opset: 17, input: [3, 4], initializers: { s: f([4]), b: f([4], 2) }, nodes: [{ op: 'LayerNormalization', inputs: ['x', 's', 'b'], attrs: { axis: -1 } }] }],
