@@ -16,7 +16,7 @@ import { checkModelFlags, runConfig, type ModelFlags, type RuntimeFlags } from '
 import { checkWritableTarget, writeOutput } from './outputs';
 import { datasetSamples, DATASETS, generatedSamples, labelsFile } from './inputs';
 import { addModelFileOptions, applyModelFile, checkModelFileFlags, type ModelFileFlags } from './onnxModel';
-import { applyWeights, archOfWeights, explicit, saveModel } from './weights';
+import { applyWeights, explicit, readWeights, saveModel, weightsAfterInputs } from './weights';
 import { IMAGE_SHAPES, type DatasetName } from '../data/datasets';
 import { LayerShapeError } from '../layers';
 import { outputShapeOf, type Architecture } from '../model/architecture';
@@ -109,8 +109,9 @@ export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, c
   const config = runConfig(flags);
 
   // A network of the MLP shorthand takes its sizes from the file; an --arch network its input shape from the inputs, read first.
-  const weightsLater = flags.weights !== undefined && (flags.arch !== undefined || archOfWeights(flags.weights) !== null);
-  if (flags.weights !== undefined && !weightsLater) applyWeights(config, flags, command, flags.weights);
+  const weights = flags.weights !== undefined ? readWeights(flags.weights) : null;
+  const weightsLater = weights !== null && weightsAfterInputs(weights, flags);
+  if (weights && !weightsLater) applyWeights(config, flags, command, weights);
   if (flags.model !== undefined) applyModelFile(config, flags);
   if (flags.dataset !== undefined && flags.inputs !== undefined) throw new UsageError(`--dataset ${flags.dataset} gives the inputs; --inputs contradicts it`);
   if (flags.dataset !== undefined && flags.labels !== undefined) throw new UsageError(`--dataset ${flags.dataset} brings its own labels; --labels contradicts it`);
@@ -148,7 +149,7 @@ export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, c
     }
     config.samples = config.inputs.count;
   }
-  if (weightsLater) applyWeights(config, flags, command, flags.weights!);
+  if (weights && weightsLater) applyWeights(config, flags, command, weights);
   if (flags.labels !== undefined) labels = labelsFile(flags.labels, config.samples);
   if (flags.arch) checkArchitecture(config);
   return { config, labels, dataset: flags.dataset ?? null };

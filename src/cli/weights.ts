@@ -27,7 +27,15 @@ export function explicit(command: Command, key: string): boolean {
   return command.getOptionValueSource(key) === 'cli';
 }
 
-function readSafetensors(file: string): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
+/** A --weights file, read and checked once: its tensors, its metadata, and the --arch layers its metadata names (null for an MLP or a file from elsewhere). */
+export interface WeightsFile {
+  file: string;
+  tensors: Map<string, NamedTensor>;
+  metadata: Record<string, string>;
+  arch: ArchitectureEntry[] | null;
+}
+
+export function readWeights(file: string): WeightsFile {
   noteInput('--weights', file);
   let bytes: Buffer;
   try {
@@ -43,12 +51,34 @@ function readSafetensors(file: string): { tensors: Map<string, NamedTensor>; met
     const hint = kind.includes('torch') || kind.includes('pickle') ? '; save the state dict with safetensors.torch.save_file (README, "Your own network")' : '';
     throw new InputError(`--weights ${file}: is ${kind}, not a .safetensors file${hint}`);
   }
+  let parsed: { tensors: Map<string, NamedTensor>; metadata: Record<string, string> };
   try {
-    return parseSafetensors(bytes);
+    parsed = parseSafetensors(bytes);
   } catch (error) {
     if (error instanceof SafetensorsFormatError) throw new InputError(`--weights ${file}: ${error.message}`);
     throw error;
   }
+  return { file, ...parsed, arch: archOf(file, parsed.metadata) };
+}
+
+/** The --arch layers a file ntk-cli wrote says its network has, or null. */
+function archOf(file: string, metadata: Record<string, string>): ArchitectureEntry[] | null {
+  if (metadata.arch === undefined) return null;
+  try {
+    return parseArchSpec(metadata.arch);
+  } catch (error) {
+    if (error instanceof ArchSpecError) throw new InputError(`--weights ${file}: its arch '${metadata.arch}' is not a network: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * Whether the network is built after the inputs are read: an --arch network
+ * takes its input shape from them, while an MLP's state dict fixes their size
+ * and is applied first.
+ */
+export function weightsAfterInputs(weights: WeightsFile, flags: ModelFlags): boolean {
+  return flags.arch !== undefined || weights.arch !== null;
 }
 
 /** The settings a file's metadata fixes, checked against the flags typed on the command line. */
@@ -76,31 +106,14 @@ function settingsFrom(metadata: Record<string, string>, flags: ModelFlags, comma
   return { settings, activationKnown: stored.activation !== undefined || explicit(command, 'activation') };
 }
 
-/** The --arch layers a file ntk-cli wrote says its network has, or null (an MLP, or a file from elsewhere). */
-export function archOfWeights(file: string): ArchitectureEntry[] | null {
-  let metadata: Record<string, string>;
-  try {
-    ({ metadata } = parseSafetensors(fs.readFileSync(file)));
-  } catch {
-    return null; // applyWeights reads it again and names what is wrong
-  }
-  if (metadata.arch === undefined) return null;
-  try {
-    return parseArchSpec(metadata.arch);
-  } catch (error) {
-    if (error instanceof ArchSpecError) throw new InputError(`--weights ${file}: its arch '${metadata.arch}' is not a network: ${error.message}`);
-    throw error;
-  }
-}
-
 /**
  * An --arch network from a state dict: its layers from --arch (or the file),
  * its input shape from --input-shape, the file or the inputs, W from the first
  * layer that has it, and the tensors matched in order to the layers with
  * parameters, every shape checked.
  */
-function applyArchWeights(config: RunConfig, flags: ModelFlags, command: Command, file: string, tensors: Map<string, NamedTensor>, metadata: Record<string, string>, settings: InitOptions): void {
-  const saved = archOfWeights(file);
+function applyArchWeights(config: RunConfig, flags: ModelFlags, command: Command, weights: WeightsFile, settings: InitOptions): void {
+  const { file, tensors, metadata, arch: saved } = weights;
   const layers = flags.arch ?? saved!;
   if (flags.arch && saved && formatArchSpec(flags.arch) !== metadata.arch) throw new UsageError(`--arch ${formatArchSpec(flags.arch)} contradicts --weights ${file} (saved with arch ${metadata.arch})`);
   const savedShape = metadata.input_shape !== undefined ? parseShape(metadata.input_shape) : null;
@@ -126,10 +139,10 @@ function applyArchWeights(config: RunConfig, flags: ModelFlags, command: Command
 }
 
 /** Read --weights into `config`: the network, and the architecture the file gives. */
-export function applyWeights(config: RunConfig, flags: ModelFlags, command: Command, file: string): void {
-  const { tensors, metadata } = readSafetensors(file);
+export function applyWeights(config: RunConfig, flags: ModelFlags, command: Command, weights: WeightsFile): void {
+  const { file, tensors, metadata } = weights;
   const { settings, activationKnown } = settingsFrom(metadata, flags, command, file);
-  if (flags.arch || metadata.arch !== undefined) return applyArchWeights(config, flags, command, file, tensors, metadata, settings);
+  if (flags.arch || weights.arch !== null) return applyArchWeights(config, flags, command, weights, settings);
   let model: Network;
   let layers: LayerSpec[];
   let input: Shape;

@@ -15,7 +15,7 @@ import { readTargets } from '../cli/matrices';
 import { adoptInputShape, checkArchitecture, readSamples, setOutputs } from '../cli/sources';
 import { addModelFileOptions, applyModelFile, checkModelFileFlags, type ModelFileFlags } from '../cli/onnxModel';
 import { activateBackend, wasmRefusal } from '../tfjs/backend';
-import { applyWeights, archOfWeights, explicit } from '../cli/weights';
+import { applyWeights, explicit, readWeights, weightsAfterInputs } from '../cli/weights';
 import { InputError, UsageError } from '../errors';
 import { halfMeanSquare, KernelRegression, PredictError } from '../analysis/predict';
 import { matrixChunks, type MatrixFormat } from '../io/kernelFile';
@@ -144,8 +144,9 @@ function readPredictData(flags: PredictFlags, cmd: Command): PredictData {
   const infinite = flags.width.kind === 'infinite';
   if (flags.weights !== undefined && infinite) throw new UsageError('--width inf contradicts --weights (a network of finite width)');
   // An MLP state dict gives the sizes; an --arch network takes its input shape from --train first.
-  const weightsLater = flags.weights !== undefined && (flags.arch !== undefined || archOfWeights(flags.weights) !== null);
-  if (flags.weights !== undefined && !weightsLater) applyWeights(config, flags, cmd, flags.weights);
+  const weights = flags.weights !== undefined ? readWeights(flags.weights) : null;
+  const weightsLater = weights !== null && weightsAfterInputs(weights, flags);
+  if (weights && !weightsLater) applyWeights(config, flags, cmd, weights);
   if (flags.model !== undefined) applyModelFile(config, flags);
   if (config.model && inputSizeOf(config.model) !== train.dim) {
     throw new UsageError(`--train ${flags.train}: rows have ${train.dim} values, the network takes ${inputSizeOf(config.model)} inputs`);
@@ -153,7 +154,7 @@ function readPredictData(flags: PredictFlags, cmd: Command): PredictData {
   if (explicit(cmd, 'inputDim') && flags.inputDim !== train.dim) throw new UsageError(`--input-dim ${flags.inputDim} contradicts --train ${flags.train} (${train.dim} values per row)`);
   const fixed = config.model !== undefined || explicit(cmd, 'inputDim') || explicit(cmd, 'inputShape');
   adoptInputShape(config, train.dim, train.sampleShape, `--train ${flags.train}`, fixed);
-  if (weightsLater) applyWeights(config, flags, cmd, flags.weights!);
+  if (weights && weightsLater) applyWeights(config, flags, cmd, weights);
   if (flags.arch) checkArchitecture(config);
   // The outputs come from the targets unless the network, --arch or --output-dim fixes them.
   const outputs = config.model ? outputDimOf(config.model) : flags.arch ? outputCount(config.network.architecture) : explicit(cmd, 'outputDim') ? flags.outputDim : targets.cols;
