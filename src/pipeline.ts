@@ -83,10 +83,12 @@ export async function runEnvironment(config: RunConfig): Promise<RunEnvironment>
   const [rows, cols] = kernelShape(config);
   const device = traced ? await deviceForRun(config.backend, config.linalg, rows * cols) : null;
   if (device) return { linalg: null, backend: 'webgpu', device };
-  const opened = await openLinalg(config.linalg, config.threads, config.backend);
-  // An ONNX graph runs on TensorFlow.js (layers/graph.ts), its output gradients by autodiff.
-  const graph = config.model?.layers.some((layer) => layer.kind === 'graph');
-  const backend = graph ? await activateBackend(config.backend, wasmRefusal(config.model!, false)) : opened.backend;
+  // Autodiff on TensorFlow.js: of every parameter (--method naive), or of an ONNX graph's outputs (layers/graph.ts).
+  const layers = config.model?.layers ?? config.network.architecture.layers;
+  const autodiff = config.method === 'naive' ? 'weights' : layers.some((layer) => layer.kind === 'graph') ? 'outputs' : null;
+  const notWasm = autodiff ? wasmRefusal(layers, autodiff === 'weights') : null;
+  const opened = await openLinalg(config.linalg, config.threads, config.backend, notWasm);
+  const backend = opened.backend ?? (autodiff ? await activateBackend(config.backend, notWasm) : null);
   return { linalg: timedLinalg(opened.linalg), backend, device: null };
 }
 

@@ -236,6 +236,7 @@ const ERRORS: [string, string[], RegExp][] = [
   ['a window larger than the image', ['kernel', '--arch', 'conv:4:9,relu,flatten,dense:1', '--input-shape', '1x5x5'], /--arch .*conv:4:9/],
   ['converge over an --arch without W', ['converge', '--arch', 'conv:4:3,relu,flatten,dense:1', '--input-shape', '1x6x6'], /--arch has no W/],
   ['--method naive on a CNN on the wasm backend', ['kernel', '--arch', 'conv:4:3,relu,flatten,dense:1', '--input-shape', '1x6x6', '--method', 'naive', '--backend', 'wasm', '--linalg', 'tfjs'], /--backend wasm: .*--backend cpu/],
+  ['--method naive through a max pool on the wasm backend', ['kernel', '--arch', 'maxpool:2,flatten,dense:W,relu,dense:1', '--input-shape', '1x4x4', '--method', 'naive', '--backend', 'wasm', '--linalg', 'tfjs'], /--backend wasm: .*MaxPool's gradient/],
   ['images that do not match --input-shape', ['kernel', '--arch', 'conv:W:3,relu,flatten,dense:1', '--inputs', path.join(CNN, 'weights', 'inputs.npy'), '--input-shape', '1x8x8'], /--inputs .*9×9|81 values/],
 ];
 

@@ -15,7 +15,7 @@ import { finiteWidth, mlpArchitecture, type ArchitectureEntry, type Width } from
 import { ArchSpecError, parseArchSpec, parseShape } from '../model/archSpec';
 import { PARAMETERIZATIONS, type Parameterization } from '../model/mlp';
 import { METHODS, type Method, type NetworkSpec, type RunConfig } from '../pipeline';
-import { BACKEND_CHOICES, type BackendChoice } from '../tfjs/backend';
+import { BACKEND_CHOICES, wasmRefusal, type BackendChoice } from '../tfjs/backend';
 import { finiteNumber, LIMITS, nonNegativeNumber, parseSeed, parseWidth, parseWidths, wholeNumber } from './parsers';
 
 const cores = os.availableParallelism();
@@ -213,9 +213,8 @@ export function checkModelFlags(flags: ModelFlags & Partial<Pick<RuntimeFlags, '
   }
   if (flags.kernel === 'nngp' && !infinite) throw new UsageError('--kernel nngp needs --width inf (a finite network has no NNGP kernel to compute)');
   if (explicit('quadrature') && !infinite) throw new UsageError('--quadrature applies to --width inf (the infinite-width kernel)');
-  if (flags.backend === 'wasm' && flags.method === 'naive' && flags.arch?.some((entry) => entry.kind === 'conv')) {
-    throw new UsageError("--backend wasm: TensorFlow.js's wasm backend has no gradient of a convolution's weights; --method naive on a CNN runs on --backend cpu or node");
-  }
+  const notWasm = flags.backend === 'wasm' && flags.method === 'naive' && flags.arch ? wasmRefusal(flags.arch, true) : null;
+  if (notWasm) throw new UsageError(`--backend wasm: ${notWasm}; --method naive on this --arch runs on --backend cpu or node`);
   if (flags.backend === 'webgpu' && (flags.method === 'naive' || flags.trace === 'none')) {
     throw new UsageError(`--backend webgpu computes the structured kernel traced over outputs; ${flags.method === 'naive' ? '--method naive' : '--trace none'} runs on the CPU backends`);
   }

@@ -302,7 +302,7 @@ export function predictCommand(): Command {
       const regression = await solvePrediction(flags, data, linalg);
       const prediction = regression.predict(plan.time);
       // Training an ONNX graph differentiates its weights on TensorFlow.js: off its wasm backend where it cannot.
-      if (flags.trainNetwork && data.model?.layers.some((l) => l.kind === 'graph')) await activateBackend(flags.backend === 'webgpu' ? 'auto' : flags.backend, wasmRefusal(data.model, true));
+      if (flags.trainNetwork && data.model?.layers.some((l) => l.kind === 'graph')) await activateBackend(flags.backend === 'webgpu' ? 'auto' : flags.backend, wasmRefusal(data.model.layers, true));
       const network = flags.trainNetwork && data.model ? trainBeside(flags, data, prediction.test, linalg) : null;
 
       const predictions = matrixChunks(prediction.test, data.test.count, data.outputs, plan.format);

@@ -5,7 +5,6 @@
  * small networks: O(n·P) memory for the Jacobians.
  */
 import { naiveKernel } from '../kernel/naive';
-import { activateBackend, wasmRefusal } from '../tfjs/backend';
 import { factorBytes, finiteResult, networkOf, seconds } from './common';
 import { cellsAndSamples } from './structured';
 import type { Engine } from './types';
@@ -21,13 +20,9 @@ export const naiveEngine: Engine = {
   },
   async compute(config, environment, run) {
     const linalg = environment.linalg!;
-    // Autodiff of every parameter: off TensorFlow.js's wasm backend where it cannot do it.
-    const refusal = wasmRefusal(run.model!, true);
-    let backend = environment.backend ?? (await activateBackend(config.backend, refusal));
-    if (backend === 'wasm' && refusal) backend = await activateBackend('cpu');
     const start = process.hrtime.bigint();
     const kernel = naiveKernel(run.model!, run.inputs, config.inputs2 ?? null, linalg, { trace: config.trace });
     config.onProgress?.(1);
-    return finiteResult(config, { ...environment, backend }, run, this.name, kernel, { kernelSeconds: seconds(start), productSeconds: linalg.seconds() });
+    return finiteResult(config, environment, run, this.name, kernel, { kernelSeconds: seconds(start), productSeconds: linalg.seconds() });
   },
 };

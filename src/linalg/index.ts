@@ -27,13 +27,14 @@ export function blas(threads: number): ReturnType<typeof loadBlas> {
   return blasResult;
 }
 
-export async function openLinalg(choice: LinalgChoice, threads: number, backend: BackendChoice): Promise<OpenedLinalg> {
+/** The products `choice` names; a TensorFlow.js backend is kept off wasm where `notWasm` (wasmRefusal's reason) says the run's autodiff cannot use it. */
+export async function openLinalg(choice: LinalgChoice, threads: number, backend: BackendChoice, notWasm: string | null = null): Promise<OpenedLinalg> {
   if (choice !== 'tfjs') {
     const loaded = blas(threads);
     if ('linalg' in loaded) return { linalg: loaded.linalg, backend: null };
     if (choice === 'blas') throw new LinalgUnavailableError(`--linalg blas: ${loaded.reason}; use --linalg tfjs`);
   }
-  const name = await activateBackend(backend);
+  const name = await activateBackend(backend, notWasm);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { tfjsLinalg } = require('./tfjs') as typeof import('./tfjs');
   // eslint-disable-next-line @typescript-eslint/no-require-imports

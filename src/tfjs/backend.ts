@@ -14,7 +14,6 @@
  * per worker thread, each with its own thread pool, is a path nobody tests.
  */
 import type * as TF from '@tensorflow/tfjs-core';
-import type { Network } from '../model/network';
 
 export const BACKEND_CHOICES = ['auto', 'node', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -69,18 +68,24 @@ async function tryBackend(name: HostBackendName): Promise<boolean> {
 export class BackendUnavailableError extends Error {}
 
 /**
- * Why the wasm backend of TensorFlow.js 4.22 cannot run autodiff on this
- * network, or null: it computes MaxPool's gradient wrongly for batches of
- * several channels (measured against its cpu backend, which routes each
+ * Why the wasm backend of TensorFlow.js 4.22 cannot run autodiff through
+ * these layers, or null: it computes MaxPool's gradient wrongly for batches
+ * of several channels (measured against its cpu backend, which routes each
  * window's gradient to its first maximum, as PyTorch does), and it has no
  * gradient of a convolution's weights (Conv2DBackpropFilter), which
  * differentiating the parameters (`weights`: --method naive, training) needs.
+ * `layers`: a network's, or an architecture's entries (an ONNX graph's
+ * layer is read by its nodes' ops).
  */
-export function wasmRefusal(network: Network, weights: boolean): string | null {
-  const ops = network.layers.flatMap((layer) => (layer.kind === 'graph' ? layer.model.nodes.map((node) => node.op) : [layer.kind]));
-  if (ops.includes('MaxPool')) return "TensorFlow.js's wasm backend computes MaxPool's gradient wrongly";
+export function wasmRefusal(layers: readonly { kind: string }[], weights: boolean): string | null {
+  const ops = layers.flatMap((layer) => (isGraph(layer) ? layer.model.nodes.map((node) => node.op) : [layer.kind]));
+  if (ops.includes('MaxPool') || ops.includes('maxpool')) return "TensorFlow.js's wasm backend computes MaxPool's gradient wrongly";
   if (weights && (ops.includes('conv') || ops.includes('Conv'))) return "TensorFlow.js's wasm backend has no gradient of a convolution's weights";
   return null;
+}
+
+function isGraph(layer: { kind: string }): layer is { kind: 'graph'; model: { nodes: { op: string }[] } } {
+  return layer.kind === 'graph';
 }
 
 /**
