@@ -25,7 +25,7 @@ import { activateBackend, wasmRefusal } from './tfjs/backend';
 import type { KernelSink, Samples } from './types';
 
 export { METHODS, RunConfigError, type Method, type MemoryEstimate, type NetworkSpec, type NtkResult, type RunConfig } from './engines/types';
-export { checkRunConfig, kernelShape, modelAndInputs, runInputs } from './engines/run';
+export { checkRunConfig, kernelShape, modelAndInputs, runInputs, type KernelShape } from './engines/run';
 
 /** The engines, in the order they are tried: the first that applies computes the kernel. Adding one is its file and a line here. */
 export const ENGINES: readonly Engine[] = [analyticEngine, deviceEngine, fullOutputsEngine, naiveEngine, workersEngine, structuredEngine];
@@ -80,7 +80,7 @@ export function kernelSource(linalg: Linalg, backend: RunEnvironment['backend'])
 export async function runEnvironment(config: RunConfig): Promise<RunEnvironment> {
   if (config.network.width.kind === 'infinite') return { linalg: null, backend: null, device: null };
   const traced = config.method === 'structured' && config.trace !== 'none';
-  const [rows, cols] = kernelShape(config);
+  const { rows, cols } = kernelShape(config);
   const device = traced ? await deviceForRun(config.backend, config.linalg, rows * cols) : null;
   if (device) return { linalg: null, backend: 'webgpu', device };
   // Autodiff on TensorFlow.js: of every parameter (--method naive), or of an ONNX graph's outputs (layers/graph.ts).

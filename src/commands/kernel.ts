@@ -37,7 +37,7 @@ function openStream(out: string, shape: [number, number]): NpyStream {
 
 /** An infinite-width task's band (computed pair by pair: any rows give the same bits), its file under --out. */
 function taskBandOf(flags: KernelFlags, job: KernelJob, task: { index: number; count: number }): TaskBlock {
-  const [n, m] = kernelShape(job.config);
+  const { rows: n, cols: m } = kernelShape(job.config);
   if (task.count > n) throw new UsageError(`--task ${task.index}/${task.count}: more tasks than the ${n} rows of the kernel`);
   makeDirectory(flags.out);
   flags.out = path.join(flags.out, taskFileName(task.index, task.count));
@@ -72,7 +72,7 @@ function makeDirectory(dir: string): void {
  */
 async function runTask(flags: KernelFlags, job: KernelJob, task: { index: number; count: number }, globals: GlobalFlags): Promise<void> {
   const { config } = job;
-  const [n, m] = kernelShape(config);
+  const { rows: n, cols: m } = kernelShape(config);
   const symmetric = !config.inputs2;
   // The tile side a whole run writing a .npy uses (structured engine, streamed).
   const plan = tilePlan(n, m, tileSideFor(linalgNameFor(flags.linalg, flags.threads), true), symmetric);
@@ -153,9 +153,9 @@ export function kernelCommand(): Command {
       if (block && flags.trace === 'none') throw new UsageError('--rows and --cols take blocks of a traced kernel; --trace none is computed whole');
       // A float32 .npy streams tile by tile into the file: the matrix is never held in memory.
       const streams = format === 'npy' && flags.dtype === 'float32' && !toStdout && !isSpecialFile(flags.out);
-      const shape = kernelShape(job.config);
-      if (!toStdout) checkFreeSpace('--out', flags.out, minimumMatrixBytes(shape[0], shape[1], format, flags.dtype));
-      const stream = streams ? openStream(flags.out, shape) : null;
+      const { rows, cols } = kernelShape(job.config);
+      if (!toStdout) checkFreeSpace('--out', flags.out, minimumMatrixBytes(rows, cols, format, flags.dtype));
+      const stream = streams ? openStream(flags.out, [rows, cols]) : null;
       try {
         const wayOut = streams ? '' : 'write a float32 .npy (it streams to disk), ';
         const result = await computeKernel(job, flags, { keepsMatrix: !streams, sink: stream, wayOut });

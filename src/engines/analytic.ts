@@ -9,9 +9,8 @@ import { activation, dualMethod } from '../activations';
 import type * as Analytic from '../kernel/analytic';
 import type { InfiniteSpec } from '../kernel/analytic';
 import { kernelStats } from '../kernel/stats';
-import { rowsPerSample } from '../kernel/trace';
-import { outputCount } from '../model/architecture';
 import { seconds } from './common';
+import { kernelShape } from './run';
 import type { Engine, RunConfig } from './types';
 
 /**
@@ -42,9 +41,7 @@ export const analyticEngine: Engine = {
   name: 'analytic',
   applies: (config) => config.network.width.kind === 'infinite',
   memory(config) {
-    const perSample = rowsPerSample(config.trace, outputCount(config.network.architecture));
-    const rows = (config.inputs?.count ?? config.samples) * perSample;
-    const cols = (config.inputs2?.count ?? config.inputs?.count ?? config.samples) * perSample;
+    const { rows, cols } = kernelShape(config);
     return { kernel: rows * cols * 16 }; // NNGP and NTK in float64
   },
   computeNow: (config, _environment, run) => analytic().analyticKernels(infiniteSpec(config), run.inputs, config.inputs2 ?? null)[config.kernel],
@@ -61,9 +58,7 @@ export const analyticEngine: Engine = {
     const workers = onWorkers ? (require('../workers/analyticWorkers') as typeof import('../workers/analyticWorkers')) : null;
     const kernels = workers ? await workers.analyticKernelsOnWorkers(spec, inputs, second, config.threads) : analyticKernels(spec, inputs, second);
     const kernel = kernels[config.kernel];
-    const perSample = rowsPerSample(config.trace, outputCount(spec.architecture));
-    const rows = inputs.count * perSample;
-    const cols = (second ? second.count : inputs.count) * perSample;
+    const { rows, cols } = kernelShape(config);
     const stats = kernelStats(kernel, rows, cols);
     return { model: null, inputs, kernel, rows, cols, parameters: null, linalg: null, backend: null, dual: dualOf(config), engine: this.name, kernelSeconds: seconds(start), productSeconds: null, stats };
   },

@@ -1,10 +1,10 @@
 /** What the finite-width engines share: the kernel's shape, the factors' memory, a clock. */
 import { kernelStats } from '../kernel/stats';
-import { rowsPerSample } from '../kernel/trace';
 import { kindOf } from '../layers';
 import { resolveLayers } from '../model/architecture';
 import { buildNetwork, outputDimOf, parameterCount, sizeOf, type Network } from '../model/network';
 import type { TorchGenerator } from '../model/torchRandom';
+import { kernelShape } from './run';
 import type { NtkResult, RunConfig, RunEnvironment, RunInputs } from './types';
 
 export function seconds(since: bigint): number {
@@ -58,13 +58,6 @@ export function factorBytes(network: Network, samples: number): number {
   return samples * (columns + 2 * widestActivation(network) + outputs) * 4;
 }
 
-/** Rows and columns of the kernel, and rows per sample (outputs with --trace none). */
-export function kernelDims(config: RunConfig, run: RunInputs): { rows: number; cols: number; perSample: number } {
-  const perSample = rowsPerSample(config.trace, run.model ? outputDimOf(run.model) : 1);
-  const second = config.inputs2 ?? null;
-  return { rows: run.inputs.count * perSample, cols: (second ? second.count : run.inputs.count) * perSample, perSample };
-}
-
 /** The parts of a finite result every engine fills the same way. */
 export function finiteResult(
   config: RunConfig,
@@ -75,7 +68,7 @@ export function finiteResult(
   timing: { kernelSeconds: number; productSeconds: number | null },
   stats?: NtkResult['stats'],
 ): NtkResult {
-  const { rows, cols } = kernelDims(config, run);
+  const { rows, cols } = kernelShape(config);
   return {
     model: run.model,
     inputs: run.inputs,

@@ -11,8 +11,8 @@ import { statsFromTiles } from '../kernel/stats';
 import { structuredKernelOnDevice } from '../kernel/onDevice';
 import { parameterCount } from '../model/network';
 import { releaseWebGpu } from '../tfjs/webgpu';
-import { kernelDims, seconds } from './common';
-import { cellsAndSamples } from './structured';
+import { seconds } from './common';
+import { kernelShape } from './run';
 import type { Engine, RunConfig } from './types';
 
 /** Tile side on a device: large tiles keep a GPU busy (the binding limit may cut it, onDevice.ts). */
@@ -29,7 +29,7 @@ export const deviceEngine: Engine = {
   applies: (config, environment) =>
     environment.device !== null && !config.tiles && config.network.width.kind === 'finite' && config.method === 'structured' && config.trace !== 'none' && denseOnly(config),
   memory(config, _environment, keepsMatrix) {
-    const { rows, cols } = cellsAndSamples(config);
+    const { rows, cols } = kernelShape(config);
     const side = Math.min(DEVICE_TILE, Math.max(rows, cols));
     const parts: Record<string, number> = { tiles: 2 * side * side * 4 };
     if (keepsMatrix) parts.kernel = rows * cols * 4;
@@ -37,7 +37,7 @@ export const deviceEngine: Engine = {
   },
   async compute(config, environment, run, sink) {
     const device = environment.device!;
-    const { rows, cols } = kernelDims(config, run);
+    const { rows, cols } = kernelShape(config);
     const memory = sink ? null : new MatrixSink(rows, cols);
     const start = process.hrtime.bigint();
     try {

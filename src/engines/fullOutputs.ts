@@ -5,14 +5,14 @@
  */
 import { fullOutputKernel } from '../kernel/fullOutputs';
 import { factorBytes, finiteResult, networkOf, seconds } from './common';
-import { cellsAndSamples } from './structured';
+import { kernelShape } from './run';
 import type { Engine } from './types';
 
 export const fullOutputsEngine: Engine = {
   name: 'structured over outputs',
   applies: (config) => config.network.width.kind === 'finite' && config.method === 'structured' && config.trace === 'none',
   memory(config) {
-    const { rows, cols, samples } = cellsAndSamples(config);
+    const { rows, cols, samples } = kernelShape(config);
     return { factors: factorBytes(networkOf(config), samples), kernel: 2 * rows * cols * 4 };
   },
   computeNow: (config, environment, run) => fullOutputKernel(run.model!, run.inputs, config.inputs2 ?? null, environment.linalg!),

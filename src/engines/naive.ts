@@ -6,7 +6,7 @@
  */
 import { naiveKernel } from '../kernel/naive';
 import { factorBytes, finiteResult, networkOf, seconds } from './common';
-import { cellsAndSamples } from './structured';
+import { kernelShape } from './run';
 import type { Engine } from './types';
 import { outputDimOf, parameterCount } from '../model/network';
 
@@ -14,7 +14,7 @@ export const naiveEngine: Engine = {
   name: 'naive',
   applies: (config) => config.network.width.kind === 'finite' && config.method === 'naive',
   memory(config) {
-    const { rows, cols, samples } = cellsAndSamples(config);
+    const { rows, cols, samples } = kernelShape(config);
     const network = networkOf(config);
     return { factors: factorBytes(network, samples), jacobian: 2 * samples * outputDimOf(network) * parameterCount(network) * 4, kernel: 2 * rows * cols * 4 };
   },

@@ -39,13 +39,20 @@ export function runInputs(config: RunConfig): Samples {
   return config.inputs ?? drawnInputs(config, new TorchGenerator(config.seed), dim);
 }
 
-/** The shape of the kernel a run computes: samples × samples, times the outputs each with trace 'none'. */
-export function kernelShape(config: RunConfig): [number, number] {
+/** The kernel a run computes: `rows` × `cols` cells, `perSample` rows per sample (each output with trace 'none'), from the factors of `samples` samples (both sets of inputs). */
+export interface KernelShape {
+  rows: number;
+  cols: number;
+  perSample: number;
+  samples: number;
+}
+
+export function kernelShape(config: RunConfig): KernelShape {
   const outputs = config.model ? outputDimOf(config.model) : outputCount(config.network.architecture);
   const perSample = rowsPerSample(config.trace, outputs);
-  const rows = config.inputs?.count ?? config.samples;
-  const cols = config.inputs2?.count ?? rows;
-  return [rows * perSample, cols * perSample];
+  const first = config.inputs?.count ?? config.samples;
+  const second = config.inputs2?.count ?? null;
+  return { rows: first * perSample, cols: (second ?? first) * perSample, perSample, samples: first + (second ?? 0) };
 }
 
 /** Refuse what the core cannot compute, with the reason (the CLI checks flags earlier, naming them). */

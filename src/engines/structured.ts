@@ -13,7 +13,8 @@ import { kernelMatrix } from '../kernel/matrix';
 import { runTilesYielding, structuredKernel } from '../kernel/structured';
 import { tileSideFor } from '../kernel/tiles';
 import { outputDimOf } from '../model/network';
-import { factorBytes, finiteResult, kernelDims, networkOf, seconds } from './common';
+import { factorBytes, finiteResult, networkOf, seconds } from './common';
+import { kernelShape } from './run';
 import { MB, type Engine, type RunConfig, type RunEnvironment } from './types';
 
 /** Peak memory of tiles on `workers` threads, `side` cells a side (tfjs allocates each product anew in its heap). */
@@ -21,13 +22,6 @@ export function tileBytes(config: RunConfig, linalgName: string, side: number, w
   const network = networkOf(config);
   const widest = Math.max(...network.layers.map((layer) => (layer.kind === 'dense' ? Math.max(layer.inDim, layer.outDim) : 0)), 1);
   return workers * (3 * side * side * 4 + (linalgName === 'tfjs' ? 120 * MB + 4 * side * widest * outputDimOf(network) * 4 : 0));
-}
-
-/** Cells of the kernel and the samples whose factors it needs. */
-export function cellsAndSamples(config: RunConfig): { rows: number; cols: number; samples: number } {
-  const network = networkOf(config);
-  const dims = kernelDims(config, { model: network, inputs: config.inputs ?? { values: new Float32Array(0), count: config.samples, dim: 0 } });
-  return { rows: dims.rows, cols: dims.cols, samples: (dims.rows + (config.inputs2 ? dims.cols : 0)) / dims.perSample };
 }
 
 export function linalgNameOf(environment: RunEnvironment): string {
@@ -38,7 +32,7 @@ export const structuredEngine: Engine = {
   name: 'structured',
   applies: (config) => config.network.width.kind === 'finite' && config.method === 'structured' && config.trace !== 'none',
   memory(config, environment, keepsMatrix) {
-    const { rows, cols, samples } = cellsAndSamples(config);
+    const { rows, cols, samples } = kernelShape(config);
     const name = linalgNameOf(environment);
     const side = Math.min(tileSideFor(name, !keepsMatrix), Math.max(rows, cols));
     // Streamed to one file in several tiles: a spare tile while one is written in the background, and for a
@@ -52,7 +46,7 @@ export const structuredEngine: Engine = {
   computeNow: (config, environment, run) => kernelMatrix(run.model!, run.inputs, config.inputs2 ?? null, environment.linalg!, config.trace),
   async compute(config, environment, run, sink) {
     const linalg = environment.linalg!;
-    const { rows, cols } = kernelDims(config, run);
+    const { rows, cols } = kernelShape(config);
     const start = process.hrtime.bigint();
     const tile = tileSideFor(linalg.name, sink !== null && !sink.inPlace);
     const memory = sink ? null : new MatrixSink(rows, cols);

@@ -10,8 +10,9 @@
 import { MatrixSink } from '../kernel/sink';
 import { statsFromTiles } from '../kernel/stats';
 import { tileSideFor } from '../kernel/tiles';
-import { factorBytes, finiteResult, kernelDims, networkOf, seconds } from './common';
-import { cellsAndSamples, linalgNameOf, tileBytes } from './structured';
+import { factorBytes, finiteResult, networkOf, seconds } from './common';
+import { linalgNameOf, tileBytes } from './structured';
+import { kernelShape } from './run';
 import type { Engine, RunConfig, RunEnvironment } from './types';
 
 /** Kernels with at least this many cells go to worker threads when the products are TensorFlow.js's wasm or cpu backend. */
@@ -21,7 +22,7 @@ function applies(config: RunConfig, environment: RunEnvironment): boolean {
   if (config.network.width.kind !== 'finite' || config.method !== 'structured' || config.trace === 'none' || config.tiles) return false;
   // An ONNX graph runs on this thread's TensorFlow.js (its backend chosen for it).
   if (config.model?.layers.some((layer) => layer.kind === 'graph')) return false;
-  const { rows, cols } = cellsAndSamples(config);
+  const { rows, cols } = kernelShape(config);
   return (environment.backend === 'wasm' || environment.backend === 'cpu') && environment.linalg?.name === 'tfjs' && config.threads > 1 && rows * cols >= WORKER_MIN_CELLS;
 }
 
@@ -29,7 +30,7 @@ export const workersEngine: Engine = {
   name: 'structured on worker threads',
   applies,
   memory(config, environment, keepsMatrix) {
-    const { rows, cols, samples } = cellsAndSamples(config);
+    const { rows, cols, samples } = kernelShape(config);
     const name = linalgNameOf(environment);
     const side = Math.min(tileSideFor(name, !keepsMatrix), Math.max(rows, cols));
     const parts: Record<string, number> = { factors: factorBytes(networkOf(config), samples), tiles: tileBytes(config, name, side, config.threads) };
@@ -37,7 +38,7 @@ export const workersEngine: Engine = {
     return parts;
   },
   async compute(config, environment, run, sink) {
-    const { rows, cols } = kernelDims(config, run);
+    const { rows, cols } = kernelShape(config);
     const start = process.hrtime.bigint();
     const tile = tileSideFor('tfjs', sink !== null && !sink.inPlace);
     // Workers write to shared memory or to the open file; any other sink gets the matrix afterwards.
