@@ -1,8 +1,8 @@
 /** What the finite-width engines share: the kernel's shape, the factors' memory, a clock. */
 import { kernelStats } from '../kernel/stats';
-import { kindOf } from '../layers';
+import { kindOf, walkShapes } from '../layers';
 import { resolveLayers } from '../model/architecture';
-import { buildNetwork, outputDimOf, parameterCount, sizeOf, type Network } from '../model/network';
+import { buildNetwork, outputDimOf, parameterCount, sizeOf, specsOf, type Network } from '../model/network';
 import type { TorchGenerator } from '../model/torchRandom';
 import { kernelShape } from './run';
 import type { NtkResult, RunConfig, RunEnvironment, RunInputs } from './types';
@@ -32,14 +32,8 @@ export function networkOf(config: RunConfig): Network {
 
 /** The largest number of values one sample has anywhere in the network. */
 function widestActivation(network: Network): number {
-  let widest = sizeOf(network.input);
-  let shape = network.input;
-  for (const layer of network.layers) {
-    const kind = kindOf(layer);
-    shape = kind.outputShape(kind.specOf(layer), shape);
-    widest = Math.max(widest, sizeOf(shape));
-  }
-  return widest;
+  const { inputs, output } = walkShapes(specsOf(network), network.input);
+  return Math.max(...[...inputs, output].map(sizeOf));
 }
 
 /**

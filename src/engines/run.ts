@@ -7,8 +7,8 @@
 import { activation, UnknownActivationError } from '../activations';
 import { sphere } from '../data/generated';
 import { rowsPerSample } from '../kernel/trace';
-import { kindOf, LayerShapeError } from '../layers';
-import { outputCount, resolveLayers } from '../model/architecture';
+import { LayerShapeError } from '../layers';
+import { outputCount, outputShapeOf, resolveLayers } from '../model/architecture';
 import { buildNetwork, inputSizeOf, outputDimOf } from '../model/network';
 import { TorchGenerator } from '../model/torchRandom';
 import type { KernelSink, Samples } from '../types';
@@ -60,8 +60,7 @@ export function checkRunConfig(config: RunConfig): void {
   const { network } = config;
   try {
     for (const entry of network.architecture.layers) if (entry.kind === 'activation') activation(entry.name);
-    let shape = network.architecture.input;
-    for (const spec of resolveLayers(network.architecture, 1)) shape = kindOf(spec).outputShape(spec, shape);
+    outputShapeOf(network.architecture);
   } catch (error) {
     if (error instanceof LayerShapeError || error instanceof UnknownActivationError) throw new RunConfigError((error as Error).message);
     throw error;

@@ -10,7 +10,7 @@ import { dense } from './dense';
 import { flatten } from './flatten';
 import { graph } from './graph';
 import { avgpool, gap, maxpool } from './pool';
-import type { LayerKind } from './types';
+import type { LayerKind, Shape } from './types';
 
 const KINDS = {
   dense,
@@ -34,6 +34,21 @@ export function kindOf(layer: { kind: string }): LayerKind<LayerSpec, Layer> {
   const found = (KINDS as Record<string, unknown>)[layer.kind];
   if (!found) throw new RangeError(`unknown layer kind '${layer.kind}'`);
   return found as LayerKind<LayerSpec, Layer>;
+}
+
+/**
+ * The shape each spec takes, in order, and the shape after the last: the one
+ * walk through a network's shapes (each kind's outputShape checks its input,
+ * throwing LayerShapeError where it does not fit).
+ */
+export function walkShapes(specs: readonly LayerSpec[], input: Shape): { inputs: Shape[]; output: Shape } {
+  const inputs: Shape[] = [];
+  let shape = input;
+  for (const spec of specs) {
+    inputs.push(shape);
+    shape = kindOf(spec).outputShape(spec, shape);
+  }
+  return { inputs, output: shape };
 }
 
 export type { ActivationLayer, ActivationSpec } from './activation';

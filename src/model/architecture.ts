@@ -6,7 +6,7 @@
  * type: finite (a number of units), or infinite, where the network has no
  * parameters and only its kernel exists (engines/analytic.ts).
  */
-import { kindOf, type LayerSpec, type Shape } from '../layers';
+import { walkShapes, type LayerSpec, type Shape } from '../layers';
 
 /** The hidden width: a number of units, or the infinite-width limit. */
 export type Width = { kind: 'finite'; units: number } | { kind: 'infinite' };
@@ -41,9 +41,7 @@ export function resolveLayers(architecture: Architecture, units: number): LayerS
 
 /** One sample's output shape (checking every layer's input); 'W' counts as one unit, which no output shape depends on. */
 export function outputShapeOf(architecture: Architecture): Shape {
-  let shape = architecture.input;
-  for (const spec of resolveLayers(architecture, 1)) shape = kindOf(spec).outputShape(spec, shape);
-  return shape;
+  return walkShapes(resolveLayers(architecture, 1), architecture.input).output;
 }
 
 /** The number of outputs (the size of one sample's output). */

@@ -6,7 +6,7 @@
  * generator (so that the inputs drawn afterwards continue the same stream, as
  * in the seed).
  */
-import { kindOf, type InitOptions, type Layer, type LayerSpec, type Shape } from '../layers';
+import { kindOf, walkShapes, type InitOptions, type Layer, type LayerSpec, type Shape } from '../layers';
 import type { TorchGenerator } from './torchRandom';
 
 export interface Network {
@@ -21,14 +21,8 @@ export function sizeOf(shape: Shape): number {
 
 /** Build the layers of `specs` on `input`, drawing their parameters from `generator`. */
 export function buildNetwork(specs: LayerSpec[], input: Shape, options: InitOptions, generator: TorchGenerator): Network {
-  const layers: Layer[] = [];
-  let shape = input;
-  for (const spec of specs) {
-    const kind = kindOf(spec);
-    layers.push(kind.init(spec, shape, options, generator));
-    shape = kind.outputShape(spec, shape);
-  }
-  return { input, layers };
+  const { inputs } = walkShapes(specs, input);
+  return { input, layers: specs.map((spec, l) => kindOf(spec).init(spec, inputs[l], options, generator)) };
 }
 
 /** The layer specs of a built network (a dense layer's units are its size). */
@@ -38,9 +32,7 @@ export function specsOf(network: Network): LayerSpec[] {
 
 /** One sample's output shape, through every layer. */
 export function outputShapeOfNetwork(network: Network): Shape {
-  let shape = network.input;
-  for (const spec of specsOf(network)) shape = kindOf(spec).outputShape(spec, shape);
-  return shape;
+  return walkShapes(specsOf(network), network.input).output;
 }
 
 /** The number of outputs of one sample. */

@@ -9,7 +9,7 @@
  * layer's input size the previous one's output size. Written state dicts name
  * layers as the seed's `Net` does: `lin1`, `lin2`, … for dense layers.
  */
-import { kindOf, LayerShapeError, type InitOptions, type Layer, type LayerSpec, type ParameterTensor, type Shape } from '../layers';
+import { kindOf, LayerShapeError, walkShapes, type InitOptions, type Layer, type LayerSpec, type ParameterTensor, type Shape } from '../layers';
 import type { Network } from './network';
 
 export class StateDictError extends Error {}
@@ -106,22 +106,19 @@ export function networkFromStateDict(tensors: Map<string, NamedTensor>, specs: L
   if (stack.length !== trainable.length) {
     throw new StateDictError(`${stack.length} layers of weights (${stack.map((g) => g.prefix).join(', ')}) for ${trainable.length} layers with parameters`);
   }
-  const layers: Layer[] = [];
-  let shape = input;
+  const { inputs } = walkShapes(specs, input);
   let next = 0;
-  for (const spec of specs) {
+  const layers = specs.map((spec, l): Layer => {
     const kind = kindOf(spec);
-    if (kind.trainable) {
-      const { prefix, weight, bias } = stack[next++];
-      try {
-        layers.push(kind.fromTensors!(spec, shape, { weight: asParameter('weight', weight), bias: bias && asParameter('bias', bias) }, options));
-      } catch (error) {
-        if (error instanceof LayerShapeError) throw new StateDictError(`'${prefix}': ${error.message}`);
-        throw error;
-      }
-    } else layers.push(kind.init(spec, shape, options, undefined as never));
-    shape = kind.outputShape(spec, shape);
-  }
+    if (!kind.trainable) return kind.init(spec, inputs[l], options, undefined as never);
+    const { prefix, weight, bias } = stack[next++];
+    try {
+      return kind.fromTensors!(spec, inputs[l], { weight: asParameter('weight', weight), bias: bias && asParameter('bias', bias) }, options);
+    } catch (error) {
+      if (error instanceof LayerShapeError) throw new StateDictError(`'${prefix}': ${error.message}`);
+      throw error;
+    }
+  });
   return { input, layers };
 }
 

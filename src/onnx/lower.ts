@@ -10,7 +10,7 @@
  * null, and the graph runs as one layer (layers/graph.ts).
  */
 import { isActivation } from '../activations';
-import { kindOf, LayerShapeError, type Layer, type LayerSpec, type ParameterTensor, type Shape } from '../layers';
+import { kindOf, LayerShapeError, walkShapes, type Layer, type LayerSpec, type ParameterTensor, type Shape } from '../layers';
 import type { Network } from '../model/network';
 import type { OnnxModel, OnnxNode, OnnxTensor } from './model';
 import { intsAttribute } from './ops/types';
@@ -83,13 +83,11 @@ export function lowerToLayers(model: OnnxModel, input: Shape): Network | null {
   // Every parameter is in a layer; otherwise the graph path takes them all.
   if (parameterCandidates(model).some((name) => !used.has(name))) return null;
   const options = { parameterization: 'standard' as const, sigmaW: 1, sigmaB: 1 };
-  const layers: Layer[] = [];
-  let at: Shape = input;
-  for (const step of steps) {
+  const { inputs } = walkShapes(steps.map((step) => step.spec), input);
+  const layers = steps.map((step, l): Layer => {
     const kind = kindOf(step.spec);
-    layers.push(kind.trainable ? kind.fromTensors!(step.spec, at, { weight: step.weight!, bias: step.bias }, options) : kind.init(step.spec, at, options, undefined as never));
-    at = kind.outputShape(step.spec, at);
-  }
+    return kind.trainable ? kind.fromTensors!(step.spec, inputs[l], { weight: step.weight!, bias: step.bias }, options) : kind.init(step.spec, inputs[l], options, undefined as never);
+  });
   return { input, layers };
 }
 
