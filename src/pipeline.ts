@@ -25,7 +25,7 @@ import { activateBackend, wasmRefusal } from './tfjs/backend';
 import type { KernelSink, Samples } from './types';
 
 export { METHODS, RunConfigError, type Method, type MemoryEstimate, type NetworkSpec, type NtkResult, type RunConfig } from './engines/types';
-export { checkRunConfig, kernelShape, modelAndInputs, runInputs, type KernelShape } from './engines/run';
+export { checkRunConfig, inputDimOf, kernelShape, modelAndInputs, runInputs, type KernelShape } from './engines/run';
 
 /** The engines, in the order they are tried: the first that applies computes the kernel. Adding one is its file and a line here. */
 export const ENGINES: readonly Engine[] = [analyticEngine, deviceEngine, fullOutputsEngine, naiveEngine, workersEngine, structuredEngine];

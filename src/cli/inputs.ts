@@ -8,8 +8,7 @@ import { DATASETS, datasetSize, DEFAULT_SAMPLES, loadDataset, type DatasetName }
 import { circle, parseGenerated } from '../data/generated';
 import { InputError, UsageError } from '../errors';
 import { LabelsFormatError, readLabels } from '../io/labels';
-import { inputSizeOf } from '../model/network';
-import type { RunConfig } from '../pipeline';
+import { inputDimOf, type RunConfig } from '../pipeline';
 import type { Samples } from '../types';
 import type { ModelFlags } from './options';
 import { noteInput } from './outputs';
@@ -27,7 +26,7 @@ export function generatedSamples(flag: string, spec: string, config: RunConfig):
     return 'sphere';
   }
   // In the network's input space: the first two coordinates vary, the other d − 2 are 0 (d = 20 by default).
-  const dim = config.model ? inputSizeOf(config.model) : config.network.architecture.input.reduce((a, b) => a * b, 1);
+  const dim = inputDimOf(config);
   if (dim < 2) throw new UsageError(`${flag} ${spec}: points on a circle need --input-dim 2 or more`);
   return circle(generated.count, dim);
 }

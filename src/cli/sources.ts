@@ -65,7 +65,7 @@ const shapeText = (shape: readonly number[]) => (shape.length === 1 ? `${shape[0
 export function adoptInputShape(config: RunConfig, dim: number, shape: number[] | undefined, source: string, fixed: boolean): void {
   const current = config.network.architecture.input;
   if (fixed) {
-    if (current.reduce((a, b) => a * b, 1) !== dim) throw new UsageError(`${source}: rows have ${dim} values, the network takes ${shapeText(current)}`);
+    if (sizeOf(current) !== dim) throw new UsageError(`${source}: rows have ${dim} values, the network takes ${shapeText(current)}`);
     if (shape && current.length === shape.length && shape.some((s, i) => s !== current[i])) throw new UsageError(`${source}: images of ${shape.join('×')}, the network takes ${shapeText(current)}`);
     return;
   }

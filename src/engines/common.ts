@@ -1,6 +1,6 @@
 /** What the finite-width engines share: the kernel's shape, the factors' memory, a clock. */
 import { kernelStats } from '../kernel/stats';
-import { kindOf, walkShapes } from '../layers';
+import { termShapesOf, walkShapes } from '../layers';
 import { resolveLayers } from '../model/architecture';
 import { buildNetwork, outputDimOf, parameterCount, sizeOf, specsOf, type Network } from '../model/network';
 import type { TorchGenerator } from '../model/torchRandom';
@@ -43,12 +43,8 @@ function widestActivation(network: Network): number {
  */
 export function factorBytes(network: Network, samples: number): number {
   const outputs = outputDimOf(network);
-  const last = network.layers.length - 1;
   let columns = 0;
-  network.layers.forEach((layer, l) => {
-    const shapes = kindOf(layer).termShape?.(layer, outputs, l === last) ?? [];
-    for (const shape of Array.isArray(shapes) ? shapes : [shapes]) columns += shape.kind === 'product' ? shape.inputs + (shape.gradients ?? 0) : shape.columns;
-  });
+  for (const shape of termShapesOf(network.layers, outputs)) columns += shape.kind === 'product' ? shape.inputs + (shape.gradients ?? 0) : shape.columns;
   return samples * (columns + 2 * widestActivation(network) + outputs) * 4;
 }
 

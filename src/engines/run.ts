@@ -8,7 +8,7 @@ import { activation, UnknownActivationError } from '../activations';
 import { sphere } from '../data/generated';
 import { rowsPerSample } from '../kernel/trace';
 import { LayerShapeError } from '../layers';
-import { outputCount, outputShapeOf, resolveLayers } from '../model/architecture';
+import { inputCount, outputCount, outputShapeOf, resolveLayers } from '../model/architecture';
 import { buildNetwork, inputSizeOf, outputDimOf } from '../model/network';
 import { TorchGenerator } from '../model/torchRandom';
 import type { KernelSink, Samples } from '../types';
@@ -35,8 +35,12 @@ function drawnInputs(config: RunConfig, generator: TorchGenerator, dim: number):
 /** The inputs X of a run, finite width or not (the analytic kernel has no network to draw first). */
 export function runInputs(config: RunConfig): Samples {
   if (config.network.width.kind === 'finite') return modelAndInputs(config).inputs;
-  const dim = config.network.architecture.input.reduce((a, b) => a * b, 1);
-  return config.inputs ?? drawnInputs(config, new TorchGenerator(config.seed), dim);
+  return config.inputs ?? drawnInputs(config, new TorchGenerator(config.seed), inputDimOf(config));
+}
+
+/** The number of values per sample the run's network takes. */
+export function inputDimOf(config: RunConfig): number {
+  return config.model ? inputSizeOf(config.model) : inputCount(config.network.architecture);
 }
 
 /** The kernel a run computes: `rows` × `cols` cells, `perSample` rows per sample (each output with trace 'none'), from the factors of `samples` samples (both sets of inputs). */
@@ -68,7 +72,7 @@ export function checkRunConfig(config: RunConfig): void {
   if (network.width.kind === 'infinite') {
     if (network.parameterization !== 'ntk') throw new RunConfigError('the infinite-width kernel needs the ntk parameterization');
   } else if (config.kernel !== 'ntk') throw new RunConfigError('the NNGP kernel is computed at infinite width only');
-  const dim = config.model ? inputSizeOf(config.model) : network.architecture.input.reduce((a, b) => a * b, 1);
+  const dim = inputDimOf(config);
   for (const [name, samples] of [['inputs', config.inputs], ['second inputs', config.inputs2]] as const) {
     if (samples && samples.dim !== dim) throw new RunConfigError(`${name} have ${samples.dim} values per row, the network takes ${dim}`);
     if (samples && samples.values.length !== samples.count * samples.dim) throw new RunConfigError(`${name}: ${samples.values.length} values are not ${samples.count} rows of ${samples.dim}`);

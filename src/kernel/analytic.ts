@@ -15,7 +15,7 @@
  */
 import { activation, type QuadratureOptions } from '../activations';
 import { entriesOf, kindOf, pixelsOf, type InfiniteMap, type InfiniteOptions, type LayoutKind, type PairLayout, type RowKernels } from '../layers';
-import { mlpArchitecture, outputCount, resolveLayers, type Architecture } from '../model/architecture';
+import { inputCount, mlpArchitecture, outputCount, resolveLayers, type Architecture } from '../model/architecture';
 import type { MlpShape } from '../model/mlp';
 import type { Samples } from '../types';
 import { traceScale, type Trace } from './trace';
@@ -188,13 +188,25 @@ export interface AnalyticPlan {
 /** What every row of the kernel needs: the spec, the inputs, and the diagonals. O(n·depth) maps. */
 export function analyticPlan(spec: AnalyticSpec | InfiniteSpec, x: Samples, y: Samples | null): AnalyticPlan {
   const infinite = 'architecture' in spec ? spec : infiniteSpecOf(spec);
-  const d = infinite.architecture.input.reduce((a, b) => a * b, 1);
+  const d = inputCount(infinite.architecture);
   if (x.dim !== d || (y && y.dim !== d)) throw new AnalyticKernelError(`inputs of dimension ${x.dim} for a network that takes ${d}`);
   const { leading, stages } = pairStages(infinite);
   const px = applyLeading(leading, x);
   const py = y ? applyLeading(leading, y) : null;
   const dx = diagonals(stages, px);
   return { spec: infinite, x: px, y: py, dx, dy: py ? diagonals(stages, py) : dx };
+}
+
+const planStages = new WeakMap<AnalyticPlan, Stages>();
+
+/** A plan's pair stages, built once where it is used: a plan crosses to worker threads as data (its spec), and its stages are closures. */
+function stagesOfPlan(plan: AnalyticPlan): Stages {
+  let stages = planStages.get(plan);
+  if (!stages) {
+    stages = pairStages(plan.spec).stages;
+    planStages.set(plan, stages);
+  }
+  return stages;
 }
 
 /** Pairs per chunk of a row: a few million entries of Σ and Θ at a time. */
@@ -210,7 +222,7 @@ export function analyticRows(plan: AnalyticPlan, r0: number, r1: number, nngp: F
   const { x, y, dx, dy } = plan;
   const other = y ?? x;
   const m = other.count;
-  const { stages } = pairStages(plan.spec);
+  const stages = stagesOfPlan(plan);
   const layouts = [stages.input, ...stages.maps.map((s) => s.output)];
   const entries = entriesOf(stages.input);
   const chunk = Math.max(1, Math.floor(CHUNK_ENTRIES / entries));
@@ -246,9 +258,9 @@ export function analyticRows(plan: AnalyticPlan, r0: number, r1: number, nngp: F
 }
 
 /** The traced or whole kernel from the per-output Σ and Θ: × o for 'sum', ⊗ I_o for 'none'. */
-export function finishAnalytic(spec: AnalyticSpec | InfiniteSpec, kernels: { nngp: Float64Array; ntk: Float64Array }, n: number, m: number): { nngp: Float64Array; ntk: Float64Array } {
+export function finishAnalytic(spec: InfiniteSpec, kernels: { nngp: Float64Array; ntk: Float64Array }, n: number, m: number): { nngp: Float64Array; ntk: Float64Array } {
   const { nngp: sigma, ntk: theta } = kernels;
-  const outputs = 'architecture' in spec ? outputCount(spec.architecture) : spec.outputDim;
+  const outputs = outputCount(spec.architecture);
   if (spec.trace === 'none') return { nngp: timesIdentity(sigma, n, m, outputs), ntk: timesIdentity(theta, n, m, outputs) };
   const scale = traceScale(spec.trace ?? 'sum', outputs) * outputs;
   if (scale !== 1) {

@@ -22,7 +22,7 @@ import { kindOf, type DenseLayer } from '../layers';
 import { outputDimOf, type Network } from '../model/network';
 import type { Samples } from '../types';
 import type { KernelSink } from './sink';
-import { mergeStats, tileStats, type TileStats } from './stats';
+import { mergeStats, mirroredStats, tileStats, type TileStats } from './stats';
 import { cuts, tilePlan, type Tile } from './tiles';
 import { traceScale, type Trace } from './trace';
 
@@ -134,7 +134,7 @@ export async function structuredKernelOnDevice(tf: typeof TF, model: Network, x:
     sink.writeBlock(tile.r0, tile.c0, view, false);
     const mirrored = symmetric && tile.r0 !== tile.c0;
     if (mirrored) sink.writeBlock(tile.c0, tile.r0, view, true);
-    stats = mergeStats(stats, tileStats(view, tile, mirrored ? 2 : 1));
+    stats = mergeStats(stats, mirroredStats(tileStats(view, tile), mirrored));
     done += view.rows * view.cols * (mirrored ? 2 : 1);
     options.onProgress?.(done / total);
   };

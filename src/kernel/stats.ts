@@ -13,7 +13,7 @@ export interface KernelStats {
   nonFinite: number;
 }
 
-/** What a tile adds to its kernel's stats: `copies` is 2 for a tile that is also written mirrored. */
+/** What a tile adds to its kernel's stats. */
 export interface TileStats {
   min: number;
   max: number;
@@ -21,7 +21,8 @@ export interface TileStats {
   nonFinite: number;
 }
 
-export function tileStats(target: MatrixView, tile: Tile, copies: number): TileStats {
+/** The stats of a computed tile (mirroredStats counts a tile also written mirrored). */
+export function tileStats(target: MatrixView, tile: Tile): TileStats {
   const ld = target.ld ?? target.cols;
   const data = target.data;
   // A loop on the Float32Array itself (the generic scan is several times slower on a tile of 16M cells);
@@ -40,7 +41,7 @@ export function tileStats(target: MatrixView, tile: Tile, copies: number): TileS
   }
   let diagonal = 0;
   for (let i = Math.max(tile.r0, tile.c0); i < Math.min(tile.r1, tile.c1); i++) diagonal += target.data[(i - tile.r0) * ld + (i - tile.c0)];
-  return { min, max, diagonal, nonFinite: nonFinite * copies };
+  return { min, max, diagonal, nonFinite };
 }
 
 /** A tile's stats where it is also written mirrored: its non-finite cells twice (the rest is unchanged). */

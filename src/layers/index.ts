@@ -10,7 +10,7 @@ import { dense } from './dense';
 import { flatten } from './flatten';
 import { graph } from './graph';
 import { avgpool, gap, maxpool } from './pool';
-import type { LayerKind, Shape } from './types';
+import type { KernelTermShape, LayerKind, Shape } from './types';
 
 const KINDS = {
   dense,
@@ -49,6 +49,12 @@ export function walkShapes(specs: readonly LayerSpec[], input: Shape): { inputs:
     shape = kindOf(spec).outputShape(spec, shape);
   }
   return { inputs, output: shape };
+}
+
+/** The shapes of a network's kernel terms, in layer order (termShape, layers/types.ts): the factors' sizes before they are computed. */
+export function termShapesOf(layers: readonly Layer[], outputs: number): KernelTermShape[] {
+  const last = layers.length - 1;
+  return layers.flatMap((layer, l) => kindOf(layer).termShape?.(layer, outputs, l === last) ?? []);
 }
 
 export type { ActivationLayer, ActivationSpec } from './activation';

@@ -169,7 +169,7 @@ export interface LayerKind<S, L> {
   termShape?(layer: L, outputs: number, last: boolean): KernelTermShape | KernelTermShape[];
   /** Its forward pass as TensorFlow.js ops on `params` (its parameters() as tensors), for the autodiff paths. */
   tensorForward(tf: typeof TF, layer: L, x: TF.Tensor, params: TF.Tensor[]): TF.Tensor;
-  /** A few words for summaries: "dense 20→10", "relu". */
+  /** Its entry as --arch writes it ("dense:20", "conv:16:3:same", "relu"; an ONNX graph, its name): summaries and formatArchSpec. */
   describe(spec: S): string;
 }
 

@@ -11,7 +11,7 @@
  * architecture, as written in --save-model's metadata.
  */
 import { isActivation } from '../activations';
-import type { LayerSpec, Units } from '../layers';
+import { kindOf, type LayerSpec, type Units } from '../layers';
 import type { ArchitectureEntry } from './architecture';
 
 export class ArchSpecError extends Error {}
@@ -69,23 +69,7 @@ export function parseArchSpec(text: string): ArchitectureEntry[] {
 
 /** An architecture's layers as SPEC (what parseArchSpec reads back). */
 export function formatArchSpec(layers: readonly ArchitectureEntry[]): string {
-  return layers
-    .map((l) => {
-      switch (l.kind) {
-        case 'dense':
-          return `dense:${l.units}`;
-        case 'conv':
-          return `conv:${l.channels}:${l.size}${l.padding === 'same' ? ':same' : ''}${l.stride !== 1 ? `:s${l.stride}` : ''}`;
-        case 'avgpool':
-        case 'maxpool':
-          return `${l.kind}:${l.size}`;
-        case 'activation':
-          return l.name;
-        default:
-          return l.kind;
-      }
-    })
-    .join(',');
+  return layers.map((entry) => kindOf(entry).describe(entry)).join(',');
 }
 
 /** `CxHxW` (or `d` for a vector): one sample's shape. */

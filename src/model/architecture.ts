@@ -7,6 +7,7 @@
  * parameters and only its kernel exists (engines/analytic.ts).
  */
 import { walkShapes, type LayerSpec, type Shape } from '../layers';
+import { sizeOf } from './network';
 
 /** The hidden width: a number of units, or the infinite-width limit. */
 export type Width = { kind: 'finite'; units: number } | { kind: 'infinite' };
@@ -46,7 +47,12 @@ export function outputShapeOf(architecture: Architecture): Shape {
 
 /** The number of outputs (the size of one sample's output). */
 export function outputCount(architecture: Architecture): number {
-  return outputShapeOf(architecture).reduce((a, b) => a * b, 1);
+  return sizeOf(outputShapeOf(architecture));
+}
+
+/** The number of values one sample has. */
+export function inputCount(architecture: Architecture): number {
+  return sizeOf(architecture.input);
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { kindOf, type KernelTerm } from '../layers';
+import { termShapesOf, type KernelTerm } from '../layers';
 import { outputDimOf, type Network } from '../model/network';
 import type { MatrixView, Samples, SharedSink } from '../types';
 import type { Factors } from '../kernel/factors';
@@ -51,15 +51,11 @@ function sharedMatrix(rows: number, cols: number): MatrixView {
 /** Shared buffers for the factors of `count` samples: each layer's term, shaped as layers/ says. */
 function sharedFactors(model: Network, count: number): Factors {
   const outputs = outputDimOf(model);
-  const last = model.layers.length - 1;
-  const terms = model.layers.flatMap((layer, l): KernelTerm[] => {
-    const shapes = kindOf(layer).termShape?.(layer, outputs, l === last) ?? [];
-    return (Array.isArray(shapes) ? shapes : [shapes]).map((shape): KernelTerm =>
-      shape.kind === 'gram'
-        ? { kind: 'gram', jacobian: sharedMatrix(count, shape.columns) }
-        : { kind: 'product', inputs: sharedMatrix(count, shape.inputs), gradients: shape.gradients === null ? null : sharedMatrix(count, shape.gradients), weightScale2: shape.weightScale2, bias2: shape.bias2 },
-    );
-  });
+  const terms = termShapesOf(model.layers, outputs).map((shape): KernelTerm =>
+    shape.kind === 'gram'
+      ? { kind: 'gram', jacobian: sharedMatrix(count, shape.columns) }
+      : { kind: 'product', inputs: sharedMatrix(count, shape.inputs), gradients: shape.gradients === null ? null : sharedMatrix(count, shape.gradients), weightScale2: shape.weightScale2, bias2: shape.bias2 },
+  );
   return { count, terms };
 }
 
