@@ -20,7 +20,7 @@ import { forward } from '../src/model/forward';
 import { TorchGenerator } from '../src/model/torchRandom';
 import { trainFullBatch } from '../src/model/train';
 import { samplesView } from '../src/types';
-import { FIXTURES, relativeMaxError, runCli, tempDir, testLinalgs } from './helpers';
+import { FIXTURES, kernelOf, npyValues, relativeMaxError, runCli, tempDir, testLinalgs } from './helpers';
 
 const CNN = path.join(FIXTURES, 'cnn');
 
@@ -42,11 +42,7 @@ function cnnCase(name: string): CnnCase {
 }
 
 function load(name: string, file: string): Float32Array | Float64Array {
-  return parseNpy(fs.readFileSync(path.join(CNN, name, file))).data;
-}
-
-function loadNpy(file: string): Float32Array | Float64Array {
-  return parseNpy(fs.readFileSync(file)).data;
+  return npyValues(path.join(CNN, name, file));
 }
 
 const FINITE = ['tutorial', 'same_tanh_pool_gap', 'maxpool_stride', 'weights'];
@@ -58,12 +54,6 @@ function networkFlags(c: CnnCase): string[] {
   const flags = ['--arch', c.arch, '--parameterization', c.parameterization, '--seed', String(c.seed)];
   if (c.parameterization === 'ntk') flags.push('--sigma-w', String(c.sigma_w), '--sigma-b', String(c.sigma_b));
   return flags;
-}
-
-function kernelOf(args: string[], file: string): Float32Array | Float64Array {
-  const run = runCli(['kernel', ...args, '--out', file, '--quiet']);
-  assert.equal(run.status, 0, run.stderr);
-  return loadNpy(file);
 }
 
 for (const name of FINITE) {

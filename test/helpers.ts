@@ -46,6 +46,18 @@ export function loadCaseArray(c: KernelCase | string, file: string): Float32Arra
   return parseNpy(fs.readFileSync(path.join(FIXTURES, 'kernels', name, file))).data;
 }
 
+/** The values of a .npy file. */
+export function npyValues(file: string): Float32Array | Float64Array {
+  return parseNpy(fs.readFileSync(file)).data;
+}
+
+/** `ntk-cli kernel ARGS --out FILE --quiet`, asserted to succeed: the kernel's values, read back. */
+export function kernelOf(args: string[], file: string): Float32Array | Float64Array {
+  const run = runCli(['kernel', ...args, '--out', file, '--quiet']);
+  if (run.status !== 0) throw new Error(`kernel ${args.join(' ')} exited ${run.status}: ${run.stderr}`);
+  return npyValues(file);
+}
+
 /** max |a − b| / max |b|, the tolerance measure the issues use for kernels. */
 export function relativeMaxError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   if (actual.length !== expected.length) throw new Error(`length ${actual.length} != ${expected.length}`);

@@ -17,7 +17,7 @@ import { OPS } from '../src/onnx/ops';
 import { runGraph } from '../src/onnx/run';
 import { TorchGenerator } from '../src/model/torchRandom';
 import { tfjsWithGradients } from '../src/tfjs/backend';
-import { FIXTURES, relativeMaxError, runCli, tempDir } from './helpers';
+import { FIXTURES, kernelOf, relativeMaxError, runCli, tempDir } from './helpers';
 
 const ONNX = path.join(FIXTURES, 'onnx');
 const dir = tempDir('ntk-cli-onnx-');
@@ -35,12 +35,6 @@ interface OnnxCase {
 const caseOf = (name: string): OnnxCase => JSON.parse(fs.readFileSync(path.join(ONNX, name, 'case.json'), 'utf8'));
 const npy = (file: string) => parseNpy(fs.readFileSync(file));
 const fixture = (name: string, file: string) => npy(path.join(ONNX, name, file)).data;
-
-function kernelOf(args: string[], file: string): Float32Array | Float64Array {
-  const run = runCli(['kernel', ...args, '--out', file, '--quiet']);
-  assert.equal(run.status, 0, run.stderr);
-  return npy(file).data;
-}
 
 const KERNEL_CASES = ['mlp', 'tutorial_cnn', 'residual_opset11', 'residual_opset13', 'residual_opset17', 'batchnorm', 'ops_elementwise', 'ops_shapes', 'ops_norms'];
 

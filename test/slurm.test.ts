@@ -148,9 +148,10 @@ test('a Slurm job array of kernel --task and its merge give the kernel of one ru
     const [array, merge] = submit.stdout.trim().split(/\s+/);
     assert.match(`${array} ${merge}`, /^\d+ \d+$/);
     const squeue = which('squeue')!;
-    const finished = await until(() => spawnSync(squeue, ['-h', '-j', `${array},${merge}`], { env, encoding: 'utf8' }).stdout.trim() === '', 240);
-    assert.ok(finished, 'the jobs did not finish in 240 s');
+    const queue = () => spawnSync(squeue, ['-h', '-j', `${array},${merge}`], { env, encoding: 'utf8' }).stdout.trim();
+    const finished = await until(() => queue() === '', 240);
     const logs = fs.readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => `${f}:\n${fs.readFileSync(path.join(dir, f), 'utf8')}`).join('\n');
+    assert.ok(finished, `the jobs did not finish in 240 s; the queue:\n${queue()}\nthe jobs' logs:\n${logs}`);
     assert.ok(fs.existsSync(env.NTK_KERNEL), `no merged kernel; the jobs' logs:\n${logs}`);
     assert.equal(fs.readdirSync(env.NTK_BLOCKS).filter((f) => f.endsWith('.npy')).length >= 3, true, logs);
     const single = path.join(dir, 'single.npy');
