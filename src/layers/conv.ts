@@ -275,14 +275,19 @@ export const conv: LayerKind<ConvSpec, ConvLayer> = {
     if (layer.bias) patches.data.fill(layer.biasScale, shape.rows * pixels);
     // Every output's δ stacked, o·C × P, so one product gives a sample's gradients for all outputs.
     const stacked = { data: new Float32Array(outputs * channels * pixels), rows: outputs * channels, cols: pixels };
-    for (let i = 0; i < n; i++) {
-      im2col(geometry, saved.input!.data, i, patches.data, layer.weightScale);
-      stacked.data.fill(0);
+    const stack = (i: number) => {
       for (let k = 0; k < outputs; k++) {
         // As the network's output layer, output k's gradient is e_k.
         if (deltas) stacked.data.set(sampleView(deltas[k], deltas[k].rows === 1 ? 0 : i, channels, pixels).data, k * channels * pixels);
         else stacked.data[k * channels * pixels + k] = 1;
       }
+    };
+    // The same for every sample when each δ is one row for all (or e_k): stacked once.
+    const perSample = deltas !== null && deltas.some((delta) => delta.rows !== 1);
+    if (!perSample) stack(0);
+    for (let i = 0; i < n; i++) {
+      im2col(geometry, saved.input!.data, i, patches.data, layer.weightScale);
+      if (perSample) stack(i);
       linalg.gemm(1, stacked, false, patches, true, 0, { data: jacobian.data.subarray(i * jacobian.cols, (i + 1) * jacobian.cols), rows: outputs * channels, cols: perChannel });
     }
     return { kind: 'gram', jacobian };

@@ -41,19 +41,28 @@ function outputOf(spec: PoolSpec, input: readonly number[]): PoolLayer {
   return { ...spec, input: image, outHeight: height, outWidth: width };
 }
 
-/** Visit each window: output index, then its input indices (in the C×H×W row of one sample). */
-function forEachWindow(layer: PoolLayer, visit: (out: number, ins: number[]) => void): void {
+const windowTables = new WeakMap<PoolLayer, Int32Array>();
+
+/**
+ * The input indices of every window (in the C×H×W row of one sample), k² per
+ * output in output order: built once per layer, read for every sample.
+ */
+function windowIndices(layer: PoolLayer): Int32Array {
+  let table = windowTables.get(layer);
+  if (table) return table;
   const { channels, height, width } = layer.input;
   const k = layer.size;
-  const ins = new Array<number>(k * k);
+  table = new Int32Array(channels * layer.outHeight * layer.outWidth * k * k);
+  let at = 0;
   for (let ch = 0; ch < channels; ch++) {
     for (let r = 0; r < layer.outHeight; r++) {
       for (let c = 0; c < layer.outWidth; c++) {
-        for (let u = 0; u < k; u++) for (let v = 0; v < k; v++) ins[u * k + v] = (ch * height + r * k + u) * width + c * k + v;
-        visit((ch * layer.outHeight + r) * layer.outWidth + c, ins);
+        for (let u = 0; u < k; u++) for (let v = 0; v < k; v++) table[at++] = (ch * height + r * k + u) * width + c * k + v;
       }
     }
   }
+  windowTables.set(layer, table);
+  return table;
 }
 
 function pool(kind: 'avgpool' | 'maxpool'): LayerKind<PoolSpec, PoolLayer> {
@@ -74,37 +83,43 @@ function pool(kind: 'avgpool' | 'maxpool'): LayerKind<PoolSpec, PoolLayer> {
       const output = { data: floatArray(n * outCols), rows: n, cols: outCols };
       // maxpool keeps where each maximum came from (exact in float32 up to 2²⁴ values a sample).
       const argmax = kind === 'maxpool' ? new Float32Array(n * outCols) : undefined;
-      const scale = 1 / (layer.size * layer.size);
+      const window = layer.size * layer.size;
+      const scale = 1 / window;
+      const ins = windowIndices(layer);
       for (let i = 0; i < n; i++) {
         const src = i * x.cols;
         const dst = i * outCols;
-        forEachWindow(layer, (o, ins) => {
+        for (let o = 0; o < outCols; o++) {
+          const first = o * window;
           if (argmax) {
-            let best = ins[0];
-            for (const at of ins) if (x.data[src + at] > x.data[src + best]) best = at;
+            let best = ins[first];
+            for (let w = first + 1; w < first + window; w++) if (x.data[src + ins[w]] > x.data[src + best]) best = ins[w];
             output.data[dst + o] = x.data[src + best];
             argmax[dst + o] = best;
           } else {
             let s = 0;
-            for (const at of ins) s += x.data[src + at];
+            for (let w = first; w < first + window; w++) s += x.data[src + ins[w]];
             output.data[dst + o] = s * scale;
           }
-        });
+        }
       }
       return { output, extra: argmax };
     },
     backward(layer, saved, delta) {
       const n = delta.rows;
       const inCols = layer.input.channels * layer.input.height * layer.input.width;
+      const outCols = layer.input.channels * layer.outHeight * layer.outWidth;
       const out = { data: floatArray(n * inCols), rows: n, cols: inCols };
-      const scale = 1 / (layer.size * layer.size);
+      const window = layer.size * layer.size;
+      const scale = 1 / window;
+      const ins = windowIndices(layer);
       for (let i = 0; i < n; i++) {
         const src = i * delta.cols;
         const dst = i * inCols;
-        forEachWindow(layer, (o, ins) => {
+        for (let o = 0; o < outCols; o++) {
           if (saved.extra) out.data[dst + saved.extra[src + o]] += delta.data[src + o];
-          else for (const at of ins) out.data[dst + at] += delta.data[src + o] * scale;
-        });
+          else for (let w = o * window; w < (o + 1) * window; w++) out.data[dst + ins[w]] += delta.data[src + o] * scale;
+        }
       }
       return out;
     },
