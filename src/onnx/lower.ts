@@ -14,7 +14,7 @@ import { kindOf, LayerShapeError, walkShapes, type Layer, type LayerSpec, type P
 import type { Network } from '../model/network';
 import type { OnnxModel, OnnxNode, OnnxTensor } from './model';
 import { intsAttribute } from './ops/types';
-import { parameterCandidates } from './plan';
+import { convWindow, parameterCandidates } from './plan';
 
 const ACTIVATIONS: Record<string, string> = { Relu: 'relu', Tanh: 'tanh', Sigmoid: 'sigmoid', Erf: 'erf', Sin: 'sin', Softplus: 'softplus' };
 const VANISH = new Set(['Identity', 'Dropout']);
@@ -123,14 +123,12 @@ function stepOf(node: OnnxNode, shape: Shape, constant: (name: string | undefine
       const w = constant(node.inputs[1]);
       const b = constant(node.inputs[2]);
       if (!w || w.dims.length !== 4 || shape.length !== 3) return null;
-      const [channels, , kh, kw] = w.dims as [number, number, number, number];
-      const strides = intsAttribute(node, 'strides') ?? [1, 1];
-      const pads = intsAttribute(node, 'pads') ?? [0, 0, 0, 0];
-      if ((a.group ?? 1) !== 1 || (intsAttribute(node, 'dilations') ?? [1, 1]).some((d) => d !== 1) || ((a.auto_pad as string | undefined) ?? 'NOTSET') !== 'NOTSET') return null;
-      if (kh !== kw || strides[0] !== strides[1] || pads.some((p) => p !== pads[0])) return null;
-      const padding = pads[0] === 0 ? 'valid' : kh % 2 === 1 && pads[0] === (kh - 1) / 2 ? 'same' : null;
+      const window = convWindow(node, w.dims);
+      if (typeof window === 'string') return null;
+      const { k, stride, pad } = window;
+      const padding = pad === 0 ? 'valid' : k % 2 === 1 && pad === (k - 1) / 2 ? 'same' : null;
       if (!padding) return null;
-      return { spec: { kind: 'conv', channels, size: kh, padding, stride: strides[0]! }, weight: parameter(node.inputs[1]!, w), bias: b && parameter(node.inputs[2]!, b) };
+      return { spec: { kind: 'conv', channels: w.dims[0]!, size: k, padding, stride }, weight: parameter(node.inputs[1]!, w), bias: b && parameter(node.inputs[2]!, b) };
     }
     case 'MaxPool':
     case 'AveragePool': {

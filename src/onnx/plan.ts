@@ -119,10 +119,8 @@ function usesOf(model: OnnxModel, name: string): { node: OnnxNode; slot: number 
   return model.nodes.flatMap((node) => node.inputs.flatMap((input, slot) => (input === name ? [{ node, slot }] : [])));
 }
 
-/** The square, evenly padded and strided 2-D convolution ntk-cli's patches compute, or why not. */
-function convGeometry(node: OnnxNode, inputShape: number[], outputShape: number[], weightDims: number[]): PatchGeometry | string {
-  if (inputShape.length !== 4) return 'a 1-D convolution';
-  const [, channels, height, width] = inputShape as [number, number, number, number];
+/** A 2-D Conv node's window, stride and pad where they are square and even, as ntk-cli's patches compute them, or why not. */
+export function convWindow(node: OnnxNode, weightDims: readonly number[]): { k: number; stride: number; pad: number } | string {
   const [, , kh, kw] = weightDims as [number, number, number, number];
   const strides = intsAttribute(node, 'strides') ?? [1, 1];
   const dilations = intsAttribute(node, 'dilations') ?? [1, 1];
@@ -135,11 +133,20 @@ function convGeometry(node: OnnxNode, inputShape: number[], outputShape: number[
   if (autoPad !== 'NOTSET' && autoPad !== 'VALID') return `auto_pad ${autoPad}`;
   const pads = autoPad === 'VALID' ? [0, 0, 0, 0] : intsAttribute(node, 'pads') ?? [0, 0, 0, 0];
   if (pads.some((p) => p !== pads[0])) return `pads ${pads.join(', ')}`;
-  return { channels, height, width, k: kh, stride: strides[0]!, pad: pads[0]!, outHeight: outputShape[2]!, outWidth: outputShape[3]! };
+  return { k: kh, stride: strides[0]!, pad: pads[0]! };
 }
 
+/** The square, evenly padded and strided 2-D convolution ntk-cli's patches compute, or why not. */
+function convGeometry(node: OnnxNode, inputShape: number[], outputShape: number[], weightDims: number[]): PatchGeometry | string {
+  if (inputShape.length !== 4) return 'a 1-D convolution';
+  const window = convWindow(node, weightDims);
+  if (typeof window === 'string') return window;
+  const [, channels, height, width] = inputShape as [number, number, number, number];
+  return { channels, height, width, ...window, outHeight: outputShape[2]!, outWidth: outputShape[3]! };
+}
+
+/** The plan of a model whose ops checkOps has accepted: one dry run for the shapes, then each parameter's term. */
 export function planGraph(tf: typeof TF, model: OnnxModel, options: PlanOptions = {}): GraphPlan {
-  checkOps(model);
   const input = sampleShapeOf(model, options);
   const theta = thetaOf(model, options);
   const { output, shapes } = dryRun(tf, model, input);
