@@ -103,8 +103,11 @@ function numpySgemm(): { version: string; gflops: number } | null {
 
 interface Tool {
   label: string;
+  kind: 'ntk-cli openblas' | 'ntk-cli tfjs' | 'numpy' | 'torch';
   /** Run with the machine's OpenBLAS pin (OPENBLAS_CORETYPE) removed. */
   unpinned: boolean;
+  /** Run in the machine's own environment (as the sgemm reference was measured). */
+  asMachine: boolean;
   /** One run: wall, RSS, kernel seconds and product seconds (null where the tool does not say). */
   run: () => { wall: number; rssMB: number; kernel: number; products: number | null };
   flops: number;
@@ -120,7 +123,9 @@ function ntkCliTool(c: Case, linalg: 'blas' | 'tfjs', unpinned = false): Tool {
   const pinned = process.env.OPENBLAS_CORETYPE !== undefined;
   return {
     label: linalg === 'blas' ? `ntk-cli (OpenBLAS${unpinned ? ', OPENBLAS_CORETYPE unset' : pinned ? `, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE}` : ''})` : 'ntk-cli --linalg tfjs (wasm)',
+    kind: linalg === 'blas' ? 'ntk-cli openblas' : 'ntk-cli tfjs',
     unpinned: unpinned || process.env.OPENBLAS_CORETYPE === undefined,
+    asMachine: !unpinned,
     flops: c.n * (c.n + 1) * (c.d + 2 * c.w),
     run: () => {
       const r = timed(process.execPath, [BIN, 'kernel', '--samples', `${c.n}`, '--input-dim', `${c.d}`, '--width', `${c.w}`, '--linalg', linalg, '--out', out, '--json'], unpinned ? numpyEnv() : process.env);
@@ -135,7 +140,9 @@ function ntkCliTool(c: Case, linalg: 'blas' | 'tfjs', unpinned = false): Tool {
 function numpyTool(c: Case, pinned = false): Tool {
   return {
     label: `NumPy structured formula${pinned ? ` (OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE})` : ''}`,
+    kind: 'numpy',
     unpinned: !pinned,
+    asMachine: pinned || process.env.OPENBLAS_CORETYPE === undefined,
     flops: 2 * c.n * c.n * (c.d + 2 * c.w),
     run: () => {
       // Saved as ntk-cli saves it: both processes end with the kernel in a float32 .npy.
@@ -151,8 +158,10 @@ function numpyTool(c: Case, pinned = false): Tool {
 function torchTool(c: Case, method: 'functorch' | 'seed'): Tool {
   return {
     label: method === 'functorch' ? 'PyTorch functorch vmap(jacrev)' : "PyTorch, the seed's loop",
+    kind: 'torch',
     // Run as the machine is set.
     unpinned: process.env.OPENBLAS_CORETYPE === undefined,
+    asMachine: true,
     flops: 0,
     run: () => {
       const r = timed(DEBIAN_PYTHON, [path.join(ROOT, 'bench', 'torch_peers.py'), method, `${c.n}`, `${c.d}`, `${c.w}`]);
@@ -395,15 +404,15 @@ function kernelsSection({ quick, runs, torch, numpy, sgemm }: Setting): string[]
     }));
     // Each row against NumPy run the same way (pinned rows against pinned NumPy where the machine pins).
     const numpyFor = (tool: Tool) => {
-      const same = tools.findIndex((t) => t.label.startsWith('NumPy') && t.unpinned === tool.unpinned);
+      const same = tools.findIndex((t) => t.kind === 'numpy' && t.unpinned === tool.unpinned);
       return same >= 0 ? summary[same]! : null;
     };
     tools.forEach((tool, i) => {
       const s = summary[i];
       const np = numpyFor(tool);
-      const productTime = s.products ?? (tool.label.startsWith('NumPy') ? s.kernel : null);
+      const productTime = s.products ?? (tool.kind === 'numpy' ? s.kernel : null);
       const gflops = tool.flops && productTime ? tool.flops / productTime / 1e9 : null;
-      const ofSgemm = gflops && sgemm && tool.label.startsWith('ntk-cli (OpenBLAS') && !tool.label.includes('unset') ? `${((100 * gflops) / sgemm).toFixed(0)}%` : '';
+      const ofSgemm = gflops && sgemm && tool.kind === 'ntk-cli openblas' && tool.asMachine ? `${((100 * gflops) / sgemm).toFixed(0)}%` : '';
       lines.push(
         `| ${c.name} | ${tool.label} | ${s.wall.toFixed(3)} | ${s.kernel.toFixed(3)} | ${s.products === null ? '' : s.products.toFixed(3)} | ${gflops ? gflops.toFixed(0) : ''} | ${ofSgemm} | ${s.rss.toFixed(0)} | ${np ? (s.wall / np.wall).toFixed(2) : ''} | ${np ? (s.kernel / np.kernel).toFixed(2) : ''} |`,
       );
