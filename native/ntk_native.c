@@ -556,6 +556,28 @@ static inline float finish_value(double value, value_range *r, double weight) {
 }
 
 /*
+ * The range of n values already written, as finish_value takes it value by value (each
+ * counted `weight` times): a minimum and maximum over the run without a branch, and a
+ * second, value-by-value pass only over a run that holds a NaN or an infinity.
+ */
+static void track_run(const float *v, int64_t n, value_range *r, double weight) {
+  float lo = INFINITY, hi = -INFINITY;
+  int non_finite = 0;
+  for (int64_t k = 0; k < n; k++) {
+    const float x = v[k];
+    non_finite |= !(x - x == 0.0f);
+    lo = x < lo ? x : lo;
+    hi = x > hi ? x : hi;
+  }
+  if (non_finite) {
+    for (int64_t k = 0; k < n; k++) finish_value(v[k], r, weight);
+  } else if (n > 0) {
+    if (lo < r->min) r->min = lo;
+    if (hi > r->max) r->max = hi;
+  }
+}
+
+/*
  * mode 0 (the last term added): t ← scale·(t + constant).
  * mode 1 (off the diagonal): t ← scale·(t + (p + b2)·q + constant), p and q h×w.
  * mode 2 (a diagonal tile, w = h): p holds s2·A·Aᵀ above its diagonal and G·Gᵀ on and
@@ -606,16 +628,28 @@ static napi_value combine_tile(napi_env env, napi_callback_info info) {
       }
     }
   } else {
+    /* By 64×64 blocks: G·Gᵀ's part of a block is copied transposed first, so that the
+       values of a row run (off the diagonal) are computed from contiguous reads without a
+       branch, and their range taken after (track_run). */
+    float qt[TILE_BLOCK * TILE_BLOCK];
     for (int64_t i0 = 0; i0 < h; i0 += TILE_BLOCK) {
       const int64_t i1 = i0 + TILE_BLOCK < h ? i0 + TILE_BLOCK : h;
       for (int64_t jb = i0; jb < w; jb += TILE_BLOCK) {
         const int64_t j1 = jb + TILE_BLOCK < w ? jb + TILE_BLOCK : w;
+        for (int64_t j = jb; j < j1; j++) {
+          for (int64_t i = i0; i < i1; i++) qt[(i - i0) * TILE_BLOCK + (j - jb)] = p[j * w + i];
+        }
         for (int64_t i = i0; i < i1; i++) {
           float *row = t + i * ld;
-          for (int64_t j = jb > i ? jb : i; j < j1; j++) {
-            const double a = j == i ? s2 * norms[i] : (double)p[i * w + j];
-            row[j] = finish_value(scale * ((double)row[j] + (a + b2) * (double)p[j * w + i] + constant), &r, j != i ? 2 : 1);
+          const float *a = p + i * w;
+          const float *q = qt + (i - i0) * TILE_BLOCK - jb; /* q[j]: G·Gᵀ at (i, j) */
+          int64_t j0 = jb > i ? jb : i;
+          if (j0 == i) {
+            row[i] = finish_value(scale * ((double)row[i] + (s2 * norms[i] + b2) * (double)q[i] + constant), &r, 1);
+            j0++;
           }
+          for (int64_t j = j0; j < j1; j++) row[j] = (float)(scale * ((double)row[j] + ((double)a[j] + b2) * (double)q[j] + constant));
+          track_run(row + j0, j1 - j0, &r, 2);
         }
       }
     }

@@ -81,14 +81,12 @@ export const dense: LayerKind<DenseSpec, DenseLayer> = {
   },
   forward(layer, x, linalg): Forwarded {
     const z = matrix(x.rows, layer.outDim);
-    linalg.gemm(layer.weightScale, x, false, weightView(layer), true, 0, z);
+    // z ← s_b·b in every row, then z ← s_w·x·Wᵀ + z, as PyTorch's addmm does: the product adds the bias, with no pass of its own.
     if (layer.bias) {
       const bias = layer.bias.map((b) => b * layer.biasScale);
-      for (let i = 0; i < z.rows; i++) {
-        const row = i * z.cols;
-        for (let j = 0; j < z.cols; j++) z.data[row + j] += bias[j];
-      }
+      for (let i = 0; i < z.rows; i++) z.data.set(bias, i * z.cols);
     }
+    linalg.gemm(layer.weightScale, x, false, weightView(layer), true, layer.bias ? 1 : 0, z);
     return { output: z, input: x };
   },
   backward(layer, _saved, delta, linalg) {
