@@ -103,6 +103,23 @@ test('an identity-activation network with biases has rank at most d + 1', () => 
   assert.equal(rank, 6, `eigenvalues ${got.eigenvalues.slice(0, 8)}`);
 });
 
+test("the learning-rate bound is 2·n·o/λ_max of one output's kernel, whatever the trace over o = 3 outputs", () => {
+  // At infinite width the outputs are independent copies (Θ ⊗ I): 'sum' is 3 times 'mean', and 'none' has 3n rows and mean's eigenvalues.
+  const args = ['--width', 'inf', '--parameterization', 'ntk', '--depth', '2', '--input-dim', '4', '--samples', '30', '--output-dim', '3'];
+  const mean = spectrum([...args, '--trace', 'mean']);
+  const expected = (2 * 30 * 3) / mean.lambda_max;
+  for (const trace of ['mean', 'sum', 'none']) {
+    const got = trace === 'mean' ? mean : spectrum([...args, '--trace', trace]);
+    assert.ok(relative(got.max_learning_rate, expected) < 1e-9, `${trace}: ${got.max_learning_rate}, expected ${expected}`);
+  }
+  // A kernel read from a file is taken as one output's, with the targets' columns as o.
+  const file = path.join(dir, 'mean3.npy');
+  assert.equal(runCli(['kernel', ...args, '--trace', 'mean', '--dtype', 'float64', '--out', file, '--quiet']).status, 0);
+  const targets = path.join(dir, 'targets3.npy');
+  fs.writeFileSync(targets, encodeNpy(Array.from({ length: 90 }, (_, i) => Math.sin(i)), [30, 3]));
+  assert.ok(relative(spectrum([file, '--targets', targets]).max_learning_rate, expected) < 1e-9);
+});
+
 test('the chart is drawn: the eigenvalue curve in its colour, on a white 640×480 page', () => {
   const out = path.join(dir, 'spectrum.png');
   const run = runCli(['spectrum', path.join(SPECTRA, 'seed.npy'), '--targets', path.join(SPECTRA, 'seed_targets.npy'), '--out', out]);

@@ -23,6 +23,7 @@
  * for the top k only, block Krylov iteration (linalg/topEigen.ts, O(n²·k) per
  * iteration); quantities that need every eigenvalue are null for the latter.
  */
+import type { Trace } from '../kernel/trace';
 import { symmetricEigen } from '../linalg/eigen';
 import { floatArray } from '../linalg/memory';
 import { denseOperator, krylovFits, topEigen, type SymmetricOperator } from '../linalg/topEigen';
@@ -55,6 +56,8 @@ export interface SpectrumRequest {
   randn: (count: number) => Float32Array;
   /** The kernel's precision (precisionOf), for the floor. */
   precision: Precision;
+  /** The network's outputs and the kernel's trace over them, where the kernel was computed here (the learning-rate bound's m and scale). */
+  network?: { outputs: number; trace: Trace };
 }
 
 export interface Spectrum {
@@ -180,6 +183,22 @@ export function operatorSpectrum(op: SymmetricOperator, trace: number, request: 
   return finish(op.n, trace, { eigenvalues: top.values, eigenvectors: top.vectors, solver: top.solver, iterations: top.iterations }, request.top >= op.n, { ...request, precision: 'float32' });
 }
 
+/**
+ * The largest stable rate of full-batch gradient descent on ½·(1/m)·Σ(f − y)²:
+ * 2m/λ_max with m the number of targets (n·o) and λ_max that of one output's
+ * kernel (neural-tangents' `max_learning_rate`, with y_train.size as m). A
+ * kernel traced with 'sum' is o times one output's; with 'none' its rows
+ * already count the outputs. For a kernel read from a file, o is the targets'
+ * columns (1 without) and the kernel is taken as one output's.
+ */
+function maxLearningRate(n: number, lambdaMax: number, request: SpectrumRequest): number {
+  const { network, targets } = request;
+  const outputs = network ? network.outputs : targets ? targets.cols : 1;
+  const m = network?.trace === 'none' ? n : n * outputs;
+  const lambda = network?.trace === 'sum' ? lambdaMax / outputs : lambdaMax;
+  return lambda > 0 ? (2 * m) / lambda : lambda === 0 ? Infinity : 0;
+}
+
 /** The numbers of a spectrum from its eigenvalues (largest first; all of them when `complete`). */
 function finish(
   n: number,
@@ -192,9 +211,7 @@ function finish(
   const count = eigenvalues.length;
   const lambdaMax = eigenvalues[0];
   const lambdaMin = complete ? eigenvalues[count - 1] : null;
-  const outputs = request.targets ? request.targets.cols : 1;
   const floor = n * (request.precision === 'float32' ? FLOAT32_EPSILON : FLOAT64_EPSILON) * Math.abs(lambdaMax);
-  const m = n * outputs;
   return {
     n,
     eigenvalues,
@@ -211,7 +228,7 @@ function finish(
     floor,
     numericalRank: eigenvalues.filter((v) => v > floor).length,
     negativeEigenvalues: complete ? eigenvalues.filter((v) => v < -floor).length : null,
-    maxLearningRate: lambdaMax > 0 ? (2 * m) / lambdaMax : lambdaMax === 0 ? Infinity : 0,
+    maxLearningRate: maxLearningRate(n, lambdaMax, request),
     targetEnergy: request.targets && eigenvectors ? cumulativeTargetEnergy(eigenvectors, n, count, request.targets) : null,
   };
 }

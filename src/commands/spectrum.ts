@@ -18,10 +18,11 @@ import { explicit } from '../cli/weights';
 import { labelsFile } from '../cli/inputs';
 import { alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classesReport } from '../cli/labels';
 import { InputError, UsageError } from '../errors';
-import { asymmetry, kernelSpectrum, operatorSpectrum, precisionOf, type Spectrum } from '../analysis/spectrum';
+import { asymmetry, kernelSpectrum, operatorSpectrum, precisionOf, type Spectrum, type SpectrumRequest } from '../analysis/spectrum';
 import { reportNumber, reportNumbers, reportSeconds } from '../cli/reportNumbers';
 import { encodeNpy } from '../io/npy';
 import { RUNTIME_BYTES } from '../engines/types';
+import { kernelShape } from '../pipeline';
 import { openLinalg } from '../linalg';
 import { rowChunksOperator, TopEigenError } from '../linalg/topEigen';
 import { CHUNK_BYTES, npyRowChunks, npyValueReader } from '../io/npyRows';
@@ -173,6 +174,7 @@ export function spectrumCommand(): Command {
       let run: Record<string, unknown> | null = null;
       let labels: string[] | null = null;
       let summary = '';
+      let network: SpectrumRequest['network'];
       if (file !== undefined) {
         const given = [...MODEL_OPTIONS, 'weights', 'inputs', 'inputs2', 'dataset', 'saveModel', 'saveInputs'].find((key) => explicit(cmd, key));
         if (given) throw new UsageError(`${file} is the kernel already; --${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies when spectrum computes one`);
@@ -190,6 +192,7 @@ export function spectrumCommand(): Command {
         run = runReport(job.config, result, 0, {});
         if (job.dataset) run.dataset = { name: job.dataset, n: result.inputs.count, d: result.inputs.dim };
         summary = `${describeRun(job.config, result)}; `;
+        network = { outputs: kernelShape(job.config).outputs, trace: job.config.trace };
       }
       const n = kernel.n;
       if (flags.top !== undefined && flags.top > n) throw new UsageError(`--top ${flags.top}: the kernel has ${n} eigenvalues`);
@@ -207,7 +210,7 @@ export function spectrumCommand(): Command {
       const generator = new TorchGenerator(flags.seed);
       let spectrum: Spectrum;
       try {
-        const request = { top: flags.top, vectors, targets, linalg, precision, randn: (count: number) => generator.randn(count) };
+        const request = { top: flags.top, vectors, targets, linalg, precision, network, randn: (count: number) => generator.randn(count) };
         spectrum = streamed
           ? operatorSpectrum(rowChunksOperator(streamed.chunks, linalg), streamed.trace, { ...request, top: flags.top! })
           : kernelSpectrum((kernel as { values: Float32Array | Float64Array }).values, n, request);

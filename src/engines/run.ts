@@ -43,12 +43,13 @@ export function inputDimOf(config: RunConfig): number {
   return config.model ? inputSizeOf(config.model) : inputCount(config.network.architecture);
 }
 
-/** The kernel a run computes: `rows` × `cols` cells, `perSample` rows per sample (each output with trace 'none'), from the factors of `samples` samples (both sets of inputs). */
+/** The kernel a run computes: `rows` × `cols` cells, `perSample` rows per sample (each of the network's `outputs` with trace 'none'), from the factors of `samples` samples (both sets of inputs). */
 export interface KernelShape {
   rows: number;
   cols: number;
   perSample: number;
   samples: number;
+  outputs: number;
 }
 
 export function kernelShape(config: RunConfig): KernelShape {
@@ -56,7 +57,7 @@ export function kernelShape(config: RunConfig): KernelShape {
   const perSample = rowsPerSample(config.trace, outputs);
   const first = config.inputs?.count ?? config.samples;
   const second = config.inputs2?.count ?? null;
-  return { rows: first * perSample, cols: (second ?? first) * perSample, perSample, samples: first + (second ?? 0) };
+  return { rows: first * perSample, cols: (second ?? first) * perSample, perSample, samples: first + (second ?? 0), outputs };
 }
 
 /** Refuse what the core cannot compute, with the reason (the CLI checks flags earlier, naming them). */
