@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { encodeNpy, parseNpy } from '../src/io/npy';
-import { FIXTURES, relativeMaxError, runCli, tempDir } from './helpers';
+import { FIXTURES, maxAbsDiff, relativeMaxError, runCli, tempDir } from './helpers';
 
 const dir = tempDir();
 const P = path.join(FIXTURES, 'predict');
@@ -16,6 +16,14 @@ function predict(args: string[]): { report: Record<string, unknown>; predictions
   const run = runCli(['predict', ...args, '--out', out, '--json']);
   assert.equal(run.status, 0, run.stderr);
   return { report: JSON.parse(run.stdout), predictions: Float64Array.from(parseNpy(fs.readFileSync(out)).data) };
+}
+
+/** `count` values in [−2, 2) from a hash of (seed, index): inputs without structure, the same on every machine. */
+function hashValues(count: number, seed: number): number[] {
+  return Array.from({ length: count }, (_, i) => {
+    const s = Math.sin(seed * 12.9898 + i * 78.233) * 43758.5453;
+    return 4 * (s - Math.floor(s)) - 2;
+  });
 }
 
 const analyticArgs = ['--train', path.join(P, 'analytic_train.npy'), '--targets', path.join(P, 'analytic_targets.npy'), '--test', path.join(P, 'analytic_test.npy'), '--width', 'inf', '--parameterization', 'ntk', '--depth', '2', '--sigma-w', '1.5', '--sigma-b', '0.2'];
@@ -99,17 +107,43 @@ test('--train-network: a width-1024 network stays within 0.1 RMSE of its lineari
   assert.deepEqual([png.width, png.height], [1280, 480]);
 });
 
-test('a singular kernel at t = ∞ is refused with its smallest eigenvalue and the way out, not answered with NaN', () => {
-  // Duplicate training inputs make Θ(X, X) singular.
+test('a singular kernel at t = ∞ gives the limit of gradient flow (the pseudo-inverse): duplicate inputs are predicted at the mean of their targets', () => {
+  // Duplicate training inputs make Θ(X, X) singular; f₀ = 0 at infinite width, and the residual along the null direction stays.
   const x = path.join(dir, 'dup.npy');
   fs.writeFileSync(x, encodeNpy([1, 2, 1, 2, 0.5, -1], [3, 2]));
   const y = path.join(dir, 'dupy.npy');
-  fs.writeFileSync(y, encodeNpy([1, 1, 0], [3, 1]));
-  const out = path.join(dir, 'never.npy');
-  const run = runCli(['predict', '--train', x, '--targets', y, '--test', x, '--width', 'inf', '--parameterization', 'ntk', '--out', out]);
-  assert.equal(run.status, 1, run.stderr);
-  assert.match(run.stderr, /^ntk-cli: error: the kernel is singular: its smallest eigenvalue is -?[\d.e-]+, so t = ∞ has no unique solution; add --diag-reg/);
-  assert.equal(fs.existsSync(out), false);
-  const regularised = runCli(['predict', '--train', x, '--targets', y, '--test', x, '--width', 'inf', '--parameterization', 'ntk', '--diag-reg', '1e-3', '--out', out]);
-  assert.equal(regularised.status, 0, regularised.stderr);
+  fs.writeFileSync(y, encodeNpy([1, 3, 0], [3, 1]));
+  const got = predict(['--train', x, '--targets', y, '--test', x, '--width', 'inf', '--parameterization', 'ntk']);
+  assert.ok(maxAbsDiff(got.predictions, [2, 2, 0]) < 1e-9, `${got.predictions}`);
+  assert.equal(got.report.numerical_rank, 2);
+  assert.ok(Math.abs(Number(got.report.train_loss) - 1 / 3) < 1e-9, `${got.report.train_loss}`);
+});
+
+test("a float64 kernel's null directions are those within float64's rounding: an NNGP kernel of condition 1.9e5 is solved whole", () => {
+  // λ_min/λ_max = 5.4e-6: below float32's floor n·2⁻²³ = 6.0e-6 (which would drop a direction), far above float64's.
+  const files = { train: path.join(dir, 'ng_train.npy'), targets: path.join(dir, 'ng_targets.npy'), test: path.join(dir, 'ng_test.npy') };
+  fs.writeFileSync(files.train, encodeNpy(hashValues(50 * 4, 5), [50, 4]));
+  fs.writeFileSync(files.targets, encodeNpy(hashValues(50, 6), [50]));
+  fs.writeFileSync(files.test, encodeNpy(hashValues(10 * 4, 7), [10, 4]));
+  const args = ['--train', files.train, '--targets', files.targets, '--test', files.test, '--width', 'inf', '--parameterization', 'ntk', '--depth', '2', '--kernel', 'nngp'];
+  const whole = predict(args);
+  assert.equal(whole.report.numerical_rank, 50);
+  const regularised = predict([...args, '--diag-reg', '1e-12']);
+  assert.ok(relativeMaxError(whole.predictions, regularised.predictions) < 1e-6, `${relativeMaxError(whole.predictions, regularised.predictions)}`);
+});
+
+test('on a rank-deficient float32 kernel a late finite time converges to t = ∞ instead of amplifying rounding', () => {
+  // An identity-activation network's kernel has rank d + 1 = 4; its other eigenvalues are float32 rounding.
+  const files = { train: path.join(dir, 'lr_train.npy'), targets: path.join(dir, 'lr_targets.npy'), test: path.join(dir, 'lr_test.npy') };
+  fs.writeFileSync(files.train, encodeNpy(hashValues(40 * 3, 1), [40, 3]));
+  fs.writeFileSync(files.targets, encodeNpy(hashValues(40, 2), [40]));
+  fs.writeFileSync(files.test, encodeNpy(hashValues(10 * 3, 3), [10, 3]));
+  const args = ['--train', files.train, '--targets', files.targets, '--test', files.test, '--width', '64', '--activation', 'identity', '--seed', '4'];
+  // Converged by t = 1e4: later times change nothing (rounding's directions, with factor ηt/m, took the answer to 100 times its size).
+  const converged = predict([...args, '--time', '1e4']);
+  const late = predict([...args, '--time', '1e8']);
+  assert.ok(relativeMaxError(late.predictions, converged.predictions) < 1e-5, `t = 1e8: ${relativeMaxError(late.predictions, converged.predictions)}`);
+  const limit = predict([...args, '--time', 'inf']);
+  assert.equal(limit.report.numerical_rank, 4);
+  assert.ok(relativeMaxError(limit.predictions, converged.predictions) < 1e-5, `t = ∞: ${relativeMaxError(limit.predictions, converged.predictions)}`);
 });

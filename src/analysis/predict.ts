@@ -13,13 +13,17 @@
  *
  * Everything goes through one eigendecomposition K = V·Λ·Vᵀ in float64
  * (O(n³)), which gives every t at once: K⁻¹(I − e^{−ηKt/m}) = V·diag((1 −
- * e^{−ηλt/m})/λ)·Vᵀ, whose factor tends to ηt/m as λ → 0. A kernel with an
- * eigenvalue below −n·ε·λ_max (ε the float32 epsilon) is not positive
- * semi-definite and is refused, as is a singular one at t = ∞, rather than
- * answered with NaN.
+ * e^{−ηλt/m})/λ)·Vᵀ. Eigenvalues within the kernel's rounding (|λ| ≤
+ * n·ε·λ_max, ε the epsilon of its precision) are null directions: for any
+ * positive semi-definite kernel Θ(x*, X)·v = 0 where Θ(X, X)·v = 0, so
+ * gradient flow never moves along them, and their factor is 0 (not ηt/m,
+ * which would multiply rounding noise by t). At t = ∞ that is the
+ * pseudo-inverse: the limit of gradient flow, defined for a singular kernel
+ * too. A kernel with an eigenvalue below −n·ε·λ_max is not positive
+ * semi-definite and is refused rather than answered.
  */
 import { symmetricEigen } from '../linalg/eigen';
-import { FLOAT32_EPSILON } from './spectrum';
+import { FLOAT32_EPSILON, FLOAT64_EPSILON, type Precision } from './spectrum';
 
 export interface PredictProblem {
   /** Θ(X, X), rows × rows (rows = n, or n·o for a kernel over outputs). */
@@ -39,6 +43,8 @@ export interface PredictProblem {
   cols: number;
   learningRate: number;
   diagReg: number;
+  /** The kernel's precision (spectrum's precisionOf): what rounding its eigenvalues carry. */
+  precision: Precision;
 }
 
 export class PredictError extends Error {}
@@ -63,9 +69,15 @@ export function halfMeanSquare(a: ArrayLike<number>, b: ArrayLike<number>): numb
 
 /** The solved problem: predictions at any time from the eigendecomposition of K. */
 export class KernelRegression {
+  /** K's eigenvalues (with --diag-reg's shift), largest first. */
   readonly values: Float64Array;
+  /** The largest and smallest eigenvalues of Θ(X, X) itself, before --diag-reg. */
   readonly lambdaMax: number;
   readonly lambdaMin: number;
+  /** Eigenvalues of K above its rounding: the directions training moves along. */
+  readonly numericalRank: number;
+  /** n·ε·λ_max of K: eigenvalues at or below it are null directions. */
+  private readonly tolerance: number;
   /** Vᵀ·(Y − f_0(X)): the initial residual in the eigenbasis, rows × cols (negated: targets minus outputs). */
   private readonly c: Float64Array;
   /** Θ(x*, X)·V, testRows × rows. */
@@ -83,13 +95,15 @@ export class KernelRegression {
     const eigen = symmetricEigen(k, rows, true);
     this.values = eigen.values;
     this.vectors = eigen.vectors!;
-    this.lambdaMax = this.values[0];
-    this.lambdaMin = this.values[rows - 1];
+    this.lambdaMax = this.values[0] - shift;
+    this.lambdaMin = this.values[rows - 1] - shift;
     this.m = rows * cols;
-    const tolerance = rows * FLOAT32_EPSILON * Math.abs(this.lambdaMax);
-    if (this.lambdaMin < -tolerance) {
-      throw new PredictError(`the kernel is not positive semi-definite: its smallest eigenvalue is ${this.lambdaMin.toPrecision(4)} (largest ${this.lambdaMax.toPrecision(4)}); add --diag-reg, e.g. 1e-4`);
+    this.tolerance = rows * (problem.precision === 'float32' ? FLOAT32_EPSILON : FLOAT64_EPSILON) * Math.abs(this.values[0]);
+    const smallest = this.values[rows - 1];
+    if (smallest < -this.tolerance) {
+      throw new PredictError(`the kernel is not positive semi-definite: its smallest eigenvalue is ${smallest.toPrecision(4)} (largest ${this.values[0].toPrecision(4)}); add --diag-reg, e.g. 1e-4`);
     }
+    this.numericalRank = this.values.filter((lambda) => lambda > this.tolerance).length;
     const v = this.vectors;
     this.c = new Float64Array(rows * cols);
     for (let j = 0; j < rows; j++) {
@@ -109,26 +123,22 @@ export class KernelRegression {
     }
   }
 
-  /** The largest stable rate for full-batch gradient descent: 2m/λ_max. */
+  /** The largest stable rate for full-batch gradient descent on the network: 2m/λ_max of Θ(X, X). */
   get maxLearningRate(): number {
     return (2 * this.m) / this.lambdaMax;
   }
 
-  /** (1 − e^{−ηλt/m})/λ, and its limit ηt/m at λ = 0; 1/λ at t = ∞. */
+  /** (1 − e^{−ηλt/m})/λ (1/λ at t = ∞), and 0 along a null direction. */
   private gain(lambda: number, t: number): number {
-    const { learningRate } = this.problem;
+    if (lambda <= this.tolerance) return 0;
     if (t === Infinity) return 1 / lambda;
-    const rate = (learningRate * t) / this.m;
+    const rate = (this.problem.learningRate * t) / this.m;
     return Math.abs(lambda * rate) < 1e-12 ? rate : -Math.expm1(-lambda * rate) / lambda;
   }
 
   predict(t: number): Prediction {
     const { rows, testRows, cols } = this.problem;
-    const tolerance = rows * FLOAT32_EPSILON * Math.abs(this.lambdaMax);
-    if (t === Infinity && this.lambdaMin <= tolerance) {
-      throw new PredictError(`the kernel is singular: its smallest eigenvalue is ${this.lambdaMin.toPrecision(4)}, so t = ∞ has no unique solution; add --diag-reg (e.g. 1e-4) or give a finite --time`);
-    }
-    const gains = this.values.map((lambda) => this.gain(Math.max(lambda, 0), t));
+    const gains = this.values.map((lambda) => this.gain(lambda, t));
     const test = Float64Array.from(this.problem.f0Test);
     for (let p = 0; p < testRows; p++) {
       for (let col = 0; col < cols; col++) {
@@ -142,7 +152,8 @@ export class KernelRegression {
     const rate = t === Infinity ? Infinity : (this.problem.learningRate * t) / this.m;
     const v = this.vectors;
     for (let j = 0; j < rows; j++) {
-      const decay = rate === Infinity ? 0 : Math.exp(-Math.max(this.values[j], 0) * rate);
+      // Along a null direction the residual stays as it started.
+      const decay = this.values[j] <= this.tolerance ? 1 : rate === Infinity ? 0 : Math.exp(-this.values[j] * rate);
       if (decay === 0) continue;
       for (let i = 0; i < rows; i++) for (let col = 0; col < cols; col++) train[i * cols + col] -= v[i * rows + j] * decay * this.c[j * cols + col];
     }
@@ -156,13 +167,13 @@ export class KernelRegression {
     };
   }
 
-  /** diag(K** − K*X·K⁻¹·KX*) = K**_pp − Σ_j b_pj²/λ_j. */
+  /** diag(K** − K*X·K⁺·KX*) = K**_pp − Σ_j b_pj²/λ_j over the directions above the rounding. */
   private variance(diagonal: ArrayLike<number>): Float64Array {
     const { rows, testRows } = this.problem;
     const out = new Float64Array(testRows);
     for (let p = 0; p < testRows; p++) {
       let s = 0;
-      for (let j = 0; j < rows; j++) s += this.b[p * rows + j] ** 2 / this.values[j];
+      for (let j = 0; j < rows; j++) if (this.values[j] > this.tolerance) s += this.b[p * rows + j] ** 2 / this.values[j];
       out[p] = Math.max(0, diagonal[p] - s);
     }
     return out;

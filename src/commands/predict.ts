@@ -18,6 +18,7 @@ import { activateBackend, wasmRefusal } from '../tfjs/backend';
 import { applyWeights, explicit, readWeights, weightsAfterInputs } from '../cli/weights';
 import { InputError, UsageError } from '../errors';
 import { halfMeanSquare, KernelRegression, PredictError } from '../analysis/predict';
+import { precisionOf } from '../analysis/spectrum';
 import { matrixChunks, type MatrixFormat } from '../io/kernelFile';
 import { encodeNpy } from '../io/npy';
 import { openLinalg, type Linalg } from '../linalg';
@@ -196,6 +197,7 @@ async function solvePrediction(flags: PredictFlags, data: PredictData, linalg: L
       cols: flags.trace === 'none' ? 1 : outputs,
       learningRate: flags.lr,
       diagReg: flags.diagReg,
+      precision: precisionOf(k),
     });
   } catch (error) {
     if (error instanceof PredictError) throw new InputError(error.message);
@@ -354,6 +356,7 @@ function predictReport(
     max_learning_rate: round(regression.maxLearningRate),
     lambda_min: round(regression.lambdaMin),
     lambda_max: round(regression.lambdaMax),
+    numerical_rank: regression.numericalRank,
     ...(network ? { network_rmse: round(network.rmse) } : {}),
     ...(curve ? { loss_curve: { times: reportNumbers(curve.times, 10), train: reportNumbers(curve.train, 10), test: curve.test ? reportNumbers(curve.test, 10) : null } } : {}),
     seconds: { total: round(seconds) },
@@ -365,7 +368,9 @@ function describePrediction(flags: PredictFlags, data: PredictData, regression: 
   const losses = `train loss ${prediction.trainLoss.toPrecision(4)}${prediction.testLoss === null ? '' : `, test loss ${prediction.testLoss.toPrecision(4)}`}`;
   const rate = flags.lr > regression.maxLearningRate ? ` (--lr ${flags.lr} is above the stable ${regression.maxLearningRate.toPrecision(3)})` : '';
   const trainedNote = network ? `; trained network ${network.rmse.toPrecision(3)} RMSE from the prediction` : '';
+  const rows = regression.values.length;
+  const rankNote = regression.numericalRank < rows ? `; the kernel's numerical rank is ${regression.numericalRank} of ${rows} (training does not move along the other directions)` : '';
   const at = plan.time === Infinity ? '∞' : plan.time;
   const where = plan.toStdout ? `${plan.format} to stdout` : flags.out;
-  return `${flags.kernel.toUpperCase()} prediction at t = ${at} for ${data.test.count} test points from ${data.train.count} training points: ${losses}${rate}${trainedNote}; wrote ${where}`;
+  return `${flags.kernel.toUpperCase()} prediction at t = ${at} for ${data.test.count} test points from ${data.train.count} training points: ${losses}${rate}${rankNote}${trainedNote}; wrote ${where}`;
 }
