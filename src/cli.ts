@@ -46,7 +46,10 @@ export function buildProgram(argv: string[] = process.argv): Command {
     )
     .option('--debug', "print stack traces on errors, and the GPU driver's own messages")
     .exitOverride()
-    .configureOutput({ outputError: writeOneLineError });
+    .configureOutput({ outputError: writeOneLineError })
+    // Loaded here, not at start-up: only a command that runs needs it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    .hook('preAction', (_program, action) => (require('./cli/outputs') as typeof Outputs).reserveStdoutForJson(Boolean(action.optsWithGlobals().json)));
   const invoked = invokedCommand(argv);
   for (const entry of COMMANDS) {
     const command = entry.name === invoked ? entry.load() : new Command(entry.name).usage('[options]');

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { encodeNpy, npyHeader } from '../src/io/npy';
 import { encodeSafetensors } from '../src/io/safetensors';
 import { BIN, FIXTURES, runCli, tempDir } from './helpers';
@@ -356,4 +356,50 @@ test('stdout that fails (a closed pipe, a full disk) gives one line naming stdou
     fs.closeSync(devFull);
   }
   fs.rmSync(path.join(dir, 'stdout-test.png'), { force: true });
+});
+
+test('standard output named by a path (/dev/stdout) is standard output: the summary goes to stderr, and --json is refused with it', () => {
+  // Through a real pipe (as `| cat`: Node's own child pipes are sockets, which /dev/stdout cannot open).
+  const viaPipe = (args: string[]) => spawnSync('/bin/sh', ['-c', '"$0" "$@" | cat', process.execPath, BIN, ...args], { cwd: dir, encoding: 'utf8' });
+  const run = viaPipe(['kernel', '--samples', '3', '--out', '/dev/stdout']);
+  assert.equal(run.status, 0, run.stderr);
+  // Exactly the 3×3 CSV on stdout; the summary line on stderr.
+  const rows = run.stdout.trim().split('\n');
+  assert.equal(rows.length, 3, run.stdout);
+  assert.ok(rows.every((row) => row.split(',').length === 3 && row.split(',').every((v) => Number.isFinite(Number(v)))), run.stdout);
+  assert.match(run.stderr, /wrote \/dev\/stdout/);
+  for (const args of [['kernel', '--samples', '3', '--out', '/dev/stdout', '--json'], ['heatmap', '--out', '/proc/self/fd/1', '--json']]) {
+    const refused = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8' });
+    assert.equal(refused.status, 2, args.join(' '));
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, /^ntk-cli: error: --out \S+ is standard output, where --json writes its report; choose one\n$/);
+  }
+});
+
+test('--inputs - with standard input redirected from the output file is refused: the inputs are not replaced', () => {
+  const inputs = path.join(dir, 'stdin-inputs.csv');
+  fs.writeFileSync(inputs, '1,2\n3,4\n0.5,1\n');
+  const fd = fs.openSync(inputs, 'r');
+  try {
+    const run = spawnSync(process.execPath, [BIN, 'kernel', '--inputs', '-', '--input-dim', '2', '--out', inputs], { cwd: dir, encoding: 'utf8', stdio: [fd, 'pipe', 'pipe'] });
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /--inputs - is also written as --out .*: writing it would replace the input/);
+  } finally {
+    fs.closeSync(fd);
+  }
+  assert.equal(fs.readFileSync(inputs, 'utf8'), '1,2\n3,4\n0.5,1\n');
+});
+
+test('merge refuses a pipe as --out (its blocks go in by offset into a file renamed over the target): the pipe stays a pipe', () => {
+  const blocks = ['0:6', '6:12'].map((rows, k) => {
+    const file = path.join(dir, `merge-block-${k}.npy`);
+    assert.equal(runCli(['kernel', '--samples', '12', '--rows', rows, '--out', file, '--quiet']).status, 0);
+    return file;
+  });
+  const fifo = path.join(dir, 'merge-fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const run = runCli(['merge', ...blocks, '--out', fifo]);
+  assert.equal(run.status, 2, run.stderr);
+  assert.match(run.stderr, /^ntk-cli: error: --out \S+merge-fifo: merge writes a regular \.npy file .*not a device or a pipe\n$/);
+  assert.ok(fs.lstatSync(fifo).isFIFO());
 });

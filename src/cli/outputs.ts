@@ -46,9 +46,41 @@ export function resetPaths(): void {
   complete = false;
 }
 
+let stdoutForJson = false;
+
+/** --json reserves standard output for its report: an output that is standard output (/dev/stdout and the like) is then refused. */
+export function reserveStdoutForJson(on: boolean): void {
+  stdoutForJson = on;
+}
+
+/** Whether `file` is this process's standard output: '-', or a path to the same file (/dev/stdout, /proc/self/fd/1, the file stdout is redirected to). */
+export function isStdout(file: string): boolean {
+  if (file === '-') return true;
+  try {
+    const [target, stdout] = [fs.statSync(file), fs.fstatSync(1)];
+    return target.dev === stdout.dev && target.ino === stdout.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether an output of the run is standard output written in place (its summary line then goes to stderr). */
+export function stdoutIsAnOutput(): boolean {
+  return [...noted.values()].some((entry) => entry.output && isStdout(entry.file));
+}
+
+/** The file standard input is redirected from, if it is one (Linux's /proc names it): an output must not replace it. */
+function stdinFile(): string | null {
+  try {
+    return fs.fstatSync(0).isFile() ? fs.realpathSync('/proc/self/fd/0') : null;
+  } catch {
+    return null;
+  }
+}
+
 function note(flag: string, file: string, output: boolean): void {
-  if (file === '-') return;
-  const real = resolveTarget(file);
+  const real = file === '-' ? (output ? null : stdinFile()) : resolveTarget(file);
+  if (real === null) return;
   const earlier = noted.get(real);
   if (earlier && (output || earlier.output)) {
     const consequence = output && earlier.output ? 'each output needs its own path' : 'writing it would replace the input';
@@ -113,6 +145,7 @@ export function checkFreeSpace(flag: string, file: string, bytes: number): void 
 
 /** Check, before any work, that `file` can be written; note it as an output. */
 export function checkWritableTarget(flag: string, file: string): void {
+  if (stdoutForJson && isStdout(file)) throw new UsageError(`${flag} ${file} is standard output, where --json writes its report; choose one`);
   const dir = path.dirname(path.resolve(file));
   let dirStat: fs.Stats;
   try {

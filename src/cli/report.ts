@@ -12,7 +12,7 @@ import type { NtkResult, RunConfig } from '../pipeline';
 import type { GpuAdapter } from '../tfjs/webgpu';
 import { checkGates, type Gate } from './gates';
 import { reportSeconds } from './reportNumbers';
-import { markOutputsComplete, writeStdout } from './outputs';
+import { markOutputsComplete, stdoutIsAnOutput, writeStdout } from './outputs';
 
 /** The MLP the network is, when it is one: its layer sizes ('inf' for infinite hidden layers) and activation. */
 function mlpReport(config: RunConfig, result: NtkResult): { sizes: (number | 'inf')[]; activation: string | null } | null {
@@ -147,7 +147,7 @@ export async function printReport(report: Report, human: string, globals: Global
   if (globals.json) await writeStdout(JSON.stringify(report) + '\n');
   else if (globals.quiet) {
     // nothing: the exit code and the files speak
-  } else if (stdoutTaken) process.stderr.write(human + '\n');
+  } else if (stdoutTaken || stdoutIsAnOutput()) process.stderr.write(human + '\n');
   else await writeStdout(human + '\n');
   checkGates(report, globals.failIf);
 }

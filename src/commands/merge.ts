@@ -5,10 +5,11 @@ import { Command } from 'commander';
 import { outputFormat } from '../cli/formats';
 import { checkFreeSpace, checkWritableTarget, markWritten, noteInput, writeFailure } from '../cli/outputs';
 import { printReport, type GlobalFlags } from '../cli/report';
-import { InputError } from '../errors';
+import { InputError, UsageError } from '../errors';
 import { BlockPlanError, planMerge, type PlacedBlock } from '../io/blocks';
 import { readFlagMatrix } from '../cli/matrices';
 import { NpyStream } from '../io/npyStream';
+import { isSpecialFile } from '../io/atomicWrite';
 
 function readPlacement(file: string): PlacedBlock {
   const sidecar = `${file}.json`;
@@ -56,6 +57,8 @@ export function mergeCommand(): Command {
       const globals = cmd.optsWithGlobals<GlobalFlags>();
       const files = blockFiles(args);
       outputFormat('npy', '--out', flags.out, false);
+      // Blocks are written at their offsets in a temporary renamed over the target: a device or a pipe would be replaced, not written.
+      if (isSpecialFile(flags.out)) throw new UsageError(`--out ${flags.out}: merge writes a regular .npy file (its blocks are placed by offset), not a device or a pipe`);
       checkWritableTarget('--out', flags.out);
       const placements = files.map(readPlacement);
       let plan;
