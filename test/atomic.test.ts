@@ -47,34 +47,74 @@ test('SIGKILL during the write of a 144 MB kernel leaves the previous file untou
   assert.ok(killedMidWrite > 0, 'at least one kill landed while the temporary file was being written');
 });
 
+/** Whether a temporary output with data in it is in `dir` (not the empty probe of the writability check). */
+function writing(dir: string): boolean {
+  return fs.readdirSync(dir).some((f) => {
+    try {
+      return f.endsWith('.tmp') && fs.statSync(path.join(dir, f)).size > 0;
+    } catch {
+      return false; // removed meanwhile
+    }
+  });
+}
+
+/** Run the CLI, send `signal` once its temporary output is being written in `dir`, and give its exit code and stderr. */
+async function interruptWhileWriting(args: string[], dir: string, signal: NodeJS.Signals): Promise<{ started: boolean; code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const started = await new Promise<boolean>((resolve) => {
+    const poll = setInterval(() => {
+      if (writing(dir)) {
+        clearInterval(poll);
+        child.kill(signal);
+        resolve(true);
+      }
+    }, 2);
+    child.on('exit', () => {
+      clearInterval(poll);
+      resolve(false);
+    });
+  });
+  const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', (c) => resolve(c))));
+  return { started, code, stderr };
+}
+
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   test(`${signal} during a streamed .npy removes the temporary file and exits 128 + the signal number`, async () => {
     const dir = tempDir();
     const target = path.join(dir, 'big.npy');
-    const child = spawn(process.execPath, [BIN, 'kernel', '--samples', '8000', '--input-dim', '200', '--width', '1024', '--out', target], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (chunk) => (stderr += chunk));
-    // Wait for the temporary file (the stream has started), then interrupt.
-    const started = await new Promise<boolean>((resolve) => {
-      const poll = setInterval(() => {
-        if (fs.readdirSync(dir).some((f) => f.endsWith('.tmp'))) {
-          clearInterval(poll);
-          child.kill(signal);
-          resolve(true);
-        }
-      }, 2);
-      child.on('exit', () => {
-        clearInterval(poll);
-        resolve(false);
-      });
-    });
-    const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', (c) => resolve(c))));
+    const { started, code, stderr } = await interruptWhileWriting(['kernel', '--samples', '8000', '--input-dim', '200', '--width', '1024', '--out', target], dir, signal);
     assert.ok(started, 'the run ended before its temporary file appeared');
     assert.equal(code, 128 + os.constants.signals[signal], stderr);
     assert.deepEqual(fs.readdirSync(dir), [], 'nothing is left behind');
     assert.match(stderr.trim(), new RegExp(`^ntk-cli: interrupted by ${signal}; the output was not written$`));
   });
 }
+
+test('SIGINT while a CSV kernel or a merge is being written is handled then: exit 130, the temporary removed, the old file untouched', async () => {
+  const dir = tempDir();
+  const blocks = tempDir();
+  const parts = ['0:3000', '3000:6000'].map((rows, k) => {
+    const file = path.join(blocks, `part${k}.npy`);
+    const run = runCli(['kernel', '--samples', '6000', '--input-dim', '4', '--width', '8', '--rows', rows, '--out', file, '--quiet']);
+    assert.equal(run.status, 0, run.stderr);
+    return file;
+  });
+  for (const [name, args] of [
+    ['old.csv', ['kernel', '--samples', '3000', '--input-dim', '4', '--width', '8']],
+    ['old.npy', ['merge', ...parts]],
+  ] as const) {
+    const target = path.join(dir, name);
+    fs.writeFileSync(target, 'the previous file');
+    const { started, code, stderr } = await interruptWhileWriting([...args, '--out', target], dir, 'SIGINT');
+    assert.ok(started, `${args[0]}: the run ended before its temporary file appeared`);
+    assert.equal(code, 130, `${args[0]}: ${stderr}`);
+    assert.deepEqual(fs.readdirSync(dir).sort(), name === 'old.csv' ? ['old.csv'] : ['old.csv', 'old.npy']);
+    assert.equal(fs.readFileSync(target, 'utf8'), 'the previous file');
+    assert.match(stderr.trim(), /^ntk-cli: interrupted by SIGINT; the output was not written$/);
+  }
+});
 
 test('a replaced file keeps its mode; a symbolic link keeps pointing at its target, which is what gets written', () => {
   const dir = tempDir();

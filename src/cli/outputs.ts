@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, UsageError } from '../errors';
-import { isSpecialFile, resolveTarget, temporaryPathFor, writeFileAtomic } from '../io/atomicWrite';
+import { isSpecialFile, resolveTarget, temporaryPathFor, writeChunksAtomic, writeFileAtomic } from '../io/atomicWrite';
 
 interface Noted {
   flag: string;
@@ -94,15 +94,25 @@ export function noteInput(flag: string, file: string): void {
   note(flag, file, false);
 }
 
-/**
- * Write `bytes` to `file` atomically; a failure becomes one line naming the
- * flag and file. Chunks produced as they are written (a large text matrix)
- * are checked for space by the caller before the run, and by the write itself.
- */
-export function writeOutput(flag: string, file: string, bytes: Uint8Array | Iterable<Uint8Array>): void {
-  if (bytes instanceof Uint8Array) checkFreeSpace(flag, file, bytes.length);
+/** Write `bytes` to `file` atomically; a failure becomes one line naming the flag and file. */
+export function writeOutput(flag: string, file: string, bytes: Uint8Array): void {
+  checkFreeSpace(flag, file, bytes.length);
   try {
     writeFileAtomic(file, bytes);
+  } catch (error) {
+    throw new InputError(`${flag} ${file}: cannot write: ${writeFailure(error)}`);
+  }
+  markWritten(file);
+}
+
+/**
+ * writeOutput for chunks produced as they are written (a large text matrix),
+ * interruptible between them; their room is checked by the caller before the
+ * run, and by the write itself.
+ */
+export async function writeOutputChunks(flag: string, file: string, chunks: Iterable<Uint8Array>): Promise<void> {
+  try {
+    await writeChunksAtomic(file, chunks);
   } catch (error) {
     throw new InputError(`${flag} ${file}: cannot write: ${writeFailure(error)}`);
   }

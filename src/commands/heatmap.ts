@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { outputFormat } from '../cli/formats';
 import { computeKernel, finishKernelJob, startKernelJob, type KernelJobFlags } from '../cli/kernelJob';
 import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../cli/options';
-import { checkWritableTarget, writeOutput } from '../cli/outputs';
+import { checkWritableTarget, writeOutputChunks } from '../cli/outputs';
 import { describePicture, drawPicture, everyBlock, writePicture } from '../cli/picture';
 import { addPictureOptions, checkPictureFlags, type PictureFlags } from '../cli/pictureOptions';
 import { describeRun, printReport, type GlobalFlags } from '../cli/report';
@@ -36,7 +36,7 @@ export function heatmapCommand(): Command {
       const sorted = sortedForPicture(kernel, result.rows, classes, flags.sortBy);
       const groups = perSample > 1 ? { rows: everyBlock(result.rows, perSample), cols: everyBlock(result.cols, perSample) } : sorted.groups;
       const { image, report: picture } = drawPicture({ values: sorted.values, rows: result.rows, cols: result.cols }, flags, format, groups);
-      if (flags.matrix !== undefined && matrixFormat) writeOutput('--matrix', flags.matrix, matrixChunks(kernel, result.rows, result.cols, matrixFormat));
+      if (flags.matrix !== undefined && matrixFormat) await writeOutputChunks('--matrix', flags.matrix, matrixChunks(kernel, result.rows, result.cols, matrixFormat));
       await writePicture(flags.out, image);
       const outputs: Record<string, string> = { image: flags.out };
       if (flags.matrix !== undefined) outputs.matrix = flags.matrix;

@@ -7,7 +7,7 @@ import { extensionList, formatWithFlag } from '../cli/formats';
 import { computeKernel, finishKernelJob, startKernelJob, type KernelJob, type KernelJobFlags } from '../cli/kernelJob';
 import { alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classesReport } from '../cli/labels';
 import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../cli/options';
-import { checkFreeSpace, checkWritableTarget, markWritten, writeFailure, writeOutput, writeStdout } from '../cli/outputs';
+import { checkFreeSpace, checkWritableTarget, markWritten, writeFailure, writeOutput, writeOutputChunks, writeStdout } from '../cli/outputs';
 import { parseRange, parseTask } from '../cli/parsers';
 import { BlockFilesSink } from '../io/blockFiles';
 import type { BlockPlacement } from '../io/blocks';
@@ -166,7 +166,7 @@ export function kernelCommand(): Command {
         else {
           const bytes = matrixChunks(result.kernel!, result.rows, result.cols, format, flags.dtype);
           if (toStdout) await writeStdout(bytes);
-          else writeOutput('--out', flags.out, bytes);
+          else await writeOutputChunks('--out', flags.out, bytes);
         }
         if (block) writeOutput('--out', `${flags.out}.json`, Buffer.from(JSON.stringify(block) + '\n'));
         const report = finishKernelJob(job, flags, result, { matrix: flags.out });

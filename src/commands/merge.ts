@@ -76,14 +76,16 @@ export function mergeCommand(): Command {
         throw new InputError(`--out ${flags.out}: cannot write: ${writeFailure(error)}`);
       }
       try {
-        placements.forEach((placement, k) => {
+        for (const [k, placement] of placements.entries()) {
           const block = readBlock(files[k], placement);
           for (const step of plan.steps.filter((s) => s.file === files[k])) {
             const { r0, r1, c0, c1 } = step.part;
             const part = { data: block.data.subarray(r0 * block.cols + c0), rows: r1 - r0, cols: c1 - c0, ld: block.cols };
             stream.writeBlock(step.row, step.col, part, step.transpose);
+            // A signal that arrives during a long merge is handled here: its handler removes the temporary.
+            await new Promise((resolve) => setImmediate(resolve));
           }
-        });
+        }
         await stream.commit();
         markWritten(flags.out);
       } catch (error) {

@@ -7,7 +7,7 @@
 import { Command, Option } from 'commander';
 import { extensionList, formatWithFlag, outputFormat } from '../cli/formats';
 import { addOptions, checkModelFlags, MODEL_OPTIONS, RUNTIME_OPTIONS, runConfig, type ModelFlags, type RuntimeFlags } from '../cli/options';
-import { checkWritableTarget, writeOutput, writeStdout } from '../cli/outputs';
+import { checkWritableTarget, writeOutput, writeOutputChunks, writeStdout } from '../cli/outputs';
 import { finiteNumber, nonNegativeNumber, wholeNumber } from '../cli/parsers';
 import { printReport, type GlobalFlags } from '../cli/report';
 import { checkBackendFlag, checkMemory, trainingFailure } from '../cli/runtime';
@@ -309,7 +309,7 @@ export function predictCommand(): Command {
 
       const predictions = matrixChunks(prediction.test, data.test.count, data.outputs, plan.format);
       if (plan.toStdout) await writeStdout(predictions);
-      else writeOutput('--out', flags.out, predictions);
+      else await writeOutputChunks('--out', flags.out, predictions);
       const written: Record<string, string> = { predictions: flags.out };
       if (flags.variance !== undefined && prediction.variance) {
         writeOutput('--variance', flags.variance, encodeNpy(prediction.variance, [prediction.variance.length], 'float64'));

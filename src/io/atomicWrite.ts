@@ -89,27 +89,63 @@ function writeAll(fd: number, parts: Iterable<Uint8Array>): void {
   }
 }
 
+/** Where a write goes: a device or a pipe in place, else a temporary beside the target (its real file, links followed). */
+interface Destination {
+  fd: number;
+  temp: string | null;
+  real: string;
+}
+
+function openDestination(target: string): Destination {
+  if (isSpecialFile(target)) return { fd: fs.openSync(target, 'w'), temp: null, real: target };
+  const real = resolveTarget(target);
+  return { ...openTemporary(real), real };
+}
+
+/** Written: a temporary is flushed and renamed over the target. */
+function finishDestination(destination: Destination): void {
+  if (destination.temp === null) fs.closeSync(destination.fd);
+  else finishTemporary(destination.fd, destination.temp, destination.real);
+}
+
+/** Failed: a temporary is removed, and the target stays as it was. */
+function abandonDestination(destination: Destination): void {
+  if (destination.temp !== null) return discardTemporary(destination.fd, destination.temp);
+  try {
+    fs.closeSync(destination.fd);
+  } catch {
+    // already closed
+  }
+}
+
 /** Write `chunks` (bytes, or an iterable of them consumed as it is written) to `target` atomically. */
 export function writeFileAtomic(target: string, chunks: Uint8Array | Iterable<Uint8Array>): void {
-  const parts = chunks instanceof Uint8Array ? [chunks] : chunks;
-  if (isSpecialFile(target)) {
-    const fd = fs.openSync(target, 'w');
-    try {
-      writeAll(fd, parts);
-    } finally {
-      fs.closeSync(fd);
-    }
-    return;
-  }
-  const real = resolveTarget(target);
-  const { fd, temp } = openTemporary(real);
-  let open: number | null = fd;
+  const destination = openDestination(target);
   try {
-    writeAll(fd, parts);
-    finishTemporary(fd, temp, real);
-    open = null;
+    writeAll(destination.fd, chunks instanceof Uint8Array ? [chunks] : chunks);
+    finishDestination(destination);
   } catch (error) {
-    discardTemporary(open, temp);
+    abandonDestination(destination);
+    throw error;
+  }
+}
+
+/**
+ * writeFileAtomic for chunks produced as they are written (a large text
+ * matrix), turning to the event loop after each: a signal that arrives
+ * meanwhile is handled then (its handler removes the temporary), not once the
+ * whole file is written.
+ */
+export async function writeChunksAtomic(target: string, chunks: Iterable<Uint8Array>): Promise<void> {
+  const destination = openDestination(target);
+  try {
+    for (const chunk of chunks) {
+      writeAll(destination.fd, [chunk]);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    finishDestination(destination);
+  } catch (error) {
+    abandonDestination(destination);
     throw error;
   }
 }
