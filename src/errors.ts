@@ -19,6 +19,15 @@ export class GateError extends Error {
   readonly exitCode = 3;
 }
 
+/** Why a file could not be read, in a few words (the system's own message for anything unusual). */
+export function readFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return (error as Error).message;
+}
+
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError || error instanceof InputError || error instanceof GateError) return error.exitCode;
   return 1;

@@ -194,6 +194,7 @@ cases.push(
   [['spectrum', '--save-eigenvalues', 'ev.csv'], 2, /--save-eigenvalues ev\.csv: expected a \.npy file name/],
   // Predictions.
   [['predict', '--targets', goodInputs, '--test', goodInputs], 2, /required option '--train <file>' not specified/],
+  [['predict', '--train', '-', '--targets', other.predictTargets, '--test', '-'], 2, /--train - and --test -: only one input can read stdin/],
   [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--variance', 'v.npy'], 2, /--variance is the NNGP posterior variance: it goes with --kernel nngp/],
   [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--width', 'inf', '--parameterization', 'ntk', '--train-network', '--steps', '5'], 2, /--train-network trains a finite network/],
   [['predict', '--train', goodInputs, '--targets', other.predictTargets, '--test', goodInputs, '--train-network'], 2, /--train-network needs --steps/],
@@ -208,6 +209,7 @@ cases.push(
   [['kernel', '--inputs', 'circle:10', '--input-dim', '1'], 2, /--inputs circle:10: points on a circle need --input-dim 2 or more/],
   [['kernel', '--inputs2', 'sphere:10'], 2, /--inputs2 sphere:N: points on a sphere are drawn for --inputs only/],
   [['kernel', '--labels', other.threeLabels], 2, /--labels .*three\.txt: 3 labels for 100 samples/],
+  [['kernel', '--labels', dir], 1, /--labels \S+: is a directory$/],
   [['heatmap', '--sort-by', 'label'], 2, /--sort-by label needs labels/],
   [['kernel', '--dataset', 'iris', '--rows', '0:10'], 2, /--rows and --cols compute a block; labels/],
   [['angle', '--input-dim', '1'], 2, /--input-dim: the angle lies in a plane/],

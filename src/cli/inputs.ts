@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { DATASETS, datasetSize, DEFAULT_SAMPLES, loadDataset, type DatasetName } from '../data/datasets';
 import { circle, parseGenerated } from '../data/generated';
-import { InputError, UsageError } from '../errors';
+import { InputError, readFailure, UsageError } from '../errors';
 import { LabelsFormatError, readLabels } from '../io/labels';
 import { inputDimOf, type RunConfig } from '../pipeline';
 import type { Samples } from '../types';
@@ -46,9 +46,8 @@ export function labelsFile(file: string, count: number): string[] {
   try {
     labels = readLabels(file, count);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`--labels ${file}: no such file`);
-    if (error instanceof LabelsFormatError || code) throw new InputError(`--labels ${file}: ${(error as Error).message}`);
+    if (error instanceof LabelsFormatError) throw new InputError(`--labels ${file}: ${error.message}`);
+    if ((error as NodeJS.ErrnoException).code) throw new InputError(`--labels ${file}: ${readFailure(error)}`);
     throw error;
   }
   if (labels.length !== count) throw new UsageError(`--labels ${file}: ${labels.length} labels for ${count} samples`);

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { InputError, UsageError } from '../errors';
+import { InputError, readFailure, UsageError } from '../errors';
 import type * as OnnxFile from '../io/onnx';
 import { finiteWidth } from '../model/architecture';
 import { specsOf } from '../model/network';
@@ -69,8 +69,7 @@ export function applyModelFile(config: RunConfig, flags: ModelFileFlags): void {
   try {
     bytes = fs.readFileSync(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(`--model ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? (error as Error).message}`);
+    throw new InputError(`--model ${file}: ${readFailure(error)}`);
   }
   // The ONNX reader and lowering load only for --model (the protobuf schema and the op table are large).
   /* eslint-disable @typescript-eslint/no-require-imports */

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { ACTIVATION_NAMES, isActivation } from '../activations';
-import { InputError, UsageError } from '../errors';
+import { InputError, readFailure, UsageError } from '../errors';
 import { recognisedKind } from '../io/fileKind';
 import { encodeSafetensors, parseSafetensors, SafetensorsFormatError } from '../io/safetensors';
 import { LayerShapeError, type InitOptions, type LayerSpec, type Shape } from '../layers';
@@ -44,7 +44,7 @@ export function readWeights(file: string): WeightsFile {
     bytes = fs.readFileSync(file);
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(`--weights ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new InputError(`--weights ${file}: ${readFailure(error)}`);
   }
   const kind = recognisedKind(bytes);
   if (kind) {

@@ -136,6 +136,8 @@ interface PredictData {
 
 /** Inputs, targets and the network, checked against each other. */
 function readPredictData(flags: PredictFlags, cmd: Command): PredictData {
+  const stdin = ([['--train', flags.train], ['--targets', flags.targets], ['--test', flags.test], ['--test-targets', flags.testTargets]] as const).filter(([, file]) => file === '-');
+  if (stdin.length > 1) throw new UsageError(`${stdin.map(([flag]) => `${flag} -`).join(' and ')}: only one input can read stdin`);
   const train = readSamples('--train', flags.train, flags.model !== undefined);
   const test = readSamples('--test', flags.test, flags.model !== undefined);
   if (test.dim !== train.dim) throw new UsageError(`--test ${flags.test}: rows have ${test.dim} values, --train has ${train.dim}`);

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readFailure } from '../errors';
 import { CsvFormatError, parseCsvBytes } from './csv';
 import { recognisedKind } from './fileKind';
 import { NpyFormatError, parseNpy, parseNpyHeader } from './npy';
@@ -91,8 +92,7 @@ export function readMatrixFile(file: string, options: ReadOptions = {}): MatrixD
   try {
     bytes = fs.readFileSync(file === '-' ? 0 : file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a matrix file' : (error as Error).message;
+    const reason = (error as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a directory, not a matrix file' : readFailure(error);
     throw new MatrixFileError(`${file}: ${reason}`);
   }
   return parseMatrix(bytes, file === '-' ? 'stdin' : file, options);
