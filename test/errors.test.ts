@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { encodeNpy, npyHeader } from '../src/io/npy';
+import { encodeNpy, npyHeader, parseNpy } from '../src/io/npy';
 import { encodeSafetensors } from '../src/io/safetensors';
 import { BIN, FIXTURES, runCli, tempDir } from './helpers';
 
@@ -404,4 +404,14 @@ test('merge refuses a pipe as --out (its blocks go in by offset into a file rena
   assert.equal(run.status, 2, run.stderr);
   assert.match(run.stderr, /^ntk-cli: error: --out \S+merge-fifo: merge writes a regular \.npy file .*not a device or a pipe\n$/);
   assert.ok(fs.lstatSync(fifo).isFIFO());
+  // A damaged block (a NaN no kernel run writes) is refused with its place.
+  const damaged = path.join(dir, 'merge-damaged.npy');
+  const values = Float32Array.from(parseNpy(fs.readFileSync(blocks[0])).data);
+  values[3 * 12 + 4] = NaN;
+  fs.writeFileSync(damaged, encodeNpy(values, [6, 12]));
+  fs.copyFileSync(`${blocks[0]}.json`, `${damaged}.json`);
+  const nan = runCli(['merge', damaged, blocks[1], '--out', path.join(dir, 'merge-out.npy')]);
+  assert.equal(nan.status, 1, nan.stderr);
+  assert.match(nan.stderr, /^ntk-cli: error: \S+merge-damaged\.npy: row 3, column 4 is NaN\n$/);
+  assert.ok(!fs.existsSync(path.join(dir, 'merge-out.npy')));
 });

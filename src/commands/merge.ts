@@ -27,10 +27,11 @@ function readPlacement(file: string): PlacedBlock {
 }
 
 function readBlock(file: string, placement: PlacedBlock): { data: Float32Array; rows: number; cols: number } {
-  const block = readFlagMatrix(null, file, { anyValues: true });
+  // Finite, as every kernel ntk-cli writes: a NaN or an infinity is a damaged block, refused with its place.
+  const block = readFlagMatrix(null, file, { argument: 'block', large: true });
   const expected = [placement.rows[1] - placement.rows[0], placement.cols[1] - placement.cols[0]];
   if (block.rows !== expected[0] || block.cols !== expected[1]) throw new InputError(`${file}: is ${block.rows}×${block.cols}, its placement says ${expected.join('×')}`);
-  return { data: Float32Array.from(block.values), rows: block.rows, cols: block.cols };
+  return { data: block.values instanceof Float32Array ? block.values : Float32Array.from(block.values), rows: block.rows, cols: block.cols };
 }
 
 /** The block files the arguments name: a .npy, or a directory's .npy files that have a placement beside them (kernel --task's). */
