@@ -142,6 +142,10 @@ test('merge plans refuse overlapping blocks and blocks of different kernels', ()
   const block = (file: string, rows: [number, number], cols: [number, number], shape: [number, number] = [10, 10], fingerprint = 'run') => ({ file, rows, cols, shape, symmetric: true, fingerprint });
   assert.throws(() => planMerge([block('a', [0, 6], [0, 10]), block('b', [5, 10], [0, 10])]), /a and b overlap/);
   assert.throws(() => planMerge([block('a', [0, 10], [0, 10]), block('b', [0, 5], [0, 5], [5, 5])]), /5×5/);
+  // A placement outside its kernel (or empty) is not a block, not a gap elsewhere.
+  for (const rows of [[-5, 0], [8, 12], [3, 3]] as [number, number][]) {
+    assert.throws(() => planMerge([block('a', [0, 10], [0, 10]), block('odd', rows, [0, 10])]), /odd: its placement \(rows -?\d+:\d+, cols 0:10\) is not a block of the 10×10 kernel/);
+  }
   const plan = planMerge([block('d1', [0, 4], [0, 4]), block('up', [0, 4], [4, 10]), block('d2', [4, 10], [4, 10])]);
   assert.deepEqual(plan.steps.find((s) => s.transpose), { file: 'up', row: 4, col: 0, transpose: true, part: { r0: 0, r1: 4, c0: 0, c1: 6 } });
   // A block over the diagonal's both sides: its lower part is mirrored where no block covers it.

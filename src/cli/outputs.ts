@@ -130,7 +130,10 @@ export function writeFailure(error: unknown): string {
 }
 
 function gigabytes(bytes: number): string {
-  return bytes >= 1e12 ? `${(bytes / 1e12).toPrecision(3)} TB` : `${(bytes / 1e9).toPrecision(2)} GB`;
+  if (bytes >= 1e12) return `${(bytes / 1e12).toPrecision(3)} TB`;
+  // Without an exponent: "160 GB", "5.2 GB", "0.52 GB".
+  const value = bytes / 1e9;
+  return `${value >= 100 ? value.toFixed(0) : value.toPrecision(2)} GB`;
 }
 
 /** Refuse a write of `bytes` where the file system has less room (not counting a file it replaces). */

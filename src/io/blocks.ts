@@ -65,6 +65,10 @@ export function planMerge(blocks: PlacedBlock[]): { shape: [number, number]; ste
     if (b.fingerprint !== blocks[0].fingerprint) {
       throw new BlockPlanError(`${b.file} comes from another run than ${blocks[0].file} (its network, inputs or kernel options differ)`);
     }
+    const inside = (range: Range, n: number) => range[0] >= 0 && range[0] < range[1] && range[1] <= n;
+    if (!inside(b.rows, shape[0]) || !inside(b.cols, shape[1])) {
+      throw new BlockPlanError(`${b.file}: its placement (rows ${b.rows.join(':')}, cols ${b.cols.join(':')}) is not a block of the ${shape.join('×')} kernel`);
+    }
   }
   for (let i = 0; i < blocks.length; i++) {
     for (let j = i + 1; j < blocks.length; j++) {

@@ -72,6 +72,7 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
   const bufferLength = bytes.length - headerEnd;
   const tensors = new Map<string, Tensor>();
+  const ranges: { name: string; begin: number; end: number }[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
@@ -93,8 +94,14 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
     const size = ITEM_SIZE[dtype as SafetensorsDtype];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (count * size !== end - begin) fail(`tensor '${name}': shape [${shape.join(', ')}] needs ${count * size} bytes, offsets give ${end - begin}`);
+    ranges.push({ name, begin, end });
     const tensorView = new DataView(bytes.buffer, bytes.byteOffset + headerEnd + begin, end - begin);
     tensors.set(name, { shape: shape as number[], data: decodeTensor(tensorView, dtype as SafetensorsDtype, count), dtype: dtype as SafetensorsDtype });
+  }
+  // Each byte of the buffer belongs to one tensor at most (the format's rule; two tensors on the same bytes are a damaged or crafted file).
+  const sorted = ranges.filter((r) => r.end > r.begin).sort((a, b) => a.begin - b.begin);
+  for (let k = 1; k < sorted.length; k++) {
+    if (sorted[k].begin < sorted[k - 1].end) fail(`tensors '${sorted[k - 1].name}' and '${sorted[k].name}' share bytes ${sorted[k].begin}–${Math.min(sorted[k].end, sorted[k - 1].end)} of the buffer`);
   }
   return { tensors, metadata };
 }
