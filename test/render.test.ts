@@ -47,6 +47,9 @@ test('nice ticks use steps of 1, 2, 2.5 and 5 times a power of ten', () => {
   assert.deepEqual(formatTicks([0, 0.25, 0.5]).labels, ['0.00', '0.25', '0.50']);
   assert.deepEqual(formatTicks([0, 2e-6, 4e-6]), { labels: ['0', '2', '4'], exponent: -6 });
   assert.deepEqual(formatTicks([-1, 0, 1]).labels, ['\u22121', '0', '1']);
+  // matplotlib's limits (−5, 6): orders of magnitude up to 5 are written out, 6 and up take a factor.
+  assert.deepEqual(formatTicks([0, 250000, 500000]), { labels: ['0', '250000', '500000'], exponent: 0 });
+  assert.deepEqual(formatTicks([0, 500000, 1000000]), { labels: ['0.0', '0.5', '1.0'], exponent: 6 });
 });
 
 function decode(buffer: Buffer): PNG {
@@ -154,6 +157,9 @@ test('block reduction takes the mean or max of each block and skips NaN', () => 
   const matrix = { values, rows: 4, cols: 4 };
   assert.deepEqual(Array.from(blockReduce(matrix, 2, 2, 'mean').values), [(1 + 2 + 6) / 3, 5.5, 11.5, 13.5]);
   assert.deepEqual(Array.from(blockReduce(matrix, 2, 2, 'max').values), [6, 8, 14, 16]);
+  // ±Inf in a mean: the sign with more cells decides; as many of each cancel over all the block's cells; never NaN.
+  const infinite = { values: Float64Array.from([Infinity, 2, -Infinity, 1, -Infinity, 4, -Infinity, 3, NaN, NaN, 5, 5, NaN, NaN, 5, 5]), rows: 4, cols: 4 };
+  assert.deepEqual(Array.from(blockReduce(infinite, 2, 2, 'mean').values), [(2 + 4) / 4, -Infinity, NaN, 5]);
   const uneven = blockReduce({ values: Float64Array.from({ length: 5 }, (_, i) => i), rows: 1, cols: 5 }, 1, 2, 'mean');
   assert.deepEqual(Array.from(uneven.values), [0.5, 3]); // columns {0,1} and {2,3,4}
 });
@@ -209,6 +215,10 @@ test('NaN cells are drawn in the bad colour and counted; a constant matrix rende
   const result = renderHeatmap({ values, rows: 2, cols: 2 }, { bare: true });
   assert.equal(result.nanCells, 1);
   assert.equal(readRgb(result.image).rgb(1, 0), '255,0,255');
+  // Under a log norm too (a value ≤ 0 goes below the range; NaN stays the bad colour).
+  const log = renderHeatmap({ values: Float32Array.from([1, NaN, 10, 100]), rows: 2, cols: 2 }, { bare: true, norm: { kind: 'log' } });
+  assert.equal(readRgb(log.image).rgb(1, 0), '255,0,255');
+  assert.equal(readRgb(log.image).rgb(0, 0), '10,0,0');
   const constant = renderHeatmap({ values: new Float32Array(9).fill(2), rows: 3, cols: 3 }, { bare: true });
   // matplotlib widens 2…2 to 1.8…2.2 and draws hot(0.5000001) = (255, 91, 0).
   assert.equal(readRgb(constant.image).rgb(1, 1), '255,91,0');

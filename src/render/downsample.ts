@@ -3,8 +3,11 @@
  * the pixels that show it is drawn from every cell rather than a sample of
  * them: output pixel (r, c) covers input rows ⌊r·R/rows⌋ … ⌊(r+1)·R/rows⌋ − 1
  * (likewise columns) and takes their mean or max, NaN cells ignored (a block
- * of NaN alone stays NaN). BlockReducer takes the rows in order, in pieces, so
- * a matrix too large to hold can stream through it.
+ * of NaN alone stays NaN). In a mean, ±Inf cells count as values too large for
+ * any sum: the sign with more of them decides the block (±Inf), and where both
+ * signs are as many they cancel, leaving the finite cells' sum over all the
+ * cells. BlockReducer takes the rows in order, in pieces, so a matrix too
+ * large to hold can stream through it.
  */
 import { emptyScan, scanInto } from '../math/scan';
 import type { RowChunks } from '../types';
@@ -44,6 +47,8 @@ export class BlockReducer {
   private readonly colEdges: Int32Array;
   private readonly sums: Float64Array;
   private readonly counts: Float64Array;
+  /** +Inf cells minus −Inf cells, per block (mean). */
+  private readonly infinities: Float64Array;
   private outRow = 0;
 
   constructor(rows: number, private readonly cols: number, maxRows: number, maxCols: number, private readonly mode: DownsampleMode) {
@@ -53,6 +58,7 @@ export class BlockReducer {
     this.colEdges = blockEdges(cols, this.outCols);
     this.sums = new Float64Array(this.outRows * this.outCols).fill(mode === 'max' ? -Infinity : 0);
     this.counts = new Float64Array(this.outRows * this.outCols);
+    this.infinities = new Float64Array(mode === 'mean' ? this.outRows * this.outCols : 0);
   }
 
   /** Add `count` whole rows, starting at row `start` (rows must come in order). */
@@ -69,7 +75,8 @@ export class BlockReducer {
         const k = base + outCol;
         if (this.mode === 'max') {
           if (v > this.sums[k]) this.sums[k] = v;
-        } else this.sums[k] += v;
+        } else if (v === Infinity || v === -Infinity) this.infinities[k] += Math.sign(v);
+        else this.sums[k] += v;
         this.counts[k]++;
       }
     }
@@ -78,7 +85,9 @@ export class BlockReducer {
   result(): Matrix {
     const values = new Float64Array(this.outRows * this.outCols);
     for (let k = 0; k < values.length; k++) {
-      values[k] = this.counts[k] === 0 ? NaN : this.mode === 'max' ? this.sums[k] : this.sums[k] / this.counts[k];
+      if (this.counts[k] === 0) values[k] = NaN;
+      else if (this.mode === 'max') values[k] = this.sums[k];
+      else values[k] = this.infinities[k] !== 0 ? Math.sign(this.infinities[k]) * Infinity : this.sums[k] / this.counts[k];
     }
     return { values, rows: this.outRows, cols: this.outCols };
   }

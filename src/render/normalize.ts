@@ -95,7 +95,8 @@ export function normaliser(spec: NormSpec, float32 = false): (v: number) => numb
     }
     return (v) => (v - vmin) / (vmax - vmin);
   }
-  const transform = spec.kind === 'log' ? (v: number) => (v > 0 ? Math.log10(v) : -Infinity) : symlogTransform(spec.linthresh);
+  // log: a value ≤ 0 goes below the range (the bottom colour); NaN stays NaN (magenta).
+  const transform = spec.kind === 'log' ? (v: number) => (v > 0 ? Math.log10(v) : Number.isNaN(v) ? NaN : -Infinity) : symlogTransform(spec.linthresh);
   const lo = transform(vmin);
   const hi = transform(vmax);
   if (!(hi > lo)) return (v) => (Number.isNaN(v) ? NaN : 0);

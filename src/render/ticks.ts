@@ -2,7 +2,8 @@
  * "Nice" tick positions and labels, after matplotlib's MaxNLocator (steps 1,
  * 2, 2.5, 5, 10 times a power of ten) and ScalarFormatter (a shared number of
  * decimals; a ×10^k factor shown once when the values are below 1e-4 or at
- * least 1e5 in magnitude, matplotlib's `axes.formatter.limits` of −5 and 6).
+ * least 1e6 in magnitude: matplotlib's `axes.formatter.limits` of −5 and 6,
+ * which keep orders of magnitude −4 to 5 unscaled).
  */
 
 const STEPS = [1, 2, 2.5, 5, 10];
@@ -43,7 +44,7 @@ export function formatTicks(ticks: number[]): TickLabels {
   if (ticks.length === 0) return { labels: [], exponent: 0 };
   const largest = Math.max(...ticks.map(Math.abs));
   let exponent = 0;
-  if (largest > 0 && (largest < 1e-4 || largest >= 1e5)) exponent = Math.floor(Math.log10(largest));
+  if (largest > 0 && (largest < 1e-4 || largest >= 1e6)) exponent = Math.floor(Math.log10(largest));
   const scaled = ticks.map((t) => t / 10 ** exponent);
   const step = scaled.length > 1 ? Math.abs(scaled[1] - scaled[0]) : Math.abs(scaled[0]) || 1;
   const decimals = decimalsOf(step);
