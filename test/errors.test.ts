@@ -101,7 +101,7 @@ cases.push(
   [['kernel', '--seed', '18446744073709551616'], 2, /--seed/],
   [['kernel', '--seed', '1e3'], 2, /--seed/],
   [['kernel', '--activation', 'swish'], 2, /--activation <name>' argument 'swish' is invalid\. Allowed choices are relu, tanh, erf, gelu, identity, sin, sigmoid, softplus, leaky_relu\[:α\]/],
-  [['kernel', '--activation', 'leaky_relu:2'], 2, /--activation <name>' argument 'leaky_relu:2' is invalid/],
+  [['kernel', '--activation', 'leaky_relu:2'], 2, /--activation <name>' argument 'leaky_relu:2' is invalid\. The slope α of leaky_relu:α is a number in \[0, 1\)/],
   [['kernel', '--quadrature', '64'], 2, /--quadrature applies to --width inf/],
   [['kernel', '--trace', 'none', '--output-dim', '2', '--rows', '0:10'], 2, /--trace none is computed whole/],
   [['render', ramp, '--trace', 'none'], 2, /--trace none and --output-dim go together/],

@@ -121,6 +121,17 @@ test('blocks from --rows/--cols merge into the full kernel, mirroring the missin
   assert.match(missing.stderr, /1440000 of the 2890000 cells of the 1700×1700 kernel are in no block nor its mirror image: rows 0:900 × cols 900:1700, rows 900:1700 × cols 0:900$/m);
 });
 
+test('--save-inputs with --rows/--cols writes the whole inputs, from which the block is computed again', () => {
+  const inputs = path.join(dir, 'block-inputs.npy');
+  const block = path.join(dir, 'saved-block.npy');
+  assert.equal(runCli(['kernel', '--samples', '9', '--seed', '2', '--rows', '2:7', '--cols', '1:4', '--save-inputs', inputs, '--out', block, '--quiet']).status, 0);
+  const saved = parseNpy(fs.readFileSync(inputs));
+  assert.deepEqual(saved.shape, [9, 20]);
+  const again = path.join(dir, 'block-again.npy');
+  assert.equal(runCli(['kernel', '--inputs', inputs, '--seed', '2', '--rows', '2:7', '--cols', '1:4', '--out', again, '--quiet']).status, 0);
+  assert.deepEqual(Array.from(parseNpy(fs.readFileSync(again)).data), Array.from(parseNpy(fs.readFileSync(block)).data));
+});
+
 test('merge mirrors the part of a block that straddles the diagonal: rows 0:20 × cols 0:40 and rows 20:40 × cols 20:40', () => {
   const common = ['kernel', '--samples', '40'];
   const full = path.join(dir, 'full40.npy');

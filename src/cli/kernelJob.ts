@@ -9,7 +9,7 @@
  */
 import type { Command } from 'commander';
 import { computeNtk, planRun, type NtkResult } from '../pipeline';
-import type { KernelSink } from '../types';
+import type { KernelSink, Samples } from '../types';
 import type { ModelFlags, RuntimeFlags } from './options';
 import { runReport, type Report } from './report';
 import { checkBackendFlag, checkMemory, progressBar, wantsProgress } from './runtime';
@@ -55,8 +55,9 @@ export async function computeKernel(job: KernelJob, flags: RuntimeFlags, options
 }
 
 /** Save --save-model and --save-inputs, then the run's report with `outputs` (the files written). */
-export function finishKernelJob(job: KernelJob, flags: KernelJobFlags, result: NtkResult, outputs: Record<string, string>): Report {
-  const saved = saveSources(flags, job.config, result);
+/** Save what the flags ask, and the run's report; `inputs`: the whole X where the run computed a block of the kernel over it. */
+export function finishKernelJob(job: KernelJob, flags: KernelJobFlags, result: NtkResult, outputs: Record<string, string>, inputs: Samples = result.inputs): Report {
+  const saved = saveSources(flags, job.config, result, inputs);
   const total = Number(process.hrtime.bigint() - job.started) / 1e9;
   const report = runReport(job.config, result, total, { ...outputs, ...saved });
   if (job.dataset) report.dataset = { name: job.dataset, n: result.inputs.count, d: result.inputs.dim };

@@ -21,8 +21,10 @@ import { finiteNumber, LIMITS, nonNegativeNumber, parseSeed, parseWidth, parseWi
 const cores = os.availableParallelism();
 
 function parseActivation(value: string): string {
-  if (!isActivation(value)) throw new InvalidArgumentError(`Allowed choices are ${ACTIVATION_NAMES.join(', ')}.`);
-  return value;
+  if (isActivation(value)) return value;
+  // A leaky_relu slope out of range says its range; any other name, the choices.
+  if (/^leaky_relu:/.test(value)) throw new InvalidArgumentError('The slope α of leaky_relu:α is a number in [0, 1).');
+  throw new InvalidArgumentError(`Allowed choices are ${ACTIVATION_NAMES.join(', ')}.`);
 }
 
 function parseArch(value: string): ArchitectureEntry[] {

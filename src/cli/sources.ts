@@ -171,7 +171,7 @@ export function checkArchitectureShape(architecture: Architecture): void {
 }
 
 /** Write --save-model and --save-inputs after a successful run. */
-export function saveSources(flags: SourceFlags, config: RunConfig, result: NtkResult): Record<string, string> {
+export function saveSources(flags: SourceFlags, config: RunConfig, result: NtkResult, inputs: Samples = result.inputs): Record<string, string> {
   const written: Record<string, string> = {};
   if (flags.saveModel !== undefined && result.model) {
     saveModel('--save-model', flags.saveModel, result.model, config.network);
@@ -180,8 +180,8 @@ export function saveSources(flags: SourceFlags, config: RunConfig, result: NtkRe
   if (flags.saveInputs !== undefined) {
     // Images as PyTorch holds them, (n, C, H, W); vectors n × d.
     const { input } = config.network.architecture;
-    const shape = input.length > 1 && sizeOf(input) === result.inputs.dim ? [result.inputs.count, ...input] : [result.inputs.count, result.inputs.dim];
-    writeOutput('--save-inputs', flags.saveInputs, encodeNpy(result.inputs.values, shape));
+    const shape = input.length > 1 && sizeOf(input) === inputs.dim ? [inputs.count, ...input] : [inputs.count, inputs.dim];
+    writeOutput('--save-inputs', flags.saveInputs, encodeNpy(inputs.values, shape));
     written.inputs = flags.saveInputs;
   }
   return written;

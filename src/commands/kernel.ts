@@ -22,7 +22,7 @@ import { matrixChunks, MATRIX_FORMATS, minimumMatrixBytes, type MatrixFormat } f
 import type { NpyDtype } from '../io/npy';
 import { npyRowChunks } from '../io/npyRows';
 import { NpyStream } from '../io/npyStream';
-import { kernelShape, modelAndInputs } from '../pipeline';
+import { kernelShape, modelAndInputs, runInputs } from '../pipeline';
 
 type KernelFlags = KernelJobFlags & { out: string; dtype: NpyDtype; format?: MatrixFormat; rows?: [number, number]; cols?: [number, number]; task?: { index: number; count: number } | 'slurm' };
 
@@ -148,6 +148,8 @@ export function kernelCommand(): Command {
       if (job.labels && (flags.rows || flags.cols)) throw new UsageError('--rows and --cols compute a block; labels (and their alignment) go with the whole kernel');
       // An infinite-width task: its band of rows (io/tasks.ts), through --rows/--cols.
       const band = task ? taskBandOf(flags, job, task) : null;
+      // A block is computed from slices of the inputs; --save-inputs writes them whole, as the run that merges the blocks has them.
+      const wholeInputs = flags.saveInputs !== undefined && (band || flags.rows || flags.cols) ? runInputs(job.config) : undefined;
       const block = selectBlock(job.config, band?.rows ?? flags.rows, band?.cols ?? flags.cols);
       if (block && (format !== 'npy' || toStdout)) throw new UsageError('--rows and --cols write a .npy block (with its .json placement beside it)');
       if (block && flags.trace === 'none') throw new UsageError('--rows and --cols take blocks of a traced kernel; --trace none is computed whole');
@@ -169,7 +171,7 @@ export function kernelCommand(): Command {
           else await writeOutputChunks('--out', flags.out, bytes);
         }
         if (block) writeOutput('--out', `${flags.out}.json`, Buffer.from(JSON.stringify(block) + '\n'));
-        const report = finishKernelJob(job, flags, result, { matrix: flags.out });
+        const report = finishKernelJob(job, flags, result, { matrix: flags.out }, wholeInputs);
         if (block) report.block = { rows: block.rows, cols: block.cols, of: block.shape };
         if (task) report.task = { index: task.index, count: task.count };
         if (job.labels) {

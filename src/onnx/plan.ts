@@ -186,7 +186,7 @@ export function planGraph(tf: typeof TF, model: OnnxModel, options: PlanOptions 
     }
     if (node.op === 'Conv' && slot === 1) {
       const geometry = convGeometry(node, shapeOf(node.inputs[0]!), shapeOf(outputName), model.initializers[name]!.dims);
-      if (typeof geometry === 'string') refuse(name, node, `as the weight of a convolution with ${geometry} (ntk-cli's per-sample patches are square, with one stride and one pad)`);
+      if (typeof geometry === 'string') refuse(name, node, `as the weight of a convolution with ${geometry} (ntk-cli's per-sample patches take one group, a square window without dilation, one stride and one pad)`);
       const b = node.inputs[2] ?? '';
       const bias = b !== '' && inTheta.has(b) && usesOf(model, b).length === 1 ? b : null;
       if (bias) attached.add(bias);
