@@ -62,6 +62,7 @@ const other = {
   predictTargets: file('targets.npy', encodeNpy(new Float32Array(30), [30, 1])),
   twoTargets: file('targets2.npy', encodeNpy(new Float32Array(60), [30, 2])),
   threeLabels: file('three.txt', 'a\nb\nc\n'),
+  tenLabels: file('ten.txt', 'a\nb\n'.repeat(5)),
   asymmetric: file('asymmetric.npy', encodeNpy([1, 0.5, 0, 1], [2, 2])),
   nanInput: file('nan.npy', encodeNpy(Float32Array.from({ length: 40 }, (_, i) => (i === 27 ? NaN : 0)), [2, 20])),
   nanKernel: file('nan-kernel.csv', 'a,b\n1,nan\n0,1\n'),
@@ -213,7 +214,7 @@ cases.push(
   [['kernel', '--labels', other.threeLabels], 2, /--labels .*three\.txt: 3 labels for 100 samples/],
   [['kernel', '--labels', dir], 1, /--labels \S+: is a directory$/],
   [['heatmap', '--sort-by', 'label'], 2, /--sort-by label needs labels/],
-  [['kernel', '--dataset', 'iris', '--rows', '0:10'], 2, /--rows and --cols compute a block; labels/],
+  [['kernel', '--samples', '10', '--labels', other.tenLabels, '--rows', '0:5'], 2, /--rows and --cols compute a block; --labels \(and their alignment\) go with the whole kernel/],
   [['angle', '--input-dim', '1'], 2, /--input-dim: the angle lies in a plane/],
   [['angle', '--lr', '0.1'], 2, /--lr goes with --steps/],
   // Outputs never replace inputs or each other, read-only files are kept, full disks are seen first.

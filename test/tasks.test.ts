@@ -97,6 +97,21 @@ test('tasks merged give the bytes of one run: a finite network (three tiles wide
   assert.ok(tasksThenMerge(infinite, 3, 'infinite').equals(fs.readFileSync(single)), 'infinite width');
 });
 
+test("a dataset's kernel splits too (its labels stay with the whole kernel), and an infinite network's task reports like a finite one's", () => {
+  const digits = ['--dataset', 'digits', '--samples', '4200', '--width', '4'];
+  const single = path.join(dir, 'digits.npy');
+  assert.equal(runCli(['kernel', ...digits, '--out', single, '--quiet']).status, 0);
+  assert.ok(tasksThenMerge(digits, 2, 'digits').equals(fs.readFileSync(single)), 'digits');
+  const band = runCli(['kernel', '--samples', '300', '--width', 'inf', '--parameterization', 'ntk', '--task', '1/3', '--out', path.join(dir, 'band'), '--json']);
+  assert.equal(band.status, 0, band.stderr);
+  const report = JSON.parse(band.stdout);
+  assert.deepEqual([report.n, report.samples, report.inputs], [300, 300, 'seed']);
+  assert.deepEqual(report.kernel.shape, [300, 300]);
+  const [block] = report.blocks as { file: string; rows: [number, number]; cols: [number, number] }[];
+  assert.deepEqual(report.task, { index: 1, count: 3, rows: block.rows });
+  assert.equal(report.kernel.cells, parseNpy(fs.readFileSync(block.file)).data.length);
+});
+
 test("a task's report describes its own cells: their count and range, no trace of the whole kernel", () => {
   const args = ['--samples', '8200', '--input-dim', '4', '--width', '8', '--seed', '2'];
   const run = runCli(['kernel', ...args, '--task', '1/4', '--out', path.join(dir, 'report'), '--json']);
@@ -104,6 +119,7 @@ test("a task's report describes its own cells: their count and range, no trace o
   const report = JSON.parse(run.stdout);
   assert.deepEqual(Object.keys(report.kernel).sort(), ['cells', 'max', 'min', 'non_finite', 'shape']);
   assert.deepEqual(report.kernel.shape, [8200, 8200]);
+  assert.deepEqual([report.model.source, report.inputs], ['seed', 'seed']);
   // The count, range and non-finite count of the cells in the task's block files.
   let [cells, min, max, nonFinite] = [0, Infinity, -Infinity, 0];
   for (const b of report.blocks as { file: string }[]) {

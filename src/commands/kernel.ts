@@ -81,7 +81,7 @@ async function runTask(flags: KernelFlags, job: KernelJob, task: { index: number
   const blocks = tileBlocks(tiles);
   const files = blocks.map((_, k) => path.join(flags.out, taskFileName(task.index, task.count, k)));
   if (tiles.length === 0) {
-    const report = { task: { index: task.index, count: task.count }, tiles: 0, of: plan.length, blocks: [] };
+    const report = { task: { index: task.index, count: task.count, tiles: 0, of: plan.length }, blocks: [] };
     await printReport(report, `task ${task.index} of ${task.count}: nothing to compute (the kernel is ${plan.length} tiles, fewer than ${task.count} tasks)`, globals, false);
     return;
   }
@@ -91,10 +91,9 @@ async function runTask(flags: KernelFlags, job: KernelJob, task: { index: number
   }
   const cells = blocks.reduce((sum, b) => sum + (b.rows[1] - b.rows[0]) * (b.cols[1] - b.cols[0]), 0);
   checkFreeSpace('--out', flags.out, cells * 4 + blocks.length * 128);
-  // The network and inputs drawn once, for the fingerprint and the kernel alike.
-  Object.assign(config, modelAndInputs(config));
-  const fingerprint = runFingerprint(config, config.inputs!, config.inputs2 ?? null);
-  config.tiles = tiles;
+  // The network and inputs drawn once, for the fingerprint and the kernel alike; the report still names where they came from (job.config).
+  const drawn = { ...config, ...modelAndInputs(config), tiles };
+  const fingerprint = runFingerprint(drawn, drawn.inputs, drawn.inputs2 ?? null);
   let sink: BlockFilesSink;
   try {
     sink = new BlockFilesSink(blocks, files, [n, m]);
@@ -102,7 +101,7 @@ async function runTask(flags: KernelFlags, job: KernelJob, task: { index: number
     throw new InputError(`--out ${flags.out}: cannot write: ${writeFailure(error)}`);
   }
   try {
-    const result = await computeKernel(job, flags, { keepsMatrix: false, sink, wayOut: '' });
+    const result = await computeKernel({ ...job, config: drawn }, flags, { keepsMatrix: false, sink, wayOut: '' });
     await sink.commit();
     blocks.forEach((b, k) => {
       markWritten(files[k]!);
@@ -137,7 +136,9 @@ export function kernelCommand(): Command {
       const { json } = globals;
       const task = taskOf(flags, cmd);
       const taskJob = task ? startKernelJob(flags, cmd) : null;
-      if (taskJob?.labels) throw new UsageError('--task computes a share of the kernel; labels (and their alignment) go with the whole kernel');
+      if (taskJob && flags.labels !== undefined) throw new UsageError('--task computes a share of the kernel; --labels (and their alignment) go with the whole kernel');
+      // A dataset's own labels are left out of a share (its alignment is the whole kernel's).
+      if (taskJob) taskJob.labels = null;
       if (task && flags.width.kind === 'finite') return runTask(flags, taskJob!, task, globals);
       const toStdout = flags.out === '-';
       const format = flags.task ? 'npy' : (formatWithFlag('matrix', '--out', flags.out, flags.format) as MatrixFormat);
@@ -145,11 +146,14 @@ export function kernelCommand(): Command {
       if (!toStdout && !flags.task) checkWritableTarget('--out', flags.out);
       if ((flags.rows || flags.cols) && !toStdout) checkWritableTarget('--out', `${flags.out}.json`);
       const job = taskJob ?? startKernelJob(flags, cmd);
-      if (job.labels && (flags.rows || flags.cols)) throw new UsageError('--rows and --cols compute a block; labels (and their alignment) go with the whole kernel');
+      if (flags.labels !== undefined && (flags.rows || flags.cols)) throw new UsageError('--rows and --cols compute a block; --labels (and their alignment) go with the whole kernel');
+      if (flags.rows || flags.cols) job.labels = null;
       // An infinite-width task: its band of rows (io/tasks.ts), through --rows/--cols.
       const band = task ? taskBandOf(flags, job, task) : null;
       // A block is computed from slices of the inputs; --save-inputs writes them whole, as the run that merges the blocks has them.
       const wholeInputs = flags.saveInputs !== undefined && (band || flags.rows || flags.cols) ? runInputs(job.config) : undefined;
+      // selectBlock puts the slices in the run's config: where the inputs came from is read before.
+      const inputsGiven = job.config.inputs !== undefined;
       const block = selectBlock(job.config, band?.rows ?? flags.rows, band?.cols ?? flags.cols);
       if (block && (format !== 'npy' || toStdout)) throw new UsageError('--rows and --cols write a .npy block (with its .json placement beside it)');
       if (block && flags.trace === 'none') throw new UsageError('--rows and --cols take blocks of a traced kernel; --trace none is computed whole');
@@ -172,8 +176,19 @@ export function kernelCommand(): Command {
         }
         if (block) writeOutput('--out', `${flags.out}.json`, Buffer.from(JSON.stringify(block) + '\n'));
         const report = finishKernelJob(job, flags, result, { matrix: flags.out }, wholeInputs);
-        if (block) report.block = { rows: block.rows, cols: block.cols, of: block.shape };
-        if (task) report.task = { index: task.index, count: task.count };
+        if (block) {
+          // The whole kernel's samples, as a run of the whole kernel reports them; the block's own place beside.
+          Object.assign(report, { n: block.shape[0], samples: block.shape[0], inputs: inputsGiven ? 'file' : 'seed' });
+          report.block = { rows: block.rows, cols: block.cols, of: block.shape };
+        }
+        if (task && block) {
+          // As a finite network's task reports: its cells of the whole kernel, their range and non-finite count, and its block.
+          const { min, max, non_finite: nonFinite } = report.kernel as Record<string, unknown>;
+          report.kernel = { shape: block.shape, cells: result.rows * result.cols, min, max, non_finite: nonFinite };
+          report.task = { index: task.index, count: task.count, rows: block.rows };
+          report.blocks = [{ file: flags.out, rows: block.rows, cols: block.cols }];
+          delete report.block;
+        }
         if (job.labels) {
           checkLabelledKernel(job.labels, result.rows, result.cols, result.inputs.count);
           const classes = classesOf(job.labels);
