@@ -53,6 +53,15 @@ test('quadrature gives the closed forms of relu, leaky_relu, erf and sin to 1e-6
   }
 });
 
+test("sin's closed form stays finite at large variances, where sinh and cosh alone overflow", () => {
+  // E[sin u sin v] and E[cos u cos v] for s11 = s22 = 2000, s12 = 1990: (e^{−10} ∓ e^{−3990})/2.
+  const out = new Float64Array(2);
+  activation('sin').closedForm!(2000, 2000, 1990, out);
+  for (const value of out) assert.ok(Math.abs(value / (Math.exp(-10) / 2) - 1) < 1e-14, `${out}`);
+  activation('sin').closedForm!(0.3, 0.7, -0.2, out);
+  assert.ok(Math.abs(out[0] - Math.exp(-0.5) * Math.sinh(-0.2)) < 1e-16 && Math.abs(out[1] - Math.exp(-0.5) * Math.cosh(-0.2)) < 1e-16, `${out}`);
+});
+
 test('networks of width 4096 are within 5% of the infinite-width kernel for every activation', async () => {
   const { linalg } = (await testLinalgs()).linalgs[0];
   const n = 20;

@@ -75,7 +75,10 @@ class Rule {
   }
 
   private grow(extra: number): void {
-    if (this.count + extra > this.x.length) throw new RangeError('quadrature rule capacity exceeded');
+    if (this.count + extra > this.x.length) {
+      // The adaptive step shrinks as 1/√Σ: only variances far beyond a network's usual scale get here.
+      throw new RangeError(`the adaptive quadrature would need more than ${this.x.length} nodes for a variance this large (above about 10⁶); scale the inputs down, or fix the rule with --quadrature N`);
+    }
   }
 
   private add(t: number, weight: number): void {

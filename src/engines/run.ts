@@ -116,7 +116,7 @@ export function checkFinite(result: NtkResult): void {
   }
   if (bad === 0) return;
   const largest = largestMagnitude(result.inputs.values);
-  throw new RunConfigError(
-    `the kernel has ${bad} non-finite entries: float32 overflowed (largest |input| ${largest.toPrecision(3)}); scale the inputs or weights down`,
-  );
+  // A finite network computes in float32; the infinite-width recursions in float64.
+  const overflowed = result.model === null ? 'the infinite-width recursion overflowed' : 'float32 overflowed';
+  throw new RunConfigError(`the kernel has ${bad} non-finite entries: ${overflowed} (largest |input| ${largest.toPrecision(3)}); scale the inputs or weights down`);
 }
