@@ -642,13 +642,13 @@ static napi_value combine_tile(napi_env env, napi_callback_info info) {
         for (int64_t i = i0; i < i1; i++) {
           float *row = t + i * ld;
           const float *a = p + i * w;
-          const float *q = qt + (i - i0) * TILE_BLOCK - jb; /* q[j]: G·Gᵀ at (i, j) */
+          const float *q = qt + (i - i0) * TILE_BLOCK; /* q[j − jb]: G·Gᵀ at (i, j) */
           int64_t j0 = jb > i ? jb : i;
           if (j0 == i) {
-            row[i] = finish_value(scale * ((double)row[i] + (s2 * norms[i] + b2) * (double)q[i] + constant), &r, 1);
+            row[i] = finish_value(scale * ((double)row[i] + (s2 * norms[i] + b2) * (double)q[i - jb] + constant), &r, 1);
             j0++;
           }
-          for (int64_t j = j0; j < j1; j++) row[j] = (float)(scale * ((double)row[j] + ((double)a[j] + b2) * (double)q[j] + constant));
+          for (int64_t j = j0; j < j1; j++) row[j] = (float)(scale * ((double)row[j] + ((double)a[j] + b2) * (double)q[j - jb] + constant));
           track_run(row + j0, j1 - j0, &r, 2);
         }
       }

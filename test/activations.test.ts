@@ -58,8 +58,11 @@ test("sin's closed form stays finite at large variances, where sinh and cosh alo
   const out = new Float64Array(2);
   activation('sin').closedForm!(2000, 2000, 1990, out);
   for (const value of out) assert.ok(Math.abs(value / (Math.exp(-10) / 2) - 1) < 1e-14, `${out}`);
-  activation('sin').closedForm!(0.3, 0.7, -0.2, out);
-  assert.ok(Math.abs(out[0] - Math.exp(-0.5) * Math.sinh(-0.2)) < 1e-16 && Math.abs(out[1] - Math.exp(-0.5) * Math.cosh(-0.2)) < 1e-16, `${out}`);
+  // And exact where sinh is: small and negative s12.
+  for (const s12 of [-0.2, 1e-9, -1e-12]) {
+    activation('sin').closedForm!(0.3, 0.7, s12, out);
+    assert.ok(Math.abs(out[0] / (Math.exp(-0.5) * Math.sinh(s12)) - 1) < 1e-14 && Math.abs(out[1] / (Math.exp(-0.5) * Math.cosh(s12)) - 1) < 1e-14, `${s12}: ${out}`);
+  }
 });
 
 test('networks of width 4096 are within 5% of the infinite-width kernel for every activation', async () => {

@@ -230,6 +230,17 @@ const ERRORS: [string, string[], RegExp][] = [
   ['images that do not match --input-shape', ['kernel', '--arch', 'conv:W:3,relu,flatten,dense:1', '--inputs', path.join(CNN, 'weights', 'inputs.npy'), '--input-shape', '1x8x8'], /--inputs .*9×9|81 values/],
 ];
 
+test("--method naive through an ONNX graph with convolutions: auto keeps autodiff off the wasm backend, which is refused when asked for", () => {
+  const model = path.join(FIXTURES, 'onnx', 'residual_opset13', 'model.onnx');
+  const out = path.join(dir, 'naive-onnx.npy');
+  const auto = runCli(['kernel', '--model', model, '--samples', '3', '--method', 'naive', '--out', out, '--json']);
+  assert.equal(auto.status, 0, auto.stderr);
+  assert.notEqual(JSON.parse(auto.stdout).backend, 'wasm');
+  const wasm = runCli(['kernel', '--model', model, '--samples', '3', '--method', 'naive', '--backend', 'wasm', '--out', out]);
+  assert.equal(wasm.status, 1, wasm.stderr);
+  assert.match(wasm.stderr, /^ntk-cli: error: --backend wasm: TensorFlow\.js's wasm backend .*; use --backend cpu or auto\n$/);
+});
+
 for (const [what, args, message] of ERRORS) {
   test(`refused in one line: ${what}`, () => {
     const out = path.join(dir, args[0] === 'converge' ? 'refused.png' : 'refused.npy');

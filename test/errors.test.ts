@@ -225,7 +225,7 @@ cases.push(
   [['merge', ...blocks, '--out', blocks[0]], 2, /block-0-10\.npy is also .*: writing it would replace the input/],
   [['merge', blocks[0], otherSeed, '--out', 'm.npy'], 1, /block-seed1\.npy comes from another run than .*block-0-10\.npy \(its network, inputs or kernel options differ\)/],
   [['kernel', '--out', files.readOnly], 1, /--out .*kept\.npy: is read-only \(mode 444\); it is not replaced/],
-  [['kernel', '--samples', '1048576', '--out', 'huge.npy'], 1, /--out huge\.npy: needs 4\.40 TB, the file system has .* free/],
+  [['kernel', '--samples', '1048576', '--out', 'huge.npy'], 1, /--out huge\.npy: needs 4\.4 TB, the file system has .* free/],
   [['kernel', '--out', full.npy], 1, /--out .*full\.npy: cannot write: no space left on the device/],
   [['kernel', '--out', full.npy, '--dtype', 'float64'], 1, /--out .*full\.npy: cannot write: no space left on the device/],
   [['heatmap', '--out', full.png, '--json'], 1, /--out .*full\.png: cannot write: no space left on the device/],
@@ -363,6 +363,29 @@ test('stdout that fails (a closed pipe, a full disk) gives one line naming stdou
   fs.rmSync(path.join(dir, 'stdout-test.png'), { force: true });
 });
 
+test('the file stdout is redirected to, named as --out, is stdout too: the summary goes to stderr, not into the replaced file; /dev/null is not', () => {
+  const out = path.join(dir, 'redirected.csv');
+  fs.writeFileSync(out, 'old');
+  const fd = fs.openSync(out, 'r+');
+  try {
+    const run = spawnSync(process.execPath, [BIN, 'kernel', '--samples', '3', '--out', out], { cwd: dir, encoding: 'utf8', stdio: ['ignore', fd, 'pipe'] });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /^NTK of .*; wrote \S+redirected\.csv\n$/);
+  } finally {
+    fs.closeSync(fd);
+  }
+  assert.equal(fs.readFileSync(out, 'utf8').trim().split('\n').length, 3);
+  // Discarded output to a discarded stdout: nothing to protect, --json allowed, nothing on stderr.
+  const devNull = fs.openSync('/dev/null', 'w');
+  try {
+    const quiet = spawnSync(process.execPath, [BIN, 'kernel', '--samples', '3', '--out', '/dev/null', '--json'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', devNull, 'pipe'] });
+    assert.equal(quiet.status, 0, quiet.stderr);
+    assert.equal(quiet.stderr, '');
+  } finally {
+    fs.closeSync(devNull);
+  }
+});
+
 test('standard output named by a path (/dev/stdout) is standard output: the summary goes to stderr, and --json is refused with it', () => {
   // Through a real pipe (as `| cat`: Node's own child pipes are sockets, which /dev/stdout cannot open).
   const viaPipe = (args: string[]) => spawnSync('/bin/sh', ['-c', '"$0" "$@" | cat', process.execPath, BIN, ...args], { cwd: dir, encoding: 'utf8' });
@@ -407,7 +430,14 @@ test('merge refuses a pipe as --out (its blocks go in by offset into a file rena
   assert.equal(run.status, 2, run.stderr);
   assert.match(run.stderr, /^ntk-cli: error: --out \S+merge-fifo: merge writes a regular \.npy file .*not a device or a pipe\n$/);
   assert.ok(fs.lstatSync(fifo).isFIFO());
-  // A damaged block (a NaN no kernel run writes) is refused with its place.
+});
+
+test('merge refuses a damaged block (a NaN, which no kernel run writes) with its place, and writes nothing', () => {
+  const blocks = ['0:6', '6:12'].map((rows, k) => {
+    const file = path.join(dir, `merge-nan-block-${k}.npy`);
+    assert.equal(runCli(['kernel', '--samples', '12', '--rows', rows, '--out', file, '--quiet']).status, 0);
+    return file;
+  });
   const damaged = path.join(dir, 'merge-damaged.npy');
   const values = Float32Array.from(parseNpy(fs.readFileSync(blocks[0])).data);
   values[3 * 12 + 4] = NaN;

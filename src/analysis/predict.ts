@@ -13,14 +13,15 @@
  *
  * Everything goes through one eigendecomposition K = V·Λ·Vᵀ in float64
  * (O(n³)), which gives every t at once: K⁻¹(I − e^{−ηKt/m}) = V·diag((1 −
- * e^{−ηλt/m})/λ)·Vᵀ. Eigenvalues within the kernel's rounding (|λ| ≤
- * n·ε·λ_max, ε the epsilon of its precision) are null directions: for any
- * positive semi-definite kernel Θ(x*, X)·v = 0 where Θ(X, X)·v = 0, so
- * gradient flow never moves along them, and their factor is 0 (not ηt/m,
- * which would multiply rounding noise by t). At t = ∞ that is the
- * pseudo-inverse: the limit of gradient flow, defined for a singular kernel
- * too. A kernel with an eigenvalue below −n·ε·λ_max is not positive
- * semi-definite and is refused rather than answered.
+ * e^{−ηλt/m})/λ)·Vᵀ. Without regularisation, eigenvalues within the kernel's
+ * rounding (|λ| ≤ n·ε·λ_max, ε the epsilon of its precision) are null
+ * directions: for any positive semi-definite kernel Θ(x*, X)·v = 0 where
+ * Θ(X, X)·v = 0, so gradient flow never moves along them, and their factor is
+ * 0 (not ηt/m, which would multiply rounding noise by t). At t = ∞ that is
+ * the pseudo-inverse: the limit of gradient flow, defined for a singular
+ * kernel too. With r > 0, K is solved as it is (neural-tangents' diag_reg).
+ * A kernel with an eigenvalue below −n·ε·λ_max is not positive semi-definite
+ * and is refused rather than answered.
  */
 import { symmetricEigen } from '../linalg/eigen';
 import { FLOAT32_EPSILON, FLOAT64_EPSILON, type Precision } from './spectrum';
@@ -74,10 +75,10 @@ export class KernelRegression {
   /** The largest and smallest eigenvalues of Θ(X, X) itself, before --diag-reg. */
   readonly lambdaMax: number;
   readonly lambdaMin: number;
-  /** Eigenvalues of K above its rounding: the directions training moves along. */
+  /** Eigenvalues of Θ(X, X) above its rounding (n·ε·λ_max). */
   readonly numericalRank: number;
-  /** n·ε·λ_max of K: eigenvalues at or below it are null directions. */
-  private readonly tolerance: number;
+  /** Eigenvalues of K at or below it are null directions: Θ's rounding without --diag-reg, 0 with it. */
+  private readonly nullBelow: number;
   /** Vᵀ·(Y − f_0(X)): the initial residual in the eigenbasis, rows × cols (negated: targets minus outputs). */
   private readonly c: Float64Array;
   /** Θ(x*, X)·V, testRows × rows. */
@@ -98,12 +99,13 @@ export class KernelRegression {
     this.lambdaMax = this.values[0] - shift;
     this.lambdaMin = this.values[rows - 1] - shift;
     this.m = rows * cols;
-    this.tolerance = rows * (problem.precision === 'float32' ? FLOAT32_EPSILON : FLOAT64_EPSILON) * Math.abs(this.values[0]);
+    const tolerance = rows * (problem.precision === 'float32' ? FLOAT32_EPSILON : FLOAT64_EPSILON) * Math.abs(this.lambdaMax);
     const smallest = this.values[rows - 1];
-    if (smallest < -this.tolerance) {
+    if (smallest < -tolerance) {
       throw new PredictError(`the kernel is not positive semi-definite: its smallest eigenvalue is ${smallest.toPrecision(4)} (largest ${this.values[0].toPrecision(4)}); add --diag-reg, e.g. 1e-4`);
     }
-    this.numericalRank = this.values.filter((lambda) => lambda > this.tolerance).length;
+    this.numericalRank = this.values.filter((lambda) => lambda - shift > tolerance).length;
+    this.nullBelow = shift > 0 ? 0 : tolerance;
     const v = this.vectors;
     this.c = new Float64Array(rows * cols);
     for (let j = 0; j < rows; j++) {
@@ -128,9 +130,14 @@ export class KernelRegression {
     return (2 * this.m) / this.lambdaMax;
   }
 
+  /** A direction gradient flow does not move along (an eigenvalue λ of K within rounding, or ≤ 0). */
+  private isNull(lambda: number): boolean {
+    return lambda <= this.nullBelow;
+  }
+
   /** (1 − e^{−ηλt/m})/λ (1/λ at t = ∞), and 0 along a null direction. */
   private gain(lambda: number, t: number): number {
-    if (lambda <= this.tolerance) return 0;
+    if (this.isNull(lambda)) return 0;
     if (t === Infinity) return 1 / lambda;
     const rate = (this.problem.learningRate * t) / this.m;
     return Math.abs(lambda * rate) < 1e-12 ? rate : -Math.expm1(-lambda * rate) / lambda;
@@ -153,7 +160,7 @@ export class KernelRegression {
     const v = this.vectors;
     for (let j = 0; j < rows; j++) {
       // Along a null direction the residual stays as it started.
-      const decay = this.values[j] <= this.tolerance ? 1 : rate === Infinity ? 0 : Math.exp(-this.values[j] * rate);
+      const decay = this.isNull(this.values[j]) ? 1 : rate === Infinity ? 0 : Math.exp(-this.values[j] * rate);
       if (decay === 0) continue;
       for (let i = 0; i < rows; i++) for (let col = 0; col < cols; col++) train[i * cols + col] -= v[i * rows + j] * decay * this.c[j * cols + col];
     }
@@ -173,7 +180,7 @@ export class KernelRegression {
     const out = new Float64Array(testRows);
     for (let p = 0; p < testRows; p++) {
       let s = 0;
-      for (let j = 0; j < rows; j++) if (this.values[j] > this.tolerance) s += this.b[p * rows + j] ** 2 / this.values[j];
+      for (let j = 0; j < rows; j++) if (!this.isNull(this.values[j])) s += this.b[p * rows + j] ** 2 / this.values[j];
       out[p] = Math.max(0, diagonal[p] - s);
     }
     return out;

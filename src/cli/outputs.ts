@@ -16,6 +16,8 @@ interface Noted {
   output: boolean;
   /** An output now in place. */
   written?: boolean;
+  /** The output is standard output (read when noted: an atomic rename gives the path a new file). */
+  stdout?: boolean;
 }
 
 const noted = new Map<string, Noted>();
@@ -53,20 +55,33 @@ export function reserveStdoutForJson(on: boolean): void {
   stdoutForJson = on;
 }
 
-/** Whether `file` is this process's standard output: '-', or a path to the same file (/dev/stdout, /proc/self/fd/1, the file stdout is redirected to). */
+/**
+ * Whether `file` is this process's standard output: '-', or a path to the
+ * same file (/dev/stdout, /proc/self/fd/1, the file stdout is redirected to).
+ * /dev/null is not: whatever goes there is gone either way.
+ */
 export function isStdout(file: string): boolean {
   if (file === '-') return true;
   try {
     const [target, stdout] = [fs.statSync(file), fs.fstatSync(1)];
-    return target.dev === stdout.dev && target.ino === stdout.ino;
+    return target.dev === stdout.dev && target.ino === stdout.ino && !isDevNull(target);
   } catch {
     return false;
   }
 }
 
-/** Whether an output of the run is standard output written in place (its summary line then goes to stderr). */
+function isDevNull(stat: fs.Stats): boolean {
+  try {
+    const devNull = fs.statSync('/dev/null');
+    return stat.isCharacterDevice() && stat.rdev === devNull.rdev;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether an output of the run is standard output (its summary line then goes to stderr). */
 export function stdoutIsAnOutput(): boolean {
-  return [...noted.values()].some((entry) => entry.output && isStdout(entry.file));
+  return [...noted.values()].some((entry) => entry.output && entry.stdout);
 }
 
 /** The file standard input is redirected from, if it is one (Linux's /proc names it): an output must not replace it. */
@@ -86,7 +101,7 @@ function note(flag: string, file: string, output: boolean): void {
     const consequence = output && earlier.output ? 'each output needs its own path' : 'writing it would replace the input';
     throw new UsageError(`${flag} ${file} is also ${earlier.output ? 'written as' : 'read as'} ${earlier.flag} ${earlier.file}: ${consequence}`);
   }
-  if (!earlier) noted.set(real, { flag, file, output });
+  if (!earlier) noted.set(real, { flag, file, output, ...(output && isStdout(file) ? { stdout: true } : {}) });
 }
 
 /** Note a file the run reads; refused if it is also one of its outputs. */
@@ -129,11 +144,12 @@ export function writeFailure(error: unknown): string {
   return (error as Error).message;
 }
 
-function gigabytes(bytes: number): string {
-  if (bytes >= 1e12) return `${(bytes / 1e12).toPrecision(3)} TB`;
-  // Without an exponent: "160 GB", "5.2 GB", "0.52 GB".
-  const value = bytes / 1e9;
-  return `${value >= 100 ? value.toFixed(0) : value.toPrecision(2)} GB`;
+/** A size in the largest unit that keeps it at or above 1, without an exponent: "160 GB", "5.2 GB", "8.0 kB", "0 bytes". */
+function sizeText(bytes: number): string {
+  const units: [number, string][] = [[1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'kB']];
+  const [scale, unit] = units.find(([size]) => bytes >= size * 0.9995) ?? [1, 'bytes'];
+  const value = bytes / scale;
+  return `${value >= 99.5 || scale === 1 ? value.toFixed(0) : value.toPrecision(2)} ${unit}`;
 }
 
 /** Refuse a write of `bytes` where the file system has less room (not counting a file it replaces). */
@@ -153,7 +169,7 @@ export function checkFreeSpace(flag: string, file: string, bytes: number): void 
   } catch {
     // a new file
   }
-  if (bytes > free + replaced) throw new InputError(`${flag} ${file}: needs ${gigabytes(bytes)}, the file system has ${gigabytes(free)} free`);
+  if (bytes > free + replaced) throw new InputError(`${flag} ${file}: needs ${sizeText(bytes)}, the file system has ${sizeText(free)} free`);
 }
 
 /** Check, before any work, that `file` can be written; note it as an output. */

@@ -35,6 +35,12 @@ function openStream(out: string, shape: [number, number]): NpyStream {
   }
 }
 
+/** A task's part of the report's kernel: the whole kernel's shape, and its own cells' count, range and non-finite count (the trace is the merged kernel's). */
+function taskCells(report: Record<string, unknown>, shape: [number, number], cells: number): Record<string, unknown> {
+  const { min, max, non_finite: nonFinite } = report.kernel as Record<string, unknown>;
+  return { shape, cells, min, max, non_finite: nonFinite };
+}
+
 /** An infinite-width task's band (computed pair by pair: any rows give the same bits), its file under --out. */
 function taskBandOf(flags: KernelFlags, job: KernelJob, task: { index: number; count: number }): TaskBlock {
   const { rows: n, cols: m } = kernelShape(job.config);
@@ -109,9 +115,7 @@ async function runTask(flags: KernelFlags, job: KernelJob, task: { index: number
       writeOutput('--out', `${files[k]}.json`, Buffer.from(JSON.stringify(placement) + '\n'));
     });
     const report = finishKernelJob(job, flags, result, { blocks: flags.out });
-    // A task holds some of the kernel's cells: their range and non-finite count; the trace is the merged kernel's.
-    const { min, max, non_finite: nonFinite } = report.kernel as Record<string, unknown>;
-    report.kernel = { shape: [n, m], cells, min, max, non_finite: nonFinite };
+    report.kernel = taskCells(report, [n, m], cells);
     report.task = { index: task.index, count: task.count, tiles: tiles.length, of: plan.length };
     report.blocks = blocks.map((b, k) => ({ file: files[k], rows: b.rows, cols: b.cols }));
     await printReport(report, `task ${task.index} of ${task.count}: ${tiles.length} of the ${plan.length} tiles of the ${n}×${m} kernel (${cells} cells) in ${blocks.length} block${blocks.length > 1 ? 's' : ''} under ${flags.out}`, globals, false);
@@ -179,15 +183,13 @@ export function kernelCommand(): Command {
         if (block) {
           // The whole kernel's samples, as a run of the whole kernel reports them; the block's own place beside.
           Object.assign(report, { n: block.shape[0], samples: block.shape[0], inputs: inputsGiven ? 'file' : 'seed' });
-          report.block = { rows: block.rows, cols: block.cols, of: block.shape };
-        }
-        if (task && block) {
-          // As a finite network's task reports: its cells of the whole kernel, their range and non-finite count, and its block.
-          const { min, max, non_finite: nonFinite } = report.kernel as Record<string, unknown>;
-          report.kernel = { shape: block.shape, cells: result.rows * result.cols, min, max, non_finite: nonFinite };
-          report.task = { index: task.index, count: task.count, rows: block.rows };
-          report.blocks = [{ file: flags.out, rows: block.rows, cols: block.cols }];
-          delete report.block;
+          if (report.dataset) (report.dataset as Record<string, unknown>).n = block.shape[0];
+          if (task) {
+            // As a finite network's task reports: its cells of the whole kernel and its block.
+            report.kernel = taskCells(report, block.shape, result.rows * result.cols);
+            report.task = { index: task.index, count: task.count, rows: block.rows };
+            report.blocks = [{ file: flags.out, rows: block.rows, cols: block.cols }];
+          } else report.block = { rows: block.rows, cols: block.cols, of: block.shape };
         }
         if (job.labels) {
           checkLabelledKernel(job.labels, result.rows, result.cols, result.inputs.count);

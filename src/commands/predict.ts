@@ -371,7 +371,8 @@ function describePrediction(flags: PredictFlags, data: PredictData, regression: 
   const rate = flags.lr > regression.maxLearningRate ? ` (--lr ${flags.lr} is above the stable ${regression.maxLearningRate.toPrecision(3)})` : '';
   const trainedNote = network ? `; trained network ${network.rmse.toPrecision(3)} RMSE from the prediction` : '';
   const rows = regression.values.length;
-  const rankNote = regression.numericalRank < rows ? `; the kernel's numerical rank is ${regression.numericalRank} of ${rows} (training does not move along the other directions)` : '';
+  const rankNote =
+    regression.numericalRank < rows && flags.diagReg === 0 ? `; the kernel's numerical rank is ${regression.numericalRank} of ${rows} (training does not move along the other directions)` : '';
   const at = plan.time === Infinity ? '∞' : plan.time;
   const where = plan.toStdout ? `${plan.format} to stdout` : flags.out;
   return `${flags.kernel.toUpperCase()} prediction at t = ${at} for ${data.test.count} test points from ${data.train.count} training points: ${losses}${rate}${rankNote}${trainedNote}; wrote ${where}`;

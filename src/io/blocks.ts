@@ -42,6 +42,11 @@ function edges(ranges: Range[], n: number): number[] {
   return [...new Set([0, n, ...ranges.flat()])].sort((a, b) => a - b);
 }
 
+/** A non-empty range inside [0, n]. */
+function rangeWithin(range: Range, n: number): boolean {
+  return range[0] >= 0 && range[0] < range[1] && range[1] <= n;
+}
+
 /** Missing cells as at most three rectangles "rows a:b × cols c:d", and how many more. */
 function describeGaps(gaps: [Range, Range][]): string {
   const shown = gaps.slice(0, 3).map(([r, c]) => `rows ${r[0]}:${r[1]} × cols ${c[0]}:${c[1]}`);
@@ -65,8 +70,7 @@ export function planMerge(blocks: PlacedBlock[]): { shape: [number, number]; ste
     if (b.fingerprint !== blocks[0].fingerprint) {
       throw new BlockPlanError(`${b.file} comes from another run than ${blocks[0].file} (its network, inputs or kernel options differ)`);
     }
-    const inside = (range: Range, n: number) => range[0] >= 0 && range[0] < range[1] && range[1] <= n;
-    if (!inside(b.rows, shape[0]) || !inside(b.cols, shape[1])) {
+    if (!rangeWithin(b.rows, shape[0]) || !rangeWithin(b.cols, shape[1])) {
       throw new BlockPlanError(`${b.file}: its placement (rows ${b.rows.join(':')}, cols ${b.cols.join(':')}) is not a block of the ${shape.join('×')} kernel`);
     }
   }
