@@ -34,11 +34,12 @@ export function runFingerprint(config: RunConfig, inputs: Samples, columns: Samp
 
 /**
  * --rows a:b --cols c:d: restrict the run to that block of the full kernel, by
- * computing the cross-kernel of the two slices of the inputs.
+ * computing the cross-kernel of the two slices of the inputs (`inputs`: the
+ * whole X, where the caller has drawn it already).
  */
-export function selectBlock(config: RunConfig, rowRange?: [number, number], colRange?: [number, number]): BlockPlacement | null {
+export function selectBlock(config: RunConfig, rowRange?: [number, number], colRange?: [number, number], drawn?: Samples): BlockPlacement | null {
   if (!rowRange && !colRange) return null;
-  const inputs = runInputs(config);
+  const inputs = drawn ?? runInputs(config);
   const columns = config.inputs2 ?? inputs;
   const rows = rowRange ?? [0, inputs.count];
   const cols = colRange ?? [0, columns.count];

@@ -115,9 +115,13 @@ export function writeOutput(flag: string, file: string, bytes: Uint8Array): void
   try {
     writeFileAtomic(file, bytes);
   } catch (error) {
-    throw new InputError(`${flag} ${file}: cannot write: ${writeFailure(error)}`);
+    throw writeError(flag, file, error);
   }
   markWritten(file);
+}
+
+function writeError(flag: string, file: string, error: unknown): InputError {
+  return new InputError(`${flag} ${file}: cannot write: ${writeFailure(error)}`);
 }
 
 /**
@@ -129,7 +133,7 @@ export async function writeOutputChunks(flag: string, file: string, chunks: Iter
   try {
     await writeChunksAtomic(file, chunks);
   } catch (error) {
-    throw new InputError(`${flag} ${file}: cannot write: ${writeFailure(error)}`);
+    throw writeError(flag, file, error);
   }
   markWritten(file);
 }

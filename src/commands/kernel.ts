@@ -154,11 +154,12 @@ export function kernelCommand(): Command {
       if (flags.rows || flags.cols) job.labels = null;
       // An infinite-width task: its band of rows (io/tasks.ts), through --rows/--cols.
       const band = task ? taskBandOf(flags, job, task) : null;
-      // A block is computed from slices of the inputs; --save-inputs writes them whole, as the run that merges the blocks has them.
-      const wholeInputs = flags.saveInputs !== undefined && (band || flags.rows || flags.cols) ? runInputs(job.config) : undefined;
+      // A block is computed from slices of the whole inputs, drawn once here; --save-inputs writes them whole, as the run that merges the blocks has them.
+      const [rowRange, colRange] = [band?.rows ?? flags.rows, band?.cols ?? flags.cols];
+      const wholeInputs = rowRange || colRange ? runInputs(job.config) : undefined;
       // selectBlock puts the slices in the run's config: where the inputs came from is read before.
       const inputsGiven = job.config.inputs !== undefined;
-      const block = selectBlock(job.config, band?.rows ?? flags.rows, band?.cols ?? flags.cols);
+      const block = selectBlock(job.config, rowRange, colRange, wholeInputs);
       if (block && (format !== 'npy' || toStdout)) throw new UsageError('--rows and --cols write a .npy block (with its .json placement beside it)');
       if (block && flags.trace === 'none') throw new UsageError('--rows and --cols take blocks of a traced kernel; --trace none is computed whole');
       // A float32 .npy streams tile by tile into the file: the matrix is never held in memory.
