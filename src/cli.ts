@@ -102,6 +102,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2; // commander has printed its message
+    // A failed run replaces none of its outputs: those written so far are removed (a tripped --fail-if gate comes after they are in place).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./cli/outputs') as typeof Outputs).discardStagedOutputs();
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`ntk-cli: error: ${message.split('\n')[0]}\n`);
     if (program.opts().debug && error instanceof Error && error.stack) process.stderr.write(error.stack + '\n');

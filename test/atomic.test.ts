@@ -1,7 +1,8 @@
 /**
  * A run killed with SIGKILL while it writes leaves the old file whole: outputs
- * go to a temporary file in the same directory and are renamed into place.
- * Other signals remove the temporary; a replaced file keeps its mode and links.
+ * go to a temporary file in the same directory and are renamed into place,
+ * all together once every one is written. Other signals, and failures, remove
+ * the temporaries; a replaced file keeps its mode and links.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -139,4 +140,32 @@ test('a replaced file keeps its mode; a symbolic link keeps pointing at its targ
   run = runCli(['kernel', '--inputs', real, '--out', link]);
   assert.equal(run.status, 2);
   assert.match(run.stderr, /writing it would replace the input/);
+});
+
+test('a run that fails while it writes one output replaces none of them: each waits beside its target until all are written', () => {
+  const dir = tempDir();
+  const [picture, matrix, inputs] = ['k.png', 'k.csv', 'x.npy'].map((name) => path.join(dir, name));
+  for (const file of [picture, matrix, inputs]) fs.writeFileSync(file, 'old');
+  const args = ['heatmap', '--samples', '12', '--out', picture, '--matrix', matrix, '--save-inputs', inputs];
+  // The inputs are written last, after the matrix and the picture.
+  let run = runCli(args, { diskFullAt: 'x.npy' });
+  assert.equal(run.status, 1);
+  assert.equal(run.stderr, `ntk-cli: error: --save-inputs ${inputs}: cannot write: no space left on the device\n`);
+  for (const file of [picture, matrix, inputs]) assert.equal(fs.readFileSync(file, 'utf8'), 'old', file);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['k.csv', 'k.png', 'x.npy'], 'no temporary left');
+  run = runCli(args);
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(parseNpy(fs.readFileSync(inputs)).shape, [12, 20]);
+  assert.equal(fs.readFileSync(matrix, 'utf8').trim().split('\n').length, 12);
+
+  // A block and its placement: a streamed .npy and the .json beside it.
+  const block = path.join(dir, 'block.npy');
+  fs.writeFileSync(block, 'old');
+  fs.writeFileSync(`${block}.json`, 'old');
+  run = runCli(['kernel', '--samples', '12', '--rows', '0:6', '--cols', '0:12', '--out', block], { diskFullAt: 'block.npy.json' });
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /^ntk-cli: error: --out .*block\.npy\.json: cannot write: no space left on the device\n$/);
+  assert.equal(fs.readFileSync(block, 'utf8'), 'old');
+  assert.equal(fs.readFileSync(`${block}.json`, 'utf8'), 'old');
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['block.npy', 'block.npy.json', 'k.csv', 'k.png', 'x.npy']);
 });

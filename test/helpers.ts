@@ -92,13 +92,17 @@ export interface CliRun {
   stdoutBytes: Buffer;
 }
 
-/** Run the CLI as a user would, through bin/ntk-cli.js; `withoutBlas` runs it as where nblas did not build. */
-export function runCli(args: string[], options: { cwd?: string; input?: string | Buffer; uid?: number; gid?: number; withoutBlas?: boolean; env?: Record<string, string> } = {}): CliRun {
-  const preload = options.withoutBlas ? ['-r', path.join(__dirname, 'preload', 'withoutBlas.js')] : [];
+/** Run the CLI as a user would, through bin/ntk-cli.js; `withoutBlas` runs it as where nblas did not build, `diskFullAt` as if the disk filled while that output was written. */
+export function runCli(args: string[], options: { cwd?: string; input?: string | Buffer; uid?: number; gid?: number; withoutBlas?: boolean; diskFullAt?: string; env?: Record<string, string> } = {}): CliRun {
+  const preload = [
+    ...(options.withoutBlas ? ['-r', path.join(__dirname, 'preload', 'withoutBlas.js')] : []),
+    ...(options.diskFullAt ? ['-r', path.join(__dirname, 'preload', 'diskFull.js')] : []),
+  ];
+  const env = { ...options.env, ...(options.diskFullAt ? { NTK_TEST_DISK_FULL_AT: options.diskFullAt } : {}) };
   const result = spawnSync(process.execPath, [...preload, BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     input: options.input,
-    env: options.env ? { ...process.env, ...options.env } : undefined,
+    env: Object.keys(env).length ? { ...process.env, ...env } : undefined,
     uid: options.uid,
     gid: options.gid,
     maxBuffer: 1 << 28,

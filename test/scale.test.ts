@@ -10,6 +10,7 @@ import { workerKernel } from '../src/workers/tileWorkers';
 import { parseNpy } from '../src/io/npy';
 import { nativeHelpers } from '../src/native';
 import { NpyStream } from '../src/io/npyStream';
+import { renameStaged } from '../src/io/atomicWrite';
 import { planMerge } from '../src/io/blocks';
 import { initMlp } from '../src/model/mlp';
 import { TorchGenerator } from '../src/model/torchRandom';
@@ -36,7 +37,7 @@ test('tiled kernels (symmetric and cross, ragged tiles, in memory, streamed to .
       const file = path.join(dir, `tiled-${name}-${cols}.npy`);
       const stream = new NpyStream(file, [300, cols]);
       runTiles(structuredKernel(model, x, second, linalg, stream, { tile: 64, trace: 'mean' }));
-      await stream.commit();
+      renameStaged(await stream.seal());
       const written = parseNpy(fs.readFileSync(file));
       assert.deepEqual(written.shape, [300, cols]);
       assert.ok(relativeMaxError(written.data, expected) <= 1e-6, `${name}: file, ${cols} columns`);
@@ -52,7 +53,7 @@ test('tiled kernels (symmetric and cross, ragged tiles, in memory, streamed to .
     const file = path.join(dir, `workers-${cols}.npy`);
     const stream = new NpyStream(file, [300, cols]);
     await workerKernel(model, x, second, stream.shared(), { threads: 2, backend: 'wasm', tile: 64, trace: 'mean' });
-    await stream.commit();
+    renameStaged(await stream.seal());
     assert.ok(relativeMaxError(parseNpy(fs.readFileSync(file)).data, expected) <= 1e-6, `workers: file, ${cols} columns`);
   }
 });
@@ -76,12 +77,12 @@ test('tiles written in the background (one native job per block, or a request pe
   };
   const reference = written('in-order', false, 'requests'); // written in place: no background writer
   await reference.run;
-  await reference.stream.commit();
+  renameStaged(await reference.stream.seal());
   const expected = fs.readFileSync(reference.file);
   for (const rowWriter of writers) {
     const later = written(`background-${rowWriter}`, true, rowWriter);
     await later.run;
-    await later.stream.commit();
+    renameStaged(await later.stream.seal());
     assert.ok(fs.readFileSync(later.file).equals(expected), rowWriter);
   }
   // A background write that fails rejects written(), with the error's code (what the commands name in their one line).

@@ -1,6 +1,9 @@
 /**
  * Output paths: checked before any work, so a long run never ends in an
- * unwritable or full file system, then written atomically. Every path a run
+ * unwritable or full file system, then written atomically: each to a
+ * temporary beside it, and all of them renamed into place together once every
+ * one is written (just before the report), so a run that fails, or is
+ * interrupted, replaces none of its outputs. Every path a run
  * reads or writes is noted (by the file it resolves to, symbolic links
  * followed), so an output that would replace an input, or another output, is
  * refused before anything is written.
@@ -8,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, UsageError } from '../errors';
-import { isSpecialFile, resolveTarget, temporaryPathFor, writeChunksAtomic, writeFileAtomic } from '../io/atomicWrite';
+import { discardTemporary, isSpecialFile, renameStaged, resolveTarget, temporaryPathFor, writeChunksStaged, writeFileStaged, type StagedFile } from '../io/atomicWrite';
 
 interface Noted {
   flag: string;
@@ -24,13 +27,40 @@ const noted = new Map<string, Noted>();
 
 let complete = false;
 
-/** Every output of the run is in place (the report comes next): a signal from now on ends the run with success. */
+/** Outputs written and on disk, waiting for the end of the run to replace their targets. */
+const staged: { flag: string; file: string; staged: StagedFile }[] = [];
+
+/** Hold `file`'s staged temporary until the run's outputs are complete. */
+export function stageOutput(flag: string, file: string, temporary: StagedFile): void {
+  staged.push({ flag, file, staged: temporary });
+}
+
+/** Remove the staged outputs (the run failed): their targets stay as they were. */
+export function discardStagedOutputs(): void {
+  for (const entry of staged.splice(0)) discardTemporary(null, entry.staged.temp);
+}
+
+/**
+ * Every output of the run is written (the report comes next): the staged ones
+ * are renamed into place, and a signal from now on ends the run with success.
+ */
 export function markOutputsComplete(): void {
+  while (staged.length) {
+    const entry = staged[0]!;
+    try {
+      renameStaged(entry.staged);
+    } catch (error) {
+      discardStagedOutputs();
+      throw writeError(entry.flag, entry.file, error);
+    }
+    staged.shift();
+    markWritten(entry.file);
+  }
   complete = true;
 }
 
 /** An output is in place (renamed over its target, or written in place). */
-export function markWritten(file: string): void {
+function markWritten(file: string): void {
   const entry = noted.get(resolveTarget(file));
   if (entry?.output) entry.written = true;
 }
@@ -45,6 +75,7 @@ export function outputsComplete(): boolean {
 /** Forget every noted path (each command starts with none; tests that run several in one process reset). */
 export function resetPaths(): void {
   noted.clear();
+  discardStagedOutputs();
   complete = false;
 }
 
@@ -109,15 +140,22 @@ export function noteInput(flag: string, file: string): void {
   note(flag, file, false);
 }
 
-/** Write `bytes` to `file` atomically; a failure becomes one line naming the flag and file. */
+/** Write `bytes` for `file`, staged (in place for a device or a pipe); a failure becomes one line naming the flag and file. */
 export function writeOutput(flag: string, file: string, bytes: Uint8Array): void {
   checkFreeSpace(flag, file, bytes.length);
+  let temporary: StagedFile | null;
   try {
-    writeFileAtomic(file, bytes);
+    temporary = writeFileStaged(file, bytes);
   } catch (error) {
     throw writeError(flag, file, error);
   }
-  markWritten(file);
+  written(flag, file, temporary);
+}
+
+/** A written output: staged until the run's outputs are complete, or already in place. */
+function written(flag: string, file: string, temporary: StagedFile | null): void {
+  if (temporary) stageOutput(flag, file, temporary);
+  else markWritten(file);
 }
 
 function writeError(flag: string, file: string, error: unknown): InputError {
@@ -130,12 +168,13 @@ function writeError(flag: string, file: string, error: unknown): InputError {
  * run, and by the write itself.
  */
 export async function writeOutputChunks(flag: string, file: string, chunks: Iterable<Uint8Array>): Promise<void> {
+  let temporary: StagedFile | null;
   try {
-    await writeChunksAtomic(file, chunks);
+    temporary = await writeChunksStaged(file, chunks);
   } catch (error) {
     throw writeError(flag, file, error);
   }
-  markWritten(file);
+  written(flag, file, temporary);
 }
 
 /** A write error as a reason. */

@@ -7,7 +7,7 @@ import { extensionList, formatWithFlag } from '../cli/formats';
 import { computeKernel, finishKernelJob, startKernelJob, type KernelJob, type KernelJobFlags } from '../cli/kernelJob';
 import { alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classesReport } from '../cli/labels';
 import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../cli/options';
-import { checkFreeSpace, checkWritableTarget, markWritten, writeFailure, writeOutput, writeOutputChunks, writeStdout } from '../cli/outputs';
+import { checkFreeSpace, checkWritableTarget, stageOutput, writeFailure, writeOutput, writeOutputChunks, writeStdout } from '../cli/outputs';
 import { parseRange, parseTask } from '../cli/parsers';
 import { BlockFilesSink } from '../io/blockFiles';
 import type { BlockPlacement } from '../io/blocks';
@@ -108,9 +108,9 @@ async function runTask(flags: KernelFlags, job: KernelJob, task: { index: number
   }
   try {
     const result = await computeKernel({ ...job, config: drawn }, flags, { keepsMatrix: false, sink, wayOut: '' });
-    await sink.commit();
+    const staged = await sink.seal();
     blocks.forEach((b, k) => {
-      markWritten(files[k]!);
+      stageOutput('--out', files[k]!, staged[k]!);
       const placement: BlockPlacement = { rows: b.rows, cols: b.cols, shape: [n, m], symmetric, fingerprint };
       writeOutput('--out', `${files[k]}.json`, Buffer.from(JSON.stringify(placement) + '\n'));
     });
@@ -170,10 +170,9 @@ export function kernelCommand(): Command {
       try {
         const wayOut = streams ? '' : 'write a float32 .npy (it streams to disk), ';
         const result = await computeKernel(job, flags, { keepsMatrix: !streams, sink: stream, wayOut });
-        if (stream) {
-          await stream.commit();
-          markWritten(flags.out);
-        }
+        // The streamed kernel waits beside its target until the run's outputs are complete (cli/outputs.ts); read back from there.
+        const streamedFile = stream ? await stream.seal() : null;
+        if (streamedFile) stageOutput('--out', flags.out, streamedFile);
         else {
           const bytes = matrixChunks(result.kernel!, result.rows, result.cols, format, flags.dtype);
           if (toStdout) await writeStdout(bytes);
@@ -196,7 +195,7 @@ export function kernelCommand(): Command {
           checkLabelledKernel(job.labels, result.rows, result.cols, result.inputs.count);
           const classes = classesOf(job.labels);
           // A streamed kernel is read back from its file by rows: the alignment needs every entry.
-          const source = result.kernel ?? npyRowChunks(flags.out)!;
+          const source = result.kernel ?? npyRowChunks(streamedFile!.temp)!;
           Object.assign(report, { classes: classesReport(classes), ...alignmentReport(alignmentWith(classes, source)) });
         }
         const where = toStdout ? `${format} to stdout` : flags.out;

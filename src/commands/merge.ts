@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { outputFormat } from '../cli/formats';
-import { checkFreeSpace, checkWritableTarget, markWritten, noteInput, writeFailure } from '../cli/outputs';
+import { checkFreeSpace, checkWritableTarget, noteInput, stageOutput, writeFailure } from '../cli/outputs';
 import { printReport, type GlobalFlags } from '../cli/report';
 import { InputError, UsageError } from '../errors';
 import { BlockPlanError, planMerge, type PlacedBlock } from '../io/blocks';
@@ -87,8 +87,7 @@ export function mergeCommand(): Command {
             await new Promise((resolve) => setImmediate(resolve));
           }
         }
-        await stream.commit();
-        markWritten(flags.out);
+        stageOutput('--out', flags.out, await stream.seal());
       } catch (error) {
         stream.abort();
         if ((error as NodeJS.ErrnoException).code) throw new InputError(`--out ${flags.out}: cannot write: ${writeFailure(error)}`);

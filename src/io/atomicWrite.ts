@@ -1,7 +1,9 @@
 /**
  * Write a file so that readers see the old file or the complete new one, never
  * a part: write a temporary file in the same directory (so the rename cannot
- * cross file systems), fsync it, then rename it over the target. A target that
+ * cross file systems) and fsync it; it is then staged, and renamed over the
+ * target when the caller says (cli/outputs.ts renames a run's outputs together,
+ * once every one of them is written, so a failed run replaces none). A target that
  * is a symbolic link keeps the link: its target is what gets replaced. A
  * replaced file keeps its permission bits; a new one gets 0666 less the umask.
  * A target that is not a regular file (/dev/null, a named pipe, a shell's
@@ -60,14 +62,26 @@ export function openTemporary(real: string): { fd: number; temp: string } {
   return { fd, temp };
 }
 
-/** fsync, keep the replaced file's mode, close and rename over `real`. */
-export function finishTemporary(fd: number, temp: string, real: string): void {
+/** A temporary written in full and on disk, waiting to be renamed over the file it replaces. */
+export interface StagedFile {
+  temp: string;
+  /** The file it replaces (symbolic links followed). */
+  real: string;
+}
+
+/** fsync, give the temporary the replaced file's mode and close it: staged, to be renamed over `real`. */
+export function sealTemporary(fd: number, temp: string, real: string): StagedFile {
   const mode = existingMode(real);
   if (mode !== undefined) fs.fchmodSync(fd, mode);
   fs.fsyncSync(fd);
   fs.closeSync(fd);
-  fs.renameSync(temp, real);
-  pendingTemporaries.delete(temp);
+  return { temp, real };
+}
+
+/** Put a staged temporary in place of the file it replaces. */
+export function renameStaged(staged: StagedFile): void {
+  fs.renameSync(staged.temp, staged.real);
+  pendingTemporaries.delete(staged.temp);
 }
 
 export function discardTemporary(fd: number | null, temp: string): void {
@@ -102,10 +116,11 @@ function openDestination(target: string): Destination {
   return { ...openTemporary(real), real };
 }
 
-/** Written: a temporary is flushed and renamed over the target. */
-function finishDestination(destination: Destination): void {
-  if (destination.temp === null) fs.closeSync(destination.fd);
-  else finishTemporary(destination.fd, destination.temp, destination.real);
+/** Written: a temporary is flushed and staged (null: the write went in place). */
+function finishDestination(destination: Destination): StagedFile | null {
+  if (destination.temp !== null) return sealTemporary(destination.fd, destination.temp, destination.real);
+  fs.closeSync(destination.fd);
+  return null;
 }
 
 /** Failed: a temporary is removed, and the target stays as it was. */
@@ -118,12 +133,12 @@ function abandonDestination(destination: Destination): void {
   }
 }
 
-/** Write `chunks` (bytes, or an iterable of them consumed as it is written) to `target` atomically. */
-export function writeFileAtomic(target: string, chunks: Uint8Array | Iterable<Uint8Array>): void {
+/** Write `chunks` (bytes, or an iterable of them consumed as it is written) for `target`: staged, or null where it went in place (a device or a pipe). */
+export function writeFileStaged(target: string, chunks: Uint8Array | Iterable<Uint8Array>): StagedFile | null {
   const destination = openDestination(target);
   try {
     writeAll(destination.fd, chunks instanceof Uint8Array ? [chunks] : chunks);
-    finishDestination(destination);
+    return finishDestination(destination);
   } catch (error) {
     abandonDestination(destination);
     throw error;
@@ -131,19 +146,19 @@ export function writeFileAtomic(target: string, chunks: Uint8Array | Iterable<Ui
 }
 
 /**
- * writeFileAtomic for chunks produced as they are written (a large text
+ * writeFileStaged for chunks produced as they are written (a large text
  * matrix), turning to the event loop after each: a signal that arrives
  * meanwhile is handled then (its handler removes the temporary), not once the
  * whole file is written.
  */
-export async function writeChunksAtomic(target: string, chunks: Iterable<Uint8Array>): Promise<void> {
+export async function writeChunksStaged(target: string, chunks: Iterable<Uint8Array>): Promise<StagedFile | null> {
   const destination = openDestination(target);
   try {
     for (const chunk of chunks) {
       writeAll(destination.fd, [chunk]);
       await new Promise((resolve) => setImmediate(resolve));
     }
-    finishDestination(destination);
+    return finishDestination(destination);
   } catch (error) {
     abandonDestination(destination);
     throw error;

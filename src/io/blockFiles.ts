@@ -5,6 +5,7 @@
  * holds them; mirror images (the lower triangle) are left to `merge`.
  */
 import type { KernelSink, MatrixView } from '../types';
+import type { StagedFile } from './atomicWrite';
 import { NpyStream } from './npyStream';
 import type { TaskBlock } from './tasks';
 
@@ -33,8 +34,11 @@ export class BlockFilesSink implements KernelSink {
     this.streams[k]!.writeBlock(row - b.rows[0], col - b.cols[0], block, false);
   }
 
-  async commit(): Promise<void> {
-    for (const stream of this.streams) await stream.commit();
+  /** Every block's file on disk, staged (in the order of `blocks`). */
+  async seal(): Promise<StagedFile[]> {
+    const staged: StagedFile[] = [];
+    for (const stream of this.streams) staged.push(await stream.seal());
+    return staged;
   }
 
   abort(): void {

@@ -2,13 +2,13 @@
  * A float32 .npy file written in place by blocks: the header first, the file
  * sized to its full length, then blocks written at their offsets (by any
  * thread, with positional writes: kernel/sink.ts's FileSink), and finally
- * fsync and an atomic rename over the target. Until `commit`, the target is
- * untouched.
+ * fsync: `seal` stages the temporary, for the caller to rename over the
+ * target (atomicWrite.ts). The target is untouched until then.
  */
 import * as fs from 'node:fs';
 import { FileSink } from '../kernel/sink';
 import type { MatrixView } from '../types';
-import { discardTemporary, finishTemporary, isSpecialFile, openTemporary, resolveTarget } from './atomicWrite';
+import { discardTemporary, isSpecialFile, openTemporary, resolveTarget, sealTemporary, type StagedFile } from './atomicWrite';
 import { npyHeader } from './npy';
 
 /**
@@ -18,7 +18,7 @@ import { npyHeader } from './npy';
  */
 const FLUSH_BYTES = 256 << 20;
 
-/** The whole file: a temporary beside the target (a symbolic link's target), renamed over it on commit. */
+/** The whole file: a temporary beside the target (a symbolic link's target), staged by `seal`. */
 export class NpyStream extends FileSink {
   private readonly temp: string;
   private readonly real: string;
@@ -64,11 +64,13 @@ export class NpyStream extends FileSink {
     }
   }
 
-  async commit(): Promise<void> {
+  /** Every block written and on disk: the temporary, staged to replace the target. */
+  async seal(): Promise<StagedFile> {
     await this.written();
     await Promise.all(this.flushes);
-    finishTemporary(this.fd, this.temp, this.real);
+    const staged = sealTemporary(this.fd, this.temp, this.real);
     this.closed = true;
+    return staged;
   }
 
   abort(): void {
