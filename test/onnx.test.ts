@@ -36,7 +36,7 @@ const caseOf = (name: string): OnnxCase => JSON.parse(fs.readFileSync(path.join(
 const npy = (file: string) => parseNpy(fs.readFileSync(file));
 const fixture = (name: string, file: string) => npy(path.join(ONNX, name, file)).data;
 
-const KERNEL_CASES = ['mlp', 'tutorial_cnn', 'residual_opset11', 'residual_opset13', 'residual_opset17', 'batchnorm', 'ops_elementwise', 'ops_shapes', 'ops_norms'];
+const KERNEL_CASES = ['mlp', 'tutorial_cnn', 'residual_opset11', 'residual_opset13', 'residual_opset17', 'batchnorm', 'ops_elementwise', 'ops_shapes', 'ops_padding', 'ops_norms'];
 
 for (const name of KERNEL_CASES) {
   test(`${name}: the kernel of PyTorch's export, traced and over outputs, equals PyTorch's per-sample-gradient kernel to 1e-5`, () => {
@@ -371,6 +371,23 @@ test('initializers stored in an external file beside the model are read', async 
   const gone = runCli(['kernel', '--model', file, '--out', path.join(dir, 'e2.npy')]);
   assert.equal(gone.status, 1);
   assert.match(gone.stderr, /--model .*external\.onnx: 'w': its external data .*weights\.bin cannot be read \(ENOENT\)/);
+});
+
+test('a weight that two layers of a plain stack share is refused, not read as two untied layers', () => {
+  const spec: ModelSpec = {
+    opset: 13,
+    input: [4],
+    initializers: { w: f([4, 4]), b: f([4], 2), v: f([4, 1], 3) },
+    nodes: [{ op: 'Gemm', inputs: ['x', 'w', 'b'] }, { op: 'Relu', inputs: ['v0'] }, { op: 'Gemm', inputs: ['v1', 'w', 'b'] }, { op: 'Tanh', inputs: ['v2'] }, { op: 'MatMul', inputs: ['v3', 'v'] }],
+  };
+  const file = path.join(dir, 'tied.onnx');
+  fs.writeFileSync(file, buildModel(spec));
+  const run = runCli(['kernel', '--model', file, '--samples', '5', '--out', path.join(dir, 'tied.npy')]);
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /^ntk-cli: error: --model .*tied\.onnx: parameter 'w' is used by 2 nodes .*: shared parameters are not supported; leave it out of θ with --params\n$/);
+  // Left out of θ, the rest is a kernel (the graph path, which shares the weight in its forward pass).
+  const rest = runCli(['kernel', '--model', file, '--samples', '5', '--params', '^v$', '--out', path.join(dir, 'tied.npy')]);
+  assert.equal(rest.status, 0, rest.stderr);
 });
 
 test('--dataset digits enters a model that takes 1×28×28 images, or 784 values', () => {

@@ -6,15 +6,15 @@
  * ReduceMean over the pixels as gap, Flatten; Identity, Dropout and zero Pad
  * vanish. Such a network computes exactly as the same network given with
  * --arch or --weights (the same arithmetic, the same bits), at its speed.
- * Anything else (a branch, another op, a parameter not in a layer) returns
- * null, and the graph runs as one layer (layers/graph.ts).
+ * Anything else (a branch, another op, a parameter not in a layer or in two)
+ * returns null, and the graph runs as one layer (layers/graph.ts).
  */
 import { isActivation } from '../activations';
 import { kindOf, LayerShapeError, walkShapes, type Layer, type LayerSpec, type ParameterTensor, type Shape } from '../layers';
 import type { Network } from '../model/network';
 import type { OnnxModel, OnnxNode, OnnxTensor } from './model';
 import { intsAttribute } from './ops/types';
-import { convWindow, parameterCandidates } from './plan';
+import { convWindow, parameterCandidates, usesOf } from './plan';
 
 const ACTIVATIONS: Record<string, string> = { Relu: 'relu', Tanh: 'tanh', Sigmoid: 'sigmoid', Erf: 'erf', Sin: 'sin', Softplus: 'softplus' };
 const VANISH = new Set(['Identity', 'Dropout']);
@@ -80,8 +80,8 @@ export function lowerToLayers(model: OnnxModel, input: Shape): Network | null {
     throw error;
   }
   if (current !== model.outputs[0]!.name || steps.length === 0) return null;
-  // Every parameter is in a layer; otherwise the graph path takes them all.
-  if (parameterCandidates(model).some((name) => !used.has(name))) return null;
+  // Every parameter is in a layer, and in one only (a shared one is refused by the graph path); otherwise the graph path takes them all.
+  if (parameterCandidates(model).some((name) => !used.has(name) || usesOf(model, name).length > 1)) return null;
   const options = { parameterization: 'standard' as const, sigmaW: 1, sigmaB: 1 };
   const { inputs } = walkShapes(steps.map((step) => step.spec), input);
   const layers = steps.map((step, l): Layer => {

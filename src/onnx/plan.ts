@@ -25,7 +25,7 @@ import type * as TF from '@tensorflow/tfjs';
 import type { PatchGeometry } from '../layers/patches';
 import type { OnnxModel, OnnxNode } from './model';
 import { OPS } from './ops';
-import { intsAttribute } from './ops/types';
+import { intsAttribute, OnnxOpError } from './ops/types';
 import { runGraph } from './run';
 
 export class OnnxPlanError extends Error {}
@@ -109,13 +109,16 @@ function dryRun(tf: typeof TF, model: OnnxModel, input: number[]): { output: num
     });
     return { output, shapes };
   } catch (error) {
+    // An op that ntk-cli does not compute names itself; any other failure on a batch of two is a fixed batch size.
+    if (error instanceof OnnxOpError) throw error;
     throw new OnnxPlanError(`the graph does not run on a batch of two inputs of shape ${input.join('×')} (${(error as Error).message}); export it with a dynamic batch dimension (torch.onnx.export's dynamic_axes)`);
   }
 }
 
 const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div']);
 
-function usesOf(model: OnnxModel, name: string): { node: OnnxNode; slot: number }[] {
+/** The nodes (and their input slots) that read `name`. */
+export function usesOf(model: OnnxModel, name: string): { node: OnnxNode; slot: number }[] {
   return model.nodes.flatMap((node) => node.inputs.flatMap((input, slot) => (input === name ? [{ node, slot }] : [])));
 }
 

@@ -64,7 +64,8 @@ export const elementwiseOps: Record<string, OpRun> = {
   LeakyRelu: unary((tf, x, { node }) => tf.leakyRelu(x, attribute(node, 'alpha', 0.01))),
   Elu: unary((tf, x, { node }) => {
     const alpha = attribute(node, 'alpha', 1);
-    return tf.where(tf.greater(x, 0), x, tf.mul(alpha, tf.sub(tf.exp(tf.minimum(x, 0)), 1)));
+    // relu(x) + α(e^{min(x, 0)} − 1): the same values as choosing by x > 0, written with ops that have gradients (a comparison has none).
+    return tf.add(tf.relu(x), tf.mul(alpha, tf.sub(tf.exp(tf.minimum(x, 0)), 1)));
   }),
   HardSigmoid: unary((tf, x, { node }) => tf.clipByValue(tf.add(tf.mul(attribute(node, 'alpha', 0.2), x), attribute(node, 'beta', 0.5)), 0, 1)),
   Clip: (inputs, { tf, node, opset }) => {

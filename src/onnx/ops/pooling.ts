@@ -22,13 +22,20 @@ function pool(kind: 'max' | 'avg'): OpRun {
     const spatial = x0.shape.slice(2);
     const p = padsOf(node, spatial.length, spatial, k, s, d);
     const [top, left, bottom, right] = one ? [0, p[0]!, 0, p[1]!] : [p[0]!, p[1]!, p[2]!, p[3]!];
-    let nhwc = tf.transpose(x, [0, 2, 3, 1]) as TF.Tensor4D;
+    const nhwc = tf.transpose(x, [0, 2, 3, 1]) as TF.Tensor4D;
     let y: TF.Tensor4D;
     const padded = top + left + bottom + right > 0;
-    if (kind === 'avg' && padded && attribute(node, 'count_include_pad', 0) === 1) {
-      // Padded zeros count in the mean: pad first, then average whole windows.
-      nhwc = tf.pad(nhwc, [[0, 0], [top, bottom], [left, right], [0, 0]]);
-      y = tf.avgPool(nhwc, kernel, strides, 'valid');
+    if (kind === 'avg' && padded) {
+      // Average whole windows of the padded image: with count_include_pad the padded zeros count in
+      // the mean; without, each window's mean is over the pixels it covers, divided by that count
+      // (the same window mean of a padded image of ones), a constant. tf.avgPool's own explicit
+      // padding gives that forward pass, but its gradient divides by the whole window.
+      const pads: [number, number][] = [[0, 0], [top, bottom], [left, right], [0, 0]];
+      y = tf.avgPool(tf.pad(nhwc, pads), kernel, strides, 'valid');
+      if (attribute(node, 'count_include_pad', 0) !== 1) {
+        const covered = tf.avgPool(tf.pad(tf.ones([1, nhwc.shape[1], nhwc.shape[2], 1]) as TF.Tensor4D, pads), kernel, strides, 'valid');
+        y = tf.div(y, covered);
+      }
     } else {
       const padding = padded ? ([[0, 0], [top, bottom], [left, right], [0, 0]] as never) : 'valid';
       y = kind === 'max' ? tf.maxPool(nhwc, kernel, strides, padding) : tf.avgPool(nhwc, kernel, strides, padding);

@@ -88,17 +88,30 @@ const slice: OpRun = (inputs, { tf, node, opset }) => {
   const begin = x.shape.map(() => 0);
   const end = [...x.shape] as number[];
   const stride = x.shape.map(() => 1);
+  const reversed: number[] = [];
   axes.forEach((axis, i) => {
     const size = x.shape[axis]!;
     const step = steps[i]!;
-    if (step < 1) throw new OnnxOpError(`${node.name}: Slice with step ${step} is not supported (positive steps are)`);
-    const clampIndex = (v: number) => Math.min(size, Math.max(0, v < 0 ? v + size : v));
-    begin[axis] = clampIndex(starts[i]!);
-    end[axis] = clampIndex(ends[i]!);
-    stride[axis] = step;
+    if (step === 0) throw new OnnxOpError(`${node.name}: Slice with step 0`);
+    const shifted = (v: number) => (v < 0 ? v + size : v);
+    if (step > 0) {
+      const clampIndex = (v: number) => Math.min(size, Math.max(0, shifted(v)));
+      begin[axis] = clampIndex(starts[i]!);
+      end[axis] = clampIndex(ends[i]!);
+    } else {
+      // ONNX clamps a negative step's start to [0, size − 1] and its end to [−1, size − 1]; on the
+      // reversed axis, index v is size − 1 − v and the step is positive.
+      const start = Math.min(size - 1, Math.max(0, shifted(starts[i]!)));
+      const stop = Math.min(size - 1, Math.max(-1, ends[i]! < 0 && ends[i]! >= -size ? ends[i]! + size : ends[i]!));
+      reversed.push(axis);
+      begin[axis] = size - 1 - start;
+      end[axis] = Math.max(begin[axis]!, size - 1 - stop);
+    }
+    stride[axis] = Math.abs(step);
   });
-  if (stride.every((s) => s === 1)) return [tf.slice(x, begin, end.map((e, d) => Math.max(0, e - begin[d]!)))];
-  return [tf.stridedSlice(x, begin, end, stride)];
+  const source = reversed.length ? tf.reverse(x, reversed) : x;
+  if (stride.every((s) => s === 1)) return [tf.slice(source, begin, end.map((e, d) => Math.max(0, e - begin[d]!)))];
+  return [tf.stridedSlice(source, begin, end, stride)];
 };
 
 const constantOfShape: OpRun = (inputs, { tf, node }) => {
