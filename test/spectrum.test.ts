@@ -179,3 +179,16 @@ test('--top on a kernel larger than --max-memory streams its rows from the file:
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /big\.npy: not symmetric \(sampled pairs differ by/);
 });
+
+test('a spectrum that computes its kernel writes --save-inputs and --save-model as kernel does, and times the whole kernel run', () => {
+  const args = ['--input-dim', '5', '--width', '16', '--samples', '20', '--seed', '3'];
+  const [inputs, model] = [path.join(dir, 'spectrum-x.npy'), path.join(dir, 'spectrum-m.safetensors')];
+  const got = spectrum([...args, '--save-inputs', inputs, '--save-model', model]);
+  assert.deepEqual(got.outputs, { chart: path.join(dir, 'chart.png'), model, inputs });
+  assert.ok(got.kernel.seconds.total >= got.kernel.seconds.kernel && got.kernel.seconds.kernel > 0, JSON.stringify(got.kernel.seconds));
+  const [kernelInputs, kernelModel] = [path.join(dir, 'kernel-x.npy'), path.join(dir, 'kernel-m.safetensors')];
+  const run = runCli(['kernel', ...args, '--save-inputs', kernelInputs, '--save-model', kernelModel, '--out', path.join(dir, 'k.npy'), '--quiet']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.ok(fs.readFileSync(inputs).equals(fs.readFileSync(kernelInputs)));
+  assert.ok(fs.readFileSync(model).equals(fs.readFileSync(kernelModel)));
+});

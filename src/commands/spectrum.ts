@@ -6,11 +6,11 @@
  */
 import { Command, Option } from 'commander';
 import { outputFormat, extensionList } from '../cli/formats';
-import { computeKernel, startKernelJob, type KernelJobFlags } from '../cli/kernelJob';
+import { computeKernel, finishKernelJob, startKernelJob, type KernelJobFlags } from '../cli/kernelJob';
 import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../cli/options';
 import { checkWritableTarget, writeOutput } from '../cli/outputs';
 import { wholeNumber, LIMITS } from '../cli/parsers';
-import { describeRun, printReport, runReport, type GlobalFlags } from '../cli/report';
+import { describeRun, printReport, type GlobalFlags } from '../cli/report';
 import { checkBackendFlag, checkMemory, memoryBudget } from '../cli/runtime';
 import { readFlagMatrix, readTargets } from '../cli/matrices';
 import { addSourceOptions } from '../cli/sources';
@@ -172,6 +172,7 @@ export function spectrumCommand(): Command {
       }
       let kernel: { values: Float32Array | Float64Array; n: number } | { chunks: RowChunks; n: number };
       let run: Record<string, unknown> | null = null;
+      let saved: Record<string, string> = {};
       let labels: string[] | null = null;
       let summary = '';
       let network: SpectrumRequest['network'];
@@ -189,8 +190,9 @@ export function spectrumCommand(): Command {
         kernel = { values: result.kernel!, n: result.rows };
         labels = job.labels;
         checkLabelledKernel(labels, result.rows, result.cols, result.inputs.count);
-        run = runReport(job.config, result, 0, {});
-        if (job.dataset) run.dataset = { name: job.dataset, n: result.inputs.count, d: result.inputs.dim };
+        // --save-model and --save-inputs written as kernel and heatmap write them; named among the run's outputs.
+        const { outputs: written, ...kernelRun } = finishKernelJob(job, flags, result, {});
+        [run, saved] = [kernelRun, written as Record<string, string>];
         summary = `${describeRun(job.config, result)}; `;
         network = { outputs: kernelShape(job.config).outputs, trace: job.config.trace };
       }
@@ -222,7 +224,7 @@ export function spectrumCommand(): Command {
 
       const title = flags.title ?? `NTK spectrum (n = ${n}${spectrum.complete ? '' : `, top ${spectrum.eigenvalues.length}`})`;
       writeOutput('--out', flags.out, renderSpectrumChart({ title, eigenvalues: spectrum.eigenvalues, trace: spectrum.trace, targetEnergy: spectrum.targetEnergy, floor: spectrum.floor, precision: spectrum.precision }, format));
-      const outputs: Record<string, string> = { chart: flags.out };
+      const outputs: Record<string, string> = { chart: flags.out, ...saved };
       if (flags.saveEigenvalues !== undefined) {
         writeOutput('--save-eigenvalues', flags.saveEigenvalues, encodeNpy(spectrum.eigenvalues, [spectrum.eigenvalues.length], 'float64'));
         outputs.eigenvalues = flags.saveEigenvalues;
