@@ -107,6 +107,36 @@ test('--train-network: a width-1024 network stays within 0.1 RMSE of its lineari
   assert.deepEqual([png.width, png.height], [1280, 480]);
 });
 
+test('beside a trained network the prediction is the linearised network after the same steps, (I − ηΘ/m)^T, from which a 64× wider network is more than 3× closer', () => {
+  const [rows, testRows, steps, lr] = [16, 6, 12, 0.8];
+  const xs = Float32Array.from(hashValues(rows * 3, 1), (v) => v / 2);
+  const ys = Float32Array.from({ length: rows }, (_, i) => Math.sin(2 * xs[3 * i]));
+  const xt = Float32Array.from(hashValues(testRows * 3, 2), (v) => v / 2);
+  const files = { train: path.join(dir, 'sx.npy'), targets: path.join(dir, 'sy.npy'), test: path.join(dir, 'sxt.npy'), all: path.join(dir, 'sall.npy') };
+  fs.writeFileSync(files.train, encodeNpy(xs, [rows, 3]));
+  fs.writeFileSync(files.targets, encodeNpy(ys, [rows, 1]));
+  fs.writeFileSync(files.test, encodeNpy(xt, [testRows, 3]));
+  fs.writeFileSync(files.all, encodeNpy([...xs, ...xt], [rows + testRows, 3]));
+  const network = (width: number) => ['--width', `${width}`, '--parameterization', 'ntk', '--seed', '4'];
+  const base = ['--train', files.train, '--targets', files.targets];
+  // The linearised network, step by step: f ← f − (η/m)·Θ(·, X)·(f(X) − Y), m = n (one output).
+  const f = Array.from(predict([...base, '--test', files.all, ...network(64), '--time', '0']).predictions);
+  const kernelFile = path.join(dir, 'sk.npy');
+  assert.equal(runCli(['kernel', '--inputs', files.all, ...network(64), '--dtype', 'float64', '--out', kernelFile, '--quiet']).status, 0);
+  const k = parseNpy(fs.readFileSync(kernelFile)).data;
+  const total = rows + testRows;
+  for (let step = 0; step < steps; step++) {
+    const residual = Array.from({ length: rows }, (_, j) => f[j]! - ys[j]!);
+    const update = Array.from({ length: total }, (_, i) => residual.reduce((sum, r, j) => sum + k[i * total + j]! * r, 0) * (lr / rows));
+    update.forEach((u, i) => (f[i] -= u));
+  }
+  const narrow = predict([...base, '--test', files.test, ...network(64), '--train-network', '--steps', `${steps}`, '--lr', `${lr}`]);
+  assert.ok(maxAbsDiff(narrow.predictions, f.slice(rows)) < 1e-6, `${maxAbsDiff(narrow.predictions, f.slice(rows))}`);
+  const wide = predict([...base, '--test', files.test, ...network(4096), '--train-network', '--steps', `${steps}`, '--lr', `${lr}`]);
+  // Theory: the distance falls as 1/√width, 8× here.
+  assert.ok(Number(wide.report.network_rmse) * 3 < Number(narrow.report.network_rmse), `${wide.report.network_rmse} against ${narrow.report.network_rmse}`);
+});
+
 test('a singular kernel at t = ∞ gives the limit of gradient flow (the pseudo-inverse): duplicate inputs are predicted at the mean of their targets', () => {
   // Duplicate training inputs make Θ(X, X) singular; f₀ = 0 at infinite width, and the residual along the null direction stays.
   const x = path.join(dir, 'dup.npy');

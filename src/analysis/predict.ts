@@ -22,6 +22,12 @@
  * kernel too. With r > 0, K is solved as it is (neural-tangents' diag_reg).
  * A kernel with an eigenvalue below −n·ε·λ_max is not positive semi-definite
  * and is refused rather than answered.
+ *
+ * With `steps`, t counts the steps of gradient descent itself, as a network is
+ * trained: e^{−ηKt/m} becomes (I − ηK/m)^t (Lee et al. 2019, §2.2), the
+ * linearised network trained exactly as the network is. Gradient flow differs
+ * from it by O(η) whatever the width, so only the discrete form is what a
+ * trained network approaches as its width grows.
  */
 import { symmetricEigen } from '../linalg/eigen';
 import { FLOAT32_EPSILON, FLOAT64_EPSILON, type Precision } from './spectrum';
@@ -46,6 +52,8 @@ export interface PredictProblem {
   diagReg: number;
   /** The kernel's precision (spectrum's precisionOf): what rounding its eigenvalues carry. */
   precision: Precision;
+  /** t counts whole steps of gradient descent, (I − ηK/m)^t, rather than gradient flow's time. */
+  steps?: boolean;
 }
 
 export class PredictError extends Error {}
@@ -135,12 +143,32 @@ export class KernelRegression {
     return lambda <= this.nullBelow;
   }
 
-  /** (1 − e^{−ηλt/m})/λ (1/λ at t = ∞), and 0 along a null direction. */
+  /**
+   * The share of the residual along eigenvalue λ left at t: e^{−ηλt/m}, or
+   * (1 − ηλ/m)^t in steps; 0 at t = ∞, and 1 along a null direction.
+   */
+  private remaining(lambda: number, t: number): number {
+    if (this.isNull(lambda)) return 1;
+    if (t === Infinity) return 0;
+    const x = (this.problem.learningRate * lambda) / this.m;
+    if (!this.problem.steps) return Math.exp(-x * t);
+    return x < 1 ? Math.exp(t * Math.log1p(-x)) : (1 - x) ** t;
+  }
+
+  /** 1 − remaining, written so that it keeps its digits when small. */
+  private progress(lambda: number, t: number): number {
+    if (this.isNull(lambda)) return 0;
+    if (t === Infinity) return 1;
+    const x = (this.problem.learningRate * lambda) / this.m;
+    if (!this.problem.steps) return -Math.expm1(-x * t);
+    return x < 1 ? -Math.expm1(t * Math.log1p(-x)) : 1 - (1 - x) ** t;
+  }
+
+  /** progress/λ: (1 − e^{−ηλt/m})/λ (1/λ at t = ∞), ηt/m in the limit of a small λ, and 0 along a null direction. */
   private gain(lambda: number, t: number): number {
     if (this.isNull(lambda)) return 0;
-    if (t === Infinity) return 1 / lambda;
-    const rate = (this.problem.learningRate * t) / this.m;
-    return Math.abs(lambda * rate) < 1e-12 ? rate : -Math.expm1(-lambda * rate) / lambda;
+    if (t !== Infinity && Math.abs((this.problem.learningRate * lambda * t) / this.m) < 1e-12) return (this.problem.learningRate * t) / this.m;
+    return this.progress(lambda, t) / lambda;
   }
 
   predict(t: number): Prediction {
@@ -154,13 +182,11 @@ export class KernelRegression {
         test[p * cols + col] += s;
       }
     }
-    // f_t(X) = Y − V·e^{−ηΛt/m}·Vᵀ·(Y − f_0(X)).
+    // f_t(X) = Y − V·e^{−ηΛt/m}·Vᵀ·(Y − f_0(X)) (along a null direction the residual stays as it started).
     const train = Float64Array.from(this.problem.targets);
-    const rate = t === Infinity ? Infinity : (this.problem.learningRate * t) / this.m;
     const v = this.vectors;
     for (let j = 0; j < rows; j++) {
-      // Along a null direction the residual stays as it started.
-      const decay = this.isNull(this.values[j]) ? 1 : rate === Infinity ? 0 : Math.exp(-this.values[j] * rate);
+      const decay = this.remaining(this.values[j], t);
       if (decay === 0) continue;
       for (let i = 0; i < rows; i++) for (let col = 0; col < cols; col++) train[i * cols + col] -= v[i * rows + j] * decay * this.c[j * cols + col];
     }

@@ -200,6 +200,8 @@ async function solvePrediction(flags: PredictFlags, data: PredictData, linalg: L
       learningRate: flags.lr,
       diagReg: flags.diagReg,
       precision: precisionOf(k),
+      // Beside a trained network, the linearised network trained by the same steps.
+      steps: flags.trainNetwork === true,
     });
   } catch (error) {
     if (error instanceof PredictError) throw new InputError(error.message);
@@ -253,7 +255,8 @@ function lossCurve(flags: PredictFlags, data: PredictData, regression: KernelReg
   // At t = ∞ the curves run until the slowest direction has settled (20 time constants of λ_min).
   // t = 0 predicts f₀; its chart still shows the training ahead, as t = ∞ does.
   const last = time === Infinity || time === 0 ? (flags.diagReg > 0 ? 1e6 : (20 * n * cols) / (flags.lr * Math.max(regression.lambdaMin, regression.lambdaMax * 1e-6))) : time;
-  const times = curveTimes(last);
+  // Beside a trained network, whole steps.
+  const times = flags.trainNetwork ? [...new Set(curveTimes(last).map(Math.round))] : curveTimes(last);
   const curves = times.map((t) => regression.predict(t));
   return { times, train: curves.map((p) => p.trainLoss), test: data.testTargets ? curves.map((p) => p.testLoss!) : null };
 }
@@ -291,7 +294,7 @@ export function predictCommand(): Command {
     .addOption(new Option('--lr <η>', 'learning rate').default(1).argParser(finiteNumber(0)))
     .addOption(new Option('--time <t>', "steps of gradient descent (continuous), or 'inf'").default(Infinity, 'inf').argParser(parseTime))
     .option('--variance <file>', "with --kernel nngp: write the posterior variance at each test point (.npy)")
-    .option('--train-network', 'also train the finite network by gradient descent and compare it with the prediction')
+    .option('--train-network', 'also train the finite network by gradient descent and compare it with the prediction (then of the same discrete steps, (I − ηΘ/m)^T)')
     .addOption(new Option('--steps <n>', 'with --train-network: steps of gradient descent (and the time compared)').argParser(wholeNumber(1, 1_000_000)))
     .option('-o, --out <file>', `test predictions, n_test × outputs: ${extensionList('matrix')}; '-' writes CSV to stdout`, 'predictions.npy')
     .addOption(new Option('--format <format>', 'format for --out - or a device or pipe (default csv)').choices(['npy', 'csv', 'json']))
