@@ -133,6 +133,41 @@ test('an NTK-parameterised network saved with --save-model reloads with its σ_w
   assert.match(clash.stderr, /--sigma-b 1 contradicts --weights .*ntk\.safetensors \(saved with sigma_b 0\.3\)/);
 });
 
+test("a value in a --weights file's metadata that its flag would refuse is refused, not replaced by the default", () => {
+  const model = path.join(dir, 'meta.safetensors');
+  assert.equal(runCli(['kernel', '--parameterization', 'ntk', '--sigma-w', '2', '--activation', 'tanh', '--save-model', model, '--samples', '4', '--out', path.join(dir, 'meta.npy')]).status, 0);
+  const bytes = fs.readFileSync(model);
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
+  const edited = (key: string, value: string) => {
+    const json = Buffer.from(JSON.stringify({ ...header, __metadata__: { ...header.__metadata__, [key]: value } }));
+    const padded = Buffer.concat([json, Buffer.alloc((8 - (json.length % 8)) % 8, 0x20)]);
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(padded.length));
+    const file = path.join(dir, `meta-${key}.safetensors`);
+    fs.writeFileSync(file, Buffer.concat([length, padded, bytes.subarray(8 + headerLength)]));
+    return file;
+  };
+  for (const [key, value, expected] of [
+    ['sigma_w', 'abc', 'a finite number above 0'],
+    ['sigma_w', '-2', 'a finite number above 0'],
+    ['sigma_b', 'NaN', 'a finite number ≥ 0'],
+    ['sigma_b', '-3', 'a finite number ≥ 0'],
+    ['parameterization', 'NTK', 'a parameterization (standard, ntk)'],
+    ['activation', 'swish', 'an activation ('],
+  ]) {
+    const file = edited(key, value);
+    const run = runCli(['kernel', '--weights', file, '--samples', '4', '--out', path.join(dir, 'never.npy')]);
+    assert.equal(run.status, 1, `${key} ${value}: ${run.stderr}`);
+    assert.ok(run.stderr.startsWith(`ntk-cli: error: --weights ${file}: its metadata's ${key} '${value}' is not ${expected}`), run.stderr);
+    assert.equal(run.stderr.split('\n').length, 2);
+  }
+  // Edited to another valid value, the file is read with it.
+  const run = runCli(['kernel', '--weights', edited('sigma_w', '1.5'), '--samples', '4', '--out', path.join(dir, 'meta2.npy'), '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout).model.sigma_w, 1.5);
+});
+
 test('every activation survives --save-model and --weights: the same kernel back, with no flag to repeat', () => {
   for (const activation of ['relu', 'tanh', 'erf', 'gelu', 'identity', 'sin', 'sigmoid', 'softplus', 'leaky_relu', 'leaky_relu:0.2']) {
     const model = path.join(dir, `every-${activation.replace(':', '-')}.safetensors`);

@@ -20,6 +20,7 @@ import type { Network } from '../model/network';
 import { groups, mlpSpecsFromStateDict, networkFromStateDict, StateDictError, stateDictFromNetwork, type NamedTensor } from '../model/stateDict';
 import type { NetworkSpec, RunConfig } from '../pipeline';
 import type { ModelFlags } from './options';
+import { finiteNumber, nonNegativeNumber } from './parsers';
 import { noteInput, writeOutput } from './outputs';
 
 /** Was this option typed on the command line (not left at its default)? */
@@ -84,11 +85,25 @@ export function weightsAfterInputs(weights: WeightsFile, flags: ModelFlags): boo
 /** The settings a file's metadata fixes, checked against the flags typed on the command line. */
 function settingsFrom(metadata: Record<string, string>, flags: ModelFlags, command: Command, file: string) {
   const settings = { activation: flags.activation, parameterization: flags.parameterization, sigmaW: flags.sigmaW, sigmaB: flags.sigmaB };
+  // A value the metadata holds is read as its flag would be; one that flag would refuse is refused, not ignored.
+  const read = <T>(key: string, parse: (text: string) => T, expected: string): T | undefined => {
+    const text = metadata[key];
+    if (text === undefined) return undefined;
+    try {
+      return parse(text);
+    } catch {
+      throw new InputError(`--weights ${file}: its metadata's ${key} '${text}' is not ${expected}`);
+    }
+  };
+  const accepted = <T extends string>(accepts: (text: string) => boolean) => (text: string): T => {
+    if (!accepts(text)) throw new Error(text);
+    return text as T;
+  };
   const stored = {
-    activation: metadata.activation !== undefined && isActivation(metadata.activation) ? metadata.activation : undefined,
-    parameterization: (PARAMETERIZATIONS as readonly string[]).includes(metadata.parameterization) ? (metadata.parameterization as ModelFlags['parameterization']) : undefined,
-    sigmaW: Number.isFinite(Number(metadata.sigma_w)) && metadata.sigma_w !== undefined ? Number(metadata.sigma_w) : undefined,
-    sigmaB: Number.isFinite(Number(metadata.sigma_b)) && metadata.sigma_b !== undefined ? Number(metadata.sigma_b) : undefined,
+    activation: read('activation', accepted<ModelFlags['activation']>(isActivation), `an activation (${ACTIVATION_NAMES.join(', ')})`),
+    parameterization: read('parameterization', accepted<ModelFlags['parameterization']>((text) => (PARAMETERIZATIONS as readonly string[]).includes(text)), `a parameterization (${PARAMETERIZATIONS.join(', ')})`),
+    sigmaW: read('sigma_w', finiteNumber(0), 'a finite number above 0'),
+    sigmaB: read('sigma_b', nonNegativeNumber, 'a finite number ≥ 0'),
   };
   const flagNames = { activation: '--activation', parameterization: '--parameterization', sigmaW: '--sigma-w', sigmaB: '--sigma-b' };
   const metadataNames = { activation: 'activation', parameterization: 'parameterization', sigmaW: 'sigma_w', sigmaB: 'sigma_b' };
