@@ -150,6 +150,27 @@ test('merge mirrors the part of a block that straddles the diagonal: rows 0:20 Ã
   for (let i = 20; i < 40; i++) for (let j = 0; j < 20; j++) assert.equal(k[i * 40 + j], k[j * 40 + i], `(${i}, ${j}) mirrors (${j}, ${i})`);
 });
 
+test("merge refuses a block whose .npy is not the one its placement was written with: recomputed without --rows/--cols, or another block's copy", () => {
+  const common = ['kernel', '--samples', '60', '--width', '16'];
+  const files = ['0:30', '30:60'].flatMap((rows) => ['0:30', '30:60'].filter((cols) => cols >= rows).map((cols) => [rows, cols])).map(([rows, cols], k) => {
+    const out = path.join(dir, `digest-${k}.npy`);
+    assert.equal(runCli([...common, '--rows', rows!, '--cols', cols!, '--out', out]).status, 0);
+    return out;
+  });
+  const merged = path.join(dir, 'digest-merged.npy');
+  assert.equal(runCli(['merge', ...files, '--out', merged]).status, 0);
+  // Another run's kernel of the block's shape, written over the block (its old placement stays beside it).
+  assert.equal(runCli(['kernel', '--samples', '30', '--width', '16', '--seed', '5', '--out', files[2]!]).status, 0);
+  let run = runCli(['merge', ...files, '--out', merged]);
+  assert.equal(run.status, 1);
+  assert.equal(run.stderr, `ntk-cli: error: ${files[2]}: its values are not those its placement ${files[2]}.json was written with (the file was replaced or copied since); recompute the block\n`);
+  // The first diagonal block copied over the second.
+  fs.copyFileSync(files[0]!, files[2]!);
+  run = runCli(['merge', ...files, '--out', merged]);
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /digest-2\.npy: its values are not those its placement/);
+});
+
 test('merge plans refuse overlapping blocks and blocks of different kernels', () => {
   const block = (file: string, rows: [number, number], cols: [number, number], shape: [number, number] = [10, 10], fingerprint = 'run') => ({ file, rows, cols, shape, symmetric: true, fingerprint });
   assert.throws(() => planMerge([block('a', [0, 6], [0, 10]), block('b', [5, 10], [0, 10])]), /a and b overlap/);

@@ -11,6 +11,7 @@ import { checkFreeSpace, checkWritableTarget, stageOutput, writeFailure, writeOu
 import { parseRange, parseTask } from '../cli/parsers';
 import { BlockFilesSink } from '../io/blockFiles';
 import type { BlockPlacement } from '../io/blocks';
+import { npyValuesDigest, valuesDigest } from '../io/blockValues';
 import { taskBand, taskFileName, taskTiles, tileBlocks, type TaskBlock } from '../io/tasks';
 import { tilePlan, tileSideFor } from '../kernel/tiles';
 import { linalgNameFor } from '../linalg';
@@ -111,7 +112,7 @@ async function runTask(flags: KernelFlags, job: KernelJob, task: { index: number
     const staged = await sink.seal();
     blocks.forEach((b, k) => {
       stageOutput('--out', files[k]!, staged[k]!);
-      const placement: BlockPlacement = { rows: b.rows, cols: b.cols, shape: [n, m], symmetric, fingerprint };
+      const placement: BlockPlacement = { rows: b.rows, cols: b.cols, shape: [n, m], symmetric, fingerprint, values_sha256: npyValuesDigest(staged[k]!.temp) };
       writeOutput('--out', `${files[k]}.json`, Buffer.from(JSON.stringify(placement) + '\n'));
     });
     const report = finishKernelJob(job, flags, result, { blocks: flags.out });
@@ -178,7 +179,10 @@ export function kernelCommand(): Command {
           if (toStdout) await writeStdout(bytes);
           else await writeOutputChunks('--out', flags.out, bytes);
         }
-        if (block) writeOutput('--out', `${flags.out}.json`, Buffer.from(JSON.stringify(block) + '\n'));
+        if (block) {
+          const digest = streamedFile ? npyValuesDigest(streamedFile.temp) : valuesDigest(result.kernel!);
+          writeOutput('--out', `${flags.out}.json`, Buffer.from(JSON.stringify({ ...block, values_sha256: digest }) + '\n'));
+        }
         const report = finishKernelJob(job, flags, result, { matrix: flags.out }, wholeInputs);
         if (block) {
           // The whole kernel's samples, as a run of the whole kernel reports them; the block's own place beside.

@@ -7,6 +7,7 @@ import { checkFreeSpace, checkWritableTarget, noteInput, stageOutput, writeFailu
 import { printReport, type GlobalFlags } from '../cli/report';
 import { InputError, UsageError } from '../errors';
 import { BlockPlanError, planMerge, type PlacedBlock } from '../io/blocks';
+import { valuesDigest } from '../io/blockValues';
 import { readFlagMatrix } from '../cli/matrices';
 import { NpyStream } from '../io/npyStream';
 import { isSpecialFile } from '../io/atomicWrite';
@@ -20,7 +21,8 @@ function readPlacement(file: string): PlacedBlock {
     const range = (r: unknown) => Array.isArray(r) && r.length === 2 && r.every(Number.isSafeInteger);
     if (!range(placement.rows) || !range(placement.cols) || !range(placement.shape)) throw new Error('not a block placement');
     if (typeof placement.fingerprint !== 'string') throw new Error('no fingerprint of its run (a block from an older ntk-cli?): recompute it');
-    return { file, rows: placement.rows, cols: placement.cols, shape: placement.shape, symmetric: Boolean(placement.symmetric), fingerprint: placement.fingerprint };
+    if (placement.values_sha256 !== undefined && typeof placement.values_sha256 !== 'string') throw new Error('not a block placement');
+    return { file, rows: placement.rows, cols: placement.cols, shape: placement.shape, symmetric: Boolean(placement.symmetric), fingerprint: placement.fingerprint, values_sha256: placement.values_sha256 };
   } catch (error) {
     throw new InputError(`${sidecar}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing (blocks come from `ntk-cli kernel --rows a:b --cols c:d`)' : (error as Error).message}`);
   }
@@ -31,7 +33,11 @@ function readBlock(file: string, placement: PlacedBlock): { data: Float32Array; 
   const block = readFlagMatrix(null, file, { argument: 'block', large: true });
   const expected = [placement.rows[1] - placement.rows[0], placement.cols[1] - placement.cols[0]];
   if (block.rows !== expected[0] || block.cols !== expected[1]) throw new InputError(`${file}: is ${block.rows}×${block.cols}, its placement says ${expected.join('×')}`);
-  return { data: block.values instanceof Float32Array ? block.values : Float32Array.from(block.values), rows: block.rows, cols: block.cols };
+  const data = block.values instanceof Float32Array ? block.values : Float32Array.from(block.values);
+  if (placement.values_sha256 !== undefined && valuesDigest(data) !== placement.values_sha256) {
+    throw new InputError(`${file}: its values are not those its placement ${file}.json was written with (the file was replaced or copied since); recompute the block`);
+  }
+  return { data, rows: block.rows, cols: block.cols };
 }
 
 /** The block files the arguments name: a .npy, or a directory's .npy files that have a placement beside them (kernel --task's). */

@@ -15,6 +15,8 @@ export interface BlockPlacement {
   symmetric: boolean;
   /** A digest of the run (network, inputs, kernel options): blocks of different runs do not fit together. */
   fingerprint: string;
+  /** sha256 of the block's values as float32 (blockValues.ts); absent in placements of older ntk-cli versions. */
+  values_sha256?: string;
 }
 
 export interface PlacedBlock extends BlockPlacement {
