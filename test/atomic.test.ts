@@ -169,3 +169,17 @@ test('a run that fails while it writes one output replaces none of them: each wa
   assert.equal(fs.readFileSync(`${block}.json`, 'utf8'), 'old');
   assert.deepEqual(fs.readdirSync(dir).sort(), ['block.npy', 'block.npy.json', 'k.csv', 'k.png', 'x.npy']);
 });
+
+test('a signal that arrives during synchronous work (a solve, a parse) is handled before the outputs are put in place: exit 130, the old files kept', () => {
+  const dir = tempDir();
+  const kernel = path.join(dir, 'k.npy');
+  assert.equal(runCli(['kernel', '--samples', '40', '--out', kernel]).status, 0);
+  const [chart, values] = [path.join(dir, 'chart.png'), path.join(dir, 'values.npy')];
+  for (const file of [chart, values]) fs.writeFileSync(file, 'old');
+  // SIGINT as the chart is written, after the eigendecomposition and before the eigenvalues are.
+  const run = runCli(['spectrum', kernel, '--out', chart, '--save-eigenvalues', values], { interruptAt: 'chart.png' });
+  assert.equal(run.status, 130, run.stderr);
+  assert.equal(run.stderr, 'ntk-cli: interrupted by SIGINT; the output was not written\n');
+  for (const file of [chart, values]) assert.equal(fs.readFileSync(file, 'utf8'), 'old');
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['chart.png', 'k.npy', 'values.npy']);
+});

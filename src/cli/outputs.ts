@@ -43,8 +43,12 @@ export function discardStagedOutputs(): void {
 /**
  * Every output of the run is written (the report comes next): the staged ones
  * are renamed into place, and a signal from now on ends the run with success.
+ * A signal that arrived while the run computed without turning to the event
+ * loop (one long eigendecomposition, say) is handled first: it ends the run
+ * with its outputs unwritten.
  */
-export function markOutputsComplete(): void {
+export async function markOutputsComplete(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
   while (staged.length) {
     const entry = staged[0]!;
     try {

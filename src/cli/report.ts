@@ -143,7 +143,7 @@ export interface GlobalFlags {
  * --fail-if gates, which may end the run with exit code 3.
  */
 export async function printReport(report: Report, human: string, globals: GlobalFlags, stdoutTaken: boolean): Promise<void> {
-  markOutputsComplete();
+  await markOutputsComplete();
   if (globals.json) await writeStdout(JSON.stringify(report) + '\n');
   else if (globals.quiet) {
     // nothing: the exit code and the files speak
