@@ -183,3 +183,21 @@ test('a signal that arrives during synchronous work (a solve, a parse) is handle
   for (const file of [chart, values]) assert.equal(fs.readFileSync(file, 'utf8'), 'old');
   assert.deepEqual(fs.readdirSync(dir).sort(), ['chart.png', 'k.npy', 'values.npy']);
 });
+
+test('a dangling symbolic link stays a link: the file it names is created; a link into a missing directory, or a loop, is refused before any work', () => {
+  const dir = tempDir();
+  fs.symlinkSync('made.npy', path.join(dir, 'dangling.npy'));
+  let run = runCli(['kernel', '--samples', '5', '--out', path.join(dir, 'dangling.npy')]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.ok(fs.lstatSync(path.join(dir, 'dangling.npy')).isSymbolicLink());
+  assert.deepEqual(parseNpy(fs.readFileSync(path.join(dir, 'made.npy'))).shape, [5, 5]);
+  fs.symlinkSync(path.join('nowhere', 'x.npy'), path.join(dir, 'lost.npy'));
+  run = runCli(['kernel', '--samples', '5', '--out', path.join(dir, 'lost.npy')]);
+  assert.equal(run.status, 1);
+  assert.equal(run.stderr, `ntk-cli: error: --out ${path.join(dir, 'lost.npy')}: directory ${path.join(fs.realpathSync(dir), 'nowhere')} does not exist\n`);
+  fs.symlinkSync('loop.npy', path.join(dir, 'loop.npy'));
+  run = runCli(['kernel', '--samples', '5', '--out', path.join(dir, 'loop.npy')]);
+  assert.equal(run.status, 1);
+  assert.equal(run.stderr, `ntk-cli: error: --out ${path.join(dir, 'loop.npy')}: its symbolic links go round in a loop\n`);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['dangling.npy', 'loop.npy', 'lost.npy', 'made.npy']);
+});

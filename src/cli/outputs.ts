@@ -234,8 +234,9 @@ export function checkWritableTarget(flag: string, file: string): void {
   let existing: fs.Stats | null = null;
   try {
     existing = fs.statSync(file);
-  } catch {
-    // a new file (or a dangling link: its target is created)
+  } catch (error) {
+    // A new file (or a dangling link: its target is created), unless the links go round in a loop.
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new InputError(`${flag} ${file}: its symbolic links go round in a loop`);
   }
   if (existing?.isDirectory()) throw new InputError(`${flag} ${file}: is a directory`);
   if (existing && !existing.isFile()) {
@@ -253,7 +254,12 @@ export function checkWritableTarget(flag: string, file: string): void {
     fs.rmSync(probe, { force: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'EROFS' ? 'is on a read-only file system' : code === 'ENOSPC' ? 'has no space left' : code === 'EDQUOT' ? 'is over its disk quota' : 'is not writable (permission denied)';
+    const reason =
+      code === 'EROFS' ? 'is on a read-only file system'
+      : code === 'ENOSPC' ? 'has no space left'
+      : code === 'EDQUOT' ? 'is over its disk quota'
+      : code === 'ENOENT' ? 'does not exist' // a dangling link's target directory
+      : 'is not writable (permission denied)';
     throw new InputError(`${flag} ${file}: directory ${realDir} ${reason}`);
   }
   // A file nobody may write (mode 444 and the like) is not replaced, even by a user the system would let.

@@ -15,11 +15,23 @@ import * as path from 'node:path';
 /** Temporaries being written now: an interrupted run removes them (cli.ts's signal handlers). */
 export const pendingTemporaries = new Set<string>();
 
-/** The file a write to `target` replaces: symbolic links followed, a missing file's directory resolved. */
-export function resolveTarget(target: string): string {
+/**
+ * The file a write to `target` replaces: symbolic links followed (a dangling
+ * one to the file it names, which the write creates), a missing file's
+ * directory resolved.
+ */
+export function resolveTarget(target: string, links = 0): string {
   try {
     return fs.realpathSync(target);
   } catch {
+    let link: string | null = null;
+    try {
+      if (fs.lstatSync(target).isSymbolicLink()) link = fs.readlinkSync(target);
+    } catch {
+      // not there at all
+    }
+    // Linux follows at most 40 links in a path (a loop is refused when the target is checked).
+    if (link !== null && links < 40) return resolveTarget(path.resolve(path.dirname(path.resolve(target)), link), links + 1);
     const dir = path.dirname(path.resolve(target));
     try {
       return path.join(fs.realpathSync(dir), path.basename(target));
