@@ -396,6 +396,22 @@ test('standard output named by a path (/dev/stdout) is standard output: the summ
   assert.equal(rows.length, 3, run.stdout);
   assert.ok(rows.every((row) => row.split(',').length === 3 && row.split(',').every((v) => Number.isFinite(Number(v)))), run.stdout);
   assert.match(run.stderr, /wrote \/dev\/stdout/);
+  // Redirected to a file, /dev/stdout takes the format stdout gets: a PNG picture, a CSV kernel.
+  for (const [args, check] of [
+    [['heatmap', '--samples', '5'], (bytes: Buffer) => assert.deepEqual([...bytes.subarray(1, 4)], [...Buffer.from('PNG')])],
+    [['kernel', '--samples', '3'], (bytes: Buffer) => assert.equal(bytes.toString('utf8').trim().split('\n').length, 3)],
+  ] as const) {
+    const file = path.join(dir, 'redirected-stdout.out');
+    const fd = fs.openSync(file, 'w');
+    try {
+      const redirected = spawnSync(process.execPath, [BIN, ...args, '--out', '/dev/stdout'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', fd, 'pipe'] });
+      assert.equal(redirected.status, 0, redirected.stderr);
+      assert.match(redirected.stderr, /wrote \/dev\/stdout/);
+    } finally {
+      fs.closeSync(fd);
+    }
+    check(fs.readFileSync(file));
+  }
   for (const args of [['kernel', '--samples', '3', '--out', '/dev/stdout', '--json'], ['heatmap', '--out', '/proc/self/fd/1', '--json']]) {
     const refused = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8' });
     assert.equal(refused.status, 2, args.join(' '));
