@@ -38,6 +38,7 @@ const npyFiles = {
   int64: path.join(FIXTURES, 'npy', 'int64.npy'),
   rank3: file('rank3.npy', encodeNpy(new Float32Array(8), [2, 2, 2])),
   infInput: file('inf.npy', encodeNpy(Float32Array.from({ length: 40 }, (_, i) => (i === 33 ? Infinity : 0)), [2, 20])),
+  hugeInput: file('huge-input.npy', encodeNpy(Float64Array.from({ length: 40 }, (_, i) => (i === 23 ? 1e39 : 0)), [2, 20], 'float64')),
   headerOnly: file('header-only.npy', npyHeader('float32', [1000000, 1000000])),
 };
 const layer = (name: string, shape: number[], fill = 0.1) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(fill) });
@@ -75,6 +76,7 @@ const files = {
   typo: file('typo.csv', '1,2.2.2,3\n4,5,6\n7,8,9\n'),
   hex: file('hex.csv', '0x10,2\n3,4\n'),
   nanCsv: file('nan.csv', 'a,b\n1,2\n3,nan\n'),
+  hugeCsv: file('huge.csv', '1,2\n3,-4e39\n'),
   picture: file('picture.png', fs.readFileSync(path.join(FIXTURES, 'render', 'iris.png'))),
   checkpoint: file('model.pt', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(60)])),
   pickle: file('model.pkl', Buffer.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x2e])),
@@ -131,7 +133,8 @@ cases.push(
   [['render', npyFiles.int64], 1, /int64\.npy: dtype '<i8' is not supported/],
   [['render', npyFiles.rank3], 1, /rank3\.npy: expected a 2-D array, got shape \(2, 2, 2\)/],
   [['render', npyFiles.headerOnly], 1, /header-only\.npy: shape \(1000000, 1000000\) needs 4000000000000 data bytes, file has 0/],
-  [['kernel', '--inputs', npyFiles.infInput], 1, /--inputs .*inf\.npy: row 1, column 13 is Infinity/],
+  [['kernel', '--inputs', npyFiles.infInput], 1, /--inputs .*inf\.npy: \[1, 13\] is Infinity/],
+  [['kernel', '--inputs', npyFiles.hugeInput], 1, /--inputs .*huge-input\.npy: \[1, 3\] is 1e\+39, beyond float32's range \(inputs are held in float32\)$/m],
   [['kernel', '--inputs', npyFiles.rank3], 1, /--inputs .*rank3\.npy: expected a 2-D array/],
   [['kernel', '--weights', safetensors.hugeHeader], 1, /--weights .*huge-header\.safetensors: header length 1152921504606846976 exceeds the file/],
   [['kernel', '--weights', safetensors.badJson], 1, /bad-json\.safetensors: header is not valid JSON/],
@@ -139,7 +142,7 @@ cases.push(
   [['kernel', '--weights', safetensors.shared], 1, /shared\.safetensors: tensors 'lin1\.weight' and 'lin1\.bias' share bytes 40–80 of the buffer/],
   [['kernel', '--weights', safetensors.int8], 1, /int8\.safetensors: tensor 'lin1\.weight': dtype "I8" is not supported/],
   [['kernel', '--weights', safetensors.chain], 1, /chain\.safetensors: 'lin2\.weight' takes 7 inputs but 'lin1\.weight' gives 10 outputs/],
-  [['kernel', '--weights', safetensors.nanWeight], 1, /nan\.safetensors: 'lin2\.weight' row 0, column 0 is NaN/],
+  [['kernel', '--weights', safetensors.nanWeight], 1, /nan\.safetensors: 'lin2\.weight' \[0, 0\] is NaN/],
   [['kernel', '--weights', safetensors.notLinear], 1, /bn\.safetensors: tensor 'bn\.running_mean' is not a linear layer's weight or bias/],
   [['kernel', '--weights', safetensors.tooShort], 1, /short\.safetensors: file is 3 bytes, shorter than the 8-byte header length/],
   [['kernel', '--weights', goodWeights, '--depth', '3'], 2, /--depth 3 contradicts --weights .*\(layer sizes 20-10-1\)/],
@@ -174,7 +177,7 @@ cases.push(
   [['kernel', '--weights', goodWeights, '--width', '32'], 2, /--width 32 contradicts --weights .*20-10-1/],
   [['kernel', '--weights', goodWeights, '--activation', 'relu', '--inputs', other.wrongDim], 2, /--inputs .*wrong\.npy: rows have 3 values, the network takes 20 inputs/],
   [['kernel', '--inputs', goodInputs, '--samples', '7'], 2, /--samples 7 contradicts --inputs/],
-  [['kernel', '--inputs', other.nanInput], 1, /--inputs .*nan\.npy: row 1, column 7 is NaN/],
+  [['kernel', '--inputs', other.nanInput], 1, /--inputs .*nan\.npy: \[1, 7\] is NaN/],
   [['kernel', '--weights', path.join(dir, 'absent.safetensors')], 1, /--weights .*absent\.safetensors: no such file/],
   [['kernel', '--weights', goodWeights], 2, /--weights .*model\.safetensors: the file does not say which activation the network uses; give --activation/],
   [['kernel', '--weights', dir], 1, /--weights .*: is a directory, not a \.safetensors file/],
@@ -234,6 +237,7 @@ cases.push(
   [['render', files.typo], 1, /typo\.csv: line 1, column 2: '2\.2\.2' is not a number/],
   [['kernel', '--inputs', files.hex], 1, /hex\.csv: line 1, column 1: '0x10' is not a number/],
   [['kernel', '--inputs', files.nanCsv], 1, /--inputs .*nan\.csv: line 3, column 2 is NaN/],
+  [['kernel', '--inputs', files.hugeCsv], 1, /--inputs .*huge\.csv: line 2, column 2 is -4e\+39, beyond float32's range/],
   [['render', files.picture], 1, /picture\.png: is a PNG image, not a matrix \(\.npy, \.csv, or the \.json `kernel` writes\)/],
   [['kernel', '--inputs', dir], 1, /--inputs .*: is a directory, not a matrix file/],
   [['kernel', '--weights', files.checkpoint], 1, /--weights .*model\.pt: is a ZIP archive \(PyTorch's torch\.save writes these\), not a \.safetensors file; save the state dict with safetensors\.torch\.save_file/],
@@ -461,6 +465,6 @@ test('merge refuses a damaged block (a NaN, which no kernel run writes) with its
   fs.copyFileSync(`${blocks[0]}.json`, `${damaged}.json`);
   const nan = runCli(['merge', damaged, blocks[1], '--out', path.join(dir, 'merge-out.npy')]);
   assert.equal(nan.status, 1, nan.stderr);
-  assert.match(nan.stderr, /^ntk-cli: error: \S+merge-damaged\.npy: row 3, column 4 is NaN\n$/);
+  assert.match(nan.stderr, /^ntk-cli: error: \S+merge-damaged\.npy: \[3, 4\] is NaN\n$/);
   assert.ok(!fs.existsSync(path.join(dir, 'merge-out.npy')));
 });

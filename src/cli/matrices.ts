@@ -8,18 +8,30 @@ import { MatrixFileError, readLargeMatrixFile, readMatrixFile, type MatrixData }
 import { floatArray } from '../linalg/memory';
 import { noteInput } from './outputs';
 
-/**
- * The first NaN or ±Inf of a matrix, where the file has it: a CSV's line and
- * column (from 1, as its syntax errors are), a .npy's row and column (NumPy's
- * indices); null when every value is finite.
- */
+/** Where entry i of a matrix is in its file: a CSV's line and column (from 1, as its syntax errors are), a .npy's index [row, column] (NumPy's, from 0). */
+function placeOf(matrix: MatrixData, i: number): string {
+  const [r, c] = [Math.floor(i / matrix.cols), i % matrix.cols];
+  return matrix.lines ? `line ${matrix.lines[r]}, column ${c + 1}` : `[${r}, ${c}]`;
+}
+
+/** The first NaN or ±Inf of a matrix, where the file has it; null when every value is finite. */
 export function nonFinitePlace(matrix: MatrixData): string | null {
   for (let i = 0; i < matrix.values.length; i++) {
     const v = matrix.values[i];
-    if (Number.isFinite(v)) continue;
-    const [r, c] = [Math.floor(i / matrix.cols), i % matrix.cols];
-    const where = matrix.lines ? `line ${matrix.lines[r]}, column ${c + 1}` : `row ${r}, column ${c}`;
-    return `${where} is ${v}`;
+    if (!Number.isFinite(v)) return `${placeOf(matrix, i)} is ${v}`;
+  }
+  return null;
+}
+
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** The first value too large for float32 (which the file's float64 or text can hold), where the file has it; null when there is none. */
+function beyondFloat32(matrix: MatrixData): string | null {
+  if (matrix.values instanceof Float32Array) return null;
+  for (let i = 0; i < matrix.values.length; i++) {
+    const v = matrix.values[i];
+    if (Math.abs(v) > FLOAT32_MAX) return `${placeOf(matrix, i)} is ${v}, beyond float32's range (inputs are held in float32)`;
   }
   return null;
 }
@@ -35,6 +47,8 @@ export interface ReadMatrixOptions {
   anyValues?: boolean;
   /** A .npy of images (n, C, H, W) is read as rows of C·H·W, its image shape kept ('any': samples of any shape). */
   images?: boolean | 'any';
+  /** The values will be held in float32: one beyond its range is refused with its place, not turned into ±Inf. */
+  float32?: boolean;
 }
 
 /**
@@ -52,7 +66,7 @@ export function readFlagMatrix(flag: string | null, file: string, options: ReadM
     if (error instanceof MatrixFileError) throw new InputError(`${prefix}${error.message}`);
     throw error;
   }
-  const bad = options.anyValues ? null : nonFinitePlace(matrix);
+  const bad = options.anyValues ? null : (nonFinitePlace(matrix) ?? (options.float32 ? beyondFloat32(matrix) : null));
   if (bad) throw new InputError(`${prefix}${file}: ${bad}`);
   return matrix;
 }

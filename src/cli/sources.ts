@@ -46,7 +46,7 @@ export function addSourceOptions(command: Command): Command {
 
 /** Rows of a matrix file (or of a .npy of images, with their shape; of samples of any shape for an ONNX model, `anyShape`). */
 export function readSamples(flag: string, file: string, anyShape = false): Samples & { sampleShape?: number[] } {
-  const matrix = readFlagMatrix(flag, file, { images: anyShape ? 'any' : true });
+  const matrix = readFlagMatrix(flag, file, { images: anyShape ? 'any' : true, float32: true });
   return { values: Float32Array.from(matrix.values), count: matrix.rows, dim: matrix.cols, sampleShape: matrix.sampleShape };
 }
 

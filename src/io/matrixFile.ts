@@ -38,7 +38,7 @@ function parseKernelJson(text: string): MatrixData {
   const values = new Float64Array(rows * cols);
   (data as unknown[][]).forEach((row, r) =>
     row.forEach((v, c) => {
-      if (typeof v !== 'number') throw new MatrixFileError(`row ${r}, column ${c} is not a number`);
+      if (typeof v !== 'number') throw new MatrixFileError(`[${r}, ${c}] is not a number`);
       values[r * cols + c] = v;
     }),
   );

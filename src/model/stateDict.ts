@@ -36,11 +36,11 @@ export function naturalCompare(a: string, b: string): number {
   return ca.length - cb.length;
 }
 
-/** The first NaN or ±Inf of a tensor, as "row r, column c" (or "index i"), or null. */
+/** The first NaN or ±Inf of a tensor, as "[r, c]" (or "[i]"; NumPy's indices, from 0), or null. */
 export function firstNonFinite(data: ArrayLike<number>, shape: number[]): string | null {
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      const where = shape.length === 2 ? `row ${Math.floor(i / shape[1])}, column ${i % shape[1]}` : `index ${i}`;
+      const where = shape.length === 2 ? `[${Math.floor(i / shape[1])}, ${i % shape[1]}]` : `[${i}]`;
       return `${where} is ${data[i]}`;
     }
   }
