@@ -468,3 +468,12 @@ test('merge refuses a damaged block (a NaN, which no kernel run writes) with its
   assert.match(nan.stderr, /^ntk-cli: error: \S+merge-damaged\.npy: \[3, 4\] is NaN\n$/);
   assert.ok(!fs.existsSync(path.join(dir, 'merge-out.npy')));
 });
+
+test('two inputs that both read stdin are refused, whichever command reads them', () => {
+  const kernel = path.join(dir, 'stdin-kernel.csv');
+  assert.equal(runCli(['kernel', '--samples', '4', '--out', kernel]).status, 0);
+  const run = runCli(['spectrum', '-', '--targets', '-', '--out', path.join(dir, 'never.png')], { input: fs.readFileSync(kernel) });
+  assert.equal(run.status, 2);
+  assert.equal(run.stderr, 'ntk-cli: error: MATRIX - and --targets -: only one input can read stdin\n');
+  assert.equal(fs.existsSync(path.join(dir, 'never.png')), false);
+});

@@ -79,6 +79,7 @@ export function outputsComplete(): boolean {
 /** Forget every noted path (each command starts with none; tests that run several in one process reset). */
 export function resetPaths(): void {
   noted.clear();
+  stdinReader = null;
   discardStagedOutputs();
   complete = false;
 }
@@ -139,8 +140,15 @@ function note(flag: string, file: string, output: boolean): void {
   if (!earlier) noted.set(real, { flag, file, output, ...(output && isStdout(file) ? { stdout: true } : {}) });
 }
 
-/** Note a file the run reads; refused if it is also one of its outputs. */
+/** The flag that reads standard input ('-'), if one does. */
+let stdinReader: string | null = null;
+
+/** Note a file the run reads; refused if it is also one of its outputs, or if it is stdin and another input reads it already. */
 export function noteInput(flag: string, file: string): void {
+  if (file === '-') {
+    if (stdinReader !== null && stdinReader !== flag) throw new UsageError(`${stdinReader} - and ${flag} -: only one input can read stdin`);
+    stdinReader = flag;
+  }
   note(flag, file, false);
 }
 
