@@ -50,7 +50,7 @@ export function outputFormat(kind: OutputKind, flag: string, file: string, allow
   if ((spec.extensions as readonly string[]).includes(ext)) return ext;
   // A device or a pipe (/dev/null, a shell's >(…)) is written in place, in the format stdout would get;
   // so is /dev/stdout where stdout is redirected to a file.
-  if (isSpecialFile(file) || isStdout(file)) return spec.stdout ?? spec.extensions[0];
+  if (file !== '-' && (isSpecialFile(file) || isStdout(file))) return spec.stdout ?? spec.extensions[0];
   throw new UsageError(`${flag} ${file}: expected a ${list(spec.extensions)} file name${stdout ? ", or '-'" : ''}`);
 }
 
