@@ -289,6 +289,9 @@ const OP_MODELS: Record<string, ModelSpec[]> = {
   Slice: [
     { opset: 13, input: [6, 5], initializers: { s: i64([1, -4]), e: i64([9223372036854775807, 5]), a: i64([1, 2]), t: i64([2, 1]) }, nodes: [{ op: 'Slice', inputs: ['x', 's', 'e', 'a', 't'] }] },
     { opset: 9, input: [6, 5], nodes: [{ op: 'Slice', inputs: ['x'], attrs: { starts: [1], ends: [-1], axes: [2] } }] },
+    // Negative steps: reversed (the exporter's reversal of Pad's pads), every other from the end, from clamped starts to INT_MIN and to a negative end.
+    { opset: 13, input: [6, 5], initializers: { s: i64([-1, 9223372036854775807]), e: i64([-9223372036854775807, -9223372036854775807]), a: i64([1, 2]), t: i64([-1, -2]) }, nodes: [{ op: 'Slice', inputs: ['x', 's', 'e', 'a', 't'] }] },
+    { opset: 13, input: [6, 5], initializers: { s: i64([4, -2]), e: i64([0, -5]), a: i64([1, 2]), t: i64([-3, -1]) }, nodes: [{ op: 'Slice', inputs: ['x', 's', 'e', 'a', 't'] }] },
   ],
   ConstantOfShape: [{ opset: 13, input: [3], nodes: [{ op: 'Shape', inputs: ['x'] }, { op: 'ConstantOfShape', inputs: ['v0'], attrs: { value: { tensor: { dims: [1], data: [0.5] } } } }, { op: 'Add', inputs: ['x', 'v1'] }] }],
   Constant: [
