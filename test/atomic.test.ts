@@ -200,4 +200,24 @@ test('a dangling symbolic link stays a link: the file it names is created; a lin
   assert.equal(run.status, 1);
   assert.equal(run.stderr, `ntk-cli: error: --out ${path.join(dir, 'loop.npy')}: its symbolic links go round in a loop\n`);
   assert.deepEqual(fs.readdirSync(dir).sort(), ['dangling.npy', 'loop.npy', 'lost.npy', 'made.npy']);
+  // A relative link is read from the directory it is in, as the system reads it, also when that directory is reached through a link.
+  fs.mkdirSync(path.join(dir, 'real', 'sub'), { recursive: true });
+  fs.symlinkSync(path.join('real', 'sub'), path.join(dir, 'via'));
+  fs.symlinkSync(path.join('..', 'up.npy'), path.join(dir, 'real', 'sub', 'up-link.npy'));
+  fs.writeFileSync(path.join(dir, 'up.npy'), 'not the target');
+  run = runCli(['kernel', '--samples', '5', '--out', path.join(dir, 'via', 'up-link.npy')]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(parseNpy(fs.readFileSync(path.join(dir, 'real', 'up.npy'))).shape, [5, 5]);
+  assert.equal(fs.readFileSync(path.join(dir, 'up.npy'), 'utf8'), 'not the target');
+});
+
+test('a target turned into a directory while the run computed is found before any output is renamed: none is replaced', () => {
+  const dir = tempDir();
+  const [picture, matrix] = [path.join(dir, 'k.png'), path.join(dir, 'k.csv')];
+  for (const file of [picture, matrix]) fs.writeFileSync(file, 'old');
+  const run = runCli(['heatmap', '--samples', '12', '--out', picture, '--matrix', matrix], { directoryAt: 'k.png' });
+  assert.equal(run.status, 1);
+  assert.equal(run.stderr, `ntk-cli: error: --out ${picture}: is a directory now; no output was replaced\n`);
+  assert.equal(fs.readFileSync(matrix, 'utf8'), 'old');
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['k.csv', 'k.png']);
 });

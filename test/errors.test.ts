@@ -400,6 +400,17 @@ test('standard output named by a path (/dev/stdout) is standard output: the summ
   assert.equal(rows.length, 3, run.stdout);
   assert.ok(rows.every((row) => row.split(',').length === 3 && row.split(',').every((v) => Number.isFinite(Number(v)))), run.stdout);
   assert.match(run.stderr, /wrote \/dev\/stdout/);
+  // Redirected to a file (>> included), /dev/stdout is written through stdout, after what the file holds.
+  const log = path.join(dir, 'appended.log');
+  fs.writeFileSync(log, 'line1\n');
+  const appended = fs.openSync(log, 'a');
+  try {
+    const run2 = spawnSync(process.execPath, [BIN, 'kernel', '--samples', '2', '--out', '/dev/stdout', '-q'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', appended, 'pipe'] });
+    assert.equal(run2.status, 0, run2.stderr);
+  } finally {
+    fs.closeSync(appended);
+  }
+  assert.deepEqual(fs.readFileSync(log, 'utf8').split('\n').map((line) => line.split(',').length), [1, 2, 2, 1]);
   // Redirected to a file, /dev/stdout takes the format stdout gets: a PNG picture, a CSV kernel.
   for (const [args, check] of [
     [['heatmap', '--samples', '5'], (bytes: Buffer) => assert.deepEqual([...bytes.subarray(1, 4)], [...Buffer.from('PNG')])],
@@ -448,7 +459,7 @@ test('merge refuses a pipe as --out (its blocks go in by offset into a file rena
   assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
   const run = runCli(['merge', ...blocks, '--out', fifo]);
   assert.equal(run.status, 2, run.stderr);
-  assert.match(run.stderr, /^ntk-cli: error: --out \S+merge-fifo: merge writes a regular \.npy file .*not a device or a pipe\n$/);
+  assert.match(run.stderr, /^ntk-cli: error: --out \S+merge-fifo: merge writes a regular \.npy file .*not a device, a pipe or standard output\n$/);
   assert.ok(fs.lstatSync(fifo).isFIFO());
 });
 

@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import * as fs from 'node:fs';
 import { selectBlock } from '../src/cli/blocks';
+import { readFlagMatrix } from '../src/cli/matrices';
 import { datasetSize } from '../src/data/datasets';
 import { outputFormat } from '../src/cli/formats';
 import { addOptions, MODEL_OPTIONS, RUNTIME_OPTIONS } from '../src/cli/options';
@@ -15,7 +17,7 @@ import { exitCodeOf, InputError, UsageError } from '../src/errors';
 import { AnalyticKernelError, analyticKernels } from '../src/kernel/analytic';
 import { cuts, tilePlan } from '../src/kernel/tiles';
 import { computeNtk, estimateMemory, RunConfigError, runInputs } from '../src/pipeline';
-import { FIXTURES } from './helpers';
+import { FIXTURES, tempDir } from './helpers';
 
 /** The flags of `kernel` parsed from `args`, resolved as the command resolves them. */
 function resolve(args: string[]) {
@@ -183,4 +185,15 @@ test('the core refuses what it cannot compute with typed errors, and the CLI map
   assert.throws(() => analyticKernels(spec, { values: new Float32Array(3), count: 1, dim: 3 }), AnalyticKernelError);
   assert.equal(exitCodeOf(new RunConfigError('x')), 1);
   assert.equal(exitCodeOf(new UsageError('x')), 2);
+});
+
+test("inputs up to float32's largest value are read; one that rounds past it is refused with its place", () => {
+  const dir = tempDir();
+  const largest = path.join(dir, 'largest.csv');
+  // 3.4028235e+38 is how NumPy prints float32's largest value: it rounds to it, not to Inf.
+  fs.writeFileSync(largest, '1,-3.4028235e+38\n3.4028235e+38,4\n');
+  assert.deepEqual(Array.from(Float32Array.from(readFlagMatrix('--inputs', largest, { float32: true }).values)), [1, -3.4028234663852886e38, 3.4028234663852886e38, 4]);
+  const beyond = path.join(dir, 'beyond.csv');
+  fs.writeFileSync(beyond, '1,2\n3.4028236e+38,4\n');
+  assert.throws(() => readFlagMatrix('--inputs', beyond, { float32: true }), (e) => e instanceof InputError && /^--inputs .*beyond\.csv: line 2, column 1 is 3\.4028236e\+38, beyond float32's range/.test(e.message));
 });

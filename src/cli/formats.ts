@@ -5,8 +5,7 @@
  */
 import * as path from 'node:path';
 import { UsageError } from '../errors';
-import { isSpecialFile } from '../io/atomicWrite';
-import { isStdout } from './outputs';
+import { writtenInPlace } from '../io/atomicWrite';
 
 export const OUTPUT_KINDS = {
   /** Heatmaps: `heatmap --out`, `render --out`. '-' is PNG on stdout. */
@@ -50,7 +49,7 @@ export function outputFormat(kind: OutputKind, flag: string, file: string, allow
   if ((spec.extensions as readonly string[]).includes(ext)) return ext;
   // A device or a pipe (/dev/null, a shell's >(…)) is written in place, in the format stdout would get;
   // so is /dev/stdout where stdout is redirected to a file.
-  if (file !== '-' && (isSpecialFile(file) || isStdout(file))) return spec.stdout ?? spec.extensions[0];
+  if (file !== '-' && writtenInPlace(file)) return spec.stdout ?? spec.extensions[0];
   throw new UsageError(`${flag} ${file}: expected a ${list(spec.extensions)} file name${stdout ? ", or '-'" : ''}`);
 }
 
@@ -63,7 +62,7 @@ export function outputFormat(kind: OutputKind, flag: string, file: string, allow
 export function formatWithFlag(kind: OutputKind, flag: string, file: string, formatFlag: string | undefined): string {
   const ext = path.extname(file).slice(1).toLowerCase();
   const named = (OUTPUT_KINDS[kind].extensions as readonly string[]).includes(ext);
-  if ((file === '-' || isSpecialFile(file) || isStdout(file)) && !named) return formatFlag ?? OUTPUT_KINDS[kind].stdout ?? OUTPUT_KINDS[kind].extensions[0];
+  if ((file === '-' || writtenInPlace(file)) && !named) return formatFlag ?? OUTPUT_KINDS[kind].stdout ?? OUTPUT_KINDS[kind].extensions[0];
   const format = outputFormat(kind, flag, file);
   if (formatFlag !== undefined && formatFlag !== format) throw new UsageError(`--format ${formatFlag} contradicts ${flag} ${file}`);
   return format;

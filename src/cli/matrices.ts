@@ -23,15 +23,12 @@ export function nonFinitePlace(matrix: MatrixData): string | null {
   return null;
 }
 
-/** The largest finite float32. */
-const FLOAT32_MAX = 3.4028234663852886e38;
-
-/** The first value too large for float32 (which the file's float64 or text can hold), where the file has it; null when there is none. */
+/** The first value that rounds to ±Inf in float32 (which the file's float64 or text can hold), where the file has it; null when there is none. */
 function beyondFloat32(matrix: MatrixData): string | null {
   if (matrix.values instanceof Float32Array) return null;
   for (let i = 0; i < matrix.values.length; i++) {
     const v = matrix.values[i];
-    if (Math.abs(v) > FLOAT32_MAX) return `${placeOf(matrix, i)} is ${v}, beyond float32's range (inputs are held in float32)`;
+    if (!Number.isFinite(Math.fround(v))) return `${placeOf(matrix, i)} is ${v}, beyond float32's range (inputs are held in float32)`;
   }
   return null;
 }

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, UsageError } from '../errors';
-import { discardTemporary, isSpecialFile, renameStaged, resolveTarget, temporaryPathFor, writeChunksStaged, writeFileStaged, type StagedFile } from '../io/atomicWrite';
+import { discardTemporary, isSpecialFile, isStandardOutput, renameStaged, resolveTarget, temporaryPathFor, writeChunksStaged, writeFileStaged, type StagedFile } from '../io/atomicWrite';
 
 interface Noted {
   flag: string;
@@ -49,6 +49,20 @@ export function discardStagedOutputs(): void {
  */
 export async function markOutputsComplete(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
+  // What could make a rename fail is looked for before the first (a target turned into a directory
+  // while the run computed), so that one refused output does not leave the others replaced.
+  for (const entry of staged) {
+    let directory = false;
+    try {
+      directory = fs.lstatSync(entry.staged.real).isDirectory();
+    } catch {
+      // gone or never there: the rename creates it
+    }
+    if (directory) {
+      discardStagedOutputs();
+      throw new InputError(`${entry.flag} ${entry.file}: is a directory now; no output was replaced`);
+    }
+  }
   while (staged.length) {
     const entry = staged[0]!;
     try {
@@ -91,28 +105,9 @@ export function reserveStdoutForJson(on: boolean): void {
   stdoutForJson = on;
 }
 
-/**
- * Whether `file` is this process's standard output: '-', or a path to the
- * same file (/dev/stdout, /proc/self/fd/1, the file stdout is redirected to).
- * /dev/null is not: whatever goes there is gone either way.
- */
+/** Whether `file` is this process's standard output: '-', or a path to it (atomicWrite.ts's isStandardOutput). */
 export function isStdout(file: string): boolean {
-  if (file === '-') return true;
-  try {
-    const [target, stdout] = [fs.statSync(file), fs.fstatSync(1)];
-    return target.dev === stdout.dev && target.ino === stdout.ino && !isDevNull(target);
-  } catch {
-    return false;
-  }
-}
-
-function isDevNull(stat: fs.Stats): boolean {
-  try {
-    const devNull = fs.statSync('/dev/null');
-    return stat.isCharacterDevice() && stat.rdev === devNull.rdev;
-  } catch {
-    return false;
-  }
+  return file === '-' || isStandardOutput(file);
 }
 
 /** Whether an output of the run is standard output (its summary line then goes to stderr). */
@@ -196,7 +191,10 @@ export function writeFailure(error: unknown): string {
   if (code === 'ENOSPC') return 'no space left on the device';
   if (code === 'EDQUOT') return 'disk quota exceeded';
   if (code === 'EPIPE') return 'the reader closed it (EPIPE)';
-  return (error as Error).message;
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'ENOENT') return 'its directory no longer exists';
+  // A system error's message ends with the paths it was given (a temporary's, not the output's).
+  return (error as Error).message.replace(/ '[^]*$/, '');
 }
 
 /** A size in the largest unit that keeps it at or above 1, without an exponent: "160 GB", "5.2 GB", "8.0 kB", "0 bytes". */

@@ -92,7 +92,7 @@ function settingsFrom(metadata: Record<string, string>, flags: ModelFlags, comma
     try {
       return parse(text);
     } catch {
-      throw new InputError(`--weights ${file}: its metadata's ${key} '${text}' is not ${expected}`);
+      throw new InputError(`--weights ${file}: its metadata's ${key} '${text.replace(/\n/g, '\\n')}' is not ${expected}`);
     }
   };
   const accepted = <T extends string>(accepts: (text: string) => boolean) => (text: string): T => {

@@ -18,7 +18,7 @@ import { linalgNameFor } from '../linalg';
 import { describeRun, printReport, type GlobalFlags } from '../cli/report';
 import { addSourceOptions } from '../cli/sources';
 import { InputError, UsageError } from '../errors';
-import { isSpecialFile } from '../io/atomicWrite';
+import { writtenInPlace } from '../io/atomicWrite';
 import { matrixChunks, MATRIX_FORMATS, minimumMatrixBytes, type MatrixFormat } from '../io/kernelFile';
 import type { NpyDtype } from '../io/npy';
 import { npyRowChunks } from '../io/npyRows';
@@ -164,7 +164,7 @@ export function kernelCommand(): Command {
       if (block && (format !== 'npy' || toStdout)) throw new UsageError('--rows and --cols write a .npy block (with its .json placement beside it)');
       if (block && flags.trace === 'none') throw new UsageError('--rows and --cols take blocks of a traced kernel; --trace none is computed whole');
       // A float32 .npy streams tile by tile into the file: the matrix is never held in memory.
-      const streams = format === 'npy' && flags.dtype === 'float32' && !toStdout && !isSpecialFile(flags.out);
+      const streams = format === 'npy' && flags.dtype === 'float32' && !toStdout && !writtenInPlace(flags.out);
       const { rows, cols } = kernelShape(job.config);
       if (!toStdout) checkFreeSpace('--out', flags.out, minimumMatrixBytes(rows, cols, format, flags.dtype));
       const stream = streams ? openStream(flags.out, [rows, cols]) : null;

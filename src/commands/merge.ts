@@ -10,7 +10,7 @@ import { BlockPlanError, planMerge, type PlacedBlock } from '../io/blocks';
 import { valuesDigest } from '../io/blockValues';
 import { readFlagMatrix } from '../cli/matrices';
 import { NpyStream } from '../io/npyStream';
-import { isSpecialFile } from '../io/atomicWrite';
+import { writtenInPlace } from '../io/atomicWrite';
 
 function readPlacement(file: string): PlacedBlock {
   const sidecar = `${file}.json`;
@@ -65,7 +65,7 @@ export function mergeCommand(): Command {
       const files = blockFiles(args);
       outputFormat('npy', '--out', flags.out, false);
       // Blocks are written at their offsets in a temporary renamed over the target: a device or a pipe would be replaced, not written.
-      if (isSpecialFile(flags.out)) throw new UsageError(`--out ${flags.out}: merge writes a regular .npy file (its blocks are placed by offset), not a device or a pipe`);
+      if (writtenInPlace(flags.out)) throw new UsageError(`--out ${flags.out}: merge writes a regular .npy file (its blocks are placed by offset), not a device, a pipe or standard output`);
       checkWritableTarget('--out', flags.out);
       const placements = files.map(readPlacement);
       let plan;

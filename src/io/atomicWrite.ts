@@ -31,7 +31,8 @@ export function resolveTarget(target: string, links = 0): string {
       // not there at all
     }
     // Linux follows at most 40 links in a path (a loop is refused when the target is checked).
-    if (link !== null && links < 40) return resolveTarget(path.resolve(path.dirname(path.resolve(target)), link), links + 1);
+    // The link's text is relative to the directory it is in, as the system resolves it (that directory's own links followed).
+    if (link !== null && links < 40) return resolveTarget(path.resolve(resolveTarget(path.dirname(path.resolve(target)), links + 1), link), links + 1);
     const dir = path.dirname(path.resolve(target));
     try {
       return path.join(fs.realpathSync(dir), path.basename(target));
@@ -49,6 +50,34 @@ export function isSpecialFile(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether `file` is a path to this process's standard output (/dev/stdout,
+ * /proc/self/fd/1, the file stdout is redirected to). /dev/null is not:
+ * whatever goes there is gone either way.
+ */
+export function isStandardOutput(file: string): boolean {
+  try {
+    const [target, stdout] = [fs.statSync(file), fs.fstatSync(1)];
+    return target.dev === stdout.dev && target.ino === stdout.ino && !isDevNull(target);
+  } catch {
+    return false;
+  }
+}
+
+function isDevNull(stat: fs.Stats): boolean {
+  try {
+    const devNull = fs.statSync('/dev/null');
+    return stat.isCharacterDevice() && stat.rdev === devNull.rdev;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a write to `file` goes where it is, not to a temporary renamed over it: a device, a pipe, or standard output. */
+export function writtenInPlace(file: string): boolean {
+  return isSpecialFile(file) || isStandardOutput(file);
 }
 
 /** A hidden temporary name beside `target` (same directory, so the final rename cannot cross file systems). */
@@ -115,15 +144,20 @@ function writeAll(fd: number, parts: Iterable<Uint8Array>): void {
   }
 }
 
-/** Where a write goes: a device or a pipe in place, else a temporary beside the target (its real file, links followed). */
+/** Where a write goes: a device, a pipe or standard output in place, else a temporary beside the target (its real file, links followed). */
 interface Destination {
   fd: number;
   temp: string | null;
   real: string;
+  /** Standard output's own descriptor, not to be closed. */
+  borrowed?: boolean;
 }
 
 function openDestination(target: string): Destination {
-  if (isSpecialFile(target)) return { fd: fs.openSync(target, 'w'), temp: null, real: target };
+  // Standard output redirected to a file is written through its own descriptor: where the shell's
+  // redirection points (after what is there with >>), never truncated or replaced.
+  if (isStandardOutput(target) && fs.fstatSync(1).isFile()) return { fd: 1, temp: null, real: target, borrowed: true };
+  if (writtenInPlace(target)) return { fd: fs.openSync(target, 'w'), temp: null, real: target };
   const real = resolveTarget(target);
   return { ...openTemporary(real), real };
 }
@@ -131,13 +165,14 @@ function openDestination(target: string): Destination {
 /** Written: a temporary is flushed and staged (null: the write went in place). */
 function finishDestination(destination: Destination): StagedFile | null {
   if (destination.temp !== null) return sealTemporary(destination.fd, destination.temp, destination.real);
-  fs.closeSync(destination.fd);
+  if (!destination.borrowed) fs.closeSync(destination.fd);
   return null;
 }
 
 /** Failed: a temporary is removed, and the target stays as it was. */
 function abandonDestination(destination: Destination): void {
   if (destination.temp !== null) return discardTemporary(destination.fd, destination.temp);
+  if (destination.borrowed) return;
   try {
     fs.closeSync(destination.fd);
   } catch {
@@ -145,7 +180,7 @@ function abandonDestination(destination: Destination): void {
   }
 }
 
-/** Write `chunks` (bytes, or an iterable of them consumed as it is written) for `target`: staged, or null where it went in place (a device or a pipe). */
+/** Write `chunks` (bytes, or an iterable of them consumed as it is written) for `target`: staged, or null where it went in place (a device, a pipe, standard output). */
 export function writeFileStaged(target: string, chunks: Uint8Array | Iterable<Uint8Array>): StagedFile | null {
   const destination = openDestination(target);
   try {

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import { FileSink } from '../kernel/sink';
 import type { MatrixView } from '../types';
-import { discardTemporary, isSpecialFile, openTemporary, resolveTarget, sealTemporary, type StagedFile } from './atomicWrite';
+import { discardTemporary, openTemporary, resolveTarget, sealTemporary, writtenInPlace, type StagedFile } from './atomicWrite';
 import { npyHeader } from './npy';
 
 /**
@@ -28,7 +28,7 @@ export class NpyStream extends FileSink {
 
   constructor(readonly target: string, shape: [number, number]) {
     // Renamed over, a device or a pipe would become a regular file.
-    if (isSpecialFile(target)) throw new Error(`${target} is not a regular file: a streamed .npy is written beside it and renamed over it`);
+    if (writtenInPlace(target)) throw new Error(`${target} is not a regular file: a streamed .npy is written beside it and renamed over it`);
     const real = resolveTarget(target);
     const { fd, temp } = openTemporary(real);
     const header = npyHeader('float32', shape);
