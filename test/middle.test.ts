@@ -144,20 +144,19 @@ test('tiles cover a kernel exactly once, counting mirror images of a symmetric o
 test('--rows/--cols select the matching slices of the inputs, and refuse ranges past them', () => {
   const config = resolve(['--samples', '50']);
   const all = runInputs(config);
-  const placement = selectBlock(config, [10, 20], [30, 50])!;
+  const { placement, config: block } = selectBlock(config, [10, 20], [30, 50])!;
   const { fingerprint, ...where } = placement;
   assert.deepEqual(where, { rows: [10, 20], cols: [30, 50], shape: [50, 50], symmetric: true });
   // Blocks of one run share a fingerprint; another seed, width or input set gives another.
   assert.match(fingerprint, /^[0-9a-f]{64}$/);
-  assert.equal(selectBlock(resolve(['--samples', '50']), [0, 10], [0, 10])!.fingerprint, fingerprint);
+  assert.equal(selectBlock(resolve(['--samples', '50']), [0, 10], [0, 10])!.placement.fingerprint, fingerprint);
   for (const changed of [['--seed', '1'], ['--width', '11'], ['--samples', '51'], ['--activation', 'tanh']]) {
-    assert.notEqual(selectBlock(resolve(['--samples', '50', ...changed]), [0, 10], [0, 10])!.fingerprint, fingerprint, changed.join(' '));
+    assert.notEqual(selectBlock(resolve(['--samples', '50', ...changed]), [0, 10], [0, 10])!.placement.fingerprint, fingerprint, changed.join(' '));
   }
-  assert.deepEqual(Array.from(config.inputs!.values), Array.from(all.values.subarray(10 * 20, 20 * 20)));
-  assert.deepEqual(Array.from(config.inputs2!.values), Array.from(all.values.subarray(30 * 20, 50 * 20)));
-  const diagonal = resolve(['--samples', '50']);
-  selectBlock(diagonal, [10, 20], [10, 20]);
-  assert.equal(diagonal.inputs2, undefined, 'a diagonal block stays symmetric');
+  assert.deepEqual(Array.from(block.inputs!.values), Array.from(all.values.subarray(10 * 20, 20 * 20)));
+  assert.deepEqual(Array.from(block.inputs2!.values), Array.from(all.values.subarray(30 * 20, 50 * 20)));
+  assert.equal(config.inputs, undefined, "the whole run's config is left as it was");
+  assert.equal(selectBlock(resolve(['--samples', '50']), [10, 20], [10, 20])!.config.inputs2, undefined, 'a diagonal block stays symmetric');
   assert.throws(() => selectBlock(resolve(['--samples', '50']), [0, 51]), /--rows 0:51 runs past the 50 samples/);
   assert.equal(selectBlock(resolve([])), null);
 });

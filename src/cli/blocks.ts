@@ -33,11 +33,12 @@ export function runFingerprint(config: RunConfig, inputs: Samples, columns: Samp
 }
 
 /**
- * --rows a:b --cols c:d: restrict the run to that block of the full kernel, by
- * computing the cross-kernel of the two slices of the inputs (`inputs`: the
- * whole X, where the caller has drawn it already).
+ * --rows a:b --cols c:d: the block of the full kernel, and the run that
+ * computes it, the cross-kernel of the two slices of the inputs (`drawn`: the
+ * whole X, where the caller has drawn it already). `config` stays the whole
+ * run's.
  */
-export function selectBlock(config: RunConfig, rowRange?: [number, number], colRange?: [number, number], drawn?: Samples): BlockPlacement | null {
+export function selectBlock(config: RunConfig, rowRange?: [number, number], colRange?: [number, number], drawn?: Samples): { placement: BlockPlacement; config: RunConfig } | null {
   if (!rowRange && !colRange) return null;
   const inputs = drawn ?? runInputs(config);
   const columns = config.inputs2 ?? inputs;
@@ -49,10 +50,8 @@ export function selectBlock(config: RunConfig, rowRange?: [number, number], colR
   const symmetric = !config.inputs2;
   const fingerprint = runFingerprint(config, inputs, config.inputs2 ?? null);
   const placement: BlockPlacement = { rows, cols, shape: [inputs.count, columns.count], symmetric, fingerprint };
-  config.inputs = slice(inputs, rows);
-  config.inputs2 = symmetric && rows[0] === cols[0] && rows[1] === cols[1] ? undefined : slice(columns, cols);
-  config.samples = rows[1] - rows[0];
-  return placement;
+  const inputs2 = symmetric && rows[0] === cols[0] && rows[1] === cols[1] ? undefined : slice(columns, cols);
+  return { placement, config: { ...config, inputs: slice(inputs, rows), inputs2, samples: rows[1] - rows[0] } };
 }
 
 /**

@@ -158,19 +158,20 @@ export function kernelCommand(): Command {
       // A block is computed from slices of the whole inputs, drawn once here; --save-inputs writes them whole, as the run that merges the blocks has them.
       const [rowRange, colRange] = [band?.rows ?? flags.rows, band?.cols ?? flags.cols];
       const wholeInputs = rowRange || colRange ? runInputs(job.config) : undefined;
-      // selectBlock puts the slices in the run's config: where the inputs came from is read before.
-      const inputsGiven = job.config.inputs !== undefined;
-      const block = selectBlock(job.config, rowRange, colRange, wholeInputs);
+      const selected = selectBlock(job.config, rowRange, colRange, wholeInputs);
+      const block = selected?.placement ?? null;
+      // What is computed: the block's run, on slices of the inputs (the report describes the whole run, job).
+      const run = selected ? { ...job, config: selected.config } : job;
       if (block && (format !== 'npy' || toStdout)) throw new UsageError('--rows and --cols write a .npy block (with its .json placement beside it)');
       if (block && flags.trace === 'none') throw new UsageError('--rows and --cols take blocks of a traced kernel; --trace none is computed whole');
       // A float32 .npy streams tile by tile into the file: the matrix is never held in memory.
       const streams = format === 'npy' && flags.dtype === 'float32' && !toStdout && !writtenInPlace(flags.out);
-      const { rows, cols } = kernelShape(job.config);
+      const { rows, cols } = kernelShape(run.config);
       if (!toStdout) checkFreeSpace('--out', flags.out, minimumMatrixBytes(rows, cols, format, flags.dtype));
       const stream = streams ? openStream(flags.out, [rows, cols]) : null;
       try {
         const wayOut = streams ? '' : 'write a float32 .npy (it streams to disk), ';
-        const result = await computeKernel(job, flags, { keepsMatrix: !streams, sink: stream, wayOut });
+        const result = await computeKernel(run, flags, { keepsMatrix: !streams, sink: stream, wayOut });
         // The streamed kernel waits beside its target until the run's outputs are complete (cli/outputs.ts); read back from there.
         const streamedFile = stream ? await stream.seal() : null;
         if (streamedFile) stageOutput('--out', flags.out, streamedFile);
@@ -186,7 +187,7 @@ export function kernelCommand(): Command {
         const report = finishKernelJob(job, flags, result, { matrix: flags.out }, wholeInputs);
         if (block) {
           // The whole kernel's samples, as a run of the whole kernel reports them; the block's own place beside.
-          Object.assign(report, { n: block.shape[0], samples: block.shape[0], inputs: inputsGiven ? 'file' : 'seed' });
+          Object.assign(report, { n: block.shape[0], samples: block.shape[0] });
           if (report.dataset) (report.dataset as Record<string, unknown>).n = block.shape[0];
           if (task) {
             // As a finite network's task reports: its cells of the whole kernel and its block.
