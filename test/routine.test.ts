@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseCsvBytes, parseCsv } from '../src/io/csv';
 import { matrixChunks } from '../src/io/kernelFile';
-import { encodeNpy, parseNpy } from '../src/io/npy';
+import { encodeNpy, npyHeader, parseNpy } from '../src/io/npy';
 import { denseOperator, topEigen, TopEigenError } from '../src/linalg/topEigen';
 import { forward } from '../src/model/forward';
 import { initMlp } from '../src/model/mlp';
@@ -137,12 +137,25 @@ test('labels as pandas writes them: a header line, and with its index column', (
   fs.writeFileSync(header, ['species', ...classes].join('\n') + '\n');
   const indexed = path.join(dir, 'indexed.csv');
   fs.writeFileSync(indexed, [',species', ...classes.map((c, i) => `${i},${c}`)].join('\n') + '\n');
-  const reports = [plain, header, indexed].map((labels) => json(['kernel', '--inputs', inputs, '--labels', labels, '--out', path.join(dir, 'k.npy')]));
+  // The index of a sample or a split of a frame: not 0, 1, 2, …, known by pandas' empty header field.
+  const split = path.join(dir, 'split.csv');
+  fs.writeFileSync(split, [',species', ...classes.map((c, i) => `${3 * i + 5},${c}`)].join('\n') + '\n');
+  // Quoted, as csv.writer and pandas quote a label with a comma (or a quote) in it.
+  const quoted = path.join(dir, 'quoted.csv');
+  fs.writeFileSync(quoted, classes.map((c) => `"${c}, ""the"" flower"`).join('\r\n') + '\r\n');
+  const reports = [plain, header, indexed, split, quoted].map((labels) => json(['kernel', '--inputs', inputs, '--labels', labels, '--out', path.join(dir, 'k.npy')]));
   for (const report of reports) {
-    assert.deepEqual(report.classes, reports[0].classes);
+    assert.deepEqual(report.classes.sizes, reports[0].classes.sizes);
     assert.equal(report.alignment, reports[0].alignment);
   }
   assert.deepEqual(reports[0].classes, { names: ['setosa', 'versicolor', 'virginica'], sizes: [4, 4, 4] });
+  assert.deepEqual(reports[4].classes.names, ['setosa, "the" flower', 'versicolor, "the" flower', 'virginica, "the" flower']);
+  // 64-bit integer labels are told apart above 2⁵³.
+  const big = path.join(dir, 'big-labels.npy');
+  const bigLabels = new BigInt64Array(12).map((_, i) => 2n ** 53n + BigInt(i % 3));
+  const int64Header = Buffer.from(Buffer.from(npyHeader('float32', [12])).toString('latin1').replace("'<f4'", "'<i8'"), 'latin1');
+  fs.writeFileSync(big, Buffer.concat([int64Header, Buffer.from(bigLabels.buffer)]));
+  assert.deepEqual(json(['kernel', '--inputs', inputs, '--labels', big, '--out', path.join(dir, 'k.npy')]).classes.sizes, [4, 4, 4]);
 });
 
 test('outputs that are devices or pipes are written in place, in the format --format names (CSV by default)', async () => {
@@ -245,4 +258,16 @@ test('an explicit --backend that the run would not use is named in a warning; on
     assert.equal(node.stderr, 'ntk-cli: error: --backend node: @tensorflow/tfjs-node is not installed here (its install downloads libtensorflow); use --backend wasm\n');
     assert.equal(fs.existsSync(path.join(dir, 'never.png')), false);
   }
+});
+
+test("the report says where the inputs came from: the seed, a file, circle:N, sphere:N or a dataset", () => {
+  const file = npy('x-source.npy', Float32Array.from({ length: 5 * 3 }, (_, k) => Math.sin(k)), [5, 3]);
+  const cases: [string[], string][] = [
+    [['--samples', '5'], 'seed'],
+    [['--inputs', file], 'file'],
+    [['--inputs', 'circle:5'], 'circle'],
+    [['--inputs', 'sphere:5'], 'sphere'],
+    [['--dataset', 'iris', '--samples', '6'], 'dataset'],
+  ];
+  for (const [args, source] of cases) assert.equal(json(['kernel', ...args, '--out', path.join(dir, 'source.npy')]).inputs, source, args.join(' '));
 });

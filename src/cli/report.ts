@@ -88,7 +88,8 @@ export function runReport(config: RunConfig, result: NtkResult, totalSeconds: nu
       ...(config.modelSource?.flag === '--model' ? { file: config.modelSource.file } : {}),
     },
     samples: result.inputs.count,
-    inputs: config.inputs ? 'file' : 'seed',
+    // Drawn from the seed (onto the sphere with sphere:N), or given: a file, circle:N or a dataset.
+    inputs: config.normalizeInputs ? 'sphere' : config.inputs ? (config.inputsSource ?? 'file') : 'seed',
     seed,
     seconds: { kernel: reportSeconds(result.kernelSeconds), products: result.productSeconds === null ? null : reportSeconds(result.productSeconds), total: reportSeconds(totalSeconds) },
     kernel: kernelReport(result),

@@ -142,6 +142,8 @@ export function resolveSources(flags: ModelFlags & RuntimeFlags & SourceFlags, c
     const fixed = config.model !== undefined || explicit(command, 'inputDim') || explicit(command, 'inputShape') || (key === 'inputs2' && config.inputs !== undefined);
     adoptInputShape(config, samples.dim, sampleShape, `${flag} ${file}`, fixed);
     config[key] = samples;
+    if (key === 'inputs' && flags.dataset !== undefined) config.inputsSource = 'dataset';
+    else if (key === 'inputs' && generated) config.inputsSource = 'circle';
   }
   if (config.inputs) {
     if (flags.dataset === undefined && explicit(command, 'samples') && flags.samples !== config.inputs.count) {

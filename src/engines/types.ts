@@ -45,6 +45,8 @@ export interface RunConfig {
   modelSource?: { flag: '--weights' | '--model'; file: string };
   /** Inputs read from a file; otherwise `samples` rows are drawn with torch.randn after the model. */
   inputs?: Samples;
+  /** Where `inputs` came from, for reports (a file when absent). */
+  inputsSource?: 'circle' | 'dataset';
   /** Second inputs: the result is the cross-kernel Θ(X, Y). */
   inputs2?: Samples;
   /** Nodes per axis for infinite-width kernels by quadrature (default: adaptive). */

@@ -2,10 +2,12 @@
  * Class labels, one per sample: a .npy of numbers (any integer or float
  * dtype; shape [n] or [n, 1]) or a text file with one label per line, as
  * pandas writes a column: `series.to_csv(path, index=False)` (a header line,
- * then one label a line) or with its index (`,label` then `0,setosa`, …).
- * A text line's label is its first comma-separated field, or its second
- * when the first fields count 0, 1, 2, … (an index). The first line is a
- * header when the file has one line more than there are samples.
+ * then one label a line) or with its index (`,label` then `3,setosa`, …).
+ * Lines are CSV records (a quoted field may hold commas and doubled quotes).
+ * A line's label is its first field, or its second where the first is an
+ * index: under pandas' header of an unnamed index (its first field empty), or
+ * when the first fields count 0, 1, 2, …. The first line is a header when the
+ * file has one line more than there are samples.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,15 +16,16 @@ import { npyHeaderFields, NpyFormatError } from './npy';
 export class LabelsFormatError extends Error {}
 
 /** Little-endian or big-endian integers and floats a label array may hold: [bytes, reader]. */
-const NUMERIC: Record<string, [number, (view: DataView, offset: number, little: boolean) => number]> = {
+const NUMERIC: Record<string, [number, (view: DataView, offset: number, little: boolean) => number | bigint]> = {
   i1: [1, (v, o) => v.getInt8(o)],
   u1: [1, (v, o) => v.getUint8(o)],
   i2: [2, (v, o, l) => v.getInt16(o, l)],
   u2: [2, (v, o, l) => v.getUint16(o, l)],
   i4: [4, (v, o, l) => v.getInt32(o, l)],
   u4: [4, (v, o, l) => v.getUint32(o, l)],
-  i8: [8, (v, o, l) => Number(v.getBigInt64(o, l))],
-  u8: [8, (v, o, l) => Number(v.getBigUint64(o, l))],
+  // 64-bit integers as exact decimals (a label above 2⁵³ is not a float's neighbour).
+  i8: [8, (v, o, l) => v.getBigInt64(o, l)],
+  u8: [8, (v, o, l) => v.getBigUint64(o, l)],
   f4: [4, (v, o, l) => v.getFloat32(o, l)],
   f8: [8, (v, o, l) => v.getFloat64(o, l)],
 };
@@ -42,17 +45,44 @@ function npyLabels(bytes: Uint8Array): string[] {
   const little = match[1] !== '>';
   return Array.from({ length: count }, (_, i) => {
     const v = read(view, i * size, little);
-    if (!Number.isFinite(v)) throw new LabelsFormatError(`label ${i} is ${v}`);
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new LabelsFormatError(`label ${i} is ${v}`);
     return String(v);
   });
 }
 
+/** A CSV record's fields, trimmed: a quoted field keeps its commas, and "" is a quote within it. */
+function csvFields(line: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') field += line[++i];
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field.trim() === '') {
+      field = '';
+      quoted = true;
+    } else if (c === ',') {
+      fields.push(field.trim());
+      field = '';
+    } else field += c;
+  }
+  fields.push(field.trim());
+  return fields;
+}
+
 function textLabels(text: string, expected: number | undefined): string[] {
-  let lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-  if (expected !== undefined && lines.length === expected + 1) lines = lines.slice(1);
-  const fields = lines.map((line) => line.split(',').map((f) => f.trim().replace(/^"(.*)"$/, '$1')));
-  const indexed = fields.length > 0 && fields.every((f, i) => f.length >= 2 && f[0] === String(i));
-  return fields.map((f) => (indexed ? f[1] : f[0]));
+  let records = text.split(/\r?\n/).filter((line) => line.trim() !== '').map(csvFields);
+  // pandas writes an unnamed index's header field empty: ",species".
+  let indexed = false;
+  if (expected !== undefined && records.length === expected + 1) {
+    indexed = records[0]!.length >= 2 && records[0]![0] === '';
+    records = records.slice(1);
+  }
+  indexed ||= records.length > 0 && records.every((f, i) => f.length >= 2 && f[0] === String(i));
+  return records.map((f) => (indexed ? f[1]! : f[0]!));
 }
 
 /** Read labels from `file` (`expected` of them, when known); throws LabelsFormatError with the reason. */
