@@ -1,6 +1,6 @@
 /**
  * Everything around a heatmap's cells: the frames, the image's ticks and
- * labels, the colorbar's ticks (with a shared ×10ᵏ factor when needed), the
+ * labels, the colorbar's ticks (with matplotlib's offset text when needed), the
  * axis labels and the title, in matplotlib's default sizes (rcParams: tick
  * labels 10 pt, title 12 pt, ticks 3.5 pt long with a 3.5 pt pad, lines
  * 0.8 pt, axes.labelpad 4 pt), scaled by dpi/72 pixels per point.
@@ -9,7 +9,9 @@ import type { CanvasRenderingContext2D } from 'canvas';
 import { groupTicks, type Groups } from './groups';
 import type { Box } from './layout';
 import { normaliser, type NormSpec } from './normalize';
-import { formatTicks, logTicks, niceTicks, symlogTicks } from './ticks';
+import { fittingLabels } from './plot/figure';
+import { axisTicks } from './plot/scales';
+import { logTicks, symlogTicks } from './ticks';
 
 type Align = 'left' | 'right' | 'center';
 type Baseline = 'top' | 'middle' | 'bottom' | 'alphabetic';
@@ -20,14 +22,38 @@ function drawText(ctx: CanvasRenderingContext2D, text: string, x: number, y: num
   ctx.fillText(text, x, y);
 }
 
-/** Colorbar ticks for the norm: nice linear steps, powers of ten (log), or 0 and ±powers of ten (symlog). */
-function colorbarTicks(norm: NormSpec, maxTicks: number): { ticks: number[]; labels: string[]; exponent: number } {
-  const t = normaliser(norm);
-  const inRange = (v: number) => t(v) >= -1e-9 && t(v) <= 1 + 1e-9;
-  if (norm.kind === 'log') return { ...logTicks(norm.vmin, norm.vmax, maxTicks), exponent: 0 };
-  if (norm.kind === 'symlog') return { ...symlogTicks(norm.vmin, norm.vmax, norm.linthresh, maxTicks), exponent: 0 };
-  const ticks = niceTicks(norm.vmin, norm.vmax, maxTicks).filter(inRange);
-  return { ticks, ...formatTicks(ticks) };
+interface LinearTicks {
+  ticks: number[];
+  labels: string[];
+  /** matplotlib's offset text ("1e−5", "+1e10", "1e−12+1"), or ''. */
+  offsetText: string;
+}
+
+/** A linear axis over `view`, `lengthPx` long, ticked and labelled as matplotlib's AutoLocator and ScalarFormatter do (plot/). */
+export function linearTicks(view: [number, number], lengthPx: number, pt: number, which: 'x' | 'y'): LinearTicks {
+  const { major, offsetText } = axisTicks({ scale: 'linear' }, view, lengthPx / pt, which);
+  return { ticks: major.map((t) => t.value), labels: major.map((t) => t.label.text), offsetText };
+}
+
+/**
+ * An image axis (cell i spans [i − 0.5, i + 0.5], imshow's extent): matplotlib's ticks, with a
+ * label only where it does not overlap its neighbours (as the charts do, plot/figure.ts: a thin
+ * image's two ticks would otherwise print one label over the other). An unlabelled tick keeps ''.
+ */
+function imageAxis(view: [number, number], lengthPx: number, pt: number, which: 'x' | 'y', at: (v: number) => number, size: (label: string) => number): LinearTicks {
+  const axis = axisTicks({ scale: 'linear' }, view, lengthPx / pt, which);
+  let fitting = fittingLabels(axis, at, (t) => size(t.label.text));
+  // fittingLabels keeps two; two that still overlap keep the first.
+  if (fitting.length === 2 && Math.abs(at(fitting[1]!.value) - at(fitting[0]!.value)) < (size(fitting[0]!.label.text) + size(fitting[1]!.label.text)) / 2 + 2) fitting = fitting.slice(0, 1);
+  const labelled = new Set(fitting);
+  return { ticks: axis.major.map((t) => t.value), labels: axis.major.map((t) => (labelled.has(t) ? t.label.text : '')), offsetText: axis.offsetText };
+}
+
+/** Colorbar ticks for the norm: linear as an axis, powers of ten (log), or 0 and ±powers of ten (symlog). */
+export function colorbarTicks(norm: NormSpec, barHeight: number, pt: number, maxTicks: number): LinearTicks {
+  if (norm.kind === 'log') return { ...logTicks(norm.vmin, norm.vmax, maxTicks), offsetText: '' };
+  if (norm.kind === 'symlog') return { ...symlogTicks(norm.vmin, norm.vmax, norm.linthresh, maxTicks), offsetText: '' };
+  return linearTicks([norm.vmin, norm.vmax], barHeight, pt, 'y');
 }
 
 export interface AxesText {
@@ -50,26 +76,29 @@ export function drawAxes(ctx: CanvasRenderingContext2D, boxes: { image: Box; bar
   for (const b of [image, bar]) ctx.strokeRect(b.x, b.y, b.w, b.h);
   ctx.font = `${labelSize}px "${family}"`;
 
-  // Image axes: cell i spans [i − 0.5, i + 0.5] (imshow's extent); at most 9 ticks, one per 3 (x) or 2 (y)
-  // label heights of axis length (matplotlib's Axis.get_tick_space).
-  // Named groups (classes) replace the numbers where every name fits its group.
+  // Image axes: at most 9 ticks, one per 3 (x) or 2 (y) label heights of axis length (matplotlib's
+  // Axis.get_tick_space). Named groups (classes) replace the numbers where every name fits its group.
   const measure = (label: string) => ctx.measureText(label).width;
   const xGroups = groupTicks(text.groups?.cols, cols, image.w, measure, true, labelSize * 1.2);
   const yGroups = groupTicks(text.groups?.rows, rows, image.h, measure, false, labelSize * 1.2);
-  const xTicks = xGroups?.positions ?? niceTicks(-0.5, cols - 0.5, Math.min(9, Math.floor(image.w / (labelSize * 3))));
-  const yTicks = yGroups?.positions ?? niceTicks(-0.5, rows - 0.5, Math.min(9, Math.floor(image.h / (labelSize * 2))));
-  const xLabels = xGroups?.labels ?? formatTicks(xTicks).labels;
-  const yLabels = yGroups?.labels ?? formatTicks(yTicks).labels;
+  const xAt = (v: number) => image.x + ((v + 0.5) / cols) * image.w;
+  const yAt = (v: number) => image.y + ((v + 0.5) / rows) * image.h;
+  const xAxis = xGroups ? null : imageAxis([-0.5, cols - 0.5], image.w, pt, 'x', xAt, (label) => measure(label));
+  const yAxis = yGroups ? null : imageAxis([-0.5, rows - 0.5], image.h, pt, 'y', yAt, () => labelSize);
+  const xTicks = xGroups?.positions ?? xAxis!.ticks;
+  const yTicks = yGroups?.positions ?? yAxis!.ticks;
+  const xLabels = xGroups?.labels ?? xAxis!.labels;
+  const yLabels = yGroups?.labels ?? yAxis!.labels;
   ctx.beginPath();
   xTicks.forEach((t, k) => {
-    const x = image.x + ((t + 0.5) / cols) * image.w;
+    const x = xAt(t);
     ctx.moveTo(x, image.y + image.h);
     ctx.lineTo(x, image.y + image.h + tickLength);
     drawText(ctx, xLabels[k], x, image.y + image.h + tickLength + tickPad, 'center', 'top');
   });
   let yLabelWidth = 0;
   yTicks.forEach((t, k) => {
-    const y = image.y + ((t + 0.5) / rows) * image.h;
+    const y = yAt(t);
     ctx.moveTo(image.x, y);
     ctx.lineTo(image.x - tickLength, y);
     drawText(ctx, yLabels[k], image.x - tickLength - tickPad, y, 'right', 'middle');
@@ -79,7 +108,7 @@ export function drawAxes(ctx: CanvasRenderingContext2D, boxes: { image: Box; bar
   // Colorbar ticks on the right, at the norm's positions of nice values.
   const t = normaliser(norm);
   const maxBarTicks = Math.min(9, Math.floor(bar.h / (labelSize * 2)));
-  const barLabels = colorbarTicks(norm, maxBarTicks);
+  const barLabels = colorbarTicks(norm, bar.h, pt, maxBarTicks);
   barLabels.ticks.forEach((value, k) => {
     const y = bar.y + bar.h - t(value) * bar.h;
     ctx.moveTo(bar.x + bar.w, y);
@@ -87,9 +116,11 @@ export function drawAxes(ctx: CanvasRenderingContext2D, boxes: { image: Box; bar
     drawText(ctx, barLabels.labels[k], bar.x + bar.w + tickLength + tickPad, y, 'left', 'middle');
   });
   ctx.stroke();
-  if (barLabels.exponent !== 0) {
-    drawText(ctx, `1e${barLabels.exponent}`.replace('-', '\u2212'), bar.x, bar.y - tickPad, 'left', 'bottom');
-  }
+  if (barLabels.offsetText) drawText(ctx, barLabels.offsetText, bar.x, bar.y - tickPad, 'left', 'bottom');
+  // The image axes' own offset texts (a matrix of a million rows or more): below the x axis's right end, above the y axis.
+  const offsetPad = 3 * pt; // Axis.OFFSETTEXTPAD
+  if (xAxis?.offsetText) drawText(ctx, xAxis.offsetText, image.x + image.w, image.y + image.h + tickLength + tickPad + labelSize * 1.2 + offsetPad, 'right', 'top');
+  if (yAxis?.offsetText) drawText(ctx, yAxis.offsetText, image.x, image.y - offsetPad, 'left', 'bottom');
   const labelPad = 4 * pt; // rcParams axes.labelpad
   if (text.xlabel) {
     drawText(ctx, text.xlabel, image.x + image.w / 2, image.y + image.h + tickLength + tickPad + labelSize * 1.2 + labelPad, 'center', 'top');

@@ -19,6 +19,7 @@
  * 9.9…20, with every cell near the bottom colour and a full colorbar.
  */
 import { finiteRange } from '../math/scan';
+import { nonsingular } from './plot/locators';
 
 export const NORMS = ['linear', 'log', 'symlog'] as const;
 export type NormKind = (typeof NORMS)[number];
@@ -66,9 +67,10 @@ export function resolveNormForRange(dataRange: [number, number] | null, request:
 
 function widenLikeMatplotlib(vmin: number, vmax: number): [number, number] {
   const lowered = (v: number) => (v === 0 ? -0.1 : v - 0.1 * Math.abs(v));
-  if (vmin === vmax) return [lowered(vmin), vmax === 0 ? 0.1 : vmax + 0.1 * Math.abs(vmax)];
   if (vmin > vmax) return [lowered(vmax), vmin];
-  return [vmin, vmax];
+  // The colorbar's nonsingular(…, expander=0.1): a range within 1e-15 of its values' size (equal ends
+  // included) is widened by 10% of each end, so a near-constant matrix is drawn in the middle colour.
+  return nonsingular(vmin, vmax, 0.1);
 }
 
 const f32 = Math.fround;
@@ -89,10 +91,16 @@ export function normaliser(spec: NormSpec, float32 = false): (v: number) => numb
   if (spec.kind === 'linear') {
     if (!(vmax > vmin)) return (v) => (Number.isNaN(v) ? NaN : 0);
     if (float32) {
+      // matplotlib's Normalize on a float32 array: resdat −= vmin in float32; resdat /= (vmax − vmin), the
+      // span a double that NumPy's value-based casting divides by in float32 when it fits float32, in
+      // double when it does not (a span past 3.4e38).
       const lo = f32(vmin);
-      const span = f32(f32(vmax) - lo);
-      return (v) => f32(f32(v - lo) / span);
+      const span = vmax - vmin;
+      const divisor = Number.isFinite(f32(span)) ? f32(span) : span;
+      return (v) => f32(f32(v - lo) / divisor);
     }
+    // A span past the largest double (values near ±1.8e308) is taken in halves, exactly.
+    if (!Number.isFinite(vmax - vmin)) return (v) => (v / 2 - vmin / 2) / (vmax / 2 - vmin / 2);
     return (v) => (v - vmin) / (vmax - vmin);
   }
   // log: a value ≤ 0 goes below the range (the bottom colour); NaN stays NaN (magenta).
