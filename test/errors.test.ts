@@ -488,3 +488,15 @@ test('two inputs that both read stdin are refused, whichever command reads them'
   assert.equal(run.stderr, 'ntk-cli: error: MATRIX - and --targets -: only one input can read stdin\n');
   assert.equal(fs.existsSync(path.join(dir, 'never.png')), false);
 });
+
+test("the memory guard's estimate of the naive method bounds its peak: the Jacobian is read row by row", () => {
+  const args = ['kernel', '--input-dim', '100', '--width', '256', '--depth', '2', '--method', 'naive', '--samples', '800', '--out', path.join(dir, 'naive.npy')];
+  const refused = runCli([...args, '--max-memory', '0.001']);
+  const estimate = Number(/needs about (\d+(?:\.\d+)?) GB/.exec(refused.stderr)?.[1]);
+  assert.ok(estimate > 0, refused.stderr);
+  const peakFile = path.join(dir, 'naive-peak.txt');
+  const run = runCli([...args, '--max-memory', String(estimate)], { peakFile });
+  assert.equal(run.status, 0, run.stderr);
+  const peak = (Number(fs.readFileSync(peakFile, 'utf8')) * 1024) / 1e9;
+  assert.ok(peak <= estimate, `peak ${peak.toFixed(2)} GB against the estimate ${estimate} GB`);
+});

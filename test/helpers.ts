@@ -92,18 +92,20 @@ export interface CliRun {
   stdoutBytes: Buffer;
 }
 
-/** Run the CLI as a user would, through bin/ntk-cli.js; `withoutBlas` runs it as where nblas did not build, `diskFullAt` as if the disk filled while that output was written, `interruptAt` with a SIGINT sent as it is written, `directoryAt` with that output's target turned into a directory meanwhile. */
-export function runCli(args: string[], options: { cwd?: string; input?: string | Buffer; uid?: number; gid?: number; withoutBlas?: boolean; diskFullAt?: string; interruptAt?: string; directoryAt?: string; env?: Record<string, string> } = {}): CliRun {
+/** Run the CLI as a user would, through bin/ntk-cli.js; `withoutBlas` runs it as where nblas did not build, `diskFullAt` as if the disk filled while that output was written, `interruptAt` with a SIGINT sent as it is written, `directoryAt` with that output's target turned into a directory meanwhile; `peakFile` receives its peak resident memory in kB. */
+export function runCli(args: string[], options: { cwd?: string; input?: string | Buffer; uid?: number; gid?: number; withoutBlas?: boolean; diskFullAt?: string; interruptAt?: string; directoryAt?: string; peakFile?: string; env?: Record<string, string> } = {}): CliRun {
   const preload = [
     ...(options.withoutBlas ? ['-r', path.join(__dirname, 'preload', 'withoutBlas.js')] : []),
     ...(options.diskFullAt ? ['-r', path.join(__dirname, 'preload', 'diskFull.js')] : []),
     ...(options.interruptAt || options.directoryAt ? ['-r', path.join(__dirname, 'preload', 'atWrite.js')] : []),
+    ...(options.peakFile ? ['-r', path.join(__dirname, 'preload', 'peakMemory.js')] : []),
   ];
   const env = {
     ...options.env,
     ...(options.diskFullAt ? { NTK_TEST_DISK_FULL_AT: options.diskFullAt } : {}),
     ...(options.interruptAt ? { NTK_TEST_AT: options.interruptAt, NTK_TEST_DO: 'interrupt' } : {}),
     ...(options.directoryAt ? { NTK_TEST_AT: options.directoryAt, NTK_TEST_DO: 'directory' } : {}),
+    ...(options.peakFile ? { NTK_TEST_PEAK_FILE: options.peakFile } : {}),
   };
   const result = spawnSync(process.execPath, [...preload, BIN, ...args], {
     cwd: options.cwd ?? ROOT,

@@ -271,3 +271,14 @@ test("the report says where the inputs came from: the seed, a file, circle:N, sp
   ];
   for (const [args, source] of cases) assert.equal(json(['kernel', ...args, '--out', path.join(dir, 'source.npy')]).inputs, source, args.join(' '));
 });
+
+test('the report names the engine that ran', () => {
+  const cases: [string[], string][] = [
+    [['--samples', '1600', '--linalg', 'tfjs', '--threads', '2'], 'structured on worker threads'],
+    [['--samples', '1600', '--linalg', 'tfjs', '--threads', '1'], 'structured'],
+    [['--samples', '20', '--output-dim', '2', '--trace', 'none'], 'structured over outputs'],
+    [['--samples', '20', '--method', 'naive'], 'naive'],
+    [['--samples', '20', '--width', 'inf', '--parameterization', 'ntk'], 'analytic'],
+  ];
+  for (const [args, engine] of cases) assert.equal(json(['kernel', ...args, '--out', path.join(dir, 'engine.npy')]).engine, engine, args.join(' '));
+});

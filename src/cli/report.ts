@@ -77,6 +77,8 @@ export function runReport(config: RunConfig, result: NtkResult, totalSeconds: nu
     backend: result.backend,
     ...(result.adapter ? { adapter: adapterReport(result.adapter) } : {}),
     method: result.model ? config.method : 'analytic',
+    // The engine of pipeline.ts's table that ran: 'structured on worker threads', 'structured over outputs', ….
+    engine: result.engine,
     ...(result.dual ? { infinite_width: result.dual } : {}),
     kernel_kind: config.kernel,
     trace: config.trace,

@@ -16,7 +16,9 @@ export const naiveEngine: Engine = {
   memory(config) {
     const { rows, cols, samples } = kernelShape(config);
     const network = networkOf(config);
-    return { factors: factorBytes(network, samples), jacobian: 2 * samples * outputDimOf(network) * parameterCount(network) * 4, kernel: 2 * rows * cols * 4 };
+    // J(X), and J(Y) for a cross-kernel: one float32 row of P per sample and output (kernel/naive.ts reads them row by row).
+    const jacobianRows = (samples + (config.inputs2?.count ?? 0)) * outputDimOf(network);
+    return { factors: factorBytes(network, samples), jacobian: jacobianRows * parameterCount(network) * 4, kernel: 2 * rows * cols * 4 };
   },
   async compute(config, environment, run) {
     const linalg = environment.linalg!;

@@ -3,9 +3,10 @@
  * TensorFlow.js wasm and cpu backends, which run one thread each: `threads`
  * workers share the factors and the tiles through shared memory. Used for
  * kernels of WORKER_MIN_CELLS cells or more; below that, starting the workers
- * costs more than they save. Memory: the factors in shared buffers, each
- * worker's tiles and TensorFlow.js heap, and the matrix where it is kept (in
- * shared memory when the sink is not).
+ * costs more than they save. Memory: the factors in shared buffers (and the
+ * heap of this thread's TensorFlow.js that computed them), each worker's tiles
+ * and TensorFlow.js heap, and the matrix where it is kept (in shared memory
+ * when the sink is not).
  */
 import { MatrixSink } from '../kernel/sink';
 import { statsFromTiles } from '../kernel/stats';
@@ -33,7 +34,10 @@ export const workersEngine: Engine = {
     const { rows, cols, samples } = kernelShape(config);
     const name = linalgNameOf(environment);
     const side = Math.min(tileSideFor(name, !keepsMatrix), Math.max(rows, cols));
-    const parts: Record<string, number> = { factors: factorBytes(networkOf(config), samples), tiles: tileBytes(config, name, side, config.threads) };
+    const factors = factorBytes(networkOf(config), samples);
+    // This thread computes the factors on TensorFlow.js before the workers start: its WebAssembly heap
+    // holds them once more and never shrinks, grown by up to 20% at a time (Emscripten's heap growth).
+    const parts: Record<string, number> = { factors, 'factor pass': 1.2 * factors, tiles: tileBytes(config, name, side, config.threads) };
     if (keepsMatrix) parts.kernel = rows * cols * 4;
     return parts;
   },

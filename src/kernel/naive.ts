@@ -37,19 +37,20 @@ function outputOfParams(tf: typeof TF, network: Network, x: TF.Tensor, k: number
 function jacobian(tf: typeof TF, network: Network, samples: Samples, k: number, params: TF.Tensor[][]): MatrixView {
   const counts = params.map((p) => p.length);
   const flat = params.flat();
-  const result = tf.tidy(() => {
-    const rows: TF.Tensor1D[] = [];
-    for (let i = 0; i < samples.count; i++) {
+  const cols = flat.reduce((sum, p) => sum + p.size, 0);
+  // Each row is read into the matrix and its tensors freed before the next: n·P floats at most, not
+  // the rows, their stack and its copy at once.
+  const data = new Float32Array(samples.count * cols);
+  for (let i = 0; i < samples.count; i++) {
+    const row = tf.tidy(() => {
       const xi = tf.tensor(samples.values.subarray(i * samples.dim, (i + 1) * samples.dim), [1, ...network.input]);
       const grads = tf.grads(outputOfParams(tf, network, xi, k, counts))(flat);
-      rows.push(tf.concat(grads.map((g) => tf.reshape(g, [-1]))) as TF.Tensor1D);
-    }
-    return tf.stack(rows) as TF.Tensor2D;
-  });
-  const data = result.dataSync() as Float32Array;
-  const [rows, cols] = result.shape;
-  result.dispose();
-  return { data, rows, cols };
+      return tf.concat(grads.map((g) => tf.reshape(g, [-1])));
+    });
+    data.set(row.dataSync() as Float32Array, i * cols);
+    row.dispose();
+  }
+  return { data, rows: samples.count, cols };
 }
 
 /**
