@@ -293,3 +293,10 @@ test("float32 values are normalised with NumPy's float32 arithmetic, band edges 
   const halves = normaliser({ kind: 'linear', vmin: -1e308, vmax: 1e308, linthresh: 1 });
   assert.deepEqual([-1e308, 0, 1e308].map(halves), [0, 0.5, 1]);
 });
+
+test('a log scale over a range too narrow for doubles to span is refused, not widened around 0', () => {
+  assert.throws(() => resolveNormForRange([1e-300, 2e-300], { kind: 'log' }), (e) => e instanceof NormError && /--norm log: the range \[1e-300, 2e-300\] is too narrow to draw on a log scale/.test(e.message));
+  // A constant one is widened by 10% each way, still above 0.
+  const constant = resolveNormForRange([2, 2], { kind: 'log' });
+  assert.deepEqual([constant.vmin, constant.vmax], [1.8, 2.2]);
+});

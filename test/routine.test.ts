@@ -155,7 +155,17 @@ test('labels as pandas writes them: a header line, and with its index column', (
   const bigLabels = new BigInt64Array(12).map((_, i) => 2n ** 53n + BigInt(i % 3));
   const int64Header = Buffer.from(Buffer.from(npyHeader('float32', [12])).toString('latin1').replace("'<f4'", "'<i8'"), 'latin1');
   fs.writeFileSync(big, Buffer.concat([int64Header, Buffer.from(bigLabels.buffer)]));
-  assert.deepEqual(json(['kernel', '--inputs', inputs, '--labels', big, '--out', path.join(dir, 'k.npy')]).classes.sizes, [4, 4, 4]);
+  const bigClasses = json(['kernel', '--inputs', inputs, '--labels', big, '--out', path.join(dir, 'k.npy')]).classes;
+  assert.deepEqual(bigClasses, { names: ['9007199254740992', '9007199254740993', '9007199254740994'], sizes: [4, 4, 4] }, 'in numeric order, exactly');
+  // A quoted label keeps its spaces; a line with its index and no label is refused, with its place.
+  const spaced = path.join(dir, 'spaced.csv');
+  fs.writeFileSync(spaced, classes.map((c, i) => (i % 2 ? `" ${c}"` : c)).join('\n') + '\n');
+  assert.equal(json(['kernel', '--inputs', inputs, '--labels', spaced, '--out', path.join(dir, 'k.npy')]).classes.names.length, 6);
+  const missing = path.join(dir, 'missing.csv');
+  fs.writeFileSync(missing, [',species', ...classes.map((c, i) => (i === 5 ? '5' : `${i},${c}`))].join('\n') + '\n');
+  const run = runCli(['kernel', '--inputs', inputs, '--labels', missing, '--out', path.join(dir, 'k.npy')]);
+  assert.equal(run.status, 1);
+  assert.equal(run.stderr, `ntk-cli: error: --labels ${missing}: label 5 is missing (the line has its index and nothing after it)\n`);
 });
 
 test('outputs that are devices or pipes are written in place, in the format --format names (CSV by default)', async () => {

@@ -15,7 +15,10 @@ export interface Classes {
 export function classesOf(labels: string[]): Classes {
   const distinct = [...new Set(labels)];
   const numeric = distinct.every((l) => l.trim() !== '' && Number.isFinite(Number(l)));
-  const names = numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // Whole numbers compare exactly (64-bit labels above 2⁵³ are neighbours as doubles).
+  const integers = numeric && distinct.every((l) => /^\s*[-+]?\d+\s*$/.test(l));
+  const byValue = integers ? (a: string, b: string) => { const [x, y] = [BigInt(a.trim()), BigInt(b.trim())]; return x < y ? -1 : x > y ? 1 : 0; } : (a: string, b: string) => Number(a) - Number(b);
+  const names = numeric ? distinct.sort(byValue) : distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const position = new Map(names.map((n, k) => [n, k]));
   const index = Int32Array.from(labels, (l) => position.get(l)!);
   const sizes = names.map(() => 0);

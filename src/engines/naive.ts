@@ -16,8 +16,8 @@ export const naiveEngine: Engine = {
   memory(config) {
     const { rows, cols, samples } = kernelShape(config);
     const network = networkOf(config);
-    // J(X), and J(Y) for a cross-kernel: one float32 row of P per sample and output (kernel/naive.ts reads them row by row).
-    const jacobianRows = (samples + (config.inputs2?.count ?? 0)) * outputDimOf(network);
+    // J(X), and J(Y) for a cross-kernel (`samples` counts both): one float32 row of P per sample and output (kernel/naive.ts reads them row by row).
+    const jacobianRows = samples * outputDimOf(network);
     return { factors: factorBytes(network, samples), jacobian: jacobianRows * parameterCount(network) * 4, kernel: 2 * rows * cols * 4 };
   },
   async compute(config, environment, run) {

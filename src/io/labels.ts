@@ -50,26 +50,28 @@ function npyLabels(bytes: Uint8Array): string[] {
   });
 }
 
-/** A CSV record's fields, trimmed: a quoted field keeps its commas, and "" is a quote within it. */
+/** A CSV record's fields: a quoted field keeps its commas and spaces, and "" is a quote within it; an unquoted one is trimmed. */
 function csvFields(line: string): string[] {
   const fields: string[] = [];
   let field = '';
   let quoted = false;
+  let wasQuoted = false;
+  const end = () => {
+    fields.push(wasQuoted ? field : field.trim());
+    [field, wasQuoted] = ['', false];
+  };
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
     if (quoted) {
       if (c === '"' && line[i + 1] === '"') field += line[++i];
       else if (c === '"') quoted = false;
       else field += c;
-    } else if (c === '"' && field.trim() === '') {
-      field = '';
-      quoted = true;
-    } else if (c === ',') {
-      fields.push(field.trim());
-      field = '';
-    } else field += c;
+    } else if (c === '"' && field.trim() === '' && !wasQuoted) {
+      [field, quoted, wasQuoted] = ['', true, true];
+    } else if (c === ',') end();
+    else if (!wasQuoted) field += c; // spaces after a closing quote are not the label's
   }
-  fields.push(field.trim());
+  end();
   return fields;
 }
 
@@ -82,7 +84,11 @@ function textLabels(text: string, expected: number | undefined): string[] {
     records = records.slice(1);
   }
   indexed ||= records.length > 0 && records.every((f, i) => f.length >= 2 && f[0] === String(i));
-  return records.map((f) => (indexed ? f[1]! : f[0]!));
+  return records.map((f, i) => {
+    const label = indexed ? f[1] : f[0];
+    if (label === undefined || label === '') throw new LabelsFormatError(`label ${i} is missing${indexed ? ' (the line has its index and nothing after it)' : ''}`);
+    return label;
+  });
 }
 
 /** Read labels from `file` (`expected` of them, when known); throws LabelsFormatError with the reason. */

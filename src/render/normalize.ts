@@ -60,6 +60,8 @@ export function resolveNormForRange(dataRange: [number, number] | null, request:
     if (!(vmax > 0)) throw new NormError(`--norm log: the largest value ${vmax} is not above 0`);
   }
   [vmin, vmax] = widenLikeMatplotlib(vmin, vmax);
+  // A range too small for doubles to span (below about 1e-287) is widened around 0: no longer a log scale.
+  if (kind === 'log' && !(vmin > 0)) throw new NormError(`--norm log: the range [${request.vmin ?? range[0]}, ${request.vmax ?? range[1]}] is too narrow to draw on a log scale`);
   const largest = Math.max(Math.abs(vmin), Math.abs(vmax));
   const linthresh = request.linthresh ?? (largest > 0 ? largest * 1e-3 : 1);
   return { kind, vmin, vmax, linthresh };

@@ -8,7 +8,7 @@
  * 0.4 of a decade, as `minor_thresholds` (1, 0.4) says). The minus sign is
  * U+2212, as `axes.unicode_minus` draws it.
  */
-import { logBase10, powerOfTen } from './locators';
+import { logBase10, powerOfTen, pyDivmod } from './locators';
 
 /** A label: text, and an exponent drawn as a superscript after it (mathtext's 10^{k}). */
 export interface Label {
@@ -120,7 +120,8 @@ function computeOffset(locs: number[]): number {
   const [absMin, absMax] = [Math.abs(lmin), Math.abs(lmax)].sort((a, b) => a - b);
   const sign = lmin < 0 ? -1 : 1;
   const oomMax = Math.ceil(Math.log10(absMax));
-  const floorDiv = (a: number, k: number) => Math.floor(a / powerOfTen(k));
+  // Python's float a // 10**k, which is not floor(a / 10**k) at ties (0.999 // 0.001 is 998).
+  const floorDiv = (a: number, k: number) => pyDivmod(a, powerOfTen(k))[0];
   let oom = oomMax;
   while (floorDiv(absMin, oom) === floorDiv(absMax, oom)) oom--;
   oom += 1;

@@ -8,7 +8,7 @@
  */
 
 /** Python's divmod(x, y) for floats (floor division with a remainder of y's sign). */
-function pyDivmod(x: number, y: number): [number, number] {
+export function pyDivmod(x: number, y: number): [number, number] {
   let mod = x % y;
   let div = (x - mod) / y;
   if (mod) {
