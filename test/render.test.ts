@@ -47,7 +47,8 @@ test('lutIndex follows matplotlib: floor(t·256), 1 → 255, clipped', () => {
   assert.equal(lutIndex(7), 255);
 });
 
-const axisCases = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'render', 'axis_ticks.json'), 'utf8')).cases as {
+const axisFixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'render', 'axis_ticks.json'), 'utf8'));
+const axisCases = axisFixture.cases as {
   rows: number; cols: number; vmin: number; vmax: number; norm: [number, number];
   x: { value: number; label: string }[]; y: { value: number; label: string }[]; bar: { value: number; label: string }[];
   x_offset: string; y_offset: string; bar_offset: string;
@@ -65,7 +66,8 @@ for (const c of axisCases) {
       assert.deepEqual(got.labels, want.map((t) => t.label), what);
       assert.equal(got.offsetText, offset, `${what}: offset text`);
     };
-    same(colorbarTicks(norm, bar.h, pt, 9), c.bar, c.bar_offset, 'colorbar');
+    const barTicks = colorbarTicks(norm, bar.h, pt, 9);
+    same({ ticks: barTicks.major.map((t) => t.value), labels: barTicks.major.map((t) => t.label.text), offsetText: barTicks.offsetText }, c.bar, c.bar_offset, 'colorbar');
     same(linearTicks([-0.5, c.cols - 0.5], image.w, pt, 'x'), c.x, c.x_offset, 'x axis');
     same(linearTicks([-0.5, c.rows - 0.5], image.h, pt, 'y'), c.y, c.y_offset, 'y axis');
   });
@@ -300,3 +302,17 @@ test('a log scale over a range too narrow for doubles to span is refused, not wi
   const constant = resolveNormForRange([2, 2], { kind: 'log' });
   assert.deepEqual([constant.vmin, constant.vmax], [1.8, 2.2]);
 });
+
+for (const c of axisFixture.log as { vmin: number; vmax: number; major: { value: number; label: { text: string; superscript?: string } }[]; minor: { value: number; label: { text: string; superscript?: string } }[] }[]) {
+  test(`a log colorbar over [${c.vmin}, ${c.vmax}]: matplotlib's major and minor ticks and their labels`, () => {
+    const { bar } = heatmapLayout(30, 30, 640, 480);
+    const ticks = colorbarTicks(resolveNormForRange([c.vmin, c.vmax], { kind: 'log' }), bar.h, 100 / 72, 9);
+    for (const [ours, theirs, which] of [[ticks.major, c.major, 'major'], [ticks.minor, c.minor, 'minor']] as const) {
+      assert.equal(ours.length, theirs.length, `${which}: ${ours.map((t) => t.value)} against ${theirs.map((t) => t.value)}`);
+      ours.forEach((t, i) => {
+        assert.ok(Math.abs(t.value - theirs[i]!.value) <= 1e-9 * t.value, `${which} ${i}: ${t.value} against ${theirs[i]!.value}`);
+        assert.deepEqual({ text: t.label.text, ...(t.label.superscript ? { superscript: t.label.superscript } : {}) }, theirs[i]!.label, `${which} ${i}`);
+      });
+    }
+  });
+}

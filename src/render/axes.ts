@@ -10,8 +10,10 @@ import { groupTicks, type Groups } from './groups';
 import type { Box } from './layout';
 import { normaliser, type NormSpec } from './normalize';
 import { fittingLabels } from './plot/figure';
-import { axisTicks } from './plot/scales';
-import { logTicks, symlogTicks } from './ticks';
+import { axisTicks, type AxisTicks, type Tick } from './plot/scales';
+import { SIZES } from './plot/style';
+import { drawLabel, measureLabel } from './plot/text';
+import { symlogTicks } from './ticks';
 
 type Align = 'left' | 'right' | 'center';
 type Baseline = 'top' | 'middle' | 'bottom' | 'alphabetic';
@@ -49,11 +51,17 @@ function imageAxis(view: [number, number], lengthPx: number, pt: number, which: 
   return { ticks: axis.major.map((t) => t.value), labels: axis.major.map((t) => (labelled.has(t) ? t.label.text : '')), offsetText: axis.offsetText };
 }
 
-/** Colorbar ticks for the norm: linear as an axis, powers of ten (log), or 0 and ±powers of ten (symlog). */
-export function colorbarTicks(norm: NormSpec, barHeight: number, pt: number, maxTicks: number): LinearTicks {
-  if (norm.kind === 'log') return { ...logTicks(norm.vmin, norm.vmax, maxTicks), offsetText: '' };
-  if (norm.kind === 'symlog') return { ...symlogTicks(norm.vmin, norm.vmax, norm.linthresh, maxTicks), offsetText: '' };
-  return linearTicks([norm.vmin, norm.vmax], barHeight, pt, 'y');
+/**
+ * Colorbar ticks for the norm: a linear or logarithmic axis as matplotlib ticks and labels one
+ * (AutoLocator and ScalarFormatter; LogLocator and LogFormatterSciNotation, with minor ticks,
+ * labelled within a decade or two), or 0 and ±powers of ten (symlog).
+ */
+export function colorbarTicks(norm: NormSpec, barHeight: number, pt: number, maxTicks: number): AxisTicks {
+  if (norm.kind === 'symlog') {
+    const { ticks, labels } = symlogTicks(norm.vmin, norm.vmax, norm.linthresh, maxTicks);
+    return { major: ticks.map((value, k) => ({ value, label: { text: labels[k]! } })), minor: [], offsetText: '' };
+  }
+  return axisTicks({ scale: norm.kind === 'log' ? 'log' : 'linear' }, [norm.vmin, norm.vmax], barHeight / pt, 'y');
 }
 
 export interface AxesText {
@@ -105,18 +113,41 @@ export function drawAxes(ctx: CanvasRenderingContext2D, boxes: { image: Box; bar
     yLabelWidth = Math.max(yLabelWidth, ctx.measureText(yLabels[k]).width);
   });
 
-  // Colorbar ticks on the right, at the norm's positions of nice values.
+  // Colorbar ticks on the right, at the norm's positions of nice values; labels that would overlap dropped, as in the charts.
   const t = normaliser(norm);
   const maxBarTicks = Math.min(9, Math.floor(bar.h / (labelSize * 2)));
-  const barLabels = colorbarTicks(norm, bar.h, pt, maxBarTicks);
-  barLabels.ticks.forEach((value, k) => {
-    const y = bar.y + bar.h - t(value) * bar.h;
-    ctx.moveTo(bar.x + bar.w, y);
-    ctx.lineTo(bar.x + bar.w + tickLength, y);
-    drawText(ctx, barLabels.labels[k], bar.x + bar.w + tickLength + tickPad, y, 'left', 'middle');
-  });
+  const barTicks = colorbarTicks(norm, bar.h, pt, maxBarTicks);
+  const barAt = (value: number) => bar.y + bar.h - t(value) * bar.h;
+  const labelHeight = (tick: Tick) => {
+    const m = measureLabel(ctx, tick.label, family, labelSize);
+    return m.ascent + m.descent;
+  };
+  const labelled = new Set(fittingLabels(barTicks, barAt, labelHeight));
+  const barLabels: [Tick, number][] = [];
+  for (const tick of barTicks.major) {
+    ctx.moveTo(bar.x + bar.w, barAt(tick.value));
+    ctx.lineTo(bar.x + bar.w + tickLength, barAt(tick.value));
+    if (labelled.has(tick)) barLabels.push([tick, tickLength + tickPad]);
+  }
   ctx.stroke();
-  if (barLabels.offsetText) drawText(ctx, barLabels.offsetText, bar.x, bar.y - tickPad, 'left', 'bottom');
+  if (barTicks.minor.length) {
+    ctx.lineWidth = SIZES.minorTickWidth * pt;
+    ctx.beginPath();
+    for (const tick of barTicks.minor) {
+      ctx.moveTo(bar.x + bar.w, barAt(tick.value));
+      ctx.lineTo(bar.x + bar.w + SIZES.minorTick * pt, barAt(tick.value));
+      if (labelled.has(tick)) barLabels.push([tick, (SIZES.minorTick + SIZES.minorPad) * pt]);
+    }
+    ctx.stroke();
+    ctx.lineWidth = 0.8 * pt;
+  }
+  for (const [tick, pad] of barLabels) {
+    // A power of ten is drawn with its exponent raised (mathtext's 10^{k}); plain numbers as before.
+    if (tick.label.superscript) drawLabel(ctx, tick.label, family, labelSize, bar.x + bar.w + pad, barAt(tick.value), 'left', 'center');
+    else drawText(ctx, tick.label.text, bar.x + bar.w + pad, barAt(tick.value), 'left', 'middle');
+  }
+  ctx.font = `${labelSize}px "${family}"`;
+  if (barTicks.offsetText) drawText(ctx, barTicks.offsetText, bar.x, bar.y - tickPad, 'left', 'bottom');
   // The image axes' own offset texts (a matrix of a million rows or more): below the x axis's right end, above the y axis.
   const offsetPad = 3 * pt; // Axis.OFFSETTEXTPAD
   if (xAxis?.offsetText) drawText(ctx, xAxis.offsetText, image.x + image.w, image.y + image.h + tickLength + tickPad + labelSize * 1.2 + offsetPad, 'right', 'top');

@@ -1,7 +1,7 @@
 /**
- * Ticks of a heatmap colorbar's logarithmic and symmetric-log scales (powers
- * of ten, as matplotlib's LogLocator and LogFormatterSciNotation give them). A
- * linear axis is ticked by plot/'s ports of AutoLocator and ScalarFormatter.
+ * Ticks of a heatmap colorbar's symmetric-log scale: 0 and ±powers of ten. Its
+ * linear and logarithmic scales are ticked by plot/'s ports of matplotlib's
+ * locators and formatters.
  */
 
 const SUPERSCRIPT: Record<string, string> = {
@@ -13,34 +13,6 @@ const SUPERSCRIPT: Record<string, string> = {
 export function powerOfTenLabel(exponent: number, sign = 1): string {
   const power = `10${String(exponent).split('').map((ch) => SUPERSCRIPT[ch]).join('')}`;
   return sign < 0 ? `\u2212${power}` : power;
-}
-
-/** Keep at most `max` of the ticks, every k-th, always keeping the first. */
-function thin(ticks: number[], max: number): number[] {
-  const every = Math.ceil(ticks.length / Math.max(1, max));
-  return ticks.filter((_, i) => i % every === 0);
-}
-
-/**
- * Ticks of a logarithmic axis over [lo, hi] (lo > 0): the powers of ten in
- * range (matplotlib's LogLocator), or 1, 2 and 5 times them when fewer than two
- * powers fall inside.
- */
-export function logTicks(lo: number, hi: number, maxTicks: number): { ticks: number[]; labels: string[] } {
-  const first = Math.ceil(Math.log10(lo) - 1e-9);
-  const last = Math.floor(Math.log10(hi) + 1e-9);
-  if (last - first + 1 >= 2) {
-    const exponents = thin(Array.from({ length: last - first + 1 }, (_, i) => first + i), maxTicks);
-    return { ticks: exponents.map((e) => 10 ** e), labels: exponents.map((e) => powerOfTenLabel(e)) };
-  }
-  const ticks: number[] = [];
-  for (let e = first - 1; e <= last + 1; e++) {
-    for (const m of [1, 2, 5]) {
-      const v = m * 10 ** e;
-      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) ticks.push(v);
-    }
-  }
-  return { ticks, labels: ticks.map((v) => String(Number(v.toPrecision(1))).replace('-', '\u2212')) };
 }
 
 /** Ticks of a symmetric-log axis: 0 and ±powers of ten beyond the linear threshold. */
