@@ -177,3 +177,21 @@ test('on a rank-deficient float32 kernel a late finite time converges to t = ∞
   assert.equal(limit.report.numerical_rank, 4);
   assert.ok(relativeMaxError(limit.predictions, converged.predictions) < 1e-5, `t = ∞: ${relativeMaxError(limit.predictions, converged.predictions)}`);
 });
+
+test("the chart's ±2σ band is the NNGP's posterior; an NTK prediction has none", () => {
+  // The band: matplotlib's first colour (31, 119, 180) at alpha 0.2 over white.
+  const bandPixels = (file: string) => {
+    const png = PNG.sync.read(fs.readFileSync(file));
+    let count = 0;
+    for (let k = 0; k < png.data.length; k += 4) {
+      if (Math.abs(png.data[k]! - 210) <= 2 && Math.abs(png.data[k + 1]! - 228) <= 2 && Math.abs(png.data[k + 2]! - 240) <= 2) count++;
+    }
+    return count;
+  };
+  const [ntk, nngp] = [path.join(dir, 'chart-ntk.png'), path.join(dir, 'chart-nngp.png')];
+  predict([...analyticArgs, '--chart', ntk]);
+  predict([...analyticArgs, '--kernel', 'nngp', '--diag-reg', '0.001', '--chart', nngp]);
+  assert.ok(bandPixels(nngp) > 1000, `NNGP band: ${bandPixels(nngp)} pixels`);
+  // A few of the line's anti-aliased edge pixels share the colour; a band is thousands.
+  assert.ok(bandPixels(ntk) < 200, `NTK: ${bandPixels(ntk)} pixels of the band's colour`);
+});

@@ -189,7 +189,8 @@ async function solvePrediction(flags: PredictFlags, data: PredictData, linalg: L
     return new KernelRegression({
       kTrain: block(k, total, 0, n, 0, n),
       kTestTrain: block(k, total, n, total, 0, n),
-      kTestDiagonal: Float64Array.from({ length: total - n }, (_, p) => k[(n + p) * total + n + p]),
+      // The posterior variance is the NNGP's (a Gaussian process's); the NTK's Θ** − Θ*·Θ⁻¹·Θ*ᵀ is not a variance of anything drawn.
+      kTestDiagonal: flags.kernel === 'nngp' ? Float64Array.from({ length: total - n }, (_, p) => k[(n + p) * total + n + p]) : undefined,
       rows: n,
       testRows: total - n,
       targets: targets.values,
