@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { encodeNpy, parseNpy } from '../src/io/npy';
+import { spectrumFigure } from '../src/render/spectrumChart';
 import { FIXTURES, runCli, tempDir } from './helpers';
 
 const dir = tempDir();
@@ -191,4 +192,19 @@ test('a spectrum that computes its kernel writes --save-inputs and --save-model 
   assert.equal(run.status, 0, run.stderr);
   assert.ok(fs.readFileSync(inputs).equals(fs.readFileSync(kernelInputs)));
   assert.ok(fs.readFileSync(model).equals(fs.readFileSync(kernelModel)));
+});
+
+test("an indefinite kernel's chart says what its log axis leaves out, and its trace curve stays on its axis", () => {
+  // Eigenvalues 5, 1, 0.1, 0, −0.5, −4.5: the running sum passes the trace (1.1) from the first on.
+  const eigenvalues = [5, 1, 0.1, 0, -0.5, -4.5];
+  const figure = spectrumFigure({ title: 't', eigenvalues, trace: 1.1, targetEnergy: null, floor: 1e-15, precision: 'float64' });
+  const [panel] = figure.panels;
+  const labels = panel!.artists.map((a) => ('label' in a ? a.label : undefined));
+  assert.deepEqual(labels, ['eigenvalue (2 negative: not drawn)', 'float64 resolution n·ε·λ_max (1 below, not drawn)']);
+  const [lo, hi] = panel!.right!.axis.limits!;
+  const trace = panel!.right!.artists[0]! as { y: number[] };
+  assert.ok(lo <= Math.min(...trace.y) && Math.max(...trace.y) <= hi, `${trace.y} within [${lo}, ${hi}]`);
+  // No floor drawn: a zero eigenvalue is named with the negative ones.
+  const unfloored = spectrumFigure({ title: 't', eigenvalues: [-1, 0, -2], trace: -3, targetEnergy: null, floor: 0, precision: 'float64' });
+  assert.equal((unfloored.panels[0]!.artists[0]! as { label: string }).label, 'eigenvalue (2 negative, 1 zero: not drawn)');
 });
