@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { analyticKernels } from '../src/kernel/analytic';
 import { encodeNpy, parseNpy } from '../src/io/npy';
+import { sweepPanel } from '../src/render/sweepChart';
 import { relativeMaxError, runCli, tempDir } from './helpers';
 
 const dir = tempDir();
@@ -56,3 +57,13 @@ test('--width inf gives the closed-form kernel, per output with --trace mean and
   }
 });
 
+
+test('a sweep with nothing to fit (the kernel did not move) says so, in the summary and the chart, instead of a NaN slope', () => {
+  const run = runCli(['drift', '--widths', '16,64', '--seeds', '1', '--samples', '10', '--lr', '1e-12', '--steps', '1', '--out', path.join(dir, 'still.png'), '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout).slope, null);
+  const quiet = runCli(['drift', '--widths', '16,64', '--seeds', '1', '--samples', '10', '--lr', '1e-12', '--steps', '1', '--out', path.join(dir, 'still.png')]);
+  assert.match(quiet.stdout, /no power law to fit \(no value above 0\)/);
+  const panel = sweepPanel({ title: 't', xLabel: 'x', yLabel: 'y', x: [16, 64], y: [0, 0], low: [0, 0], high: [0, 0], bandLabel: 'b', seriesLabel: 's', fit: { slope: NaN, intercept: NaN }, referenceSlope: -0.5 });
+  assert.deepEqual(panel.artists.map((a) => ('label' in a ? a.label : '')), ['b', 's']);
+});

@@ -139,7 +139,7 @@ test("a task's report describes its own cells: their count and range, no trace o
 test('a task with no tile of its own says so and writes nothing', () => {
   const run = runCli(['kernel', '--samples', '50', '--task', '0/2', '--out', path.join(dir, 'few')]);
   assert.equal(run.status, 0, run.stderr);
-  assert.match(run.stdout, /task 0 of 2: nothing to compute \(the kernel is 1 tiles, fewer than 2 tasks\)/);
+  assert.match(run.stdout, /task 0 of 2: nothing to compute \(the kernel is 1 tile, fewer than 2 tasks\)/);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'few')), []);
 });
 

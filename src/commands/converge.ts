@@ -49,7 +49,7 @@ export function convergeCommand(): Command {
         backend,
         outputs: { chart: flags.out, ...(flags.strip ? { strip: flags.strip } : {}) },
       };
-      const summary = `relative distance to K_∞ from ${result.mean[0].toPrecision(3)} (width ${result.widths[0]}) to ${result.mean[result.mean.length - 1].toPrecision(3)} (width ${result.widths[result.widths.length - 1]}), fitted slope ${result.fit.slope.toFixed(3)}; wrote ${flags.out}`;
+      const summary = `relative distance to K_∞ from ${result.mean[0].toPrecision(3)} (width ${result.widths[0]}) to ${result.mean[result.mean.length - 1].toPrecision(3)} (width ${result.widths[result.widths.length - 1]}), ${Number.isFinite(result.fit.slope) ? `fitted slope ${result.fit.slope.toFixed(3)}` : 'no power law to fit (no value above 0)'}; wrote ${flags.out}`;
       await printReport(report, summary, globals, false);
     });
   return command;

@@ -78,7 +78,7 @@ export function driftCommand(): Command {
         backend,
         outputs: { chart: flags.out },
       };
-      const summary = `relative kernel change from ${result.mean[0].toPrecision(3)} (width ${result.widths[0]}) to ${result.mean[result.mean.length - 1].toPrecision(3)} (width ${result.widths[result.widths.length - 1]}), fitted slope ${result.fit.slope.toFixed(3)}; wrote ${flags.out}`;
+      const summary = `relative kernel change from ${result.mean[0].toPrecision(3)} (width ${result.widths[0]}) to ${result.mean[result.mean.length - 1].toPrecision(3)} (width ${result.widths[result.widths.length - 1]}), ${Number.isFinite(result.fit.slope) ? `fitted slope ${result.fit.slope.toFixed(3)}` : 'no power law to fit (no value above 0)'}; wrote ${flags.out}`;
       await printReport(report, summary, globals, false);
     });
   return command;

@@ -89,7 +89,7 @@ async function runTask(flags: KernelFlags, job: KernelJob, task: { index: number
   const files = blocks.map((_, k) => path.join(flags.out, taskFileName(task.index, task.count, k)));
   if (tiles.length === 0) {
     const report = { task: { index: task.index, count: task.count, tiles: 0, of: plan.length }, blocks: [] };
-    await printReport(report, `task ${task.index} of ${task.count}: nothing to compute (the kernel is ${plan.length} tiles, fewer than ${task.count} tasks)`, globals, false);
+    await printReport(report, `task ${task.index} of ${task.count}: nothing to compute (the kernel is ${plan.length} tile${plan.length === 1 ? '' : 's'}, fewer than ${task.count} tasks)`, globals, false);
     return;
   }
   for (const file of files) {
@@ -119,7 +119,7 @@ async function runTask(flags: KernelFlags, job: KernelJob, task: { index: number
     report.kernel = taskCells(report, [n, m], cells);
     report.task = { index: task.index, count: task.count, tiles: tiles.length, of: plan.length };
     report.blocks = blocks.map((b, k) => ({ file: files[k], rows: b.rows, cols: b.cols }));
-    await printReport(report, `task ${task.index} of ${task.count}: ${tiles.length} of the ${plan.length} tiles of the ${n}×${m} kernel (${cells} cells) in ${blocks.length} block${blocks.length > 1 ? 's' : ''} under ${flags.out}`, globals, false);
+    await printReport(report, `task ${task.index} of ${task.count}: ${tiles.length} of the ${plan.length} tile${plan.length === 1 ? '' : 's'} of the ${n}×${m} kernel (${cells} cells) in ${blocks.length} block${blocks.length > 1 ? 's' : ''} under ${flags.out}`, globals, false);
   } catch (error) {
     sink.abort();
     if ((error as NodeJS.ErrnoException).code) throw new InputError(`--out ${flags.out}: cannot write: ${writeFailure(error)}`);

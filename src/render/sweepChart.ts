@@ -27,9 +27,12 @@ export function sweepPanel(chart: SweepChart): Panel {
   const artists: Artist[] = [
     { kind: 'band', x: chart.x, low: chart.low, high: chart.high, colour: COLOURS[0], alpha: 0.2, label: chart.bandLabel },
     { kind: 'line', x: chart.x, y: chart.y, colour: COLOURS[0], marker: true, label: chart.seriesLabel },
-    { kind: 'line', x: chart.x, y: fitted, colour: COLOURS[3], style: 'dashed', width: 1.5, label: `fit: slope ${chart.fit.slope.toFixed(3).replace('-', '\u2212')}` },
   ];
-  if (chart.referenceSlope !== undefined) {
+  // A power law is fitted on the logs of positive values; where there are none (nothing changed), there is no fit to draw.
+  if (Number.isFinite(chart.fit.slope)) {
+    artists.push({ kind: 'line', x: chart.x, y: fitted, colour: COLOURS[3], style: 'dashed', width: 1.5, label: `fit: slope ${chart.fit.slope.toFixed(3).replace('-', '\u2212')}` });
+  }
+  if (chart.referenceSlope !== undefined && chart.y[0]! > 0) {
     const [x0, y0] = [chart.x[0], chart.y[0]];
     artists.push({ kind: 'line', x: chart.x, y: chart.x.map((x) => y0 * (x / x0) ** chart.referenceSlope!), colour: COLOURS[7], style: 'dotted', width: 1.5, label: `theory: slope ${String(chart.referenceSlope).replace('-', '\u2212')}` });
   }
