@@ -269,7 +269,8 @@ function predictChart(flags: PredictFlags, data: PredictData, prediction: Predic
   const { width } = data.config.network;
   return renderPredictChart(
     {
-      title: `${flags.kernel.toUpperCase()} ${width.kind === 'infinite' ? 'at infinite width' : `of a width-${width.units} network`}, t = ${plan.time === Infinity ? '∞' : plan.time}`,
+      // With several outputs the chart shows the first (the numbers hold them all).
+      title: `${flags.kernel.toUpperCase()} ${width.kind === 'infinite' ? 'at infinite width' : `of a width-${width.units} network`}, t = ${plan.time === Infinity ? '∞' : plan.time}${outputs > 1 ? `, output 1 of ${outputs}` : ''}`,
       along: inputCoordinate(test, train),
       predicted: firstColumn(prediction.test, outputs),
       networkTest: network ? firstColumn(network.testOutputs, outputs) : null,
