@@ -107,8 +107,9 @@ export function sweepChartPanel(sweep: { widths: number[]; perSeed: number[][]; 
     y: sweep.mean,
     low: sweep.perSeed.map((row) => Math.min(...row)),
     high: sweep.perSeed.map((row) => Math.max(...row)),
-    seriesLabel: `geometric mean over ${seeds} seeds`,
-    bandLabel: `range over ${seeds} seeds`,
+    // One seed is its own value, with no range to draw.
+    seriesLabel: seeds > 1 ? `geometric mean over ${seeds} seeds` : 'one seed',
+    bandLabel: seeds > 1 ? `range over ${seeds} seeds` : '',
     fit: sweep.fit,
     referenceSlope: -0.5,
   });
