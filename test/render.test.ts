@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { colormapByName, lutIndex } from '../src/render/colormaps';
 import { heatmapLayout, renderHeatmap } from '../src/render/heatmap';
-import { colorbarTicks, linearTicks } from '../src/render/axes';
+import { colorbarTicks } from '../src/render/axes';
+import { axisTicks } from '../src/render/plot/scales';
 import { FIXTURES, loadCaseArray } from './helpers';
 import { encodeNpy, parseNpy } from '../src/io/npy';
 import { npyRowChunks } from '../src/io/npyRows';
@@ -66,10 +67,11 @@ for (const c of axisCases) {
       assert.deepEqual(got.labels, want.map((t) => t.label), what);
       assert.equal(got.offsetText, offset, `${what}: offset text`);
     };
-    const barTicks = colorbarTicks(norm, bar.h, pt, 9);
-    same({ ticks: barTicks.major.map((t) => t.value), labels: barTicks.major.map((t) => t.label.text), offsetText: barTicks.offsetText }, c.bar, c.bar_offset, 'colorbar');
-    same(linearTicks([-0.5, c.cols - 0.5], image.w, pt, 'x'), c.x, c.x_offset, 'x axis');
-    same(linearTicks([-0.5, c.rows - 0.5], image.h, pt, 'y'), c.y, c.y_offset, 'y axis');
+    // The image axes are ticked as axes.ts ticks them: a linear axis over the cells' extent.
+    const flat = ({ major, offsetText }: ReturnType<typeof axisTicks>) => ({ ticks: major.map((t) => t.value), labels: major.map((t) => t.label.text), offsetText });
+    same(flat(colorbarTicks(norm, bar.h, pt, 9)), c.bar, c.bar_offset, 'colorbar');
+    same(flat(axisTicks({ scale: 'linear' }, [-0.5, c.cols - 0.5], image.w / pt, 'x')), c.x, c.x_offset, 'x axis');
+    same(flat(axisTicks({ scale: 'linear' }, [-0.5, c.rows - 0.5], image.h / pt, 'y')), c.y, c.y_offset, 'y axis');
   });
 }
 

@@ -157,6 +157,7 @@ function openDestination(target: string): Destination {
   // Standard output redirected to a file is written through its own descriptor: where the shell's
   // redirection points (after what is there with >>), never truncated or replaced.
   if (isStandardOutput(target) && fs.fstatSync(1).isFile()) return { fd: 1, temp: null, real: target, borrowed: true };
+  // A device or a pipe (standard output through a pipe included) is opened anew, in blocking mode.
   if (writtenInPlace(target)) return { fd: fs.openSync(target, 'w'), temp: null, real: target };
   const real = resolveTarget(target);
   return { ...openTemporary(real), real };

@@ -24,30 +24,21 @@ function drawText(ctx: CanvasRenderingContext2D, text: string, x: number, y: num
   ctx.fillText(text, x, y);
 }
 
-interface LinearTicks {
+/** An axis's tick positions, their labels ('' for an unlabelled tick) and matplotlib's offset text ("1e−5", "+1e10"), or ''. */
+interface LabelledTicks {
   ticks: number[];
   labels: string[];
-  /** matplotlib's offset text ("1e−5", "+1e10", "1e−12+1"), or ''. */
   offsetText: string;
-}
-
-/** A linear axis over `view`, `lengthPx` long, ticked and labelled as matplotlib's AutoLocator and ScalarFormatter do (plot/). */
-export function linearTicks(view: [number, number], lengthPx: number, pt: number, which: 'x' | 'y'): LinearTicks {
-  const { major, offsetText } = axisTicks({ scale: 'linear' }, view, lengthPx / pt, which);
-  return { ticks: major.map((t) => t.value), labels: major.map((t) => t.label.text), offsetText };
 }
 
 /**
  * An image axis (cell i spans [i − 0.5, i + 0.5], imshow's extent): matplotlib's ticks, with a
- * label only where it does not overlap its neighbours (as the charts do, plot/figure.ts: a thin
- * image's two ticks would otherwise print one label over the other). An unlabelled tick keeps ''.
+ * label only where it does not overlap its neighbours, down to one (as the charts do, plot/figure.ts,
+ * which keep two: a thin image's two ticks would otherwise print one label over the other).
  */
-function imageAxis(view: [number, number], lengthPx: number, pt: number, which: 'x' | 'y', at: (v: number) => number, size: (label: string) => number): LinearTicks {
+function imageAxis(view: [number, number], lengthPx: number, pt: number, which: 'x' | 'y', at: (v: number) => number, size: (label: string) => number): LabelledTicks {
   const axis = axisTicks({ scale: 'linear' }, view, lengthPx / pt, which);
-  let fitting = fittingLabels(axis, at, (t) => size(t.label.text));
-  // fittingLabels keeps two; two that still overlap keep the first.
-  if (fitting.length === 2 && Math.abs(at(fitting[1]!.value) - at(fitting[0]!.value)) < (size(fitting[0]!.label.text) + size(fitting[1]!.label.text)) / 2 + 2) fitting = fitting.slice(0, 1);
-  const labelled = new Set(fitting);
+  const labelled = new Set(fittingLabels(axis, at, (t) => size(t.label.text), 1));
   return { ticks: axis.major.map((t) => t.value), labels: axis.major.map((t) => (labelled.has(t) ? t.label.text : '')), offsetText: axis.offsetText };
 }
 

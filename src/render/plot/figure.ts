@@ -45,7 +45,7 @@ type Side = 'bottom' | 'left' | 'right';
  * first, then every other major label, until the rest fit (matplotlib can
  * overlap; a chart here never does).
  */
-export function fittingLabels(ticks: AxisTicks, position: (v: number) => number, size: (t: Tick) => number): Tick[] {
+export function fittingLabels(ticks: AxisTicks, position: (v: number) => number, size: (t: Tick) => number, keep = 2): Tick[] {
   const labelled = (list: Tick[]) => list.filter((t) => t.label.text !== '');
   const fits = (list: Tick[]) => {
     const sorted = [...list].sort((a, b) => position(a.value) - position(b.value));
@@ -54,7 +54,7 @@ export function fittingLabels(ticks: AxisTicks, position: (v: number) => number,
   const all = labelled([...ticks.major, ...ticks.minor]);
   if (fits(all)) return all;
   let majors = labelled(ticks.major);
-  while (majors.length > 2 && !fits(majors)) majors = majors.filter((_, i) => i % 2 === 0);
+  while (majors.length > keep && !fits(majors)) majors = majors.filter((_, i) => i % 2 === 0);
   return majors;
 }
 
