@@ -72,14 +72,14 @@ export async function markOutputsComplete(): Promise<void> {
       throw writeError(entry.flag, entry.file, error);
     }
     staged.shift();
-    markWritten(entry.file);
+    markWritten(entry.staged.real);
   }
   complete = true;
 }
 
-/** An output is in place (renamed over its target, or written in place). */
-function markWritten(file: string): void {
-  const entry = noted.get(resolveTarget(file));
+/** An output is in place (renamed over its target, or written in place); `real`: its file, links followed. */
+function markWritten(real: string): void {
+  const entry = noted.get(real);
   if (entry?.output) entry.written = true;
 }
 
@@ -162,7 +162,7 @@ export function writeOutput(flag: string, file: string, bytes: Uint8Array): void
 /** A written output: staged until the run's outputs are complete, or already in place. */
 function written(flag: string, file: string, temporary: StagedFile | null): void {
   if (temporary) stageOutput(flag, file, temporary);
-  else markWritten(file);
+  else markWritten(resolveTarget(file));
 }
 
 function writeError(flag: string, file: string, error: unknown): InputError {

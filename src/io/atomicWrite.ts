@@ -156,9 +156,10 @@ interface Destination {
 function openDestination(target: string): Destination {
   // Standard output redirected to a file is written through its own descriptor: where the shell's
   // redirection points (after what is there with >>), never truncated or replaced.
-  if (isStandardOutput(target) && fs.fstatSync(1).isFile()) return { fd: 1, temp: null, real: target, borrowed: true };
+  const stdout = isStandardOutput(target);
+  if (stdout && fs.fstatSync(1).isFile()) return { fd: 1, temp: null, real: target, borrowed: true };
   // A device or a pipe (standard output through a pipe included) is opened anew, in blocking mode.
-  if (writtenInPlace(target)) return { fd: fs.openSync(target, 'w'), temp: null, real: target };
+  if (stdout || isSpecialFile(target)) return { fd: fs.openSync(target, 'w'), temp: null, real: target };
   const real = resolveTarget(target);
   return { ...openTemporary(real), real };
 }
@@ -181,11 +182,11 @@ function abandonDestination(destination: Destination): void {
   }
 }
 
-/** Write `chunks` (bytes, or an iterable of them consumed as it is written) for `target`: staged, or null where it went in place (a device, a pipe, standard output). */
-export function writeFileStaged(target: string, chunks: Uint8Array | Iterable<Uint8Array>): StagedFile | null {
+/** Write `bytes` for `target`: staged, or null where they went in place (a device, a pipe, standard output). */
+export function writeFileStaged(target: string, bytes: Uint8Array): StagedFile | null {
   const destination = openDestination(target);
   try {
-    writeAll(destination.fd, chunks instanceof Uint8Array ? [chunks] : chunks);
+    writeAll(destination.fd, [bytes]);
     return finishDestination(destination);
   } catch (error) {
     abandonDestination(destination);
