@@ -10,6 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import * as fs from 'node:fs';
 import type * as Gates from './cli/gates';
 import type * as Outputs from './cli/outputs';
+import { enableCompileCache } from './cli/compileCache';
 import { exitCodeOf } from './errors';
 import type * as AtomicWrite from './io/atomicWrite';
 
@@ -92,6 +93,10 @@ function cleanUpOnSignals(): void {
 
 export async function main(argv: string[]): Promise<number> {
   cleanUpOnSignals();
+  // A command loads about 120 modules, worth caching their compiled code; --help and --version
+  // load a handful, which reading the cache would slow down.
+  const invoked = invokedCommand(argv);
+  if (invoked) enableCompileCache(invoked);
   const program = buildProgram(argv);
   if (argv.includes('--debug')) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
