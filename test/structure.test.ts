@@ -67,6 +67,10 @@ test("angle: the analytic curve is the closed form at every angle, and width 409
   assert.equal(standard.status, 0, standard.stderr);
   assert.equal(JSON.parse(standard.stdout).analytic, null, 'no infinite-width limit in standard parameterization');
   assert.equal(fs.readFileSync(path.join(dir, 'angle.pdf')).subarray(0, 5).toString(), '%PDF-');
+  // One width is a curve against its limit (converge and drift, which fit a slope, need two).
+  const one = runCli(['angle', '--widths', '64', '--seeds', '2', '--points', '9', '--out', path.join(dir, 'angle-one.png'), '--json']);
+  assert.equal(one.status, 0, one.stderr);
+  assert.deepEqual(JSON.parse(one.stdout).empirical.map((e: { width: number }) => e.width), [64]);
 });
 
 test("alignment and centred alignment equal NumPy's (explicit centring matrix) to 1e-6", () => {

@@ -16,7 +16,7 @@ import { ArchSpecError, parseArchSpec, parseShape } from '../model/archSpec';
 import { PARAMETERIZATIONS, type Parameterization } from '../model/mlp';
 import { METHODS, type Method, type NetworkSpec, type RunConfig } from '../pipeline';
 import { BACKEND_CHOICES, wasmRefusal, type BackendChoice } from '../tfjs/backend';
-import { finiteNumber, LIMITS, nonNegativeNumber, parseSeed, parseWidth, parseWidths, wholeNumber } from './parsers';
+import { finiteNumber, LIMITS, nonNegativeNumber, parseSeed, parseWidth, widthList, wholeNumber } from './parsers';
 
 const cores = os.availableParallelism();
 
@@ -51,7 +51,7 @@ const FLAG_NAMES = { depth: '--depth', activation: '--activation', outputDim: '-
 const DECLARATIONS = {
   width: () => new Option('--width <n>', "hidden layer width (the W of --arch); 'inf' for the analytic infinite-width kernel (ntk parameterization)").default(finiteWidth(10), '10').argParser(parseWidth),
   widths: () =>
-    new Option('--widths <list>', 'comma-separated hidden widths').default([16, 64, 256, 1024, 4096], '16,64,256,1024,4096').argParser(parseWidths),
+    new Option('--widths <list>', 'comma-separated hidden widths, at least two (a slope is fitted across them)').default([16, 64, 256, 1024, 4096], '16,64,256,1024,4096').argParser(widthList(2)),
   seeds: () => new Option('--seeds <n>', 'networks per width (a band over them is drawn)').default(5).argParser(wholeNumber(1, 100)),
   depth: () => new Option('--depth <n>', 'number of hidden layers').default(1).argParser(wholeNumber(1, LIMITS.depth)),
   inputDim: () => new Option('--input-dim <n>', 'input dimension d').default(20).argParser(wholeNumber(1, LIMITS.inputDim)),
@@ -118,6 +118,7 @@ export interface OptionOverride {
   defaultDescription?: string;
   description?: string;
   choices?: readonly string[];
+  parser?: (value: string) => unknown;
 }
 
 export function addOptions(command: Command, names: OptionName[], overrides: Partial<Record<OptionName, OptionOverride>> = {}): Command {
@@ -126,6 +127,7 @@ export function addOptions(command: Command, names: OptionName[], overrides: Par
     const override = overrides[name];
     if (override?.description) option.description = override.description;
     if (override?.choices) option.choices(override.choices);
+    if (override?.parser) option.argParser(override.parser);
     if (override && 'default' in override) option.default(override.default, override.defaultDescription);
     command.addOption(option);
   }

@@ -57,11 +57,14 @@ export function parseWidth(value: string): Width {
 }
 
 /** At least two different widths, comma-separated; returned sorted. */
-export function parseWidths(value: string): number[] {
+/** A comma-separated list of at least `least` different widths, in increasing order. */
+export function widthList(least: 1 | 2): (value: string) => number[] {
   const parse = wholeNumber(1, LIMITS.width);
-  const widths = value.split(',').map((v) => parse(v));
-  if (new Set(widths).size < 2) throw new InvalidArgumentError('expected at least two different widths, e.g. 16,64,256,1024,4096.');
-  return [...new Set(widths)].sort((a, b) => a - b);
+  return (value) => {
+    const widths = [...new Set(value.split(',').map((v) => parse(v)))].sort((a, b) => a - b);
+    if (widths.length < least) throw new InvalidArgumentError('expected at least two different widths, e.g. 16,64,256,1024,4096.');
+    return widths;
+  };
 }
 
 /** START:END, whole numbers with START < END. */

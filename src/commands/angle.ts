@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { extensionList, outputFormat } from '../cli/formats';
 import { addOptions, HOST_BACKENDS, type OptionName } from '../cli/options';
 import { checkWritableTarget, writeOutput } from '../cli/outputs';
-import { finiteNumber, wholeNumber } from '../cli/parsers';
+import { finiteNumber, wholeNumber, widthList } from '../cli/parsers';
 import { printReport, type GlobalFlags } from '../cli/report';
 import { reportNumbers } from '../cli/reportNumbers';
 import { checkBackendFlag, trainingFailure } from '../cli/runtime';
@@ -22,7 +22,7 @@ const OPTIONS: OptionName[] = ['widths', 'seeds', 'depth', 'inputDim', 'seed', '
 export function angleCommand(): Command {
   const command = new Command('angle');
   addOptions(command, OPTIONS, {
-    widths: { default: [16, 256, 4096], defaultDescription: '16,256,4096' },
+    widths: { default: [16, 256, 4096], defaultDescription: '16,256,4096', description: 'comma-separated hidden widths, one or more', parser: widthList(1) },
     inputDim: { default: 2, description: 'input dimension d (x₀ and x(γ) lie in the first two coordinates)' },
     seed: { description: 'replicate s is the network drawn after torch.manual_seed(seed + 1 + s)' },
     parameterization: { default: 'ntk', description: 'ntk (the default here: its kernel has an infinite-width limit to draw) or standard (PyTorch nn.Linear)' },
