@@ -10,8 +10,8 @@ import { Command, CommanderError, Option } from 'commander';
 import * as fs from 'node:fs';
 import type * as Gates from './cli/gates';
 import type * as Outputs from './cli/outputs';
-import { enableCompileCache } from './cli/compileCache';
 import { exitCodeOf } from './errors';
+import type * as CompileCache from './cli/compileCache';
 import type * as AtomicWrite from './io/atomicWrite';
 
 const { version } = require('../../package.json') as { version: string };
@@ -96,7 +96,8 @@ export async function main(argv: string[]): Promise<number> {
   // A command loads about 120 modules, worth caching their compiled code; --help and --version
   // load a handful, which reading the cache would slow down.
   const invoked = invokedCommand(argv);
-  if (invoked) enableCompileCache(invoked);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (invoked) (require('./cli/compileCache') as typeof CompileCache).enableCompileCache(invoked);
   const program = buildProgram(argv);
   if (argv.includes('--debug')) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

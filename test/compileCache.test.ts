@@ -60,7 +60,7 @@ test('a damaged cache file is ignored and replaced', () => {
   const module = path.join(dir, 'm.js');
   fs.writeFileSync(module, 'module.exports = 6 * 7;');
   const file = compileCacheFile('probe', { NODE_COMPILE_CACHE: dir })!;
-  for (const damage of [Buffer.from('not a cache'), Buffer.concat([Buffer.from('ntk-cli code cache 1\n'), Buffer.from([255, 255, 0, 0]), Buffer.from('[[')])]) {
+  for (const damage of [Buffer.from('not a cache'), Buffer.concat([Buffer.from('ntk-cli code cache2\n'), Buffer.from([255, 255, 0, 0]), Buffer.from('[[')])]) {
     fs.writeFileSync(file, damage);
     const run = probe(dir, [module]);
     assert.deepEqual(run.exports, [42]);
@@ -91,12 +91,77 @@ test("ES modules and files with a syntax error are left to Node's own loader", (
   assert.match(failed.stderr.toString(), /broken\.js:1[\s\S]*SyntaxError: Unexpected token/);
 });
 
-test('NODE_DISABLE_COMPILE_CACHE turns the cache off', () => {
+test('data damaged inside an entry, lengths intact, is not handed to V8 (which could abort on it)', () => {
+  const dir = tempDir();
+  const modules = [path.join(ROOT, 'dist', 'src', 'render', 'colormaps.js'), path.join(ROOT, 'dist', 'src', 'io', 'npy.js')];
+  probe(dir, modules);
+  const file = compileCacheFile('probe', { NODE_COMPILE_CACHE: dir })!;
+  const entries = [...readCompileCache(file).values()];
+  const bytes = fs.readFileSync(file);
+  // Zeros over the second half of every entry's data, which lies at the end, in the index's order.
+  let offset = bytes.length - entries.reduce((sum, e) => sum + e.data.length, 0);
+  for (const entry of entries) {
+    bytes.fill(0, offset + (entry.data.length >> 1), offset + entry.data.length);
+    offset += entry.data.length;
+  }
+  fs.writeFileSync(file, bytes);
+  assert.equal(readCompileCache(file).size, entries.length, 'the index still reads');
+  const run = probe(dir, modules);
+  assert.deepEqual({ hits: run.hits, misses: run.misses }, { hits: 0, misses: entries.length });
+  assert.equal(probe(dir, modules).hits, entries.length, 'rewritten whole');
+});
+
+test("a cache that is not this user's alone is neither read nor written", () => {
   const dir = tempDir();
   const module = path.join(dir, 'm.js');
   fs.writeFileSync(module, 'module.exports = 1;');
-  const run = probe(dir, [module], { NODE_DISABLE_COMPILE_CACHE: '1' });
-  assert.deepEqual({ hits: run.hits, misses: run.misses }, { hits: 0, misses: 0 });
+  probe(dir, [module]);
+  const file = compileCacheFile('probe', { NODE_COMPILE_CACHE: dir })!;
+  const written = fs.readFileSync(file);
+  // A directory others can write to: another user could have put the file there.
+  fs.chmodSync(dir, 0o777);
+  const shared = probe(dir, [module]);
+  assert.deepEqual({ hits: shared.hits, misses: shared.misses }, { hits: 0, misses: 1 });
+  assert.ok(fs.readFileSync(file).equals(written), 'not rewritten either');
+  fs.chmodSync(dir, 0o700);
+  fs.chmodSync(file, 0o666);
+  assert.equal(probe(dir, [module]).hits, 0, 'a file others can write to');
+  if (process.getuid?.() === 0) {
+    fs.chmodSync(file, 0o600);
+    fs.chownSync(file, 65534, 65534);
+    assert.equal(probe(dir, [module]).hits, 0, "another user's file");
+  }
+  // A FIFO in its place neither blocks the run nor is used.
+  fs.rmSync(file);
+  assert.equal(spawnSync('mkfifo', [file]).status, 0);
+  assert.deepEqual(probe(dir, [module]).exports, [1]);
+});
+
+test('an error on the first line of a cached module has the column Node gives it', () => {
+  const dir = tempDir();
+  const module = path.join(dir, 'thrower.js');
+  fs.writeFileSync(module, "module.exports = () => { throw new Error('here'); };");
+  const frame = (env: Record<string, string>) => {
+    const script = `require(${JSON.stringify(COMPILE_CACHE)}).enableCompileCache('probe');
+try { require(${JSON.stringify(module)})(); } catch (e) { console.log(e.stack.split('\\n')[1].trim()); }`;
+    return spawnSync(process.execPath, ['-e', script], { env: { ...process.env, NODE_COMPILE_CACHE: dir, ...env } }).stdout.toString().trim();
+  };
+  const node = frame({ NODE_DISABLE_COMPILE_CACHE: '1' });
+  assert.match(node, /thrower\.js:1:32\)?$/);
+  assert.equal(frame({}), node, 'compiled now');
+  assert.equal(frame({}), node, 'from the cache');
+  assert.equal(readCompileCache(compileCacheFile('probe', { NODE_COMPILE_CACHE: dir })!).size, 1);
+});
+
+test('NODE_DISABLE_COMPILE_CACHE, --enable-source-maps and a policy turn the cache off', () => {
+  const dir = tempDir();
+  const module = path.join(dir, 'm.js');
+  fs.writeFileSync(module, 'module.exports = 1;');
+  const offs: Record<string, string>[] = [{ NODE_DISABLE_COMPILE_CACHE: '1' }, { NODE_OPTIONS: '--enable-source-maps' }];
+  for (const env of offs) {
+    const run = probe(dir, [module], env);
+    assert.deepEqual({ hits: run.hits, misses: run.misses }, { hits: 0, misses: 0 });
+  }
   assert.deepEqual(fs.readdirSync(dir), ['m.js']);
 });
 

@@ -4,14 +4,22 @@
  * on this project's machine. Node 22.1 and later do this themselves (`module.enableCompileCache`,
  * used where present); on Node 20 it is done here with `vm.Script`'s cached data.
  *
- * One file per command, so each reads only what it loads: `ntk-cli-<command>-<node>-<arch>.bin` in
+ * One file per command, so each reads only what it loads: `ntk-cli-<command>-<format>-node<version>-<arch>.bin` in
  * `$NODE_COMPILE_CACHE`, else in `$XDG_CACHE_HOME/ntk-cli` or `~/.cache/ntk-cli`;
- * `NODE_DISABLE_COMPILE_CACHE=1` turns it off (Node's own names). An entry is used only for the
- * same path, size, inode, and modification and change times: V8 itself checks only the source's
- * length, and would run stale bytecode after an edit of the same length; it rejects data made by
- * another V8 or under other flags. Whatever fails to read or write leaves the run uncached, never
- * failed.
+ * `NODE_DISABLE_COMPILE_CACHE=1` turns it off (Node's own names).
+ *
+ * What is trusted, and why:
+ * - An entry is used only for the same file name and the same source (its SHA-1): V8 itself checks
+ *   only the source's length, and would run stale bytecode after an edit of the same length.
+ * - Its data must have the SHA-1 it was written with: V8 does not checksum cached data in release
+ *   builds, and damaged data can abort the process.
+ * - The file and its directory must belong to this user and be writable by nobody else, or another
+ *   user could plant bytecode that runs as this one.
+ * - Under `--enable-source-maps` or a policy (`--experimental-policy`) Node's own loader does work
+ *   this one does not, so the cache is off.
+ * Whatever fails to read or write leaves the run uncached, never failed.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -34,18 +42,20 @@ interface CjsLoader {
   enableCompileCache?: (directory?: string) => unknown;
 }
 
-/** What identifies a file's version: a rewrite changes its ctime, which, unlike its mtime, cannot be set back. */
-type Version = [size: number, mtimeMs: number, ctimeMs: number, ino: number];
-
 interface Entry {
-  version: Version;
+  /** SHA-1 of the module's source, and of the data. */
+  source: string;
+  digest: string;
   data: Buffer;
 }
 
-const MAGIC = 'ntk-cli code cache 1\n';
+const FORMAT = 'cache2';
+const MAGIC = `ntk-cli code ${FORMAT}\n`;
 
 /** How many modules this process compiled from the cache, and how many without it. */
 export const compileCacheStats = { hits: 0, misses: 0 };
+
+const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('base64');
 
 /** $NODE_COMPILE_CACHE, else ntk-cli's directory under the user's cache directory; null without a home. */
 export function compileCacheDirectory(env: NodeJS.ProcessEnv = process.env): string | null {
@@ -61,13 +71,20 @@ export function compileCacheDirectory(env: NodeJS.ProcessEnv = process.env): str
 
 export function compileCacheFile(command: string, env: NodeJS.ProcessEnv = process.env): string | null {
   const directory = compileCacheDirectory(env);
-  return directory && path.join(directory, `ntk-cli-${command}-${process.version}-${process.arch}.bin`);
+  // The format's version in the name: two ntk-cli versions side by side must not rewrite each other's file.
+  return directory && path.join(directory, `ntk-cli-${command}-${FORMAT}-node${process.version}-${process.arch}.bin`);
+}
+
+/** Node's loader does more than compile under these flags (maps stack traces, checks integrity). */
+function nodeLoaderNeeded(env: NodeJS.ProcessEnv): boolean {
+  const flags = [...process.execArgv, env.NODE_OPTIONS ?? ''].join(' ');
+  return /--enable-source-maps|--experimental-policy|--policy-integrity/.test(flags);
 }
 
 export function enableCompileCache(command: string, env: NodeJS.ProcessEnv = process.env): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Module = require('node:module') as CjsLoader;
-  if (env.NODE_DISABLE_COMPILE_CACHE) return;
+  if (env.NODE_DISABLE_COMPILE_CACHE || nodeLoaderNeeded(env)) return;
   if (typeof Module.enableCompileCache === 'function') {
     // Node's own cache, in the same directory (its files are named by Node version and file).
     Module.enableCompileCache(compileCacheDirectory(env) ?? undefined);
@@ -76,23 +93,24 @@ export function enableCompileCache(command: string, env: NodeJS.ProcessEnv = pro
   const file = compileCacheFile(command, env);
   if (!file) return;
   const entries = readCompileCache(file);
-  const produced = new Map<string, { script: vm.Script; version: Version }>();
+  const produced = new Map<string, { script: vm.Script; source: string }>();
   const compileUncached = Module.prototype._compile;
   const mainModule = require.main;
+  // Columns on a module's first line as Node reports them, without the wrapper before it.
+  const wrapperLength = Module.wrap('\0').indexOf('\0');
 
   Module.prototype._compile = function compileWithCache(this: CjsModule, content: string, filename: string, format?: string): unknown {
     // Node's own loader for: an ES module (`require` of one, Node 20.19 and later), and a file with
     // import(), which needs vm's importModuleDynamically that Node 20 gives only to its loader.
-    if (format === 'module' || content.includes('import(')) return compileUncached.call(this, content, filename, format);
-    const stat = fs.statSync(filename, { throwIfNoEntry: false });
-    const version: Version | null = stat ? [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino] : null;
+    if (format === 'module' || /\bimport\s*(\(|\/[*/])/.test(content)) return compileUncached.call(this, content, filename, format);
+    const source = sha1(content);
     const entry = entries.get(filename);
-    const usable = version && entry && entry.version.every((v, i) => v === version[i]) ? entry.data : undefined;
+    const usable = entry && entry.source === source && sha1(entry.data) === entry.digest ? entry.data : undefined;
     // V8 takes a hashbang only at the very start of a script, and the wrapper comes first.
-    const source = Module.wrap(content.startsWith('#!') ? '//' + content : content);
+    const wrapped = Module.wrap(content.startsWith('#!') ? '//' + content : content);
     let script: vm.Script;
     try {
-      script = new vm.Script(source, { filename, cachedData: usable });
+      script = new vm.Script(wrapped, { filename, cachedData: usable, columnOffset: -wrapperLength });
     } catch {
       // ES module syntax in a .js file, which Node's loader detects and loads as one; or a real
       // syntax error, which it reports as it always does.
@@ -101,17 +119,26 @@ export function enableCompileCache(command: string, env: NodeJS.ProcessEnv = pro
     if (usable && !script.cachedDataRejected) compileCacheStats.hits++;
     else {
       compileCacheStats.misses++;
-      if (version) produced.set(filename, { script, version });
+      produced.set(filename, { script, source });
     }
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
-    const requireFromModule = Object.assign((id: string) => this.require(id), {
-      resolve: Object.assign((request: string, options?: { paths?: string[] }) => Module._resolveFilename(request, this, false, options), {
-        paths: (request: string) => Module._resolveLookupPaths(request, this),
-      }),
-      main: mainModule,
-      extensions: Module._extensions,
-      cache: Module._cache,
-    });
+    const module = this;
+    const requireFromModule = Object.assign(
+      function require(id: string): unknown {
+        return module.require(id);
+      },
+      {
+        resolve: Object.assign(
+          function resolve(request: string, options?: { paths?: string[] }): string {
+            return Module._resolveFilename(request, module, false, options);
+          },
+          { paths: (request: string) => Module._resolveLookupPaths(request, module) },
+        ),
+        main: mainModule,
+        extensions: Module._extensions,
+        cache: Module._cache,
+      },
+    );
     return wrapper.call(this.exports, this.exports, requireFromModule, this, filename, path.dirname(filename));
   };
 
@@ -121,24 +148,36 @@ export function enableCompileCache(command: string, env: NodeJS.ProcessEnv = pro
   });
 }
 
-/** The cache's entries by file name; empty where it is missing, from another format, or damaged. */
+/** Whether a file or directory is this user's and writable by no one else (always, where there are no user ids). */
+function ownedAlone(stat: fs.Stats): boolean {
+  return typeof process.getuid !== 'function' || (stat.uid === process.getuid() && (stat.mode & 0o022) === 0);
+}
+
+/** The cache's entries by file name; empty where it is missing, not this user's alone, from another format, or damaged. */
 export function readCompileCache(file: string): Map<string, Entry> {
   const entries = new Map<string, Entry>();
   let bytes: Buffer;
+  let fd: number | null = null;
   try {
-    bytes = fs.readFileSync(file);
+    if (!ownedAlone(fs.statSync(path.dirname(file)))) return entries;
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile() || !ownedAlone(stat)) return entries;
+    bytes = fs.readFileSync(fd);
   } catch {
     return entries;
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
   }
   try {
     if (bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) return entries;
     const indexLength = bytes.readUInt32LE(MAGIC.length);
     const indexStart = MAGIC.length + 4;
-    const index = JSON.parse(bytes.toString('utf8', indexStart, indexStart + indexLength)) as [string, Version, number][];
+    const index = JSON.parse(bytes.toString('utf8', indexStart, indexStart + indexLength)) as [string, string, string, number][];
     let offset = indexStart + indexLength;
-    for (const [filename, version, length] of index) {
-      if (offset + length > bytes.length || version.length !== 4) return new Map();
-      entries.set(filename, { version, data: bytes.subarray(offset, offset + length) });
+    for (const [filename, source, digest, length] of index) {
+      if (!(Number.isSafeInteger(length) && length >= 0 && offset + length <= bytes.length)) return new Map();
+      entries.set(filename, { source, digest, data: bytes.subarray(offset, offset + length) });
       offset += length;
     }
   } catch {
@@ -147,23 +186,32 @@ export function readCompileCache(file: string): Map<string, Entry> {
   return entries;
 }
 
-/** The old entries and this run's, written to a temporary file renamed over the cache (parallel runs: the last one's stands). */
-function writeCompileCache(file: string, entries: Map<string, Entry>, produced: Map<string, { script: vm.Script; version: Version }>): void {
-  const temp = `${file}.${process.pid}.tmp`;
+/**
+ * This run's entries and the earlier ones whose files still exist, written to a temporary file of
+ * its own renamed over the cache (of parallel runs, the last one's stands).
+ */
+function writeCompileCache(file: string, entries: Map<string, Entry>, produced: Map<string, { script: vm.Script; source: string }>): void {
+  const temp = `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
   try {
-    for (const [filename, { script, version }] of produced) entries.set(filename, { version, data: script.createCachedData() });
-    const index: [string, Version, number][] = [];
+    for (const [filename, { script, source }] of produced) {
+      const data = script.createCachedData();
+      entries.set(filename, { source, digest: sha1(data), data });
+    }
+    const index: [string, string, string, number][] = [];
     const blobs: Buffer[] = [];
     for (const [filename, entry] of entries) {
-      index.push([filename, entry.version, entry.data.length]);
+      if (!produced.has(filename) && !fs.existsSync(filename)) continue;
+      index.push([filename, entry.source, entry.digest, entry.data.length]);
       blobs.push(entry.data);
     }
     const indexBytes = Buffer.from(JSON.stringify(index));
     const header = Buffer.alloc(MAGIC.length + 4);
     header.write(MAGIC, 'latin1');
     header.writeUInt32LE(indexBytes.length, MAGIC.length);
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(temp, Buffer.concat([header, indexBytes, ...blobs]), { mode: 0o600 });
+    const directory = path.dirname(file);
+    fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+    if (!ownedAlone(fs.statSync(directory))) return;
+    fs.writeFileSync(temp, Buffer.concat([header, indexBytes, ...blobs]), { mode: 0o600, flag: 'wx' });
     fs.renameSync(temp, file);
   } catch {
     try {
