@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // Thin shim over the compiled CLI (npm's `prepare` script builds dist/).
-require('../dist/src/cli.js')
-  .main(process.argv)
-  .then((code) => {
-    process.exitCode = code;
-  });
+const { deferCommanderChildProcess, exitWhenWritten } = require('../dist/src/cli/startup.js');
+const commanderLoaded = deferCommanderChildProcess();
+const cli = require('../dist/src/cli.js');
+commanderLoaded();
+cli.main(process.argv).then(exitWhenWritten);
