@@ -8,10 +8,10 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import * as fs from 'node:fs';
+import type * as CompileCache from './cli/compileCache';
 import type * as Gates from './cli/gates';
 import type * as Outputs from './cli/outputs';
 import { exitCodeOf } from './errors';
-import type * as CompileCache from './cli/compileCache';
 import type * as AtomicWrite from './io/atomicWrite';
 
 const { version } = require('../../package.json') as { version: string };
