@@ -149,6 +149,22 @@ test('spectrum: a float64 kernel has the float64 floor; the summary names the nu
   assert.match(run.stdout, /numerical rank \d+ \(float64 floor [\d.e-]+\)/);
 });
 
+test("wide tick labels move the axes in: no label is cut at the figure's edge", () => {
+  // Two widths under a decade apart: the log axis labels its minor ticks (2×10⁻¹), wider than the default margin leaves room for.
+  const out = path.join(dir, 'converge-two.png');
+  const run = runCli(['converge', '--widths', '16,64', '--seeds', '2', '--samples', '8', '--out', out]);
+  assert.equal(run.status, 0, run.stderr);
+  const png = PNG.sync.read(fs.readFileSync(out));
+  const inkIn = (x0: number, x1: number) => {
+    let ink = 0;
+    for (let y = 0; y < png.height; y++) for (let x = x0; x < x1; x++) if (png.data[(y * png.width + x) * 4] < 128) ink++;
+    return ink;
+  };
+  assert.equal(inkIn(0, 2), 0, 'the two outermost columns are white');
+  assert.ok(inkIn(2, 30) > 50, 'the y label is drawn near the edge');
+  assert.equal(inkIn(png.width - 2, png.width), 0);
+});
+
 test('every chart is written as PNG, SVG and PDF, two-panel charts included', () => {
   const train = path.join(FIXTURES, 'predict', 'analytic_train.npy');
   const targets = path.join(FIXTURES, 'predict', 'analytic_targets.npy');

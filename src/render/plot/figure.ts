@@ -58,7 +58,28 @@ export function fittingLabels(ticks: AxisTicks, position: (v: number) => number,
   return majors;
 }
 
-/** Ticks, tick labels, offset text and axis label of one axis; returns how far its labels reach from the spine. */
+/** The tick labels an axis shows, each with its distance from the spine. */
+function shownLabels(ctx: CanvasRenderingContext2D, side: Side, ticks: AxisTicks, project: (v: number) => number, family: string, pt: number): { tick: Tick; pad: number }[] {
+  const px = SIZES.tickLabel * pt;
+  const size = (t: Tick) => {
+    const m = measureLabel(ctx, t.label, family, px);
+    return side === 'bottom' ? m.width : m.ascent + m.descent;
+  };
+  const majors = new Set(ticks.major);
+  return fittingLabels(ticks, project, size).map((tick) => ({ tick, pad: (majors.has(tick) ? SIZES.majorTick + SIZES.majorPad : SIZES.minorTick + SIZES.minorPad) * pt }));
+}
+
+/** How far a vertical axis's tick labels and label reach out from its spine, in pixels. */
+function verticalAxisReach(ctx: CanvasRenderingContext2D, side: 'left' | 'right', ticks: AxisTicks, project: (v: number) => number, label: string | undefined, family: string, pt: number): number {
+  const px = SIZES.tickLabel * pt;
+  let reach = (SIZES.majorTick + SIZES.majorPad) * pt;
+  for (const { tick, pad } of shownLabels(ctx, side, ticks, project, family, pt)) reach = Math.max(reach, pad + measureLabel(ctx, tick.label, family, px).width);
+  if (!label) return reach;
+  const m = measureLabel(ctx, label, family, SIZES.axisLabel * pt);
+  return reach + SIZES.labelPad * pt + m.ascent + m.descent;
+}
+
+/** Ticks, tick labels, offset text and axis label of one axis. */
 function drawAxis(ctx: CanvasRenderingContext2D, side: Side, ticks: AxisTicks, project: (v: number) => number, box: Box, label: string | undefined, family: string, pt: number): void {
   const px = SIZES.tickLabel * pt;
   const horizontal = side === 'bottom';
@@ -81,15 +102,8 @@ function drawAxis(ctx: CanvasRenderingContext2D, side: Side, ticks: AxisTicks, p
     }
     ctx.stroke();
   }
-  const size = (t: Tick) => {
-    const m = measureLabel(ctx, t.label, family, px);
-    return horizontal ? m.width : m.ascent + m.descent;
-  };
-  const shown = fittingLabels(ticks, project, size);
-  const majors = new Set(ticks.major);
   let reach = 0;
-  for (const tick of shown) {
-    const pad = (majors.has(tick) ? SIZES.majorTick + SIZES.majorPad : SIZES.minorTick + SIZES.minorPad) * pt;
+  for (const { tick, pad } of shownLabels(ctx, side, ticks, project, family, pt)) {
     const at = project(tick.value);
     const drawn = horizontal
       ? drawLabel(ctx, tick.label, family, px, at, edge + pad, 'center', 'top')
@@ -108,19 +122,30 @@ function drawAxis(ctx: CanvasRenderingContext2D, side: Side, ticks: AxisTicks, p
   else drawVerticalText(ctx, label, family, labelPx, edge + outward * at, box.y + box.h / 2, side === 'left' ? 'left' : 'right');
 }
 
-function drawPanel(ctx: CanvasRenderingContext2D, panel: Panel, box: Box, family: string, pt: number): void {
+/**
+ * Draw a panel in its axes box, narrowed where its vertical axes' labels would not fit in `room`
+ * (pixels free beside the box on each side): matplotlib would cut them off at the figure's edge
+ * or draw them over the next panel.
+ */
+function drawPanel(ctx: CanvasRenderingContext2D, panel: Panel, cell: Box, room: { left: number; right: number }, family: string, pt: number): void {
   const rightArtists = panel.right?.artists ?? [];
   const xView = viewOf(panel.x, [...panel.artists, ...rightArtists], 'x');
   const yView = viewOf(panel.y, panel.artists, 'y');
   const lengthPt = (pixels: number) => pixels / pt;
-  const left: Projection = { x: projector(panel.x, xView, box.x, box.w, false), y: projector(panel.y, yView, box.y, box.h, true), box, pt };
+  const yTicks = axisTicks(panel.y, yView, lengthPt(cell.h), 'y');
+  const yProject = projector(panel.y, yView, cell.y, cell.h, true);
+  const rightView = panel.right ? viewOf(panel.right.axis, rightArtists, 'y') : null;
+  const rightTicks = panel.right && rightView ? axisTicks(panel.right.axis, rightView, lengthPt(cell.h), 'y') : null;
+  const rightProject = panel.right && rightView ? projector(panel.right.axis, rightView, cell.y, cell.h, true) : null;
+  const margin = 2;
+  const moreLeft = Math.max(0, Math.ceil(verticalAxisReach(ctx, 'left', yTicks, yProject, panel.y.label, family, pt) + margin - room.left));
+  const moreRight = rightTicks && rightProject ? Math.max(0, Math.ceil(verticalAxisReach(ctx, 'right', rightTicks, rightProject, panel.right!.axis.label, family, pt) + margin - room.right)) : 0;
+  const box: Box = { x: cell.x + moreLeft, y: cell.y, w: cell.w - moreLeft - moreRight, h: cell.h };
+  const left: Projection = { x: projector(panel.x, xView, box.x, box.w, false), y: yProject, box, pt };
   drawArtists(ctx, panel.artists, left);
   let right: Projection | null = null;
-  let rightTicks: AxisTicks | null = null;
-  if (panel.right) {
-    const view = viewOf(panel.right.axis, rightArtists, 'y');
-    right = { x: left.x, y: projector(panel.right.axis, view, box.y, box.h, true), box, pt };
-    rightTicks = axisTicks(panel.right.axis, view, lengthPt(box.h), 'y');
+  if (panel.right && rightProject) {
+    right = { x: left.x, y: rightProject, box, pt };
     drawArtists(ctx, rightArtists, right);
   }
   ctx.strokeStyle = INK;
@@ -128,7 +153,7 @@ function drawPanel(ctx: CanvasRenderingContext2D, panel: Panel, box: Box, family
   ctx.lineJoin = 'miter';
   ctx.strokeRect(box.x, box.y, box.w, box.h);
   drawAxis(ctx, 'bottom', axisTicks(panel.x, xView, lengthPt(box.w), 'x'), left.x, box, panel.x.label, family, pt);
-  drawAxis(ctx, 'left', axisTicks(panel.y, yView, lengthPt(box.h), 'y'), left.y, box, panel.y.label, family, pt);
+  drawAxis(ctx, 'left', yTicks, left.y, box, panel.y.label, family, pt);
   if (panel.right && right && rightTicks) drawAxis(ctx, 'right', rightTicks, right.y, box, panel.right.axis.label, family, pt);
   if (panel.title) drawLabel(ctx, panel.title, family, SIZES.title * pt, box.x + box.w / 2, box.y - SIZES.titlePad * pt, 'center', 'baseline');
   if (panel.legend !== false) {
@@ -148,6 +173,17 @@ export function renderFigure(figure: Figure, format: ImageFormat): Buffer {
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
   const pt = FIGURE.dpi / 72;
-  panelBoxes(k, width, height).forEach((box, i) => drawPanel(ctx, figure.panels[i], box, family, pt));
+  const boxes = panelBoxes(k, width, height);
+  boxes.forEach((box, i) => {
+    // Beside each box: up to the figure's edge, or across the gap to the next panel, half of it
+    // where that panel has an axis on this side too.
+    const gapBefore = i === 0 ? box.x : box.x - boxes[i - 1].x - boxes[i - 1].w;
+    const gapAfter = i === k - 1 ? width - box.x - box.w : boxes[i + 1].x - box.x - box.w;
+    const room = {
+      left: i > 0 && figure.panels[i - 1].right ? gapBefore / 2 : gapBefore,
+      right: i < k - 1 ? gapAfter / 2 : gapAfter,
+    };
+    drawPanel(ctx, figure.panels[i], box, room, family, pt);
+  });
   return encode(canvas, format);
 }
