@@ -10,7 +10,10 @@ import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { inputCoordinate } from '../src/analysis/inputCoordinate';
 import { encodeNpy, parseNpy } from '../src/io/npy';
+import { createCanvas } from 'canvas';
 import { fittingLabels } from '../src/render/plot/figure';
+import { drawLabel, measureLabel, withSubscripts } from '../src/render/plot/text';
+import { ensureFont } from '../src/render/fonts';
 import { axisTicks } from '../src/render/plot/scales';
 import { predictFigure, type PredictChart } from '../src/render/predictChart';
 import type { Samples } from '../src/types';
@@ -163,6 +166,31 @@ test("wide tick labels move the axes in: no label is cut at the figure's edge", 
   assert.equal(inkIn(0, 2), 0, 'the two outermost columns are white');
   assert.ok(inkIn(2, 30) > 50, 'the y label is drawn near the edge');
   assert.equal(inkIn(png.width - 2, png.width), 0);
+});
+
+test("axis labels written with mathtext's _x set that character as a subscript: smaller, and dropped below the baseline", () => {
+  assert.deepEqual(withSubscripts('‖K_w − K_∞‖ / ‖K_∞‖'), [
+    { text: '‖K' }, { text: 'w', script: 'sub' }, { text: ' − K' }, { text: '∞', script: 'sub' }, { text: '‖ / ‖K' }, { text: '∞', script: 'sub' }, { text: '‖' },
+  ]);
+  assert.deepEqual(withSubscripts('plain'), [{ text: 'plain' }]);
+  const family = ensureFont();
+  // Ink rows of "x" drawn plain and as a subscript, each at baseline 40 of its own canvas.
+  const inkRows = (runs: Parameters<typeof drawLabel>[1]) => {
+    const canvas = createCanvas(80, 60);
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#000';
+    drawLabel(ctx, runs, family, 20, 10, 40, 'left', 'baseline');
+    const data = ctx.getImageData(0, 0, 80, 60).data;
+    const rows: number[] = [];
+    for (let y = 0; y < 60; y++) for (let x = 30; x < 80; x++) if (data[(y * 80 + x) * 4 + 3] > 128) rows.push(y);
+    return { top: Math.min(...rows), bottom: Math.max(...rows) };
+  };
+  const plain = inkRows([{ text: 'M' }, { text: 'x' }]);
+  const sub = inkRows([{ text: 'M' }, { text: 'x', script: 'sub' }]);
+  assert.ok(sub.bottom > plain.bottom + 1, `the subscript drops: bottom ${sub.bottom} against ${plain.bottom}`);
+  assert.ok(sub.bottom - sub.top < plain.bottom - plain.top, 'and is smaller');
+  const ctx = createCanvas(10, 10).getContext('2d');
+  assert.ok(measureLabel(ctx, withSubscripts('K_p'), family, 20).descent > measureLabel(ctx, 'Kp', family, 20).descent, "a subscript's descender takes the label's box lower");
 });
 
 test('every chart is written as PNG, SVG and PDF, two-panel charts included', () => {

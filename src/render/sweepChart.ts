@@ -5,10 +5,12 @@
  */
 import type { PowerLawFit } from '../math/fit';
 import { COLOURS, type Artist, type Panel } from './plot';
+import { withSubscripts } from './plot/text';
 
 export interface SweepChart {
   title: string;
   xLabel: string;
+  /** With mathtext's `_x`: the character after a `_` is a subscript (K_w). */
   yLabel: string;
   /** Points: x, the central y, and the band's low and high y. */
   x: number[];
@@ -36,5 +38,5 @@ export function sweepPanel(chart: SweepChart): Panel {
     const [x0, y0] = [chart.x[0], chart.y[0]];
     artists.push({ kind: 'line', x: chart.x, y: chart.x.map((x) => y0 * (x / x0) ** chart.referenceSlope!), colour: COLOURS[7], style: 'dotted', width: 1.5, label: `theory: slope ${String(chart.referenceSlope).replace('-', '\u2212')}` });
   }
-  return { title: chart.title, x: { scale: 'log', label: chart.xLabel }, y: { scale: 'log', label: chart.yLabel }, artists };
+  return { title: chart.title, x: { scale: 'log', label: chart.xLabel }, y: { scale: 'log', label: withSubscripts(chart.yLabel) }, artists };
 }

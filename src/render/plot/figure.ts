@@ -13,7 +13,7 @@ import { drawArtists, type Projection } from './artists';
 import { drawLegend } from './legend';
 import { axisTicks, transformOf, viewOf, type AxisTicks, type Tick } from './scales';
 import { FIGURE, INK, SIZES } from './style';
-import { drawLabel, drawVerticalText, measureLabel } from './text';
+import { drawLabel, drawVerticalText, measureLabel, type Text } from './text';
 import type { AxisSpec, Figure, Panel } from './types';
 
 /** The axes boxes of k panels in a figure W × H pixels (GridSpec with wspace 0.2). */
@@ -70,7 +70,7 @@ function shownLabels(ctx: CanvasRenderingContext2D, side: Side, ticks: AxisTicks
 }
 
 /** How far a vertical axis's tick labels and label reach out from its spine, in pixels. */
-function verticalAxisReach(ctx: CanvasRenderingContext2D, side: 'left' | 'right', ticks: AxisTicks, project: (v: number) => number, label: string | undefined, family: string, pt: number): number {
+function verticalAxisReach(ctx: CanvasRenderingContext2D, side: 'left' | 'right', ticks: AxisTicks, project: (v: number) => number, label: Text | undefined, family: string, pt: number): number {
   const px = SIZES.tickLabel * pt;
   let reach = (SIZES.majorTick + SIZES.majorPad) * pt;
   for (const { tick, pad } of shownLabels(ctx, side, ticks, project, family, pt)) reach = Math.max(reach, pad + measureLabel(ctx, tick.label, family, px).width);
@@ -80,7 +80,7 @@ function verticalAxisReach(ctx: CanvasRenderingContext2D, side: 'left' | 'right'
 }
 
 /** Ticks, tick labels, offset text and axis label of one axis. */
-function drawAxis(ctx: CanvasRenderingContext2D, side: Side, ticks: AxisTicks, project: (v: number) => number, box: Box, label: string | undefined, family: string, pt: number): void {
+function drawAxis(ctx: CanvasRenderingContext2D, side: Side, ticks: AxisTicks, project: (v: number) => number, box: Box, label: Text | undefined, family: string, pt: number): void {
   const px = SIZES.tickLabel * pt;
   const horizontal = side === 'bottom';
   const edge = side === 'bottom' ? box.y + box.h : side === 'left' ? box.x : box.x + box.w;

@@ -6,7 +6,7 @@
  *   locators.ts    where ticks go (AutoLocator, LogLocator)
  *   formatters.ts  what they say (ScalarFormatter, LogFormatterSciNotation)
  *   scales.ts      an axis's view (data limits and margins) and its ticks
- *   text.ts        labels with superscripts
+ *   text.ts        labels, with sub- and superscripts
  *   artists.ts     lines, markers, bands, and their legend handles
  *   legend.ts      the legend and where it goes ('best')
  *   figure.ts      axes boxes, spines, ticks, labels, title

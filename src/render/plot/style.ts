@@ -24,9 +24,10 @@ export const SIZES = {
   line: 1.5, // lines.linewidth
   marker: 6, // lines.markersize
   markerEdge: 1, // lines.markeredgewidth
-  /** Superscripts (mathtext's SHRINK_FACTOR) and how far their baseline rises, in font sizes. */
+  /** Sub- and superscripts (mathtext's SHRINK_FACTOR), how far a superscript's baseline rises and a subscript's drops, in font sizes (sup1 and sub1 times DejaVu Sans's x-height, 0.55). */
   superscriptScale: 0.7,
   superscriptRise: 0.4,
+  subscriptDrop: 0.16,
 };
 
 /** Legend geometry in font sizes (legend.*), its frame's edge colour and alpha. */

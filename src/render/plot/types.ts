@@ -1,11 +1,13 @@
 /** What a chart is made of: panels of axes holding artists, described as data and drawn by figure.ts. */
 import type { LineStyle } from './style';
+import type { Run } from './text';
 
 export type Scale = 'linear' | 'log';
 
 export interface AxisSpec {
   scale: Scale;
-  label?: string;
+  /** Plain text, or runs with sub- and superscripts. */
+  label?: string | Run[];
   /** Fixed view limits; by default the data's range with matplotlib's 5% margins. */
   limits?: [number, number];
   /** Fixed ticks with their labels (e.g. multiples of π); by default matplotlib's locator and formatter. */
