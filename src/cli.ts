@@ -72,32 +72,39 @@ const SIGNALS: [NodeJS.Signals, number][] = [
   ['SIGHUP', 1],
 ];
 
+/** Handlers installed once a run has something a signal must not leave half done (io/atomicWrite.ts's whenOutputsStart). */
 function cleanUpOnSignals(): void {
   for (const [signal, number] of SIGNALS) {
     process.on(signal, () => {
+      // A progress bar hid the cursor.
+      if (process.stderr.isTTY) process.stderr.write('\x1b[?25h');
       // Every output already in place: the run succeeded, whatever interrupts the report.
-      // Loaded here, not at start-up: a run that writes anything has loaded them already.
-      /* eslint-disable @typescript-eslint/no-require-imports */
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       if ((require('./cli/outputs') as typeof Outputs).outputsComplete()) process.exit(0);
-      const { pendingTemporaries } = require('./io/atomicWrite') as typeof AtomicWrite;
-      /* eslint-enable @typescript-eslint/no-require-imports */
+      const { pendingTemporaries } = atomicWrite();
       const removed = pendingTemporaries.size;
       for (const temp of pendingTemporaries) fs.rmSync(temp, { force: true });
       process.stderr.write(`ntk-cli: interrupted by ${signal}${removed ? '; the output was not written' : ''}\n`);
       process.exit(128 + number);
     });
   }
-  // A failed write to stdout is reported by the write's own callback (cli/outputs.ts), in one line.
-  process.stdout.on('error', () => undefined);
 }
 
+// Loaded when a command runs, not at start-up: --help and --version write nothing.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const atomicWrite = () => require('./io/atomicWrite') as typeof AtomicWrite;
+
 export async function main(argv: string[]): Promise<number> {
-  cleanUpOnSignals();
-  // A command loads about 120 modules, worth caching their compiled code; --help and --version
-  // load a handful, which reading the cache would slow down.
+  // A failed write to stdout is reported by the write's own callback (cli/outputs.ts), in one line.
+  process.stdout.on('error', () => undefined);
   const invoked = invokedCommand(argv);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (invoked) (require('./cli/compileCache') as typeof CompileCache).enableCompileCache(invoked);
+  if (invoked) {
+    // A command loads about 120 modules, worth caching their compiled code; --help and --version
+    // load a handful, which reading the cache would slow down.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./cli/compileCache') as typeof CompileCache).enableCompileCache(invoked);
+    atomicWrite().whenOutputsStart(cleanUpOnSignals);
+  }
   const program = buildProgram(argv);
   if (argv.includes('--debug')) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

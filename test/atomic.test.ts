@@ -93,6 +93,30 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
+test('a signal during a long computation, before any output is written, ends the run at once, by that signal, with nothing written', async () => {
+  // drift over these widths trains 25 networks for 300 steps each, tens of seconds without turning
+  // to the event loop: a handler would hold the signal that long.
+  const dir = tempDir();
+  const target = path.join(dir, 'drift.png');
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    const child = spawn(process.execPath, [BIN, 'drift', '--widths', '16,64,256,1024,4096', '--seeds', '5', '--steps', '300', '--samples', '200', '--out', target], { stdio: 'ignore' });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(child.exitCode, null, 'still computing');
+    child.kill(signal);
+    const ended = await new Promise<boolean>((resolve) => {
+      const late = setTimeout(() => resolve(false), 10_000);
+      child.on('exit', () => {
+        clearTimeout(late);
+        resolve(true);
+      });
+    });
+    if (!ended) child.kill('SIGKILL');
+    assert.ok(ended, `${signal}: the run went on computing`);
+    assert.equal(child.signalCode, signal);
+    assert.deepEqual(fs.readdirSync(dir), []);
+  }
+});
+
 test('SIGINT while a CSV kernel or a merge is being written is handled then: exit 130, the temporary removed, the old file untouched', async () => {
   const dir = tempDir();
   const blocks = tempDir();

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, UsageError } from '../errors';
-import { discardTemporary, isSpecialFile, isStandardOutput, renameStaged, resolveTarget, temporaryPathFor, writeChunksStaged, writeFileStaged, type StagedFile } from '../io/atomicWrite';
+import { discardTemporary, isSpecialFile, isStandardOutput, outputsStart, renameStaged, resolveTarget, temporaryPathFor, writeChunksStaged, writeFileStaged, type StagedFile } from '../io/atomicWrite';
 
 interface Noted {
   flag: string;
@@ -48,6 +48,7 @@ export function discardStagedOutputs(): void {
  * with its outputs unwritten.
  */
 export async function markOutputsComplete(): Promise<void> {
+  outputsStart();
   await new Promise((resolve) => setImmediate(resolve));
   // What could make a rename fail is looked for before the first (a target turned into a directory
   // while the run computed), so that one refused output does not leave the others replaced.

@@ -7,6 +7,7 @@
 import * as os from 'node:os';
 import type { SingleBar } from 'cli-progress';
 import { InputError } from '../errors';
+import { outputsStart } from '../io/atomicWrite';
 import { DivergenceError } from '../model/train';
 import { linalgNameFor, type LinalgChoice } from '../linalg';
 import type { MemoryEstimate } from '../pipeline';
@@ -55,6 +56,8 @@ export function progressBar(mode: ProgressMode, label: string): Progress {
     update: (fraction) => {
       if (!bar && mode === 'terminal' && Date.now() - started < 1000) return;
       if (!bar) {
+        // A bar hides the terminal's cursor: from now on a signal is handled, and shows it again.
+        outputsStart();
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { SingleBar } = require('cli-progress') as typeof import('cli-progress');
         bar = new SingleBar({

@@ -15,6 +15,26 @@ import * as path from 'node:path';
 /** Temporaries being written now: an interrupted run removes them (cli.ts's signal handlers). */
 export const pendingTemporaries = new Set<string>();
 
+let onFirstOutput: (() => void) | null = null;
+
+/**
+ * `install` runs once, when the run first has something a signal must not leave half done: a
+ * temporary, outputs being put in place, a progress bar on the terminal (cli.ts installs its
+ * signal handlers then). Until then a signal ends the run at once, as it ends any program: there
+ * is nothing to remove, and a handler would wait for the computation to turn to the event loop,
+ * which a training loop or an eigendecomposition does not do for minutes.
+ */
+export function whenOutputsStart(install: () => void): void {
+  onFirstOutput = install;
+}
+
+/** Something a signal must not leave half done starts now (see whenOutputsStart). */
+export function outputsStart(): void {
+  const install = onFirstOutput;
+  onFirstOutput = null;
+  install?.();
+}
+
 /**
  * The file a write to `target` replaces: symbolic links followed (a dangling
  * one to the file it names, which the write creates), a missing file's
@@ -97,6 +117,7 @@ export function existingMode(file: string): number | undefined {
 
 /** Open a temporary for `real` (registered until `finishTemporary`). */
 export function openTemporary(real: string): { fd: number; temp: string } {
+  outputsStart();
   const temp = temporaryPathFor(real);
   const fd = fs.openSync(temp, 'wx', 0o666);
   pendingTemporaries.add(temp);
