@@ -194,33 +194,22 @@ function startupSection(runs: number, torch: boolean): string[] {
   const seed: number[] = [];
   // One unmeasured run first: a command's first run fills its code cache (src/cli/compileCache.ts).
   measure(process.execPath, [BIN, 'heatmap', '--out', path.join(TMP, 'ntk.png')]);
-  // Each round in its own order: a process right after another one (Python above all) runs slower
-  // by a few milliseconds, as much as the differences measured here.
-  let state = 1;
-  const shuffled = <T>(items: T[]) => {
-    const order = [...items];
-    for (let i = order.length - 1; i > 0; i--) {
-      state = (state * 48271) % 2147483647; // Park–Miller: the same orders every run of the bench
-      const j = state % (i + 1);
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    return order;
-  };
-  for (let r = 0; r < runs * 10; r++) {
-    for (const run of shuffled([
-      () => node.push(measure(process.execPath, ['-e', '0'])),
-      () => help.push(measure(process.execPath, [BIN, '--help'])),
-      () => version.push(measure(process.execPath, [BIN, '--version'])),
-    ]))
-      run();
-  }
-  for (let r = 0; r < runs * 3; r++) {
-    for (const run of shuffled([
-      () => heatmap.push(measure(process.execPath, [BIN, 'heatmap', '--out', path.join(TMP, 'ntk.png')])),
-      () => torch && seed.push(measure(DEBIAN_PYTHON, [path.join(ROOT, 'bench', 'seed_script.py'), path.join(TMP, 'seed.png')])),
-    ]))
-      run();
-  }
+  // Each order equally often (every permutation of the three start-up commands in turn; the heatmap
+  // and the seed's script alternating): a process right after another one, Python above all, runs
+  // a few milliseconds slower, as much as the differences measured here.
+  const permutations = <T>(items: T[]): T[][] =>
+    items.length <= 1 ? [items] : items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+  const startups = permutations([
+    () => node.push(measure(process.execPath, ['-e', '0'])),
+    () => help.push(measure(process.execPath, [BIN, '--help'])),
+    () => version.push(measure(process.execPath, [BIN, '--version'])),
+  ]);
+  for (let r = 0; r < runs * 10; r++) for (const run of startups[r % startups.length]) run();
+  const pictures = [
+    () => heatmap.push(measure(process.execPath, [BIN, 'heatmap', '--out', path.join(TMP, 'ntk.png')])),
+    () => torch && seed.push(measure(DEBIAN_PYTHON, [path.join(ROOT, 'bench', 'seed_script.py'), path.join(TMP, 'seed.png')])),
+  ];
+  for (let r = 0; r < runs * 4; r++) for (const run of r % 2 ? [...pictures].reverse() : pictures) run();
   const n0 = median(node);
   lines.push(`| \`node -e 0\` | ${n0.toFixed(4)} | 1.00 |`);
   lines.push(`| \`ntk-cli --help\` | ${median(help).toFixed(4)} | ${(median(help) / n0).toFixed(2)} × node |`);

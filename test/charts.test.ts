@@ -11,7 +11,7 @@ import { PNG } from 'pngjs';
 import { inputCoordinate } from '../src/analysis/inputCoordinate';
 import { encodeNpy, parseNpy } from '../src/io/npy';
 import { createCanvas } from 'canvas';
-import { fittingLabels } from '../src/render/plot/figure';
+import { fittingLabels, renderFigure } from '../src/render/plot/figure';
 import { drawLabel, measureLabel, withSubscripts } from '../src/render/plot/text';
 import { ensureFont } from '../src/render/fonts';
 import { axisTicks } from '../src/render/plot/scales';
@@ -191,6 +191,23 @@ test("axis labels written with mathtext's _x set that character as a subscript: 
   assert.ok(sub.bottom - sub.top < plain.bottom - plain.top, 'and is smaller');
   const ctx = createCanvas(10, 10).getContext('2d');
   assert.ok(measureLabel(ctx, withSubscripts('K_p'), family, 20).descent > measureLabel(ctx, 'Kp', family, 20).descent, "a subscript's descender takes the label's box lower");
+});
+
+test('labels too wide for any margin leave the axes half their width, not a negative one', () => {
+  const wide = 'a tick label far wider than any margin a chart could give it, wider than the axes themselves are';
+  const png = PNG.sync.read(
+    renderFigure({ panels: [{ x: { scale: 'linear' }, y: { scale: 'linear', ticks: { values: [0, 1], labels: [wide, wide] } }, artists: [{ kind: 'line', x: [0, 1], y: [0, 1], colour: '#1f77b4' }] }] }, 'png'),
+  );
+  // The top spine, near figure.subplot.top (an antialiased 0.8 pt line): its run of grey is the axes' width.
+  const top = Math.round((1 - 0.88) * png.height);
+  let dark = 0;
+  for (let row = top - 2; row <= top + 2; row++) {
+    let count = 0;
+    for (let x = 0; x < png.width; x++) if (png.data[(row * png.width + x) * 4] < 200) count++;
+    dark = Math.max(dark, count);
+  }
+  const cell = (0.9 - 0.125) * png.width;
+  assert.ok(dark >= cell / 2 - 2 && dark <= cell / 2 + 2, `the axes are ${dark} px wide, of ${cell}`);
 });
 
 test('every chart is written as PNG, SVG and PDF, two-panel charts included', () => {

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BIN, ROOT, runCli, tempDir } from './helpers';
@@ -54,4 +54,11 @@ test('a run that ends at once keeps its exit code and its whole output on a pipe
   assert.equal(gate.status, 3);
   assert.equal(JSON.parse(gate.stdout).n, 20);
   assert.equal(runCli(['kernel', '--width', '0']).status, 2);
+});
+
+test("a run whose summary cannot be written (stderr's reader gone) still exits 1", async () => {
+  const child = spawn(process.execPath, [BIN, 'kernel', '--samples', '20', '--out', '-', '--format', 'csv'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.destroy();
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 1);
 });

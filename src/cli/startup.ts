@@ -35,10 +35,14 @@ export function deferCommanderChildProcess(): () => void {
 }
 
 /**
- * End the process with `code`: at once when nothing is left to write on stdout or stderr (pipes
- * are written asynchronously on macOS), else when Node finishes writing it.
+ * End the process with `code`: once the event loop has turned (a failed write to stderr, EPIPE,
+ * reports itself then, and ends the run with 1 as it always did), at once if nothing is left to
+ * write on stdout or stderr (pipes are written asynchronously on macOS), else when Node finishes
+ * writing it.
  */
 export function exitWhenWritten(code: number): void {
   process.exitCode = code;
-  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
+  setImmediate(() => {
+    if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(process.exitCode);
+  });
 }

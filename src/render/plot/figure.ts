@@ -138,8 +138,12 @@ function drawPanel(ctx: CanvasRenderingContext2D, panel: Panel, cell: Box, room:
   const rightTicks = panel.right && rightView ? axisTicks(panel.right.axis, rightView, lengthPt(cell.h), 'y') : null;
   const rightProject = panel.right && rightView ? projector(panel.right.axis, rightView, cell.y, cell.h, true) : null;
   const margin = 2;
-  const moreLeft = Math.max(0, Math.ceil(verticalAxisReach(ctx, 'left', yTicks, yProject, panel.y.label, family, pt) + margin - room.left));
-  const moreRight = rightTicks && rightProject ? Math.max(0, Math.ceil(verticalAxisReach(ctx, 'right', rightTicks, rightProject, panel.right!.axis.label, family, pt) + margin - room.right)) : 0;
+  const wanted = (need: number, free: number) => Math.max(0, Math.ceil(need + margin - free));
+  let moreLeft = wanted(verticalAxisReach(ctx, 'left', yTicks, yProject, panel.y.label, family, pt), room.left);
+  let moreRight = panel.right && rightTicks && rightProject ? wanted(verticalAxisReach(ctx, 'right', rightTicks, rightProject, panel.right.axis.label, family, pt), room.right) : 0;
+  // The axes keep half their width at least: labels wider than that are cut off, as matplotlib cuts them.
+  const most = cell.w / 2;
+  if (moreLeft + moreRight > most) [moreLeft, moreRight] = [moreLeft, moreRight].map((m) => Math.floor((m * most) / (moreLeft + moreRight)));
   const box: Box = { x: cell.x + moreLeft, y: cell.y, w: cell.w - moreLeft - moreRight, h: cell.h };
   const left: Projection = { x: projector(panel.x, xView, box.x, box.w, false), y: yProject, box, pt };
   drawArtists(ctx, panel.artists, left);
