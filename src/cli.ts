@@ -76,7 +76,7 @@ const SIGNALS: [NodeJS.Signals, number][] = [
 function cleanUpOnSignals(): void {
   for (const [signal, number] of SIGNALS) {
     process.on(signal, () => {
-      // A progress bar hid the cursor.
+      // A progress bar may have hidden the cursor.
       if (process.stderr.isTTY) process.stderr.write('\x1b[?25h');
       // Every output already in place: the run succeeded, whatever interrupts the report.
       // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -5,10 +5,10 @@
  *
  * - commander loads node:child_process when it loads, for executable subcommands, which ntk-cli
  *   has none of. Loading it compiles Node's child_process module and those it brings (dgram, and
- *   net where stdout is not a pipe): about 2 ms. It is handed a stand-in that loads the real
- *   module on first use instead.
- * - At a natural exit Node tears its heap down page by page (about 2 ms); a run whose work is done
- *   and whose output is written exits at once instead.
+ *   net where stdout is not a pipe): 1.7 ms timed inside the process. It is handed a stand-in that
+ *   loads the real module on first use instead.
+ * - At a natural exit Node tears its heap down page by page; a run whose work is done and whose
+ *   output is written exits at once instead.
  */
 import * as path from 'node:path';
 
