@@ -69,7 +69,7 @@ for (const c of axisCases) {
     };
     // The image axes are ticked as axes.ts ticks them: a linear axis over the cells' extent.
     const flat = ({ major, offsetText }: ReturnType<typeof axisTicks>) => ({ ticks: major.map((t) => t.value), labels: major.map((t) => t.label.text), offsetText });
-    same(flat(colorbarTicks(norm, bar.h, pt, 9)), c.bar, c.bar_offset, 'colorbar');
+    same(flat(colorbarTicks(norm, bar.h, pt)), c.bar, c.bar_offset, 'colorbar');
     same(flat(axisTicks({ scale: 'linear' }, [-0.5, c.cols - 0.5], image.w / pt, 'x')), c.x, c.x_offset, 'x axis');
     same(flat(axisTicks({ scale: 'linear' }, [-0.5, c.rows - 0.5], image.h / pt, 'y')), c.y, c.y_offset, 'y axis');
   });
@@ -305,10 +305,22 @@ test('a log scale over a range too narrow for doubles to span is refused, not wi
   assert.deepEqual([constant.vmin, constant.vmax], [1.8, 2.2]);
 });
 
+for (const c of axisFixture.symlog as { vmin: number; vmax: number; linthresh: number; major: { value: number; label: { text: string; superscript?: string } }[] }[]) {
+  test(`a symlog colorbar over [${c.vmin}, ${c.vmax}] with linthresh ${c.linthresh}: matplotlib's ticks, none beyond the bar, and their labels`, () => {
+    const { bar } = heatmapLayout(30, 30, 640, 480);
+    const ticks = colorbarTicks(resolveNormForRange([c.vmin, c.vmax], { kind: 'symlog', linthresh: c.linthresh }), bar.h, 100 / 72);
+    assert.equal(ticks.major.length, c.major.length, `${ticks.major.map((t) => t.value)} against ${c.major.map((t) => t.value)}`);
+    ticks.major.forEach((t, i) => {
+      assert.ok(Math.abs(t.value - c.major[i]!.value) <= 1e-9 * Math.abs(t.value), `${i}: ${t.value} against ${c.major[i]!.value}`);
+      assert.deepEqual({ text: t.label.text, ...(t.label.superscript ? { superscript: t.label.superscript } : {}) }, c.major[i]!.label, `${i}`);
+    });
+  });
+}
+
 for (const c of axisFixture.log as { vmin: number; vmax: number; major: { value: number; label: { text: string; superscript?: string } }[]; minor: { value: number; label: { text: string; superscript?: string } }[] }[]) {
   test(`a log colorbar over [${c.vmin}, ${c.vmax}]: matplotlib's major and minor ticks and their labels`, () => {
     const { bar } = heatmapLayout(30, 30, 640, 480);
-    const ticks = colorbarTicks(resolveNormForRange([c.vmin, c.vmax], { kind: 'log' }), bar.h, 100 / 72, 9);
+    const ticks = colorbarTicks(resolveNormForRange([c.vmin, c.vmax], { kind: 'log' }), bar.h, 100 / 72);
     for (const [ours, theirs, which] of [[ticks.major, c.major, 'major'], [ticks.minor, c.minor, 'minor']] as const) {
       assert.equal(ours.length, theirs.length, `${which}: ${ours.map((t) => t.value)} against ${theirs.map((t) => t.value)}`);
       ours.forEach((t, i) => {

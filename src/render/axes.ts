@@ -10,6 +10,7 @@ import { groupTicks, type Groups } from './groups';
 import type { Box } from './layout';
 import { normaliser, type NormSpec } from './normalize';
 import { fittingLabels } from './plot/figure';
+import { logLabel } from './plot/formatters';
 import { axisTicks, type AxisTicks, type Tick } from './plot/scales';
 import { SIZES } from './plot/style';
 import { drawLabel, measureLabel } from './plot/text';
@@ -47,10 +48,10 @@ function imageAxis(view: [number, number], lengthPx: number, pt: number, which: 
  * (AutoLocator and ScalarFormatter; LogLocator and LogFormatterSciNotation, with minor ticks,
  * labelled within a decade or two), or 0 and ±powers of ten (symlog).
  */
-export function colorbarTicks(norm: NormSpec, barHeight: number, pt: number, maxTicks: number): AxisTicks {
+export function colorbarTicks(norm: NormSpec, barHeight: number, pt: number): AxisTicks {
   if (norm.kind === 'symlog') {
-    const { ticks, labels } = symlogTicks(norm.vmin, norm.vmax, norm.linthresh, maxTicks);
-    return { major: ticks.map((value, k) => ({ value, label: { text: labels[k]! } })), minor: [], offsetText: '' };
+    const view: [number, number] = [norm.vmin, norm.vmax];
+    return { major: symlogTicks(norm.vmin, norm.vmax, norm.linthresh).map((value) => ({ value, label: logLabel(value, view, norm.linthresh) })), minor: [], offsetText: '' };
   }
   return axisTicks({ scale: norm.kind === 'log' ? 'log' : 'linear' }, [norm.vmin, norm.vmax], barHeight / pt, 'y');
 }
@@ -106,8 +107,7 @@ export function drawAxes(ctx: CanvasRenderingContext2D, boxes: { image: Box; bar
 
   // Colorbar ticks on the right, at the norm's positions of nice values; labels that would overlap dropped, as in the charts.
   const t = normaliser(norm);
-  const maxBarTicks = Math.min(9, Math.floor(bar.h / (labelSize * 2)));
-  const barTicks = colorbarTicks(norm, bar.h, pt, maxBarTicks);
+  const barTicks = colorbarTicks(norm, bar.h, pt);
   const barAt = (value: number) => bar.y + bar.h - t(value) * bar.h;
   const labelHeight = (tick: Tick) => {
     const m = measureLabel(ctx, tick.label, family, labelSize);

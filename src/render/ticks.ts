@@ -4,26 +4,26 @@
  * locators and formatters.
  */
 
-const SUPERSCRIPT: Record<string, string> = {
-  '-': '\u207b', '0': '\u2070', '1': '\u00b9', '2': '\u00b2', '3': '\u00b3', '4': '\u2074',
-  '5': '\u2075', '6': '\u2076', '7': '\u2077', '8': '\u2078', '9': '\u2079',
-};
-
-/** "10⁻³", as matplotlib's LogFormatterSciNotation writes 10^{-3}. */
-export function powerOfTenLabel(exponent: number, sign = 1): string {
-  const power = `10${String(exponent).split('').map((ch) => SUPERSCRIPT[ch]).join('')}`;
-  return sign < 0 ? `\u2212${power}` : power;
-}
-
-/** Ticks of a symmetric-log axis: 0 and ±powers of ten beyond the linear threshold. */
-export function symlogTicks(lo: number, hi: number, linthresh: number, maxTicks: number): { ticks: number[]; labels: string[] } {
-  const largest = Math.max(Math.abs(lo), Math.abs(hi));
-  const first = Math.ceil(Math.log10(linthresh) - 1e-9);
-  const last = Math.floor(Math.log10(largest) + 1e-9);
-  const values: [number, string][] = [];
-  for (let e = last; e >= first; e--) if (-(10 ** e) >= lo) values.push([-(10 ** e), powerOfTenLabel(e, -1)]);
-  if (lo <= 0 && hi >= 0) values.push([0, '0']);
-  for (let e = first; e <= last; e++) if (10 ** e <= hi) values.push([10 ** e, powerOfTenLabel(e)]);
-  const kept = values.length > maxTicks ? values.filter(([v]) => v === 0 || Math.round(Math.log10(Math.abs(v))) % Math.ceil(values.length / maxTicks) === 0) : values;
-  return { ticks: kept.map(([v]) => v), labels: kept.map(([, l]) => l) };
+/**
+ * Ticks of a symmetric-log axis (SymmetricalLogLocator.tick_values, base 10, numticks 15): 0 and
+ * ±powers of ten beyond the linear threshold, thinned to a stride where there are many, and kept
+ * within [lo, hi] as the axis keeps them; a range inside ±linthresh is ticked at its two ends.
+ */
+export function symlogTicks(lo: number, hi: number, linthresh: number): number[] {
+  if (-linthresh < lo && lo < hi && hi < linthresh) return [lo, hi];
+  const hasA = lo < -linthresh;
+  const hasC = hi > linthresh;
+  const hasB = (hasA && hi > -linthresh) || (hasC && lo < linthresh);
+  const logRange = (a: number, b: number): [number, number] => [Math.floor(Math.log10(a)), Math.ceil(Math.log10(b))];
+  const [aLo, aHi] = hasA ? logRange(Math.abs(Math.min(-linthresh, hi)), Math.abs(lo) + 1) : [0, 0];
+  const [cLo, cHi] = hasC ? logRange(Math.max(linthresh, lo), hi + 1) : [0, 0];
+  const total = aHi - aLo + (cHi - cLo) + (hasB ? 1 : 0);
+  const stride = Math.max(Math.floor(total / 14), 1);
+  const ticks: number[] = [];
+  if (hasA) for (let e = aLo; e < aHi; e += stride) ticks.unshift(-(10 ** e));
+  if (hasB) ticks.push(0);
+  if (hasC) for (let e = cLo; e < cHi; e += stride) ticks.push(10 ** e);
+  // The axis shows only ticks within its view (a hair's tolerance for the ends' rounding).
+  const slack = 1e-10 * Math.max(Math.abs(lo), Math.abs(hi));
+  return ticks.filter((v) => v >= lo - slack && v <= hi + slack);
 }

@@ -133,11 +133,21 @@ function computeOffset(locs: number[]): number {
   return floorDiv(absMax, oom) >= 1000 ? sign * floorDiv(absMax, oom) * powerOfTen(oom) : 0;
 }
 
-/** Which multiples of a decade a log axis labels, from the decades its view spans (LogFormatter.set_locs). */
-function sublabels(view: [number, number]): Set<number> {
+/**
+ * Which multiples of a decade a log axis labels, from the decades its view spans (LogFormatter.set_locs);
+ * on a symlog axis only the decades outside ±linthresh count.
+ */
+function sublabels(view: [number, number], linthresh?: number): Set<number> {
   const [lo, hi] = [...view].sort((a, b) => a - b);
-  if (lo <= 0) return new Set([1]);
-  const numdec = Math.abs(logBase10(hi) - logBase10(lo));
+  let numdec: number;
+  if (linthresh !== undefined) {
+    numdec = 0;
+    if (lo < -linthresh) numdec += logBase10(lo / Math.min(hi, -linthresh));
+    if (hi > linthresh) numdec += logBase10(hi / Math.max(lo, linthresh));
+  } else {
+    if (lo <= 0) return new Set([1]);
+    numdec = Math.abs(logBase10(hi) - logBase10(lo));
+  }
   if (numdec > 1) return new Set([1]);
   if (numdec > 0.4) return new Set([1, 2, 3, 4, 6, 10]); // np.round(np.geomspace(1, 10, 6))
   return new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -147,15 +157,15 @@ function isCloseToInt(x: number): boolean {
   return Math.abs(x - Math.round(x)) < 1e-10;
 }
 
-/** LogFormatterSciNotation for one tick of a log axis with view `view`: '' where matplotlib leaves it unlabelled. */
-export function logLabel(x: number, view: [number, number]): Label {
+/** LogFormatterSciNotation for one tick of a log axis (a symlog one with `linthresh`) with view `view`: '' where matplotlib leaves it unlabelled. */
+export function logLabel(x: number, view: [number, number], linthresh?: number): Label {
   if (x === 0) return { text: '0' };
   const sign = x < 0 ? '\u2212' : '';
   const fx = logBase10(Math.abs(x));
   const isDecade = isCloseToInt(fx);
   const exponent = isDecade ? Math.round(fx) : Math.floor(fx);
   const coefficient = Math.round(10 ** (fx - exponent));
-  if (!sublabels(view).has(coefficient)) return { text: '' };
+  if (!sublabels(view, linthresh).has(coefficient)) return { text: '' };
   if (isDecade) return { text: `${sign}10`, superscript: minus(String(exponent)) };
   let exact = 10 ** (fx - exponent);
   if (isCloseToInt(exact)) exact = Math.round(exact);

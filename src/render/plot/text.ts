@@ -69,6 +69,7 @@ export function measureLabel(ctx: CanvasRenderingContext2D, text: Text, family: 
     if (run.script === 'super') ascent = Math.max(ascent, rise(run, px) + m.actualBoundingBoxAscent);
     if (run.script === 'sub') descent = Math.max(descent, -rise(run, px) + m.actualBoundingBoxDescent);
   }
+  ctx.font = font(family, px);
   return { width, ascent, descent };
 }
 
@@ -94,6 +95,8 @@ export function drawLabel(
     ctx.fillText(run.text, at, baseline - rise(run, px));
     at += ctx.measureText(run.text).width;
   }
+  // Left at the text's own size, for whatever is drawn next with it.
+  ctx.font = font(family, px);
   return { x: left, y: baseline - m.ascent, w: m.width, h: m.ascent + m.descent };
 }
 
