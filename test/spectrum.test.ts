@@ -208,3 +208,31 @@ test("an indefinite kernel's chart says what its log axis leaves out, and its tr
   const unfloored = spectrumFigure({ title: 't', eigenvalues: [-1, 0, -2], trace: -3, targetEnergy: null, floor: 0, precision: 'float64' });
   assert.equal((unfloored.panels[0]!.artists[0]! as { label: string }).label, 'eigenvalue (2 negative, 1 zero: not drawn)');
 });
+
+test("a quadrature kernel's floor is the quadrature's accuracy: no negative eigenvalues from its error, and predict takes it", () => {
+  // gelu has no closed form: its infinite-width map is a quadrature, accurate to about 1e-10 of the
+  // largest entry, far above float64's rounding (the old floor counted 22 of 60 eigenvalues as negative).
+  const x = path.join(dir, 'line60.csv');
+  fs.writeFileSync(x, Array.from({ length: 60 }, (_, i) => `${-1 + (2 * i) / 59}`).join('\n') + '\n');
+  const infinite = ['--width', 'inf', '--parameterization', 'ntk', '--activation', 'gelu', '--depth', '3'];
+  const got = spectrum(['--inputs', x, ...infinite]);
+  assert.equal(got.precision, 'quadrature');
+  assert.equal(got.negative_eigenvalues, 0);
+  assert.ok(got.numerical_rank < 60, `numerical rank ${got.numerical_rank}`);
+  const y = path.join(dir, 'sin60.csv');
+  fs.writeFileSync(y, Array.from({ length: 60 }, (_, i) => `${Math.sin(3 * (-1 + (2 * i) / 59))}`).join('\n') + '\n');
+  const predict = runCli(['predict', '--train', x, '--targets', y, '--test', x, ...infinite, '--out', path.join(dir, 'p.npy'), '--json']);
+  assert.equal(predict.status, 0, predict.stderr);
+  // At t = ∞ the training points are fitted (up to the directions below the floor).
+  assert.ok(JSON.parse(predict.stdout).train_loss < 1e-4, predict.stdout);
+});
+
+test('a kernel written as CSV reads back with the float32 floor of its .npy: the same rank, no false negatives', () => {
+  const [npy, csv] = [path.join(dir, 'r.npy'), path.join(dir, 'r.csv')];
+  for (const out of [npy, csv]) assert.equal(runCli(['kernel', '--samples', '300', '--out', out]).status, 0);
+  const [a, b] = [spectrum([npy]), spectrum([csv])];
+  assert.equal(b.precision, 'float32');
+  for (const key of ['precision', 'numerical_rank', 'negative_eigenvalues']) assert.equal(b[key], a[key], key);
+  // The text's shortest decimals are not the float32 values themselves: λ_max agrees to their precision.
+  assert.ok(relative(b.resolution_floor, a.resolution_floor) < 1e-6);
+});

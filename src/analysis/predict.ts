@@ -14,7 +14,7 @@
  * Everything goes through one eigendecomposition K = V·Λ·Vᵀ in float64
  * (O(n³)), which gives every t at once: K⁻¹(I − e^{−ηKt/m}) = V·diag((1 −
  * e^{−ηλt/m})/λ)·Vᵀ. Without regularisation, eigenvalues within the kernel's
- * rounding (|λ| ≤ n·ε·λ_max, ε the epsilon of its precision) are null
+ * rounding (|λ| ≤ n·ε·λ_max, ε its precision's: float32's or float64's epsilon, a quadrature's error) are null
  * directions: for any positive semi-definite kernel Θ(x*, X)·v = 0 where
  * Θ(X, X)·v = 0, so gradient flow never moves along them, and their factor is
  * 0 (not ηt/m, which would multiply rounding noise by t). At t = ∞ that is
@@ -30,7 +30,7 @@
  * trained network approaches as its width grows.
  */
 import { symmetricEigen } from '../linalg/eigen';
-import { FLOAT32_EPSILON, FLOAT64_EPSILON, type Precision } from './spectrum';
+import { precisionEpsilon, type Precision } from './spectrum';
 
 export interface PredictProblem {
   /** Θ(X, X), rows × rows (rows = n, or n·o for a kernel over outputs). */
@@ -107,7 +107,7 @@ export class KernelRegression {
     this.lambdaMax = this.values[0] - shift;
     this.lambdaMin = this.values[rows - 1] - shift;
     this.m = rows * cols;
-    const tolerance = rows * (problem.precision === 'float32' ? FLOAT32_EPSILON : FLOAT64_EPSILON) * Math.abs(this.lambdaMax);
+    const tolerance = rows * precisionEpsilon(problem.precision) * Math.abs(this.lambdaMax);
     const smallest = this.values[rows - 1];
     if (smallest < -tolerance) {
       throw new PredictError(`the kernel is not positive semi-definite: its smallest eigenvalue is ${smallest.toPrecision(4)} (largest ${this.values[0].toPrecision(4)}); add --diag-reg, e.g. 1e-4`);

@@ -27,22 +27,44 @@ import type { Trace } from '../kernel/trace';
 import { symmetricEigen } from '../linalg/eigen';
 import { floatArray } from '../linalg/memory';
 import { denseOperator, krylovFits, topEigen, type SymmetricOperator } from '../linalg/topEigen';
+import { formatFloat32 } from '../io/csv';
 import type { Linalg } from '../linalg/types';
 
 export const FLOAT32_EPSILON = 2 ** -23;
 export const FLOAT64_EPSILON = 2 ** -52;
+/**
+ * The relative accuracy of an infinite-width kernel computed by quadrature, entry by entry: the
+ * adaptive rule matches a fixed 2001-node rule to 1.1e-9 of the largest entry and SciPy's dblquad
+ * to 2.6e-8 (dblquad's own tolerance is 1.5e-8; test/activations.test.ts, README).
+ */
+export const QUADRATURE_EPSILON = 1e-8;
 
-export type Precision = 'float32' | 'float64';
+/** How accurate a kernel's values are: its float type's rounding, or a quadrature's error. */
+export type Precision = 'float32' | 'float64' | 'quadrature';
+
+/** ε of the floor n·ε·λ_max: entries accurate to ε·max|K| perturb the eigenvalues by at most n·ε·λ_max. */
+export function precisionEpsilon(precision: Precision): number {
+  return precision === 'float32' ? FLOAT32_EPSILON : precision === 'float64' ? FLOAT64_EPSILON : QUADRATURE_EPSILON;
+}
 
 /**
  * The precision of a kernel's values: float32 for float32 storage, and for
- * float64 storage whose every value is a float32 (a float32 kernel written as
- * text or widened); float64 otherwise.
+ * float64 storage whose every value is a float32 or the shortest decimal of
+ * one (a float32 kernel widened, or written as text and read back); float64
+ * otherwise.
  */
 export function precisionOf(values: Float32Array | Float64Array): Precision {
   if (values instanceof Float32Array) return 'float32';
-  for (let i = 0; i < values.length; i++) if (Math.fround(values[i]) !== values[i]) return 'float64';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Math.fround(v) !== v && Number(formatFloat32(v)) !== v) return 'float64';
+  }
   return 'float32';
+}
+
+/** The precision of a kernel computed here: a quadrature's where its infinite-width map was one (dualMethod's name), else its values'. */
+export function kernelPrecision(result: { kernel: Float32Array | Float64Array | null; dual: string | null }): Precision {
+  return result.dual?.startsWith('quadrature') ? 'quadrature' : precisionOf(result.kernel!);
 }
 
 export interface SpectrumRequest {
@@ -211,7 +233,7 @@ function finish(
   const count = eigenvalues.length;
   const lambdaMax = eigenvalues[0];
   const lambdaMin = complete ? eigenvalues[count - 1] : null;
-  const floor = n * (request.precision === 'float32' ? FLOAT32_EPSILON : FLOAT64_EPSILON) * Math.abs(lambdaMax);
+  const floor = n * precisionEpsilon(request.precision) * Math.abs(lambdaMax);
   return {
     n,
     eigenvalues,

@@ -18,7 +18,7 @@ import { activateBackend, wasmRefusal } from '../tfjs/backend';
 import { applyWeights, explicit, readWeights, weightsAfterInputs } from '../cli/weights';
 import { InputError, UsageError } from '../errors';
 import { halfMeanSquare, KernelRegression, PredictError } from '../analysis/predict';
-import { precisionOf } from '../analysis/spectrum';
+import { kernelPrecision } from '../analysis/spectrum';
 import { matrixChunks, type MatrixFormat } from '../io/kernelFile';
 import { encodeNpy } from '../io/npy';
 import { openLinalg, type Linalg } from '../linalg';
@@ -184,7 +184,8 @@ async function solvePrediction(flags: PredictFlags, data: PredictData, linalg: L
   estimate.parts.solve = n * n * 8 * 3 + test.count * rowsPer * n * 8;
   estimate.total += estimate.parts.solve;
   checkMemory(estimate, flags.maxMemory, 'fewer training points, ');
-  const k = (await computeNtk(config, null, run)).kernel!;
+  const result = await computeNtk(config, null, run);
+  const k = result.kernel!;
   try {
     return new KernelRegression({
       kTrain: block(k, total, 0, n, 0, n),
@@ -200,7 +201,7 @@ async function solvePrediction(flags: PredictFlags, data: PredictData, linalg: L
       cols: flags.trace === 'none' ? 1 : outputs,
       learningRate: flags.lr,
       diagReg: flags.diagReg,
-      precision: precisionOf(k),
+      precision: kernelPrecision(result),
       // Beside a trained network, the linearised network trained by the same steps.
       steps: flags.trainNetwork === true,
     });

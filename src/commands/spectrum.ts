@@ -18,7 +18,7 @@ import { explicit } from '../cli/weights';
 import { labelsFile } from '../cli/inputs';
 import { alignmentReport, alignmentWith, checkLabelledKernel, classesOf, classesReport } from '../cli/labels';
 import { InputError, UsageError } from '../errors';
-import { asymmetry, kernelSpectrum, operatorSpectrum, precisionOf, type Spectrum, type SpectrumRequest } from '../analysis/spectrum';
+import { asymmetry, kernelPrecision, kernelSpectrum, operatorSpectrum, precisionOf, type Precision, type Spectrum, type SpectrumRequest } from '../analysis/spectrum';
 import { reportNumber, reportNumbers, reportSeconds } from '../cli/reportNumbers';
 import { encodeNpy } from '../io/npy';
 import { RUNTIME_BYTES } from '../engines/types';
@@ -170,7 +170,7 @@ export function spectrumCommand(): Command {
         outputFormat('npy', flag, path, false);
         checkWritableTarget(flag, path);
       }
-      let kernel: { values: Float32Array | Float64Array; n: number } | { chunks: RowChunks; n: number };
+      let kernel: { values: Float32Array | Float64Array; n: number; precision?: Precision } | { chunks: RowChunks; n: number };
       let run: Record<string, unknown> | null = null;
       let saved: Record<string, string> = {};
       let labels: string[] | null = null;
@@ -187,7 +187,7 @@ export function spectrumCommand(): Command {
         if (flags.inputs2 !== undefined) throw new UsageError('--inputs2: a spectrum needs a symmetric kernel Θ(X, X)');
         const job = startKernelJob(flags, cmd);
         const result = await computeKernel(job, flags, { keepsMatrix: true, wayOut: 'write it with `ntk-cli kernel --out k.npy` and pass k.npy, ' });
-        kernel = { values: result.kernel!, n: result.rows };
+        kernel = { values: result.kernel!, n: result.rows, precision: kernelPrecision(result) };
         labels = job.labels;
         checkLabelledKernel(labels, result.rows, result.cols, result.inputs.count);
         // --save-model and --save-inputs written as kernel and heatmap write them; named among the run's outputs.
@@ -208,7 +208,7 @@ export function spectrumCommand(): Command {
       const solving = process.hrtime.bigint();
       const streamed = 'chunks' in kernel ? { chunks: kernel.chunks, trace: checkStreamedKernel(file!, n, flags.seed) } : null;
       // Streamed, the top eigenvalues come from the block Krylov iteration's float32 products.
-      const precision = 'values' in kernel ? precisionOf(kernel.values) : 'float32';
+      const precision = 'values' in kernel ? (kernel.precision ?? precisionOf(kernel.values)) : 'float32';
       const generator = new TorchGenerator(flags.seed);
       let spectrum: Spectrum;
       try {
