@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import { encodeNpy, parseNpy } from '../src/io/npy';
+import { encodeNpy, npyHeader, parseNpy } from '../src/io/npy';
 import { FIXTURES, runCli, tempDir } from './helpers';
 
 const dir = tempDir();
@@ -87,4 +87,19 @@ test('NaN and ±Inf cells are counted, and the summary says how a downsampled pi
   const bare = runCli(['render', file, '--bare', '--out', path.join(dir, 'gaps-bare.png'), '--json']);
   const { picture } = JSON.parse(bare.stdout);
   assert.deepEqual([picture.nan_cells, picture.infinite_cells], [1, 2]);
+});
+
+test('--sort-by none on a .npy too large to read whole draws it streamed, as without the flag; --sort-by label without labels is refused first', () => {
+  // 8200 × 8200 float32 is 269 MB, over the streaming threshold: a sparse file of zeros with a real header.
+  const big = path.join(dir, 'big.npy');
+  const header = npyHeader('float32', [8200, 8200]);
+  fs.writeFileSync(big, header);
+  fs.truncateSync(big, header.length + 8200 * 8200 * 4);
+  const run = runCli(['render', big, '--sort-by', 'none', '--out', path.join(dir, 'big.png'), '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout).matrix.shape, [8200, 8200]);
+  const refused = runCli(['render', big, '--sort-by', 'label', '--out', path.join(dir, 'big2.png')]);
+  assert.equal(refused.status, 2);
+  assert.equal(refused.stderr, 'ntk-cli: error: --sort-by label needs labels: --labels\n');
+  assert.equal(fs.existsSync(path.join(dir, 'big2.png')), false);
 });

@@ -41,6 +41,7 @@ export function renderCommand(): Command {
       const { json } = globals;
       const format = checkPictureFlags(flags, json, (key) => cmd.getOptionValueSource(key) === 'cli');
       if (flags.out !== '-') checkWritableTarget('--out', flags.out);
+      if (flags.sortBy === 'label' && flags.labels === undefined) throw new UsageError('--sort-by label needs labels: --labels');
       noteInput('MATRIX', file);
       let matrix: Matrix | StreamedMatrix;
       try {
@@ -55,10 +56,11 @@ export function renderCommand(): Command {
       const o = flags.outputDim ?? 1;
       if (matrix.rows % o !== 0 || matrix.cols % o !== 0) throw new UsageError(`--output-dim ${o}: the ${matrix.rows}×${matrix.cols} matrix is not made of ${o}×${o} blocks`);
       let groups = o > 1 ? { rows: everyBlock(matrix.rows, o), cols: everyBlock(matrix.cols, o) } : undefined;
-      if (flags.labels !== undefined || flags.sortBy !== undefined) {
-        if (o > 1 && flags.labels !== undefined) throw new UsageError('--labels goes with a matrix of samples × samples, not --trace none');
-        if (flags.labels !== undefined && matrix.rows !== matrix.cols) throw new UsageError(`--labels: sorting by class needs a square matrix; this one is ${matrix.rows}×${matrix.cols}`);
-        const classes = flags.labels === undefined ? null : classesOf(labelsFile(flags.labels, matrix.rows));
+      // Without labels there is nothing to sort by (--sort-by none is the order as given), and a large file stays streamed.
+      if (flags.labels !== undefined) {
+        if (o > 1) throw new UsageError('--labels goes with a matrix of samples × samples, not --trace none');
+        if (matrix.rows !== matrix.cols) throw new UsageError(`--labels: sorting by class needs a square matrix; this one is ${matrix.rows}×${matrix.cols}`);
+        const classes = classesOf(labelsFile(flags.labels, matrix.rows));
         const whole = matrix as Matrix;
         const sorted = sortedForPicture(whole.values, whole.rows, classes, flags.sortBy);
         matrix = { values: sorted.values, rows: matrix.rows, cols: matrix.cols };
