@@ -103,3 +103,23 @@ test('--sort-by none on a .npy too large to read whole draws it streamed, as wit
   assert.equal(refused.stderr, 'ntk-cli: error: --sort-by label needs labels: --labels\n');
   assert.equal(fs.existsSync(path.join(dir, 'big2.png')), false);
 });
+
+test("--cmap NAME_r is matplotlib's reversed map, as --reverse; the report names it alike, and a symlog picture's linthresh", () => {
+  const matrix = path.join(dir, 'ramp.npy');
+  fs.writeFileSync(matrix, encodeNpy(Float32Array.from({ length: 64 }, (_, i) => i - 20), [8, 8]));
+  const draw = (args: string[], out: string) => {
+    const run = runCli(['render', matrix, ...args, '--norm', 'symlog', '--out', path.join(dir, out), '--json']);
+    assert.equal(run.status, 0, run.stderr);
+    return JSON.parse(run.stdout).picture;
+  };
+  const a = draw(['--cmap', 'RdBu_r'], 'a.png');
+  const b = draw(['--cmap', 'RdBu', '--reverse'], 'b.png');
+  assert.ok(fs.readFileSync(path.join(dir, 'a.png')).equals(fs.readFileSync(path.join(dir, 'b.png'))));
+  assert.equal(a.cmap, 'RdBu (reversed)');
+  assert.deepEqual(a, { ...b, file: a.file });
+  // The default linthresh, 0.001 × max |value|, as drawn.
+  assert.ok(Math.abs(a.norm.linthresh - 0.043) < 1e-15, String(a.norm.linthresh));
+  const both = runCli(['render', matrix, '--cmap', 'RdBu_r', '--reverse', '--out', path.join(dir, 'c.png')]);
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /--reverse and --cmap RdBu_r both reverse the colormap/);
+});

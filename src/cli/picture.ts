@@ -10,7 +10,8 @@ export interface PictureReport {
   width: number;
   height: number;
   cmap: string;
-  norm: { kind: string; vmin: number; vmax: number };
+  /** linthresh with symlog: the one drawn, given or the default. */
+  norm: { kind: string; vmin: number; vmax: number; linthresh?: number };
   nan_cells: number;
   infinite_cells: number;
   downsample: { mode: string; from: [number, number]; to: [number, number] } | null;
@@ -28,7 +29,8 @@ export function drawPicture(
   groups?: { rows?: Groups; cols?: Groups },
 ): { image: Buffer; report: PictureReport } {
   try {
-    const result = renderHeatmap(matrix, { ...heatmapOptionsOf(flags), groups }, format);
+    const options = heatmapOptionsOf(flags);
+    const result = renderHeatmap(matrix, { ...options, groups }, format);
     return {
       image: result.image,
       report: {
@@ -36,8 +38,8 @@ export function drawPicture(
         format,
         width: result.width,
         height: result.height,
-        cmap: flags.reverse ? `${flags.cmap} (reversed)` : flags.cmap,
-        norm: { kind: result.norm.kind, vmin: result.norm.vmin, vmax: result.norm.vmax },
+        cmap: `${options.cmap}${options.reverse ? ' (reversed)' : ''}`,
+        norm: { kind: result.norm.kind, vmin: result.norm.vmin, vmax: result.norm.vmax, ...(result.norm.kind === 'symlog' ? { linthresh: result.norm.linthresh } : {}) },
         nan_cells: result.nanCells,
         infinite_cells: result.infiniteCells,
         downsample: result.downsampled,

@@ -1,5 +1,5 @@
 /** The picture flags `heatmap` and `render` share, and their checks. */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors';
 import { COLORMAP_NAMES, DOWNSAMPLE_MODES, NORMS, type DownsampleMode, type HeatmapOptions, type ImageFormat, type NormKind } from '../render';
 import { extensionList, outputFormat } from './formats';
@@ -29,11 +29,11 @@ export function addPictureOptions(command: Command, defaultOut: string): Command
     .option('--xlabel <text>', 'label under the x axis')
     .option('--ylabel <text>', 'label left of the y axis')
     .addOption(
-      new Option('--cmap <name>', "colormap: matplotlib's hot, gray, viridis, inferno, magma, plasma (exact tables) or a ColorBrewer name such as Blues or RdBu")
-        .choices(COLORMAP_NAMES)
+      new Option('--cmap <name>', `colormap: matplotlib's hot, gray, viridis, inferno, magma, plasma (exact tables) or a ColorBrewer name such as Blues or RdBu; NAME_r reversed, as in matplotlib (choices: ${COLORMAP_NAMES.join(', ')})`)
+        .argParser(parseColormap)
         .default('hot'),
     )
-    .option('--reverse', 'reverse the colormap')
+    .option('--reverse', 'reverse the colormap (as NAME_r does)')
     .addOption(new Option('--norm <kind>', 'colour scale').choices(NORMS).default('linear'))
     .addOption(new Option('--vmin <x>', 'value at the bottom of the colour scale (default: data min)').argParser(finiteNumber()))
     .addOption(new Option('--vmax <x>', 'value at the top of the colour scale (default: data max)').argParser(finiteNumber()))
@@ -42,6 +42,12 @@ export function addPictureOptions(command: Command, defaultOut: string): Command
     .addOption(new Option('--dpi <n>', 'dots per inch: scales text and lines').default(100).argParser(wholeNumber(10, 1200)))
     .addOption(new Option('--downsample <mode>', 'a matrix larger than the image is reduced by block mean or max').choices(DOWNSAMPLE_MODES).default('mean'))
     .option('--bare', 'the image alone: one pixel per cell, no title, axes or colorbar');
+}
+
+/** A colormap's name, or matplotlib's NAME_r for its reverse. */
+function parseColormap(value: string): string {
+  if (!COLORMAP_NAMES.includes(value.replace(/_r$/, ''))) throw new InvalidArgumentError(`Allowed choices are ${COLORMAP_NAMES.join(', ')}, each also as NAME_r (reversed).`);
+  return value;
 }
 
 /** Check the picture flags before any work (`explicit(key)`: was the flag typed?); returns the output format. */
@@ -56,6 +62,7 @@ export function checkPictureFlags(flags: PictureFlags, json: boolean | undefined
     throw new UsageError(`--vmin ${flags.vmin} must be below --vmax ${flags.vmax}`);
   }
   if (flags.linthresh !== undefined && flags.norm !== 'symlog') throw new UsageError('--linthresh goes with --norm symlog');
+  if (flags.reverse && flags.cmap.endsWith('_r')) throw new UsageError(`--reverse and --cmap ${flags.cmap} both reverse the colormap; choose one`);
   return format;
 }
 
@@ -64,8 +71,8 @@ export function heatmapOptionsOf(flags: PictureFlags): HeatmapOptions {
     title: flags.title,
     xlabel: flags.xlabel,
     ylabel: flags.ylabel,
-    cmap: flags.cmap,
-    reverse: flags.reverse,
+    cmap: flags.cmap.replace(/_r$/, ''),
+    reverse: flags.reverse || flags.cmap.endsWith('_r'),
     norm: { kind: flags.norm, vmin: flags.vmin, vmax: flags.vmax, linthresh: flags.linthresh },
     width: flags.size?.[0],
     height: flags.size?.[1],
