@@ -123,3 +123,26 @@ test("--cmap NAME_r is matplotlib's reversed map, as --reverse; the report names
   assert.equal(both.status, 2);
   assert.match(both.stderr, /--reverse and --cmap RdBu_r both reverse the colormap/);
 });
+
+test('a title of several lines is stacked upward from where one line goes, each centred, clear of the cells', () => {
+  const matrix = path.join(dir, 'titled.npy');
+  fs.writeFileSync(matrix, encodeNpy(Float32Array.from({ length: 100 }, (_, i) => i % 7), [10, 10]));
+  const draw = (title: string, out: string) => {
+    assert.equal(runCli(['render', matrix, '--title', title, '--out', path.join(dir, out)]).status, 0);
+    return PNG.sync.read(fs.readFileSync(path.join(dir, out)));
+  };
+  const one = draw('width 10, depth 2', 'one.png');
+  const two = draw('Kernel\nwidth 10, depth 2', 'two.png');
+  const rowInk = (png: PNG, y: number) => {
+    let ink = 0;
+    for (let x = 0; x < png.width; x++) if (png.data[(y * png.width + x) * 4] < 128) ink++;
+    return ink;
+  };
+  let top = 0;
+  while (rowInk(one, top) === 0) top++;
+  // From the one-line title's top down, the pictures are the same: the second line went above it.
+  assert.ok(one.data.subarray(top * one.width * 4).equals(two.data.subarray(top * two.width * 4)));
+  let above = 0;
+  for (let y = 0; y < top; y++) above += rowInk(two, y);
+  assert.ok(above > 20, `ink above the last line: ${above}`);
+});

@@ -13,7 +13,7 @@ import { fittingLabels } from './plot/figure';
 import { logLabel } from './plot/formatters';
 import { axisTicks, type AxisTicks, type Tick } from './plot/scales';
 import { SIZES } from './plot/style';
-import { drawLabel, measureLabel } from './plot/text';
+import { drawLabel, measureLabel, titleLines } from './plot/text';
 import { symlogTicks } from './ticks';
 
 type Align = 'left' | 'right' | 'center';
@@ -156,7 +156,7 @@ export function drawAxes(ctx: CanvasRenderingContext2D, boxes: { image: Box; bar
   }
   const title = text.title;
   if (title) {
-    ctx.font = `${12 * pt}px "${family}"`;
-    drawText(ctx, title, image.x + image.w / 2, image.y - 6 * pt, 'center', 'alphabetic');
+    ctx.font = `${SIZES.title * pt}px "${family}"`;
+    for (const { line, baseline } of titleLines(title, SIZES.title * pt, image.y - SIZES.titlePad * pt)) drawText(ctx, line, image.x + image.w / 2, baseline, 'center', 'alphabetic');
   }
 }

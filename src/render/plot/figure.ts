@@ -13,7 +13,7 @@ import { drawArtists, type Projection } from './artists';
 import { drawLegend } from './legend';
 import { axisTicks, transformOf, viewOf, type AxisTicks, type Tick } from './scales';
 import { FIGURE, INK, SIZES } from './style';
-import { drawLabel, drawVerticalText, measureLabel, type Text } from './text';
+import { drawLabel, drawVerticalText, measureLabel, titleLines, type Text } from './text';
 import type { AxisSpec, Figure, Panel } from './types';
 
 /** The axes boxes of k panels in a figure W × H pixels (GridSpec with wspace 0.2). */
@@ -159,7 +159,9 @@ function drawPanel(ctx: CanvasRenderingContext2D, panel: Panel, cell: Box, room:
   drawAxis(ctx, 'bottom', axisTicks(panel.x, xView, lengthPt(box.w), 'x'), left.x, box, panel.x.label, family, pt);
   drawAxis(ctx, 'left', yTicks, left.y, box, panel.y.label, family, pt);
   if (panel.right && right && rightTicks) drawAxis(ctx, 'right', rightTicks, right.y, box, panel.right.axis.label, family, pt);
-  if (panel.title) drawLabel(ctx, panel.title, family, SIZES.title * pt, box.x + box.w / 2, box.y - SIZES.titlePad * pt, 'center', 'baseline');
+  if (panel.title) {
+    for (const { line, baseline } of titleLines(panel.title, SIZES.title * pt, box.y - SIZES.titlePad * pt)) drawLabel(ctx, line, family, SIZES.title * pt, box.x + box.w / 2, baseline, 'center', 'baseline');
+  }
   if (panel.legend !== false) {
     const artists = [...panel.artists, ...rightArtists];
     drawLegend(ctx, artists, artists.map((_, i) => (i < panel.artists.length ? left : right!)), box, family, pt);
