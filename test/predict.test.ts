@@ -195,3 +195,19 @@ test("the chart's ±2σ band is the NNGP's posterior; an NTK prediction has none
   // A few of the line's anti-aliased edge pixels share the colour; a band is thousands.
   assert.ok(bandPixels(ntk) < 200, `NTK: ${bandPixels(ntk)} pixels of the band's colour`);
 });
+
+test('with --trace none the NNGP variance is a row per test point, one per output, as the predictions are; each output has the single-output variance', () => {
+  // Two outputs: stack the targets twice. The infinite-width kernel over outputs is I ⊗ K, so each column is the one-output variance.
+  const targets = parseNpy(fs.readFileSync(path.join(P, 'analytic_targets.npy')));
+  const n = targets.shape[0]!;
+  const doubled = path.join(dir, 'targets2.npy');
+  fs.writeFileSync(doubled, encodeNpy(Float64Array.from({ length: 2 * n }, (_, k) => targets.data[Math.floor(k / 2)]), [n, 2], 'float64'));
+  const args = analyticArgs.map((a, i) => (analyticArgs[i - 1] === '--targets' ? doubled : a));
+  const [one, two] = [path.join(dir, 'v1.npy'), path.join(dir, 'v2.npy')];
+  predict([...analyticArgs, '--kernel', 'nngp', '--variance', one]);
+  predict([...args, '--kernel', 'nngp', '--trace', 'none', '--output-dim', '2', '--variance', two, '--chart', path.join(dir, 'none.png')]);
+  const [v1, v2] = [parseNpy(fs.readFileSync(one)), parseNpy(fs.readFileSync(two))];
+  const tests = v1.shape[0]!;
+  assert.deepEqual(v2.shape, [tests, 2]);
+  for (let i = 0; i < tests; i++) for (let a = 0; a < 2; a++) assert.ok(Math.abs(v2.data[i * 2 + a] - v1.data[i]) <= 1e-9 * Math.max(1, v1.data[i]), `[${i}, ${a}]`);
+});

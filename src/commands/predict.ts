@@ -277,7 +277,8 @@ function predictChart(flags: PredictFlags, data: PredictData, prediction: Predic
       networkTest: network ? firstColumn(network.testOutputs, outputs) : null,
       testTargets: testTargets ? firstColumn(testTargets.values, outputs) : null,
       trainTargets: firstColumn(targets.values, outputs),
-      std: prediction.variance ? Array.from(prediction.variance, Math.sqrt) : null,
+      // One variance per test point, or with --trace none one per point and output, as the predictions.
+      std: prediction.variance ? Array.from(prediction.variance.length === test.count ? prediction.variance : firstColumn(prediction.variance, outputs), Math.sqrt) : null,
       curves: curve,
       network,
     },
@@ -320,7 +321,9 @@ export function predictCommand(): Command {
       else await writeOutputChunks('--out', flags.out, predictions);
       const written: Record<string, string> = { predictions: flags.out };
       if (flags.variance !== undefined && prediction.variance) {
-        writeOutput('--variance', flags.variance, encodeNpy(prediction.variance, [prediction.variance.length], 'float64'));
+        // One per test point, or with --trace none a row per point with one per output, as the predictions.
+        const columns = prediction.variance.length / data.test.count;
+        writeOutput('--variance', flags.variance, encodeNpy(prediction.variance, columns === 1 ? [data.test.count] : [data.test.count, columns], 'float64'));
         written.variance = flags.variance;
       }
       const curve = flags.chart === undefined ? null : lossCurve(flags, data, regression, plan.time);
