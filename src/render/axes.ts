@@ -8,13 +8,13 @@
 import type { CanvasRenderingContext2D } from 'canvas';
 import { groupTicks, type Groups } from './groups';
 import type { Box } from './layout';
-import { normaliser, type NormSpec } from './normalize';
+import { normaliser, symlogTransform, type NormSpec } from './normalize';
 import { fittingLabels } from './plot/figure';
 import { logLabel } from './plot/formatters';
+import { symlogTicks, ticksInView } from './plot/locators';
 import { axisTicks, type AxisTicks, type Tick } from './plot/scales';
 import { SIZES } from './plot/style';
 import { drawLabel, measureLabel, titleLines } from './plot/text';
-import { symlogTicks } from './ticks';
 
 type Align = 'left' | 'right' | 'center';
 type Baseline = 'top' | 'middle' | 'bottom' | 'alphabetic';
@@ -51,7 +51,8 @@ function imageAxis(view: [number, number], lengthPx: number, pt: number, which: 
 export function colorbarTicks(norm: NormSpec, barHeight: number, pt: number): AxisTicks {
   if (norm.kind === 'symlog') {
     const view: [number, number] = [norm.vmin, norm.vmax];
-    return { major: symlogTicks(norm.vmin, norm.vmax, norm.linthresh).map((value) => ({ value, label: logLabel(value, view, norm.linthresh) })), minor: [], offsetText: '' };
+    const ticks = ticksInView(symlogTicks(norm.vmin, norm.vmax, norm.linthresh), view, symlogTransform(norm.linthresh));
+    return { major: ticks.map((value) => ({ value, label: logLabel(value, view, norm.linthresh) })), minor: [], offsetText: '' };
   }
   return axisTicks({ scale: norm.kind === 'log' ? 'log' : 'linear' }, [norm.vmin, norm.vmax], barHeight / pt, 'y');
 }

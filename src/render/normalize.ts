@@ -77,7 +77,8 @@ function widenLikeMatplotlib(vmin: number, vmax: number): [number, number] {
 
 const f32 = Math.fround;
 
-function symlogTransform(linthresh: number): (v: number) => number {
+/** matplotlib's SymmetricalLogTransform (base 10, linscale 1). */
+export function symlogTransform(linthresh: number): (v: number) => number {
   // matplotlib SymmetricalLogTransform with base 10, linscale 1: linscale_adj = linscale / (1 − 1/base).
   const linscaleAdj = 1 / (1 - 1 / 10);
   return (v) => {

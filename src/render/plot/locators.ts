@@ -144,6 +144,28 @@ export function logTicks(vmin: number, vmax: number, numticks: number, minor: bo
   return ticks;
 }
 
+/**
+ * Ticks of a symmetric-log axis (SymmetricalLogLocator.tick_values, base 10, numticks 15): 0 and
+ * ±powers of ten beyond the linear threshold, thinned to a stride where there are many; a range
+ * inside ±linthresh is ticked at its two ends. The axis draws those in view (ticksInView).
+ */
+export function symlogTicks(lo: number, hi: number, linthresh: number): number[] {
+  if (-linthresh < lo && lo < hi && hi < linthresh) return [lo, hi];
+  const hasA = lo < -linthresh;
+  const hasC = hi > linthresh;
+  const hasB = (hasA && hi > -linthresh) || (hasC && lo < linthresh);
+  const logRange = (a: number, b: number): [number, number] => [Math.floor(logBase10(a)), Math.ceil(logBase10(b))];
+  const [aLo, aHi] = hasA ? logRange(Math.abs(Math.min(-linthresh, hi)), Math.abs(lo) + 1) : [0, 0];
+  const [cLo, cHi] = hasC ? logRange(Math.max(linthresh, lo), hi + 1) : [0, 0];
+  const total = aHi - aLo + (cHi - cLo) + (hasB ? 1 : 0);
+  const stride = Math.max(Math.floor(total / 14), 1);
+  const ticks: number[] = [];
+  if (hasA) for (let e = aLo; e < aHi; e += stride) ticks.unshift(-powerOfTen(e));
+  if (hasB) ticks.push(0);
+  if (hasC) for (let e = cLo; e < cHi; e += stride) ticks.push(powerOfTen(e));
+  return ticks;
+}
+
 /** matplotlib's `_interval_contains_close` on the scale's transform: the ticks an axis draws. */
 export function ticksInView(ticks: number[], view: [number, number], transform: (v: number) => number): number[] {
   const [a, b] = [transform(view[0]), transform(view[1])].sort((x, y) => x - y);
