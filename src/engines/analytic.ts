@@ -60,6 +60,6 @@ export const analyticEngine: Engine = {
     const kernel = kernels[config.kernel];
     const { rows, cols } = kernelShape(config);
     const stats = kernelStats(kernel, rows, cols);
-    return { model: null, inputs, kernel, rows, cols, parameters: null, linalg: null, backend: null, dual: dualOf(config), engine: this.name, kernelSeconds: seconds(start), productSeconds: null, stats };
+    return { model: null, inputs, kernel, rows, cols, parameters: null, linalg: null, backend: null, dual: dualOf(config), byQuadrature: !closedForm(spec), engine: this.name, kernelSeconds: seconds(start), productSeconds: null, stats };
   },
 };

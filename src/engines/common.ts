@@ -69,6 +69,7 @@ export function finiteResult(
     linalg: environment.linalg?.name ?? 'tfjs',
     backend: environment.backend,
     dual: null,
+    byQuadrature: false,
     engine,
     ...timing,
     stats: stats ?? kernelStats(kernel!, rows, cols),

@@ -54,6 +54,7 @@ export const deviceEngine: Engine = {
         backend: 'webgpu',
         adapter: device.adapter,
         dual: null,
+        byQuadrature: false,
         engine: this.name,
         kernelSeconds: seconds(start),
         productSeconds: null,

@@ -84,6 +84,8 @@ export interface NtkResult {
   adapter?: GpuAdapter;
   /** At infinite width: 'closed form' or the quadrature used; else null. */
   dual: string | null;
+  /** Computed by quadrature: its entries are as accurate as the quadrature (analysis/spectrum.ts's floor), not as their float type. */
+  byQuadrature: boolean;
   /** The engine that computed it (pipeline.ts's table). */
   engine: string;
   kernelSeconds: number;
