@@ -58,7 +58,7 @@ export const compileCacheStats = { hits: 0, misses: 0 };
 const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('base64');
 
 /** $NODE_COMPILE_CACHE, else ntk-cli's directory under the user's cache directory; null without a home. */
-export function compileCacheDirectory(env: NodeJS.ProcessEnv = process.env): string | null {
+function compileCacheDirectory(env: NodeJS.ProcessEnv = process.env): string | null {
   if (env.NODE_COMPILE_CACHE) return env.NODE_COMPILE_CACHE;
   let root: string;
   try {

@@ -51,7 +51,7 @@ const FLAG_NAMES = { depth: '--depth', activation: '--activation', outputDim: '-
 const DECLARATIONS = {
   width: () => new Option('--width <n>', "hidden layer width (the W of --arch); 'inf' for the analytic infinite-width kernel (ntk parameterization)").default(finiteWidth(10), '10').argParser(parseWidth),
   widths: () =>
-    new Option('--widths <list>', 'comma-separated hidden widths, at least two (a slope is fitted across them)').default([16, 64, 256, 1024, 4096], '16,64,256,1024,4096').argParser(widthList(2)),
+    new Option('--widths <list>', 'comma-separated hidden widths, at least two (a slope is fitted across them)').default([16, 64, 256, 1024, 4096], '16,64,256,1024,4096').argParser(widthList(true)),
   seeds: () => new Option('--seeds <n>', 'networks per width (a band over them is drawn)').default(5).argParser(wholeNumber(1, 100)),
   depth: () => new Option('--depth <n>', 'number of hidden layers').default(1).argParser(wholeNumber(1, LIMITS.depth)),
   inputDim: () => new Option('--input-dim <n>', 'input dimension d').default(20).argParser(wholeNumber(1, LIMITS.inputDim)),

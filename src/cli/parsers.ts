@@ -56,13 +56,12 @@ export function parseWidth(value: string): Width {
   }
 }
 
-/** At least two different widths, comma-separated; returned sorted. */
-/** A comma-separated list of at least `least` different widths, in increasing order. */
-export function widthList(least: 1 | 2): (value: string) => number[] {
+/** A comma-separated list of widths, in increasing order; `atLeastTwo` for a sweep that fits a slope across them. */
+export function widthList(atLeastTwo: boolean): (value: string) => number[] {
   const parse = wholeNumber(1, LIMITS.width);
   return (value) => {
     const widths = [...new Set(value.split(',').map((v) => parse(v)))].sort((a, b) => a - b);
-    if (widths.length < least) throw new InvalidArgumentError('expected at least two different widths, e.g. 16,64,256,1024,4096.');
+    if (atLeastTwo && widths.length < 2) throw new InvalidArgumentError('expected at least two different widths, e.g. 16,64,256,1024,4096.');
     return widths;
   };
 }

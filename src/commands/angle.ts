@@ -22,7 +22,7 @@ const OPTIONS: OptionName[] = ['widths', 'seeds', 'depth', 'inputDim', 'seed', '
 export function angleCommand(): Command {
   const command = new Command('angle');
   addOptions(command, OPTIONS, {
-    widths: { default: [16, 256, 4096], defaultDescription: '16,256,4096', description: 'comma-separated hidden widths, one or more', parser: widthList(1) },
+    widths: { default: [16, 256, 4096], defaultDescription: '16,256,4096', description: 'comma-separated hidden widths, one or more', parser: widthList(false) },
     inputDim: { default: 2, description: 'input dimension d (x₀ and x(γ) lie in the first two coordinates)' },
     seed: { description: 'replicate s is the network drawn after torch.manual_seed(seed + 1 + s)' },
     parameterization: { default: 'ntk', description: 'ntk (the default here: its kernel has an infinite-width limit to draw) or standard (PyTorch nn.Linear)' },

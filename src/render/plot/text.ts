@@ -101,7 +101,7 @@ export function drawLabel(
 }
 
 /** Baseline to baseline of a text's lines, in font sizes (matplotlib's linespacing 1.2 on DejaVu Sans: 17.4 px for a 12 pt title at 100 dpi). */
-export const LINE_STEP = 1.044;
+const LINE_STEP = 1.044;
 
 /** A title's lines with their baselines: the last one's at y, the others above it, as matplotlib stacks a title. */
 export function titleLines(text: string, px: number, y: number): { line: string; baseline: number }[] {
