@@ -153,7 +153,7 @@ try { require(${JSON.stringify(module)})(); } catch (e) { console.log(e.stack.sp
   assert.equal(readCompileCache(compileCacheFile('probe', { NODE_COMPILE_CACHE: dir })!).size, 1);
 });
 
-test('NODE_DISABLE_COMPILE_CACHE, --enable-source-maps and a policy turn the cache off', () => {
+test('NODE_DISABLE_COMPILE_CACHE and --enable-source-maps turn the cache off', () => {
   const dir = tempDir();
   const module = path.join(dir, 'm.js');
   fs.writeFileSync(module, 'module.exports = 1;');

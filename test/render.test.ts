@@ -67,7 +67,8 @@ for (const c of axisCases) {
       assert.deepEqual(got.labels, want.map((t) => t.label), what);
       assert.equal(got.offsetText, offset, `${what}: offset text`);
     };
-    // The image axes are ticked as axes.ts ticks them: a linear axis over the cells' extent.
+    // The image axes: axisTicks on a linear axis over the cells' extent, what axes.ts asks of it (before
+    // it drops labels that would overlap, which matplotlib keeps).
     const flat = ({ major, offsetText }: ReturnType<typeof axisTicks>) => ({ ticks: major.map((t) => t.value), labels: major.map((t) => t.label.text), offsetText });
     same(flat(colorbarTicks(norm, bar.h, pt)), c.bar, c.bar_offset, 'colorbar');
     same(flat(axisTicks({ scale: 'linear' }, [-0.5, c.cols - 0.5], image.w / pt, 'x')), c.x, c.x_offset, 'x axis');

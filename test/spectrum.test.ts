@@ -210,8 +210,8 @@ test("an indefinite kernel's chart says what its log axis leaves out, and its tr
 });
 
 test("a quadrature kernel's floor is the quadrature's accuracy: no negative eigenvalues from its error, and predict takes it", () => {
-  // gelu has no closed form: its infinite-width map is a quadrature, accurate to about 1e-10 of the
-  // largest entry, far above float64's rounding (the old floor counted 22 of 60 eigenvalues as negative).
+  // gelu has no closed form: its infinite-width map is a quadrature, whose entries err by far more
+  // than float64's rounding (float64's floor counted 22 of these 60 eigenvalues as negative).
   const x = path.join(dir, 'line60.csv');
   fs.writeFileSync(x, Array.from({ length: 60 }, (_, i) => `${-1 + (2 * i) / 59}`).join('\n') + '\n');
   const infinite = ['--width', 'inf', '--parameterization', 'ntk', '--activation', 'gelu', '--depth', '3'];
