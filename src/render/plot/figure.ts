@@ -58,8 +58,11 @@ export function fittingLabels(ticks: AxisTicks, position: (v: number) => number,
   return majors;
 }
 
-/** The tick labels an axis shows, each with its distance from the spine. */
-function shownLabels(ctx: CanvasRenderingContext2D, side: Side, ticks: AxisTicks, project: (v: number) => number, family: string, pt: number): { tick: Tick; pad: number }[] {
+/** A tick label an axis shows, with its distance from the spine. */
+type Shown = { tick: Tick; pad: number };
+
+/** The tick labels an axis shows: those that fit (fittingLabels), each with its distance from the spine. */
+function shownLabels(ctx: CanvasRenderingContext2D, side: Side, ticks: AxisTicks, project: (v: number) => number, family: string, pt: number): Shown[] {
   const px = SIZES.tickLabel * pt;
   const size = (t: Tick) => {
     const m = measureLabel(ctx, t.label, family, px);
@@ -70,17 +73,17 @@ function shownLabels(ctx: CanvasRenderingContext2D, side: Side, ticks: AxisTicks
 }
 
 /** How far a vertical axis's tick labels and label reach out from its spine, in pixels. */
-function verticalAxisReach(ctx: CanvasRenderingContext2D, side: 'left' | 'right', ticks: AxisTicks, project: (v: number) => number, label: Text | undefined, family: string, pt: number): number {
+function verticalAxisReach(ctx: CanvasRenderingContext2D, shown: Shown[], label: Text | undefined, family: string, pt: number): number {
   const px = SIZES.tickLabel * pt;
   let reach = (SIZES.majorTick + SIZES.majorPad) * pt;
-  for (const { tick, pad } of shownLabels(ctx, side, ticks, project, family, pt)) reach = Math.max(reach, pad + measureLabel(ctx, tick.label, family, px).width);
+  for (const { tick, pad } of shown) reach = Math.max(reach, pad + measureLabel(ctx, tick.label, family, px).width);
   if (!label) return reach;
   const m = measureLabel(ctx, label, family, SIZES.axisLabel * pt);
   return reach + SIZES.labelPad * pt + m.ascent + m.descent;
 }
 
-/** Ticks, tick labels, offset text and axis label of one axis. */
-function drawAxis(ctx: CanvasRenderingContext2D, side: Side, ticks: AxisTicks, project: (v: number) => number, box: Box, label: Text | undefined, family: string, pt: number): void {
+/** Ticks, the tick labels `shown`, offset text and axis label of one axis. */
+function drawAxis(ctx: CanvasRenderingContext2D, side: Side, ticks: AxisTicks, shown: Shown[], project: (v: number) => number, box: Box, label: Text | undefined, family: string, pt: number): void {
   const px = SIZES.tickLabel * pt;
   const horizontal = side === 'bottom';
   const edge = side === 'bottom' ? box.y + box.h : side === 'left' ? box.x : box.x + box.w;
@@ -103,7 +106,7 @@ function drawAxis(ctx: CanvasRenderingContext2D, side: Side, ticks: AxisTicks, p
     ctx.stroke();
   }
   let reach = 0;
-  for (const { tick, pad } of shownLabels(ctx, side, ticks, project, family, pt)) {
+  for (const { tick, pad } of shown) {
     const at = project(tick.value);
     const drawn = horizontal
       ? drawLabel(ctx, tick.label, family, px, at, edge + pad, 'center', 'top')
@@ -139,8 +142,11 @@ function drawPanel(ctx: CanvasRenderingContext2D, panel: Panel, cell: Box, room:
   const rightProject = panel.right && rightView ? projector(panel.right.axis, rightView, cell.y, cell.h, true) : null;
   const margin = 2;
   const wanted = (need: number, free: number) => Math.max(0, Math.ceil(need + margin - free));
-  let moreLeft = wanted(verticalAxisReach(ctx, 'left', yTicks, yProject, panel.y.label, family, pt), room.left);
-  let moreRight = panel.right && rightTicks && rightProject ? wanted(verticalAxisReach(ctx, 'right', rightTicks, rightProject, panel.right.axis.label, family, pt), room.right) : 0;
+  // The vertical axes' labels, fitted once: their reach places the box, and they are drawn as fitted.
+  const yShown = shownLabels(ctx, 'left', yTicks, yProject, family, pt);
+  const rightShown = rightTicks && rightProject ? shownLabels(ctx, 'right', rightTicks, rightProject, family, pt) : [];
+  let moreLeft = wanted(verticalAxisReach(ctx, yShown, panel.y.label, family, pt), room.left);
+  let moreRight = panel.right && rightTicks ? wanted(verticalAxisReach(ctx, rightShown, panel.right.axis.label, family, pt), room.right) : 0;
   // The axes keep half their width at least: labels wider than that are cut off, as matplotlib cuts them.
   const most = cell.w / 2;
   if (moreLeft + moreRight > most) [moreLeft, moreRight] = [moreLeft, moreRight].map((m) => Math.floor((m * most) / (moreLeft + moreRight)));
@@ -156,9 +162,10 @@ function drawPanel(ctx: CanvasRenderingContext2D, panel: Panel, cell: Box, room:
   ctx.lineWidth = SIZES.spine * pt;
   ctx.lineJoin = 'miter';
   ctx.strokeRect(box.x, box.y, box.w, box.h);
-  drawAxis(ctx, 'bottom', axisTicks(panel.x, xView, lengthPt(box.w), 'x'), left.x, box, panel.x.label, family, pt);
-  drawAxis(ctx, 'left', yTicks, left.y, box, panel.y.label, family, pt);
-  if (panel.right && right && rightTicks) drawAxis(ctx, 'right', rightTicks, right.y, box, panel.right.axis.label, family, pt);
+  const xTicks = axisTicks(panel.x, xView, lengthPt(box.w), 'x');
+  drawAxis(ctx, 'bottom', xTicks, shownLabels(ctx, 'bottom', xTicks, left.x, family, pt), left.x, box, panel.x.label, family, pt);
+  drawAxis(ctx, 'left', yTicks, yShown, left.y, box, panel.y.label, family, pt);
+  if (panel.right && right && rightTicks) drawAxis(ctx, 'right', rightTicks, rightShown, right.y, box, panel.right.axis.label, family, pt);
   if (panel.title) {
     for (const { line, baseline } of titleLines(panel.title, SIZES.title * pt, box.y - SIZES.titlePad * pt)) drawLabel(ctx, line, family, SIZES.title * pt, box.x + box.w / 2, baseline, 'center', 'baseline');
   }
