@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 // Thin shim over the compiled CLI (npm's `prepare` script builds dist/), with the start-up and
-// exit savings of src/cli/startup.ts around it.
-const { deferCommanderChildProcess, exitWhenWritten } = require('../dist/src/cli/startup.js');
+// exit savings of src/cli/startup.ts around it (a subcommand runs from the bundle dist/bundle/cli.js).
+const { deferCommanderChildProcess, exitWhenWritten, loadCli } = require('../dist/src/cli/startup.js');
 const commanderLoaded = deferCommanderChildProcess();
-const cli = require('../dist/src/cli.js');
+const cli = loadCli(process.argv);
 commanderLoaded();
 cli.main(process.argv).then(exitWhenWritten);

@@ -11,28 +11,24 @@ import * as fs from 'node:fs';
 import type * as CompileCache from './cli/compileCache';
 import type * as Gates from './cli/gates';
 import type * as Outputs from './cli/outputs';
+import { COMMAND_NAMES, invokedCommand, type CommandName } from './cli/startup';
 import { exitCodeOf } from './errors';
 import type * as AtomicWrite from './io/atomicWrite';
 
 const { version } = require('../../package.json') as { version: string };
 
-/** The subcommands, in the order --help lists them. Adding one is a file in commands/ and a line here. */
-const COMMANDS: { name: string; summary: string; load: () => Command }[] = [
-  { name: 'heatmap', summary: 'compute the empirical NTK and draw it as a heatmap', load: () => require('./commands/heatmap').heatmapCommand() },
-  { name: 'kernel', summary: 'compute the empirical NTK and write the matrix', load: () => require('./commands/kernel').kernelCommand() },
-  { name: 'render', summary: "draw a 2-D matrix (.npy, .csv or .json; '-' reads CSV from stdin) as a heatmap", load: () => require('./commands/render').renderCommand() },
-  { name: 'spectrum', summary: "the kernel's eigenvalues: conditioning, effective rank, learning-rate bound, target alignment, as a chart and numbers", load: () => require('./commands/spectrum').spectrumCommand() },
-  { name: 'predict', summary: 'what the kernel says training will do: NTK or NNGP regression at any time, beside the trained network', load: () => require('./commands/predict').predictCommand() },
-  { name: 'angle', summary: 'chart the kernel against the angle between two inputs on the circle, per width, with the infinite-width limit', load: () => require('./commands/angle').angleCommand() },
-  { name: 'converge', summary: 'chart how the empirical NTK approaches the infinite-width kernel as width grows', load: () => require('./commands/converge').convergeCommand() },
-  { name: 'drift', summary: 'chart how much gradient-descent training changes the NTK as width grows', load: () => require('./commands/drift').driftCommand() },
-  { name: 'merge', summary: 'assemble kernel blocks written by `kernel --rows a:b --cols c:d` into one .npy', load: () => require('./commands/merge').mergeCommand() },
-];
-
-/** The first argument that names a subcommand (commander's `help NAME` included). */
-function invokedCommand(argv: string[]): string | undefined {
-  return argv.slice(2).find((arg) => COMMANDS.some((c) => c.name === arg));
-}
+/** What each subcommand is: its summary in --help, and its module, loaded only for a run of it. */
+const COMMANDS: Record<CommandName, { summary: string; load: () => Command }> = {
+  heatmap: { summary: 'compute the empirical NTK and draw it as a heatmap', load: () => require('./commands/heatmap').heatmapCommand() },
+  kernel: { summary: 'compute the empirical NTK and write the matrix', load: () => require('./commands/kernel').kernelCommand() },
+  render: { summary: "draw a 2-D matrix (.npy, .csv or .json; '-' reads CSV from stdin) as a heatmap", load: () => require('./commands/render').renderCommand() },
+  spectrum: { summary: "the kernel's eigenvalues: conditioning, effective rank, learning-rate bound, target alignment, as a chart and numbers", load: () => require('./commands/spectrum').spectrumCommand() },
+  predict: { summary: 'what the kernel says training will do: NTK or NNGP regression at any time, beside the trained network', load: () => require('./commands/predict').predictCommand() },
+  angle: { summary: 'chart the kernel against the angle between two inputs on the circle, per width, with the infinite-width limit', load: () => require('./commands/angle').angleCommand() },
+  converge: { summary: 'chart how the empirical NTK approaches the infinite-width kernel as width grows', load: () => require('./commands/converge').convergeCommand() },
+  drift: { summary: 'chart how much gradient-descent training changes the NTK as width grows', load: () => require('./commands/drift').driftCommand() },
+  merge: { summary: 'assemble kernel blocks written by `kernel --rows a:b --cols c:d` into one .npy', load: () => require('./commands/merge').mergeCommand() },
+};
 
 export function buildProgram(argv: string[] = process.argv): Command {
   const program = new Command('ntk-cli')
@@ -52,9 +48,9 @@ export function buildProgram(argv: string[] = process.argv): Command {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     .hook('preAction', (_program, action) => (require('./cli/outputs') as typeof Outputs).reserveStdoutForJson(Boolean(action.optsWithGlobals().json)));
   const invoked = invokedCommand(argv);
-  for (const entry of COMMANDS) {
-    const command = entry.name === invoked ? entry.load() : new Command(entry.name).usage('[options]');
-    command.description(entry.summary);
+  for (const name of COMMAND_NAMES) {
+    const command = name === invoked ? COMMANDS[name].load() : new Command(name).usage('[options]');
+    command.description(COMMANDS[name].summary);
     program.addCommand(command.exitOverride().configureOutput({ outputError: writeOneLineError }).configureHelp({ showGlobalOptions: true }));
   }
   return program;

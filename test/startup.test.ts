@@ -25,6 +25,33 @@ test('--help and --version load neither child_process nor the dgram module it br
   }
 });
 
+test("a subcommand runs from the bundle, and its help, --help and --version from the modules, with the same output", () => {
+  const dir = tempDir();
+  const preload = path.join(dir, 'modules.js');
+  fs.writeFileSync(preload, `process.on('exit', () => process.stderr.write(JSON.stringify(Object.keys(require.cache))));`);
+  const loaded = (args: string[]) => {
+    const run = spawnSync(process.execPath, ['-r', preload, BIN, ...args], { env: { ...process.env, NODE_COMPILE_CACHE: path.join(dir, 'cache') } });
+    assert.equal(run.status, 0, run.stderr.toString());
+    const modules: string[] = JSON.parse(run.stderr.toString());
+    return { stdout: run.stdout.toString(), bundle: modules.includes(path.join(ROOT, 'dist', 'bundle', 'cli.js')), own: modules.filter((m) => m.startsWith(path.join(ROOT, 'dist', 'src'))).length };
+  };
+  const kernel = loaded(['kernel', '--samples', '5', '--out', path.join(dir, 'k.npy'), '--json']);
+  assert.ok(kernel.bundle);
+  // Start-up's own file, and the compile cache it turns on before the bundle loads.
+  assert.equal(kernel.own, 2);
+  for (const args of [['kernel', '--help'], ['help', 'kernel'], ['--help'], ['--version']]) {
+    const run = loaded(args);
+    assert.equal(run.bundle, false, args.join(' '));
+    assert.ok(run.own > 2, args.join(' '));
+  }
+  // The bundle is the modules' code: the same run from each writes the same report and kernel.
+  const fromModules = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(ROOT, 'dist', 'src', 'cli.js'))}).main(process.argv).then((code) => process.exit(code))`, 'ntk-cli', 'kernel', '--samples', '5', '--out', path.join(dir, 'm.npy'), '--json']);
+  assert.equal(fromModules.status, 0, fromModules.stderr.toString());
+  const withoutTimes = (json: string) => ({ ...JSON.parse(json), seconds: null, outputs: null });
+  assert.deepEqual(withoutTimes(fromModules.stdout.toString()), withoutTimes(kernel.stdout));
+  assert.ok(fs.readFileSync(path.join(dir, 'k.npy')).equals(fs.readFileSync(path.join(dir, 'm.npy'))));
+});
+
 test("commander's stand-in for child_process is the real module once used, and other packages get the real one", () => {
   const dir = tempDir();
   for (const pkg of ['commander', 'other']) {
