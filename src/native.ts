@@ -25,10 +25,12 @@ export interface NativeHelpers {
   reluMap(z: Float32Array, out: Float32Array, derivative: Float32Array): void;
   /** out[i·c + j] = row[j]·d[i·c + j], c = row.length. */
   scaleRows(row: Float32Array, d: Float32Array, out: Float32Array): void;
-  /** A kernel tile's element-wise pass (kernel/structured.ts); its finite range and non-finite count into range. */
+  /** The arguments combineTile and mirrorTile take: 2 since they take a thread count (absent in a helper built by an older ntk-cli). */
+  tilePasses?: number;
+  /** A kernel tile's element-wise pass (kernel/structured.ts) on constants[4] threads; its finite range and non-finite count into range. */
   combineTile(mode: number, t: Float32Array, ld: number, h: number, w: number, p: Float32Array | null, q: Float32Array | Float64Array | null, constants: Float64Array, range: Float64Array): void;
-  /** A diagonal tile's upper triangle copied onto its lower one. */
-  mirrorTile(t: Float32Array, ld: number, h: number): void;
+  /** A diagonal tile's upper triangle copied onto its lower one, on `threads` threads. */
+  mirrorTile(t: Float32Array, ld: number, h: number, threads: number): void;
 }
 
 /**

@@ -102,3 +102,34 @@ test('native tile passes give the JavaScript passes\' kernels bit for bit, with 
     }
   }
 });
+
+test("tile passes on several threads give one thread's kernel bit for bit, with the same range and non-finite count", { skip: skipWithout('combineTile') }, async () => {
+  const { linalg } = await openLinalg('auto', 1, 'auto');
+  const g = new TorchGenerator(5);
+  const model = initMlp({ inputDim: 6, width: 48, depth: 2, outputDim: 1, activation: 'relu', parameterization: 'standard' }, g);
+  const xData = g.randn(700 * 6);
+  xData.fill(1e20, 3 * 6, 4 * 6); // a sample that overflows float32 in the products, in the top band of rows
+  const x = samplesOf(xData, 6);
+  const yData = g.randn(600 * 6);
+  yData.fill(-1e20, 500 * 6, 501 * 6);
+  const y = samplesOf(yData, 6);
+  // One tile of 700 × 700 (or 700 × 600): over the cells from which the passes start threads.
+  for (const [second, cols] of [[null, 700], [y, 600]] as const) {
+    const run = (threads: number, javaScript = false) => {
+      useJavaScriptTiles(javaScript);
+      try {
+        const sink = new MatrixSink(700, cols);
+        const { stats } = runTiles(structuredKernel(model, x, second, { ...linalg, threads }, sink, { tile: 700 }));
+        return { matrix: sink.matrix, stats };
+      } finally {
+        useJavaScriptTiles(false);
+      }
+    };
+    const one = run(1);
+    assert.ok(one.stats.nonFinite > 0 && Number.isFinite(one.stats.max));
+    for (const other of [run(2), run(3), run(7), run(2, true)]) {
+      assert.equal(bitDifferences(other.matrix, one.matrix), 0, `${cols} columns`);
+      assert.deepEqual(other.stats, one.stats, `${cols} columns`);
+    }
+  }
+});

@@ -14,7 +14,7 @@ import { renameStaged } from '../src/io/atomicWrite';
 import { planMerge } from '../src/io/blocks';
 import { initMlp } from '../src/model/mlp';
 import { TorchGenerator } from '../src/model/torchRandom';
-import { relativeMaxError, runCli, samplesOf, tempDir, testLinalgs } from './helpers';
+import { bitDifferences, relativeMaxError, runCli, samplesOf, tempDir, testLinalgs } from './helpers';
 
 const dir = tempDir();
 
@@ -58,7 +58,7 @@ test('tiled kernels (symmetric and cross, ragged tiles, in memory, streamed to .
   }
 });
 
-test('tiles written in the background (one native job per block, or a request per row) give the bytes of tiles written in place', async (t) => {
+test('tiles written in the background (one native job per block, or a request per row) and in order give the same bytes, in tiles of any width', async (t) => {
   const nativeWriter = nativeHelpers()?.writeRows ?? null;
   if (!nativeWriter) t.diagnostic('the native helper is not built here: only the per-row requests are compared');
   const writers = nativeWriter ? (['native', 'requests'] as const) : (['requests'] as const); // without the helper: requests only
@@ -68,22 +68,30 @@ test('tiles written in the background (one native job per block, or a request pe
   const g = new TorchGenerator(5);
   const model = initMlp(shape, g);
   const x = samplesOf(g.randn(333 * 6), 6);
-  const written = (name: string, background: boolean, rowWriter: 'native' | 'requests') => {
-    const file = path.join(dir, `${name}.npy`);
+  const written = (name: string, background: boolean, rowWriter: 'native' | 'requests', tile: number) => {
+    const file = path.join(dir, `${name}-${tile}.npy`);
     const stream = new NpyStream(file, [333, 333]);
     stream.rowWriter = rowWriter === 'native' ? nativeWriter : null;
-    // Tile 64: six diagonal tiles and fifteen mirrored ones, the buffers alternating.
-    return { stream, file, run: runTilesYielding(structuredKernel(model, x, null, linalg, stream, { tile: 64, trace: 'sum', background })) };
+    return { stream, file, run: runTilesYielding(structuredKernel(model, x, null, linalg, stream, { tile, trace: 'sum', background })) };
   };
-  const reference = written('in-order', false, 'requests'); // written in place: no background writer
-  await reference.run;
-  renameStaged(await reference.stream.seal());
-  const expected = fs.readFileSync(reference.file);
-  for (const rowWriter of writers) {
-    const later = written(`background-${rowWriter}`, true, rowWriter);
-    await later.run;
-    renameStaged(await later.stream.seal());
-    assert.ok(fs.readFileSync(later.file).equals(expected), rowWriter);
+  // Tile 64: six diagonal tiles and fifteen mirrored ones, the buffers alternating; tile 333: one
+  // tile as wide as the kernel, its rows one run in memory and in the file (one write).
+  for (const tile of [64, 333]) {
+    const reference = written('reference', false, 'requests', tile); // in order, a request per row
+    await reference.run;
+    renameStaged(await reference.stream.seal());
+    const expected = fs.readFileSync(reference.file);
+    const inMemory = new MatrixSink(333, 333);
+    runTiles(structuredKernel(model, x, null, linalg, inMemory, { tile, trace: 'sum' }));
+    assert.equal(bitDifferences(parseNpy(expected).data as Float32Array, inMemory.matrix), 0, `tile ${tile}: the file holds the kernel`);
+    for (const rowWriter of writers) {
+      for (const background of rowWriter === 'native' ? [true, false] : [true]) {
+        const later = written(`${background ? 'background' : 'in-order'}-${rowWriter}`, background, rowWriter, tile);
+        await later.run;
+        renameStaged(await later.stream.seal());
+        assert.ok(fs.readFileSync(later.file).equals(expected), `${rowWriter}, tile ${tile}, ${background ? 'in the background' : 'in order'}`);
+      }
+    }
   }
   // A background write that fails rejects written(), with the error's code (what the commands name in their one line).
   for (const rowWriter of writers) {

@@ -102,6 +102,8 @@ export class FileSink implements KernelSink {
     checkPlacement(this, row, col, h, w);
     const ld = block.ld ?? block.cols;
     if (!transpose) {
+      // Whole rows, one after another in memory as in the file: one write (a write per row costs more than the copy).
+      if (ld === w && w === this.cols) return this.writeAt(row * this.cols, block.data.subarray(0, h * w));
       for (let i = 0; i < block.rows; i++) this.writeAt((row + i) * this.cols + col, block.data.subarray(i * ld, i * ld + block.cols));
       return;
     }
@@ -139,8 +141,10 @@ export class FileSink implements KernelSink {
       }
       return;
     }
-    for (let i = 0; i < h; i++) {
-      const values = source.data.subarray(i * ld, i * ld + w);
+    const rows = ld === w && w === this.cols ? 1 : h; // whole rows, contiguous in memory and file: one write
+    const length = rows === 1 ? h * w : w;
+    for (let i = 0; i < rows; i++) {
+      const values = source.data.subarray(i * ld, i * ld + length);
       this.writeInBackground(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), position + i * this.cols * 4);
     }
   }

@@ -60,18 +60,6 @@ export class TileScratch {
   }
 }
 
-/** Σ_k a_ik² for each row of a (the diagonal of A·Aᵀ, which syrk's other triangle overwrites). */
-function rowNormsSquared(a: MatrixView, r0: number, r1: number): Float64Array {
-  const ld = a.ld ?? a.cols;
-  const out = new Float64Array(r1 - r0);
-  for (let i = r0; i < r1; i++) {
-    let sum = 0;
-    for (let k = 0; k < a.cols; k++) sum += a.data[i * ld + k] ** 2;
-    out[i - r0] = sum;
-  }
-  return out;
-}
-
 /** The terms in the order a tile sums them: the output layer's first (it fills the tile), then the others in layer order. */
 function termOrder(terms: KernelTerm[]): KernelTerm[] {
   const output = terms.filter((t) => t.kind === 'product' && t.gradients === null);
@@ -111,7 +99,7 @@ export function computeTile(fx: Factors, fy: Factors, outputs: number, tile: Til
       else linalg.gemm(alpha, a, false, rowsOf(other.inputs, c0, c1), true, 0, target);
       constant += outputs * term.bias2;
       filled = true;
-      if (final) range = finishTile(t, ld, h, w, diagonal, scale, constant);
+      if (final) range = finishTile(t, ld, h, w, diagonal, scale, constant, linalg.threads);
       continue;
     }
     if (term.kind === 'gram' && other.kind === 'gram') {
@@ -119,7 +107,7 @@ export function computeTile(fx: Factors, fy: Factors, outputs: number, tile: Til
       if (diagonal) linalg.syrk(1, j, filled ? 1 : 0, target);
       else linalg.gemm(1, j, false, rowsOf(other.jacobian, c0, c1), true, filled ? 1 : 0, target);
       filled = true;
-      if (final) range = finishTile(t, ld, h, w, diagonal, scale, constant);
+      if (final) range = finishTile(t, ld, h, w, diagonal, scale, constant, linalg.threads);
       continue;
     }
     if (term.kind !== 'product' || other.kind !== 'product') throw new RangeError('the two sides of a tile have different terms');
@@ -129,7 +117,7 @@ export function computeTile(fx: Factors, fy: Factors, outputs: number, tile: Til
     if (diagonal) range = hiddenDiagonal(term, linalg, scratch, r0, r1, t, ld, final ? scale : 1, final ? constant : 0);
     else range = hiddenOffDiagonal(term, other, linalg, scratch, tile, t, ld, final ? scale : 1, final ? constant : 0);
   }
-  if (diagonal) mirrorTile(t, ld, h);
+  if (diagonal) mirrorTile(t, ld, h, linalg.threads);
   let trace = 0;
   for (let i = Math.max(r0, c0); i < Math.min(r1, c1); i++) trace += t[(i - r0) * ld + (i - c0)]!;
   return { min: range.min, max: range.max, diagonal: trace, nonFinite: range.nonFinite };
@@ -151,19 +139,19 @@ type ProductTerm = Extract<KernelTerm, { kind: 'product' }>;
  */
 const NATIVE_MODE = { finish: 0, offDiagonal: 1, diagonal: 2 } as const;
 
-function nativeCombine(mode: keyof typeof NATIVE_MODE, t: Float32Array, ld: number, h: number, w: number, p: Float32Array | null, q: Float32Array | Float64Array | null, scale: number, constant: number, b2: number, diagonal: boolean, s2: number): ValueRange | null {
+function nativeCombine(mode: keyof typeof NATIVE_MODE, t: Float32Array, ld: number, h: number, w: number, p: Float32Array | null, q: Float32Array | Float64Array | null, scale: number, constant: number, b2: number, diagonal: boolean, threads = 1): ValueRange | null {
   const native = tileHelpers(h * w);
   if (!native) return null;
   const range = new Float64Array(3);
-  native.combineTile(NATIVE_MODE[mode], t, ld, h, w, p, q, Float64Array.of(scale, constant, b2, diagonal ? 1 : 0, s2), range);
+  native.combineTile(NATIVE_MODE[mode], t, ld, h, w, p, q, Float64Array.of(scale, constant, b2, diagonal ? 1 : 0, threads), range);
   return { min: range[0], max: range[1], nonFinite: range[2] };
 }
 
-/** The native helper for a tile of `cells` when it has the tile passes (one built by an older ntk-cli lacks them), else null. */
+/** The native helper for a tile of `cells` when it has these tile passes (one built by an older ntk-cli has other arguments, or none), else null. */
 function tileHelpers(cells: number): NativeHelpers | null {
   if (forceJavaScriptTiles) return null;
   const native = nativeFor(cells);
-  return native && typeof native.combineTile === 'function' ? native : null;
+  return native?.tilePasses === 2 ? native : null;
 }
 
 let forceJavaScriptTiles = false;
@@ -173,17 +161,17 @@ export function useJavaScriptTiles(on: boolean): void {
 }
 
 /** A diagonal tile's upper triangle onto its lower one, by blocks that stay in cache. */
-function mirrorTile(t: Float32Array, ld: number, h: number): void {
+function mirrorTile(t: Float32Array, ld: number, h: number, threads = 1): void {
   const native = tileHelpers(h * h);
-  if (native) return native.mirrorTile(t, ld, h);
+  if (native) return native.mirrorTile(t, ld, h, threads);
   forEachUpperBlock(h, (i0, i1, j0, j1) => {
     for (let i = i0; i < i1; i++) for (let j = Math.max(j0, i + 1); j < j1; j++) t[j * ld + i] = t[i * ld + j];
   });
 }
 
 /** t ← scale·(t + constant) over the tile (its upper triangle on a diagonal tile). */
-function finishTile(t: Float32Array, ld: number, h: number, w: number, diagonal: boolean, scale: number, constant: number): ValueRange {
-  const native = nativeCombine('finish', t, ld, h, w, null, null, scale, constant, 0, diagonal, 0);
+function finishTile(t: Float32Array, ld: number, h: number, w: number, diagonal: boolean, scale: number, constant: number, threads?: number): ValueRange {
+  const native = nativeCombine('finish', t, ld, h, w, null, null, scale, constant, 0, diagonal, threads);
   if (native) return native;
   let [min, max, nonFinite] = [Infinity, -Infinity, 0];
   for (let i = 0; i < h; i++) {
@@ -211,17 +199,19 @@ function hiddenDiagonal(term: ProductTerm, linalg: Linalg, scratch: TileScratch,
   const { weightScale2: s2, bias2: b2 } = term;
   const P = scratch.get('p');
   const pView = { data: P, rows: h, cols: w };
-  const pDiagonal = rowNormsSquared(term.inputs, r0, r1);
   linalg.syrk(s2, rowsOf(term.inputs, r0, r1), 0, pView);
+  // G·Gᵀ's syrk overwrites the diagonal: s2·A·Aᵀ's is kept first.
+  const aDiagonal = new Float64Array(h);
+  for (let i = 0; i < h; i++) aDiagonal[i] = P[i * w + i]!;
   linalg.syrk(1, rowsOf(term.gradients!, r0, r1), 0, pView, true);
-  const native = nativeCombine('diagonal', t, ld, h, w, P, pDiagonal, scale, constant, b2, true, s2);
+  const native = nativeCombine('diagonal', t, ld, h, w, P, aDiagonal, scale, constant, b2, true, linalg.threads);
   if (native) return native;
   let [min, max, nonFinite] = [Infinity, -Infinity, 0];
   forEachUpperBlock(h, (i0, i1, j0, j1) => {
     for (let i = i0; i < i1; i++) {
       const row = i * ld;
       for (let j = Math.max(j0, i); j < j1; j++) {
-        const p = j === i ? s2 * pDiagonal[i]! : P[i * w + j]!;
+        const p = j === i ? aDiagonal[i]! : P[i * w + j]!;
         const v = Math.fround(scale * (t[row + j]! + (p + b2) * P[j * w + i]! + constant));
         t[row + j] = v;
         if (v - v !== 0) nonFinite += j !== i ? 2 : 1;
@@ -245,7 +235,7 @@ function hiddenOffDiagonal(term: ProductTerm, other: ProductTerm, linalg: Linalg
   const Q = scratch.get('q');
   linalg.gemm(term.weightScale2, rowsOf(term.inputs, r0, r1), false, rowsOf(other.inputs, c0, c1), true, 0, { data: P, rows: h, cols: w });
   linalg.gemm(1, rowsOf(term.gradients!, r0, r1), false, rowsOf(other.gradients!, c0, c1), true, 0, { data: Q, rows: h, cols: w });
-  const native = nativeCombine('offDiagonal', t, ld, h, w, P, Q, scale, constant, b2, false, 0);
+  const native = nativeCombine('offDiagonal', t, ld, h, w, P, Q, scale, constant, b2, false, linalg.threads);
   if (native) return native;
   let [min, max, nonFinite] = [Infinity, -Infinity, 0];
   for (let i = 0; i < h; i++) {

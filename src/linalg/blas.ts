@@ -38,9 +38,10 @@ function libraryName(): string {
   }
 }
 
-export function blasLinalg(nblas: Nblas): Linalg {
+export function blasLinalg(nblas: Nblas, threads: number): Linalg {
   return {
     name: libraryName(),
+    threads,
     gemm(alpha, a, transA, b, transB, beta, c) {
       const [m, n, k] = gemmShape(a, transA, b, transB, c);
       if (m === 0 || n === 0) return;
@@ -66,7 +67,7 @@ export function loadBlas(threads: number): { linalg: Linalg } | { reason: string
   process.env.OPENBLAS_NUM_THREADS = String(threads);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return { linalg: blasLinalg(require('nblas') as Nblas) };
+    return { linalg: blasLinalg(require('nblas') as Nblas, threads) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =

@@ -63,6 +63,7 @@ export function timedLinalg(linalg: Linalg): Linalg & { seconds(): number } {
   };
   return {
     name: linalg.name,
+    threads: linalg.threads,
     gemm: timed(linalg.gemm.bind(linalg)),
     syrk: timed(linalg.syrk.bind(linalg)),
     seconds: () => Number(total) / 1e9,

@@ -11,6 +11,8 @@ export type { MatrixView };
 export interface Linalg {
   /** What runs the products: 'openblas' (or 'blas' for another CBLAS library), or 'tfjs'. */
   readonly name: string;
+  /** The threads its products run on (OpenBLAS's, --threads); a kernel tile's element-wise passes use as many. 1 where absent. */
+  readonly threads?: number;
   /** C ← α·op(A)·op(B) + β·C, op(X) = Xᵀ when its flag is set. O(m·n·k). */
   gemm(alpha: number, a: MatrixView, transA: boolean, b: MatrixView, transB: boolean, beta: number, c: MatrixView): void;
   /**
