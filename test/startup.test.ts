@@ -25,31 +25,47 @@ test('--help and --version load neither child_process nor the dgram module it br
   }
 });
 
-test("a subcommand runs from the bundle, and its help, --help and --version from the modules, with the same output", () => {
+test('a subcommand runs from the bundle, --help and --version from cli.js with commander in it, a command\'s help from the modules, with the same output', () => {
   const dir = tempDir();
   const preload = path.join(dir, 'modules.js');
   fs.writeFileSync(preload, `process.on('exit', () => process.stderr.write(JSON.stringify(Object.keys(require.cache))));`);
+  const own = (...parts: string[]) => path.join(ROOT, 'dist', ...parts);
   const loaded = (args: string[]) => {
     const run = spawnSync(process.execPath, ['-r', preload, BIN, ...args], { env: { ...process.env, NODE_COMPILE_CACHE: path.join(dir, 'cache') } });
     assert.equal(run.status, 0, run.stderr.toString());
     const modules: string[] = JSON.parse(run.stderr.toString());
-    return { stdout: run.stdout.toString(), bundle: modules.includes(path.join(ROOT, 'dist', 'bundle', 'cli.js')), own: modules.filter((m) => m.startsWith(path.join(ROOT, 'dist', 'src'))).length };
+    return { stdout: run.stdout.toString(), modules, own: modules.filter((m) => m.startsWith(own('src'))) };
   };
   const kernel = loaded(['kernel', '--samples', '5', '--out', path.join(dir, 'k.npy'), '--json']);
-  assert.ok(kernel.bundle);
+  assert.ok(kernel.modules.includes(own('bundle', 'cli.js')));
   // Start-up's own file, and the compile cache it turns on before the bundle loads.
-  assert.equal(kernel.own, 2);
-  for (const args of [['kernel', '--help'], ['help', 'kernel'], ['--help'], ['--version']]) {
+  assert.deepEqual(kernel.own.sort(), [own('src', 'cli', 'compileCache.js'), own('src', 'cli', 'startup.js')]);
+  for (const args of [['--help'], ['--version']]) {
     const run = loaded(args);
-    assert.equal(run.bundle, false, args.join(' '));
-    assert.ok(run.own > 2, args.join(' '));
+    assert.ok(run.modules.includes(own('src', 'cli.help.js')), args.join(' '));
+    assert.equal(run.modules.some((m) => m.includes(`${path.sep}commander${path.sep}`) || m === own('src', 'cli.js')), false, args.join(' '));
   }
-  // The bundle is the modules' code: the same run from each writes the same report and kernel.
-  const fromModules = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(ROOT, 'dist', 'src', 'cli.js'))}).main(process.argv).then((code) => process.exit(code))`, 'ntk-cli', 'kernel', '--samples', '5', '--out', path.join(dir, 'm.npy'), '--json']);
-  assert.equal(fromModules.status, 0, fromModules.stderr.toString());
+  for (const args of [['kernel', '--help'], ['help', 'kernel']]) {
+    const run = loaded(args);
+    assert.ok(run.modules.includes(own('src', 'cli.js')) && run.modules.includes(own('src', 'commands', 'kernel.js')), args.join(' '));
+    assert.equal(run.modules.includes(own('bundle', 'cli.js')) || run.modules.includes(own('src', 'cli.help.js')), false, args.join(' '));
+  }
+  // The builds are the modules' code: the same run from each writes the same report and kernel, and the same help.
+  const fromModules = (args: string[]) => spawnSync(process.execPath, ['-e', `require(${JSON.stringify(own('src', 'cli.js'))}).main(process.argv).then((code) => process.exit(code))`, 'ntk-cli', ...args]);
+  const run = fromModules(['kernel', '--samples', '5', '--out', path.join(dir, 'm.npy'), '--json']);
+  assert.equal(run.status, 0, run.stderr.toString());
   const withoutTimes = (json: string) => ({ ...JSON.parse(json), seconds: null, outputs: null });
-  assert.deepEqual(withoutTimes(fromModules.stdout.toString()), withoutTimes(kernel.stdout));
+  assert.deepEqual(withoutTimes(run.stdout.toString()), withoutTimes(kernel.stdout));
   assert.ok(fs.readFileSync(path.join(dir, 'k.npy')).equals(fs.readFileSync(path.join(dir, 'm.npy'))));
+  assert.equal(loaded(['--help']).stdout, fromModules(['--help']).stdout.toString());
+});
+
+test('cli.help.js holds cli.js and commander, and none of ntk-cli\'s other modules (they would be second copies)', () => {
+  const build = fs.readFileSync(path.join(ROOT, 'dist', 'src', 'cli.help.js'), 'utf8');
+  // esbuild names each module it wraps by its path; cli.js, the entry, is not wrapped.
+  const wrapped = [...build.matchAll(/"((?:dist|node_modules)\/[^"]+\.js)"\(/g)].map((m) => m[1]);
+  assert.ok(wrapped.includes('node_modules/commander/lib/command.js'), wrapped.join(' '));
+  assert.deepEqual(wrapped.filter((file) => !file.startsWith('node_modules/commander/')), []);
 });
 
 test("commander's stand-in for child_process is the real module once used, and other packages get the real one", () => {

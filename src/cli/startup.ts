@@ -5,9 +5,9 @@
  *
  * - A subcommand runs from the bundle `npm run build` makes of ntk-cli's own modules
  *   (dist/bundle/cli.js, esbuild): one file to find, read and take from the code cache in place of
- *   about 130, which took 8 ms of a default heatmap's 127 (interleaved runs). `--help`, `--version`
- *   and a bare `ntk-cli` load a handful of modules, cheaper than the 660 kB bundle, and run from
- *   them. Both are the same code, which the tests run through this file.
+ *   about 130, which took 8 ms of a default heatmap's 127 (interleaved runs). `--help` and
+ *   `--version` load a handful of modules, cheaper than the 660 kB bundle, and run from cli.js with
+ *   commander in it (loadCli). All are the same code, which the tests run through this file.
  * - commander loads node:child_process when it loads, for executable subcommands, which ntk-cli
  *   has none of. Loading it compiles Node's child_process module and those it brings (dgram, and
  *   net where stdout is not a pipe): 1.7 ms timed inside the process. It is handed a stand-in that
@@ -37,25 +37,36 @@ interface Cli {
 }
 
 /**
- * The CLI for `argv`: the bundle, with the code cache on before it loads, for a run of a
- * subcommand; else the modules themselves. A subcommand's help is shown from the modules: the
- * bundle's cache keeps the functions its first run compiled, which for `heatmap --help` would be
- * next to none of those a heatmap runs.
+ * The CLI for `argv`, from one of three builds of the same code (`npm run bundle`):
+ * - a run of a subcommand: dist/bundle/cli.js, ntk-cli's own modules in one file, with the code
+ *   cache on before it loads;
+ * - no subcommand (`--help`, `--version`): dist/src/cli.help.js, cli.js with commander's seven
+ *   files in it (2 ms of the 10 that `--help` adds to Node's start, interleaved runs);
+ * - a subcommand's help: the modules themselves. The bundle's code cache keeps the functions its
+ *   first run compiled, which for `heatmap --help` would be next to none of a heatmap's; and
+ *   cli.help.js's own commander must not meet a command module's.
+ * Where only `tsc` has run, the modules serve every run.
  */
 export function loadCli(argv: string[]): Cli {
   const command = invokedCommand(argv);
   const help = argv.slice(2).some((arg) => arg === '--help' || arg === '-h' || arg === 'help');
-  // Absent where only `tsc` has run: the modules are the same code.
-  const bundle = path.join(__dirname, '..', '..', 'bundle', 'cli.js');
-  if (command !== undefined && !help && fs.existsSync(bundle)) {
+  const commands = path.join(__dirname, '..', '..', 'bundle', 'cli.js');
+  if (command !== undefined && !help && fs.existsSync(commands)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require('./compileCache') as typeof CompileCache).enableCompileCache(command);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(bundle) as Cli;
+    return require(commands) as Cli;
+  }
+  if (command === undefined && fs.existsSync(HELP_BUILD)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(HELP_BUILD) as Cli;
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('../cli') as Cli;
 }
+
+/** cli.js with commander in it: its require of child_process is commander's. */
+const HELP_BUILD = path.join(__dirname, '..', 'cli.help.js');
 
 interface CjsLoader {
   _load(request: string, parent: { filename?: string } | null, isMain: boolean): unknown;
@@ -68,7 +79,8 @@ export function deferCommanderChildProcess(): () => void {
   const load = loader._load;
   const commanderFiles = `${path.sep}commander${path.sep}`;
   loader._load = function loadDeferringChildProcess(request, parent, isMain) {
-    if ((request === 'node:child_process' || request === 'child_process') && parent?.filename?.includes(commanderFiles)) {
+    const fromCommander = parent?.filename !== undefined && (parent.filename.includes(commanderFiles) || parent.filename === HELP_BUILD);
+    if ((request === 'node:child_process' || request === 'child_process') && fromCommander) {
       let real: Record<string | symbol, unknown> | undefined;
       return new Proxy({}, { get: (_target, key) => (real ??= load.call(loader, request, parent, false) as Record<string | symbol, unknown>)[key] });
     }
