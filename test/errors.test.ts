@@ -435,6 +435,31 @@ test('standard output named by a path (/dev/stdout) is standard output: the summ
   }
 });
 
+test('standard output redirected to a writable file in a directory the user may not write is written in place, not refused for the directory', { skip: process.getuid?.() === 0 && !unprivilegedCanRun() ? 'the unprivileged user cannot run the CLI from this checkout' : false }, () => {
+  // The shell opened the file: writing through it needs no temporary beside it, as replacing a file would.
+  const locked = path.join(dir, 'locked-dir');
+  fs.mkdirSync(locked, { recursive: true });
+  const file = path.join(locked, 'picture.png');
+  fs.writeFileSync(file, '');
+  const root = process.getuid?.() === 0;
+  if (root) fs.chownSync(file, 65534, 65534);
+  fs.chmodSync(locked, 0o555);
+  try {
+    for (const out of ['/dev/stdout', file]) {
+      const fd = fs.openSync(file, 'w');
+      try {
+        const run = spawnSync(process.execPath, [BIN, 'heatmap', '--samples', '5', '--out', out], { cwd: dir, encoding: 'utf8', stdio: ['ignore', fd, 'pipe'], ...(root ? { uid: 65534, gid: 65534 } : {}) });
+        assert.equal(run.status, 0, `${out}: ${run.stderr}`);
+      } finally {
+        fs.closeSync(fd);
+      }
+      assert.deepEqual([...fs.readFileSync(file).subarray(1, 4)], [...Buffer.from('PNG')], out);
+    }
+  } finally {
+    fs.chmodSync(locked, 0o755);
+  }
+});
+
 test('--inputs - with standard input redirected from the output file is refused: the inputs are not replaced', () => {
   const inputs = path.join(dir, 'stdin-inputs.csv');
   fs.writeFileSync(inputs, '1,2\n3,4\n0.5,1\n');

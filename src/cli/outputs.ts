@@ -246,8 +246,9 @@ export function checkWritableTarget(flag: string, file: string): void {
     if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new InputError(`${flag} ${file}: its symbolic links go round in a loop`);
   }
   if (existing?.isDirectory()) throw new InputError(`${flag} ${file}: is a directory`);
-  if (existing && !existing.isFile()) {
-    // A device or a pipe is written in place: it needs to be writable, its directory need not be.
+  if (existing && (!existing.isFile() || isStandardOutput(file))) {
+    // A device, a pipe, or the file standard output is redirected to is written in place
+    // (io/atomicWrite.ts): it needs to be writable, its directory need not be.
     if (!writable(file)) throw new InputError(`${flag} ${file}: is not writable`);
     note(flag, file, true);
     return;
