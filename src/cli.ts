@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import type * as CompileCache from './cli/compileCache';
 import type * as Gates from './cli/gates';
 import type * as Outputs from './cli/outputs';
-import { COMMAND_NAMES, invokedCommand, type CommandName } from './cli/startup';
+import { COMMAND_NAMES, commandRan, invokedCommand, markCommandRan, type CommandName } from './cli/startup';
 import { exitCodeOf } from './errors';
 import type * as AtomicWrite from './io/atomicWrite';
 
@@ -44,9 +44,12 @@ export function buildProgram(argv: string[] = process.argv): Command {
     .option('--debug', "print stack traces on errors, and the GPU driver's own messages")
     .exitOverride()
     .configureOutput({ outputError: writeOneLineError })
-    // Loaded here, not at start-up: only a command that runs needs it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    .hook('preAction', (_program, action) => (require('./cli/outputs') as typeof Outputs).reserveStdoutForJson(Boolean(action.optsWithGlobals().json)));
+    .hook('preAction', (_program, action) => {
+      markCommandRan();
+      // Loaded here, not at start-up: only a command that runs needs it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('./cli/outputs') as typeof Outputs).reserveStdoutForJson(Boolean(action.optsWithGlobals().json));
+    });
   const invoked = invokedCommand(argv);
   for (const name of COMMAND_NAMES) {
     const command = name === invoked ? COMMANDS[name].load() : new Command(name).usage('[options]');
@@ -98,7 +101,7 @@ export async function main(argv: string[]): Promise<number> {
     // A command loads about 120 modules, worth caching their compiled code; --help and --version
     // load a handful, which reading the cache would slow down.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('./cli/compileCache') as typeof CompileCache).enableCompileCache(invoked);
+    (require('./cli/compileCache') as typeof CompileCache).enableCompileCache(invoked, process.env, commandRan);
     atomicWrite().whenOutputsStart(cleanUpOnSignals);
   }
   const program = buildProgram(argv);

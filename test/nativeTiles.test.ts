@@ -56,7 +56,11 @@ test('native scaleRows multiplies every row by the shared row', { skip: skipWith
   assert.throws(() => native!.scaleRows(row, g.randn(rows * cols + 1), new Float32Array(rows * cols + 1)), /whole number of rows/);
 });
 
+/** A helper built by an older ntk-cli has other tile passes, which the kernel then leaves unused (its JavaScript loops run): these tests would compare JavaScript with itself. */
+const STALE_HELPER = 'the native helper predates these tile passes: rebuild it (cd native && npx node-gyp rebuild)';
+
 test('native tile passes give the JavaScript passes\' kernels bit for bit, with the same range, trace and non-finite count', { skip: skipWithout('combineTile') }, async () => {
+  assert.equal(native!.tilePasses, 2, STALE_HELPER);
   const { linalg } = await openLinalg('auto', 1, 'auto');
   // Loaded above: the tiles below (64² cells, under nativeFor's threshold) take its passes unless switched off.
   assert.ok(nativeFor(1), 'the native helper is loaded');
@@ -104,6 +108,7 @@ test('native tile passes give the JavaScript passes\' kernels bit for bit, with 
 });
 
 test("tile passes on several threads give one thread's kernel bit for bit, with the same range and non-finite count", { skip: skipWithout('combineTile') }, async () => {
+  assert.equal(native!.tilePasses, 2, STALE_HELPER);
   const { linalg } = await openLinalg('auto', 1, 'auto');
   const g = new TorchGenerator(5);
   const model = initMlp({ inputDim: 6, width: 48, depth: 2, outputDim: 1, activation: 'relu', parameterization: 'standard' }, g);
@@ -132,4 +137,28 @@ test("tile passes on several threads give one thread's kernel bit for bit, with 
       assert.deepEqual(other.stats, one.stats, `${cols} columns`);
     }
   }
+});
+
+test('an input that overflows float32 on a saturating activation leaves the kernel finite: its gradients are 0', async () => {
+  const { linalg } = await openLinalg('auto', 1, 'auto');
+  const g = new TorchGenerator(3);
+  const model = initMlp({ inputDim: 3, width: 64, depth: 1, outputDim: 1, activation: 'tanh', parameterization: 'standard' }, g);
+  const xData = g.randn(300 * 3);
+  xData.set([1e20, -3e19, 2e19], 7 * 3); // s2·‖a‖² past float32's range; tanh′ there is 0
+  const x = samplesOf(xData, 3);
+  const kernels = [false, true].map((javaScript) => {
+    useJavaScriptTiles(javaScript);
+    try {
+      const sink = new MatrixSink(300, 300);
+      // One tile of 300² (over the threshold at which the native passes load), and tiles of 64.
+      return [300, 64].map((tile) => ({ stats: runTiles(structuredKernel(model, x, null, linalg, sink, { tile })).stats, matrix: Float32Array.from(sink.matrix) }));
+    } finally {
+      useJavaScriptTiles(false);
+    }
+  });
+  for (const { stats, matrix } of kernels.flat()) {
+    assert.equal(stats.nonFinite, 0);
+    assert.ok(matrix.every(Number.isFinite));
+  }
+  for (const t of [0, 1]) assert.equal(bitDifferences(kernels[0][t].matrix, kernels[1][t].matrix), 0);
 });

@@ -25,7 +25,7 @@ test('--help and --version load neither child_process nor the dgram module it br
   }
 });
 
-test('a subcommand runs from the bundle, --help and --version from cli.js with commander in it, a command\'s help from the modules, with the same output', () => {
+test('a subcommand (its help included) runs from the bundle, --help and --version from cli.js with commander in it, with the output of the modules', () => {
   const dir = tempDir();
   const preload = path.join(dir, 'modules.js');
   fs.writeFileSync(preload, `process.on('exit', () => process.stderr.write(JSON.stringify(Object.keys(require.cache))));`);
@@ -36,19 +36,20 @@ test('a subcommand runs from the bundle, --help and --version from cli.js with c
     const modules: string[] = JSON.parse(run.stderr.toString());
     return { stdout: run.stdout.toString(), modules, own: modules.filter((m) => m.startsWith(own('src'))) };
   };
+  // Start-up's own file, and the compile cache it turns on before the bundle loads.
+  const fromBundle = [own('src', 'cli', 'compileCache.js'), own('src', 'cli', 'startup.js')];
   const kernel = loaded(['kernel', '--samples', '5', '--out', path.join(dir, 'k.npy'), '--json']);
   assert.ok(kernel.modules.includes(own('bundle', 'cli.js')));
-  // Start-up's own file, and the compile cache it turns on before the bundle loads.
-  assert.deepEqual(kernel.own.sort(), [own('src', 'cli', 'compileCache.js'), own('src', 'cli', 'startup.js')]);
+  assert.deepEqual(kernel.own.sort(), fromBundle);
+  for (const args of [['kernel', '--help'], ['help', 'kernel']]) {
+    const run = loaded(args);
+    assert.ok(run.modules.includes(own('bundle', 'cli.js')), args.join(' '));
+    assert.deepEqual(run.own.sort(), fromBundle, args.join(' '));
+  }
   for (const args of [['--help'], ['--version']]) {
     const run = loaded(args);
     assert.ok(run.modules.includes(own('src', 'cli.help.js')), args.join(' '));
     assert.equal(run.modules.some((m) => m.includes(`${path.sep}commander${path.sep}`) || m === own('src', 'cli.js')), false, args.join(' '));
-  }
-  for (const args of [['kernel', '--help'], ['help', 'kernel']]) {
-    const run = loaded(args);
-    assert.ok(run.modules.includes(own('src', 'cli.js')) && run.modules.includes(own('src', 'commands', 'kernel.js')), args.join(' '));
-    assert.equal(run.modules.includes(own('bundle', 'cli.js')) || run.modules.includes(own('src', 'cli.help.js')), false, args.join(' '));
   }
   // The builds are the modules' code: the same run from each writes the same report and kernel, and the same help.
   const fromModules = (args: string[]) => spawnSync(process.execPath, ['-e', `require(${JSON.stringify(own('src', 'cli.js'))}).main(process.argv).then((code) => process.exit(code))`, 'ntk-cli', ...args]);
@@ -57,15 +58,42 @@ test('a subcommand runs from the bundle, --help and --version from cli.js with c
   const withoutTimes = (json: string) => ({ ...JSON.parse(json), seconds: null, outputs: null });
   assert.deepEqual(withoutTimes(run.stdout.toString()), withoutTimes(kernel.stdout));
   assert.ok(fs.readFileSync(path.join(dir, 'k.npy')).equals(fs.readFileSync(path.join(dir, 'm.npy'))));
-  assert.equal(loaded(['--help']).stdout, fromModules(['--help']).stdout.toString());
+  for (const args of [['--help'], ['kernel', '--help']]) assert.equal(loaded(args).stdout, fromModules(args).stdout.toString(), args.join(' '));
+});
+
+test('a build older than the modules (tsc has run since), or missing, is passed over for them', () => {
+  // start-up's own file in a tree of stand-ins, each saying which it is.
+  const dir = tempDir();
+  const file = (relative: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(dir, relative)), { recursive: true });
+    fs.writeFileSync(path.join(dir, relative), text);
+  };
+  file('dist/src/cli/startup.js', fs.readFileSync(STARTUP, 'utf8'));
+  file('dist/src/cli/compileCache.js', 'exports.enableCompileCache = () => undefined;');
+  for (const [relative, name] of [['dist/src/cli.js', 'modules'], ['dist/src/cli.help.js', 'help build'], ['dist/bundle/cli.js', 'bundle']]) file(relative, `exports.which = ${JSON.stringify(name)};`);
+  const which = () => {
+    const script = `const { loadCli } = require(${JSON.stringify(path.join(dir, 'dist/src/cli/startup.js'))});
+console.log(JSON.stringify([['ntk-cli', '--help'], ['ntk-cli', 'kernel', '--out', 'k.npy']].map((args) => loadCli(['node', ...args]).which)));`;
+    return JSON.parse(spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' }).stdout);
+  };
+  const at = (relative: string, seconds: number) => fs.utimesSync(path.join(dir, relative), seconds, seconds);
+  at('dist/src/cli.js', 1000);
+  at('dist/src/cli.help.js', 1000); // npm packs every file with one time
+  at('dist/bundle/cli.js', 2000);
+  assert.deepEqual(which(), ['help build', 'bundle']);
+  at('dist/src/cli.js', 3000);
+  assert.deepEqual(which(), ['modules', 'modules']);
+  at('dist/src/cli.help.js', 3000);
+  fs.rmSync(path.join(dir, 'dist/bundle'), { recursive: true });
+  assert.deepEqual(which(), ['help build', 'modules']);
 });
 
 test('cli.help.js holds cli.js and commander, and none of ntk-cli\'s other modules (they would be second copies)', () => {
   const build = fs.readFileSync(path.join(ROOT, 'dist', 'src', 'cli.help.js'), 'utf8');
-  // esbuild names each module it wraps by its path; cli.js, the entry, is not wrapped.
-  const wrapped = [...build.matchAll(/"((?:dist|node_modules)\/[^"]+\.js)"\(/g)].map((m) => m[1]);
-  assert.ok(wrapped.includes('node_modules/commander/lib/command.js'), wrapped.join(' '));
-  assert.deepEqual(wrapped.filter((file) => !file.startsWith('node_modules/commander/')), []);
+  // esbuild names each module it wraps by its path (relative to where node_modules really is); cli.js, the entry, is not wrapped.
+  const wrapped = [...build.matchAll(/"([^"\n]+\.js)"\(/g)].map((m) => m[1]);
+  assert.ok(wrapped.some((file) => file.endsWith('node_modules/commander/lib/command.js')), wrapped.join(' '));
+  assert.deepEqual(wrapped.filter((file) => !file.includes('node_modules/commander/')), []);
 });
 
 test("commander's stand-in for child_process is the real module once used, and other packages get the real one", () => {

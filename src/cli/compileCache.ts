@@ -93,7 +93,8 @@ function nodeLoaderNeeded(env: NodeJS.ProcessEnv): boolean {
  */
 const ENABLED = Symbol.for('ntk-cli compile cache');
 
-export function enableCompileCache(command: string, env: NodeJS.ProcessEnv = process.env): void {
+/** Cache the code this process compiles; at exit, keep what it compiled if `worthKeeping()` says so (and the run succeeded). */
+export function enableCompileCache(command: string, env: NodeJS.ProcessEnv = process.env, worthKeeping: () => boolean = () => true): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Module = require('node:module') as CjsLoader;
   const marked = process as unknown as Record<symbol, boolean>;
@@ -158,7 +159,7 @@ export function enableCompileCache(command: string, env: NodeJS.ProcessEnv = pro
 
   // Made at exit, so the data holds the functions this run compiled too, not only the top level.
   process.once('exit', (code) => {
-    if (code === 0 && produced.size > 0) writeCompileCache(file, entries, produced);
+    if (code === 0 && produced.size > 0 && worthKeeping()) writeCompileCache(file, entries, produced);
   });
 }
 

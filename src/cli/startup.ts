@@ -37,29 +37,22 @@ interface Cli {
 }
 
 /**
- * The CLI for `argv`, from one of three builds of the same code (`npm run bundle`):
- * - a run of a subcommand: dist/bundle/cli.js, ntk-cli's own modules in one file, with the code
- *   cache on before it loads;
- * - no subcommand (`--help`, `--version`): dist/src/cli.help.js, cli.js with commander's seven
- *   files in it (2 ms of the 10 that `--help` adds to Node's start, interleaved runs);
- * - a subcommand's help: the modules themselves. The bundle's code cache keeps the functions its
- *   first run compiled, which for `heatmap --help` would be next to none of a heatmap's; and
- *   cli.help.js's own commander must not meet a command module's.
- * Where only `tsc` has run, the modules serve every run.
+ * The CLI for `argv`, from one of two builds of the same code (`npm run bundle`):
+ * - a subcommand: dist/bundle/cli.js, ntk-cli's own modules in one file, with the code cache on
+ *   before it loads;
+ * - none (`--help`, `--version`): dist/src/cli.help.js, cli.js with commander's seven files in it
+ *   (2 ms of the 10 that `--help` adds to Node's start, interleaved runs).
+ * A build older than dist/src/cli.js (`tsc` has run since) is passed over for the modules
+ * themselves, as where there is none.
  */
 export function loadCli(argv: string[]): Cli {
   const command = invokedCommand(argv);
-  const help = argv.slice(2).some((arg) => arg === '--help' || arg === '-h' || arg === 'help');
-  const commands = path.join(__dirname, '..', '..', 'bundle', 'cli.js');
-  if (command !== undefined && !help && fs.existsSync(commands)) {
+  const build = command === undefined ? HELP_BUILD : path.join(__dirname, '..', '..', 'bundle', 'cli.js');
+  if (current(build)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('./compileCache') as typeof CompileCache).enableCompileCache(command);
+    if (command !== undefined) (require('./compileCache') as typeof CompileCache).enableCompileCache(command, process.env, commandRan);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(commands) as Cli;
-  }
-  if (command === undefined && fs.existsSync(HELP_BUILD)) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(HELP_BUILD) as Cli;
+    return require(build) as Cli;
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('../cli') as Cli;
@@ -67,6 +60,31 @@ export function loadCli(argv: string[]): Cli {
 
 /** cli.js with commander in it: its require of child_process is commander's. */
 const HELP_BUILD = path.join(__dirname, '..', 'cli.help.js');
+
+/** Whether `build` exists and was made from the modules as they are (npm packs every file with one time). */
+function current(build: string): boolean {
+  try {
+    return fs.statSync(build).mtimeMs >= fs.statSync(path.join(__dirname, '..', 'cli.js')).mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Marks a run in which a command's action started (cli.ts's preAction hook), process-wide: the
+ * bundle and the modules each hold a copy of this file. Only such a run's compiled code is kept
+ * in the cache: a bundle's entry is written once, by its first run, and `kernel --help` would
+ * leave it next to none of a kernel's functions.
+ */
+const COMMAND_RAN = Symbol.for('ntk-cli command ran');
+
+export function markCommandRan(): void {
+  (process as unknown as Record<symbol, boolean>)[COMMAND_RAN] = true;
+}
+
+export function commandRan(): boolean {
+  return (process as unknown as Record<symbol, boolean>)[COMMAND_RAN] === true;
+}
 
 interface CjsLoader {
   _load(request: string, parent: { filename?: string } | null, isMain: boolean): unknown;

@@ -63,6 +63,8 @@ export class MatrixSink implements KernelSink {
 
 /** Columns transposed at a time for a mirrored write to a file (64 columns of a 4096-row tile: 1 MB). */
 const TRANSPOSE_BAND = 64;
+/** The most one write call is given: Node refuses lengths of 2 GiB and more (a whole-width block of a large kernel is one run). */
+const WRITE_BYTES = 1 << 30;
 
 /**
  * Blocks into a float32 matrix stored row-major from byte `dataOffset` of an
@@ -81,6 +83,8 @@ export class FileSink implements KernelSink {
   private transposed: Float32Array | null = null;
   /** Background writes as one native job per block where the helper is built, else one request per row (tests set null); chosen at the first block. */
   rowWriter: NativeHelpers['writeRows'] | null | undefined;
+  /** The most bytes one write call is given (tests set less). */
+  writeLimit = WRITE_BYTES;
 
   constructor(readonly fd: number, readonly dataOffset: number, shape: [number, number]) {
     [this.rows, this.cols] = shape;
@@ -90,11 +94,11 @@ export class FileSink implements KernelSink {
     return { kind: 'file', rows: this.rows, cols: this.cols, fd: this.fd, dataOffset: this.dataOffset };
   }
 
-  /** Write `values` contiguously from cell `cell` (row-major index). */
+  /** Write `values` contiguously from cell `cell` (row-major index), in calls of at most writeLimit bytes. */
   private writeAt(cell: number, values: Float32Array): void {
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
     let done = 0;
-    while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, this.dataOffset + cell * 4 + done);
+    while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, Math.min(bytes.length - done, this.writeLimit), this.dataOffset + cell * 4 + done);
   }
 
   writeBlock(row: number, col: number, block: MatrixView, transpose: boolean): void {
@@ -157,7 +161,7 @@ export class FileSink implements KernelSink {
   /** One positional write on libuv's threads; the rest of a short write is written again. */
   private writeInBackground(bytes: Uint8Array, position: number): void {
     this.pending++;
-    fs.write(this.fd, bytes, 0, bytes.length, position, (error, done) => {
+    fs.write(this.fd, bytes, 0, Math.min(bytes.length, this.writeLimit), position, (error, done) => {
       if (!error && done < bytes.length) this.writeInBackground(bytes.subarray(done), position + done);
       this.settled(error);
     });

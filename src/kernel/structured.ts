@@ -60,6 +60,14 @@ export class TileScratch {
   }
 }
 
+/** Σ_k a_ik² of row i of a, in double. */
+function rowNormSquared(a: MatrixView, i: number): number {
+  const ld = a.ld ?? a.cols;
+  let sum = 0;
+  for (let k = 0; k < a.cols; k++) sum += a.data[i * ld + k]! ** 2;
+  return sum;
+}
+
 /** The terms in the order a tile sums them: the output layer's first (it fills the tile), then the others in layer order. */
 function termOrder(terms: KernelTerm[]): KernelTerm[] {
   const output = terms.filter((t) => t.kind === 'product' && t.gradients === null);
@@ -120,7 +128,9 @@ export function computeTile(fx: Factors, fy: Factors, outputs: number, tile: Til
   if (diagonal) mirrorTile(t, ld, h, linalg.threads);
   let trace = 0;
   for (let i = Math.max(r0, c0); i < Math.min(r1, c1); i++) trace += t[(i - r0) * ld + (i - c0)]!;
-  return { min: range.min, max: range.max, diagonal: trace, nonFinite: range.nonFinite };
+  // −0 and 0 compare equal, so which one a range keeps depends on the order values are visited in
+  // (the native passes' threads visit rows in another): a zero is reported as 0.
+  return { min: range.min === 0 ? 0 : range.min, max: range.max === 0 ? 0 : range.max, diagonal: trace, nonFinite: range.nonFinite };
 }
 
 /** The finite range of values written, and the count of NaN and ±Inf among them (a diagonal tile's upper triangle counted for both). */
@@ -200,9 +210,14 @@ function hiddenDiagonal(term: ProductTerm, linalg: Linalg, scratch: TileScratch,
   const P = scratch.get('p');
   const pView = { data: P, rows: h, cols: w };
   linalg.syrk(s2, rowsOf(term.inputs, r0, r1), 0, pView);
-  // G·Gᵀ's syrk overwrites the diagonal: s2·A·Aᵀ's is kept first.
+  // G·Gᵀ's syrk overwrites the diagonal: s2·A·Aᵀ's is kept first. Where it overflowed float32, it is
+  // summed again in double: an input far out on a saturating activation has s2·‖a‖² past 3.4e38
+  // and gradients of 0, whose product is 0, not Inf·0 = NaN.
   const aDiagonal = new Float64Array(h);
-  for (let i = 0; i < h; i++) aDiagonal[i] = P[i * w + i]!;
+  for (let i = 0; i < h; i++) {
+    const kept = P[i * w + i]!;
+    aDiagonal[i] = Number.isFinite(kept) ? kept : s2 * rowNormSquared(term.inputs, r0 + i);
+  }
   linalg.syrk(1, rowsOf(term.gradients!, r0, r1), 0, pView, true);
   const native = nativeCombine('diagonal', t, ld, h, w, P, aDiagonal, scale, constant, b2, true, linalg.threads);
   if (native) return native;
