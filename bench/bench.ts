@@ -3,8 +3,8 @@
  *
  * Every measurement is a whole process: its wall clock timed around the child
  * to 0.1 ms, its peak RSS from GNU time (start-up commands run without it),
- * repeated `--runs` times (default 3) with the tools of a case alternating,
- * and reported as the median. Peers:
+ * repeated `--runs` times (default 3; the kernels up to n = 2000 at least 7)
+ * with the tools of a case alternating, and reported as the median. Peers:
  *   - NumPy: bench/numpy_peer.py with the `python3` on PATH (a current NumPy
  *     with its own OpenBLAS). Where the machine pins OPENBLAS_CORETYPE (and
  *     OPENBLAS_L2_SIZE) for older OpenBLAS builds, NumPy and ntk-cli both run
@@ -389,6 +389,9 @@ interface Setting {
 }
 
 /** The kernels of MLPs against NumPy's structured formula and the PyTorch peers. */
+/** Runs of each tool on the cases up to n = 2000 (at least; `--runs` can ask for more). */
+const SHORT_RUNS = 7;
+
 function kernelsSection({ quick, runs, torch, numpy, sgemm }: Setting): string[] {
   const lines = ['', '### Kernels', '', '| case | tool | process s | kernel s | products s | GFLOP/s | of sgemm | peak RSS MB | process / NumPy | kernel / NumPy |'];
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -403,11 +406,19 @@ function kernelsSection({ quick, runs, torch, numpy, sgemm }: Setting): string[]
     if (torch && c.functorch) tools.push(torchTool(c, 'functorch'));
     if (torch && c.seedLoop) tools.push(torchTool(c, 'seed'));
     const results = tools.map(() => [] as ReturnType<Tool['run']>[]);
-    for (let r = 0; r < runs; r++) {
-      tools.forEach((tool, i) => {
-        log(`${c.name}: ${tool.label}, run ${r + 1}`);
-        results[i].push(tool.run());
-      });
+    // A process of a fraction of a second moves by 30–50% between runs on a shared machine, where one
+    // slow run of three decides the median: the cases up to n = 2000 run SHORT_RUNS times.
+    const caseRuns = c.n <= 2000 ? Math.max(runs, SHORT_RUNS) : runs;
+    // The order turns each round: a process right after one that freed much memory (functorch's
+    // 1.2 GB) first-touches memory this virtual machine serves slowly (measured: ntk-cli's n = 2000
+    // kernel 0.097–0.143 s right after functorch, 0.076–0.091 s after another ntk-cli run), and no
+    // tool should always follow the same one.
+    for (let r = 0; r < caseRuns; r++) {
+      for (let k = 0; k < tools.length; k++) {
+        const i = (k + r) % tools.length;
+        log(`${c.name}: ${tools[i].label}, run ${r + 1}`);
+        results[i].push(tools[i].run());
+      }
     }
     const summary = results.map((rs) => ({
       wall: median(rs.map((x) => x.wall)),
@@ -463,7 +474,7 @@ function main(): void {
   };
   const { torch, numpy, sgemm } = setting;
   const lines: string[] = [];
-  lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${runs} alternating runs, medians.`);
+  lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${runs} alternating runs (${Math.max(runs, SHORT_RUNS)} for the kernels up to n = 2000), medians.`);
   lines.push(
     `ntk-cli's OpenBLAS 2048³ sgemm through nblas: ${sgemm ? `${sgemm.toFixed(0)} GFLOP/s` : 'binding not installed'}` +
       ` (OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? 'unset'}); NumPy ${numpy ? `${numpy.version}: ${numpy.gflops.toFixed(0)} GFLOP/s` : 'not available'} (OPENBLAS_CORETYPE unset).`,

@@ -280,6 +280,8 @@ function forEachUpperBlock(n: number, visit: (i0: number, i1: number, j0: number
 
 export interface StructuredResult {
   stats: TileStats;
+  /** When the last tile was computed (process.hrtime.bigint()): before the wait for its background write. */
+  computedAt: bigint;
 }
 
 /**
@@ -329,8 +331,9 @@ export function* structuredKernel(model: Network, x: Samples, y: Samples | null,
     options.onProgress?.(done / total);
     yield;
   }
+  const computedAt = process.hrtime.bigint();
   if (background) yield background.written();
-  return { stats: stats! };
+  return { stats: stats!, computedAt };
 }
 
 type Tiles = Generator<Promise<void> | void, StructuredResult>;
