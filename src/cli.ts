@@ -98,8 +98,9 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.on('error', () => undefined);
   const invoked = invokedCommand(argv);
   if (invoked) {
-    // A command loads about 120 modules, worth caching their compiled code; --help and --version
-    // load a handful, which reading the cache would slow down.
+    // Where start-up has not turned it on (the modules run, not the bundle): a command loads about
+    // 120 modules, worth caching their compiled code; --help and --version load a handful, which
+    // reading the cache would slow down.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require('./cli/compileCache') as typeof CompileCache).enableCompileCache(invoked, process.env, commandRan);
     atomicWrite().whenOutputsStart(cleanUpOnSignals);
