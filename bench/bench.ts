@@ -72,6 +72,23 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process
   return { wall, rssMB: rssKB / 1024, stdout: result.stdout.toString() };
 }
 
+/** Runs of each tool on the cases up to n = 2000 (at least; `--runs` can ask for more). */
+const SHORT_RUNS = 7;
+
+/** A Fisher–Yates shuffle on a linear congruential generator seeded with `seed`: orders that vary from call to call, the same in every bench. */
+function seededShuffle(seed: number): <T>(items: T[]) => T[] {
+  let state = seed >>> 0 || 1;
+  const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  return (items) => {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [out[i], out[j]] = [out[j], out[i]];
+    }
+    return out;
+  };
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 
 /** The environment for a current NumPy: without this machine's OpenBLAS pins. */
@@ -389,9 +406,6 @@ interface Setting {
 }
 
 /** The kernels of MLPs against NumPy's structured formula and the PyTorch peers. */
-/** Runs of each tool on the cases up to n = 2000 (at least; `--runs` can ask for more). */
-const SHORT_RUNS = 7;
-
 function kernelsSection({ quick, runs, torch, numpy, sgemm }: Setting): string[] {
   const lines = ['', '### Kernels', '', '| case | tool | process s | kernel s | products s | GFLOP/s | of sgemm | peak RSS MB | process / NumPy | kernel / NumPy |'];
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -409,13 +423,13 @@ function kernelsSection({ quick, runs, torch, numpy, sgemm }: Setting): string[]
     // A process of a fraction of a second moves by 30–50% between runs on a shared machine, where one
     // slow run of three decides the median: the cases up to n = 2000 run SHORT_RUNS times.
     const caseRuns = c.n <= 2000 ? Math.max(runs, SHORT_RUNS) : runs;
-    // The order turns each round: a process right after one that freed much memory (functorch's
-    // 1.2 GB) first-touches memory this virtual machine serves slowly (measured: ntk-cli's n = 2000
-    // kernel 0.097–0.143 s right after functorch, 0.076–0.091 s after another ntk-cli run), and no
-    // tool should always follow the same one.
+    // Each round in its own order (shuffled, the same every bench): a process right after one that
+    // freed much memory (functorch's 1.2 GB) first-touches memory this virtual machine serves slowly
+    // (measured: ntk-cli's n = 2000 kernel 0.097–0.143 s right after functorch, 0.076–0.091 s after
+    // another ntk-cli run), and no tool should always follow the same one.
+    const shuffle = seededShuffle(c.n);
     for (let r = 0; r < caseRuns; r++) {
-      for (let k = 0; k < tools.length; k++) {
-        const i = (k + r) % tools.length;
+      for (const i of shuffle(tools.map((_, k) => k))) {
         log(`${c.name}: ${tools[i].label}, run ${r + 1}`);
         results[i].push(tools[i].run());
       }

@@ -729,7 +729,8 @@ static napi_value combine_tile(napi_env env, napi_callback_info info) {
   tile_pass pass = {.mode = mode, .ld = ld, .h = h, .w = w, .t = t, .p = p, .q = q, .a_diagonal = a_diagonal, .scale = constants[0], .constant = constants[1], .b2 = constants[2], .diagonal = constants[3] != 0};
   pass.range = (value_range){INFINITY, -INFINITY, 0};
   if (pass.diagonal && mode == 1) return fail(env, "combineTile: an off-diagonal tile is not diagonal");
-  const double threads = constants[4] >= 1 && constants[4] <= MAX_PASS_THREADS ? constants[4] : 1; /* NaN included */
+  /* run_pass caps the count at MAX_PASS_THREADS; what is not a count of 1 or more (NaN included) is 1. */
+  const double threads = constants[4] >= 1 ? (constants[4] < MAX_PASS_THREADS ? constants[4] : MAX_PASS_THREADS) : 1;
   run_pass(combine_part, &pass, (int64_t)threads, mode == 2 ? (h + TILE_BLOCK - 1) / TILE_BLOCK : h);
   range[0] = pass.range.min;
   range[1] = pass.range.max;

@@ -42,8 +42,8 @@ interface Cli {
  *   before it loads;
  * - none (`--help`, `--version`): dist/src/cli.help.js, cli.js with commander's seven files in it
  *   (2 ms of the 10 that `--help` adds to Node's start, interleaved runs).
- * A build older than dist/src/cli.js (`tsc` has run since) is passed over for the modules
- * themselves, as where there is none.
+ * A build older than dist/src/cli.js (`tsc` has run since: current()) is passed over for the
+ * modules themselves, as where there is none.
  */
 export function loadCli(argv: string[]): Cli {
   const command = invokedCommand(argv);
@@ -61,14 +61,21 @@ export function loadCli(argv: string[]): Cli {
 /** cli.js with commander in it: its require of child_process is commander's. */
 const HELP_BUILD = path.join(__dirname, '..', 'cli.help.js');
 
-/** Whether `build` exists and was made from the modules as they are (npm packs every file with one time). */
+/**
+ * Whether `build` exists and is no older than the modules, give or take STALE_MS: npm unpacks a
+ * package's files one after another, milliseconds apart, where a `tsc` that rewrites cli.js after
+ * the bundles runs for seconds. (A `tsc --watch` that rewrites only a command's module is not
+ * seen: `npm run bundle` after it.)
+ */
 function current(build: string): boolean {
   try {
-    return fs.statSync(build).mtimeMs >= fs.statSync(path.join(__dirname, '..', 'cli.js')).mtimeMs;
+    return fs.statSync(build).mtimeMs + STALE_MS >= fs.statSync(path.join(__dirname, '..', 'cli.js')).mtimeMs;
   } catch {
     return false;
   }
 }
+
+const STALE_MS = 2000;
 
 /**
  * Marks a run in which a command's action started (cli.ts's preAction hook), process-wide: the
