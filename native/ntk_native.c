@@ -601,6 +601,16 @@ typedef struct {
   value_range range;
 } tile_pass;
 
+/*
+ * (a + b2)·g, or 0 where either factor is 0: a factor that overflowed float32 (an input far out on
+ * a saturating activation) times a gradient product of exactly 0 is 0, as the exact product is,
+ * not Inf·0 = NaN. src/kernel/structured.ts's hiddenTermValue is the same.
+ */
+static inline double term(double a, double b2, double g) {
+  const double f = a + b2;
+  return f == 0 || g == 0 ? 0 : f * g;
+}
+
 static void *combine_part(void *arg) {
   tile_pass *c = arg;
   value_range *r = &c->range;
@@ -614,7 +624,7 @@ static void *combine_part(void *arg) {
         for (int64_t j = j0; j < w; j++) row[j] = finish_value(scale * ((double)row[j] + constant), r, c->diagonal && j != i ? 2 : 1);
       } else {
         const float *pr = c->p + i * w, *qr = c->q + i * w;
-        for (int64_t j = 0; j < w; j++) row[j] = finish_value(scale * ((double)row[j] + ((double)pr[j] + b2) * (double)qr[j] + constant), r, 1);
+        for (int64_t j = 0; j < w; j++) row[j] = finish_value(scale * ((double)row[j] + term(pr[j], b2, qr[j]) + constant), r, 1);
       }
     }
     return NULL;
@@ -637,10 +647,10 @@ static void *combine_part(void *arg) {
         const float *q = qt + (i - i0) * TILE_BLOCK; /* q[j − jb]: G·Gᵀ at (i, j) */
         int64_t j0 = jb > i ? jb : i;
         if (j0 == i) {
-          row[i] = finish_value(scale * ((double)row[i] + (c->a_diagonal[i] + b2) * (double)q[i - jb] + constant), r, 1);
+          row[i] = finish_value(scale * ((double)row[i] + term(c->a_diagonal[i], b2, q[i - jb]) + constant), r, 1);
           j0++;
         }
-        for (int64_t j = j0; j < j1; j++) row[j] = (float)(scale * ((double)row[j] + ((double)a[j] + b2) * (double)q[j - jb] + constant));
+        for (int64_t j = j0; j < j1; j++) row[j] = (float)(scale * ((double)row[j] + term(a[j], b2, q[j - jb]) + constant));
         track_run(row + j0, j1 - j0, r, 2);
       }
     }

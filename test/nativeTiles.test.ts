@@ -81,7 +81,8 @@ test('native tile passes give the JavaScript passes\' kernels bit for bit, with 
     if (overflow) xData.fill(1e20, 17 * inputDim, 18 * inputDim);
     const x = samplesOf(xData, inputDim);
     const yData = g.randn(150 * inputDim);
-    if (overflow) yData.fill(-1e20, 101 * inputDim, 102 * inputDim);
+    // In x's direction: their products overflow where both are active (opposite ones share no active unit, and their term is 0).
+    if (overflow) yData.fill(1e20, 101 * inputDim, 102 * inputDim);
     const y = samplesOf(yData, inputDim);
     for (const [second, cols] of [[null, 230], [y, 150]] as const) {
       for (const trace of ['sum', 'mean'] as const) {
@@ -139,12 +140,14 @@ test("tile passes on several threads give one thread's kernel bit for bit, with 
   }
 });
 
-test('an input that overflows float32 on a saturating activation leaves the kernel finite: its gradients are 0', async () => {
+test('inputs that overflow float32 on a saturating activation leave the kernel finite: their gradients are 0', async () => {
   const { linalg } = await openLinalg('auto', 1, 'auto');
   const g = new TorchGenerator(3);
   const model = initMlp({ inputDim: 3, width: 64, depth: 1, outputDim: 1, activation: 'tanh', parameterization: 'standard' }, g);
   const xData = g.randn(300 * 3);
-  xData.set([1e20, -3e19, 2e19], 7 * 3); // s2·‖a‖² past float32's range; tanh′ there is 0
+  // s2·‖a‖² and a·a′ past float32's range; tanh′ there is 0.
+  xData.set([1e20, -3e19, 2e19], 7 * 3);
+  xData.set([2e20, -1e19, 1e19], 200 * 3);
   const x = samplesOf(xData, 3);
   const kernels = [false, true].map((javaScript) => {
     useJavaScriptTiles(javaScript);

@@ -60,6 +60,16 @@ export class TileScratch {
   }
 }
 
+/**
+ * A hidden term's value, (a + b2)·g, or 0 where either factor is 0: a factor that overflowed
+ * float32 (an input far out on a saturating activation) times a gradient product of exactly 0 is
+ * 0, as the exact product is, not Inf·0 = NaN. The native passes compute the same.
+ */
+function hiddenTermValue(a: number, b2: number, g: number): number {
+  const f = a + b2;
+  return f === 0 || g === 0 ? 0 : f * g;
+}
+
 /** Σ_k a_ik² of row i of a, in double. */
 function rowNormSquared(a: MatrixView, i: number): number {
   const ld = a.ld ?? a.cols;
@@ -227,7 +237,7 @@ function hiddenDiagonal(term: ProductTerm, linalg: Linalg, scratch: TileScratch,
       const row = i * ld;
       for (let j = Math.max(j0, i); j < j1; j++) {
         const p = j === i ? aDiagonal[i]! : P[i * w + j]!;
-        const v = Math.fround(scale * (t[row + j]! + (p + b2) * P[j * w + i]! + constant));
+        const v = Math.fround(scale * (t[row + j]! + hiddenTermValue(p, b2, P[j * w + i]!) + constant));
         t[row + j] = v;
         if (v - v !== 0) nonFinite += j !== i ? 2 : 1;
         else {
@@ -257,7 +267,7 @@ function hiddenOffDiagonal(term: ProductTerm, other: ProductTerm, linalg: Linalg
     const row = i * ld;
     const at = i * w;
     for (let j = 0; j < w; j++) {
-      const v = Math.fround(scale * (t[row + j]! + (P[at + j]! + b2) * Q[at + j]! + constant));
+      const v = Math.fround(scale * (t[row + j]! + hiddenTermValue(P[at + j]!, b2, Q[at + j]!) + constant));
       t[row + j] = v;
       if (v - v !== 0) nonFinite++;
       else {
