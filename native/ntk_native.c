@@ -602,13 +602,14 @@ typedef struct {
 } tile_pass;
 
 /*
- * (a + b2)·g, or 0 where either factor is 0: a factor that overflowed float32 (an input far out on
- * a saturating activation) times a gradient product of exactly 0 is 0, as the exact product is,
- * not Inf·0 = NaN. src/kernel/structured.ts's hiddenTermValue is the same.
+ * (a + b2)·g, and 0 where that is Inf·0: a factor that overflowed float32 (an input far out on a
+ * saturating activation) times a gradient product of exactly 0 is 0, as the exact product is, not
+ * NaN. Every other value is the plain product. Branch-free, so the loops stay vectorised.
+ * src/kernel/structured.ts's hiddenTermValue is the same.
  */
 static inline double term(double a, double b2, double g) {
-  const double f = a + b2;
-  return f == 0 || g == 0 ? 0 : f * g;
+  const double f = a + b2, p = f * g;
+  return (p != p) & ((f == 0) | (g == 0)) ? 0 : p;
 }
 
 static void *combine_part(void *arg) {

@@ -61,13 +61,14 @@ export class TileScratch {
 }
 
 /**
- * A hidden term's value, (a + b2)·g, or 0 where either factor is 0: a factor that overflowed
- * float32 (an input far out on a saturating activation) times a gradient product of exactly 0 is
- * 0, as the exact product is, not Inf·0 = NaN. The native passes compute the same.
+ * A hidden term's value, (a + b2)·g, and 0 where that is Inf·0: a factor that overflowed float32
+ * (an input far out on a saturating activation) times a gradient product of exactly 0 is 0, as the
+ * exact product is, not NaN. Every other value is the plain product. The native passes compute the same.
  */
 function hiddenTermValue(a: number, b2: number, g: number): number {
   const f = a + b2;
-  return f === 0 || g === 0 ? 0 : f * g;
+  const p = f * g;
+  return p !== p && (f === 0 || g === 0) ? 0 : p;
 }
 
 /** Σ_k a_ik² of row i of a, in double. */
