@@ -5,7 +5,7 @@
  *
  * - A subcommand runs from the bundle `npm run build` makes of ntk-cli's own modules
  *   (dist/bundle/cli.js, esbuild): one file to find, read and take from the code cache in place of
- *   about 130, which took 8 ms of a default heatmap's 127 (interleaved runs). `--help` and
+ *   about 120, which took 8 ms of a default heatmap's 127 (interleaved runs). `--help` and
  *   `--version` load a handful of modules, cheaper than the 660 kB bundle, and run from cli.js with
  *   commander in it (loadCli). All are the same code, which the tests run through this file.
  * - commander loads node:child_process when it loads, for executable subcommands, which ntk-cli

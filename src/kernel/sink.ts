@@ -101,13 +101,20 @@ export class FileSink implements KernelSink {
     while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, Math.min(bytes.length - done, this.writeLimit), this.dataOffset + cell * 4 + done);
   }
 
+  /**
+   * Whether a block of width `w` stored with row stride `ld` is whole rows of the file, one after
+   * another in memory as there: then it is one write, as a write per row costs more than the copy.
+   */
+  private contiguous(ld: number, w: number): boolean {
+    return ld === w && w === this.cols;
+  }
+
   writeBlock(row: number, col: number, block: MatrixView, transpose: boolean): void {
     const [h, w] = transpose ? [block.cols, block.rows] : [block.rows, block.cols];
     checkPlacement(this, row, col, h, w);
     const ld = block.ld ?? block.cols;
     if (!transpose) {
-      // Whole rows, one after another in memory as in the file: one write (a write per row costs more than the copy).
-      if (ld === w && w === this.cols) return this.writeAt(row * this.cols, block.data.subarray(0, h * w));
+      if (this.contiguous(ld, w)) return this.writeAt(row * this.cols, block.data.subarray(0, h * w));
       for (let i = 0; i < block.rows; i++) this.writeAt((row + i) * this.cols + col, block.data.subarray(i * ld, i * ld + block.cols));
       return;
     }
@@ -145,8 +152,7 @@ export class FileSink implements KernelSink {
       }
       return;
     }
-    const rows = ld === w && w === this.cols ? 1 : h; // whole rows, contiguous in memory and file: one write
-    const length = rows === 1 ? h * w : w;
+    const [rows, length] = this.contiguous(ld, w) ? [1, h * w] : [h, w];
     for (let i = 0; i < rows; i++) {
       const values = source.data.subarray(i * ld, i * ld + length);
       this.writeInBackground(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), position + i * this.cols * 4);

@@ -222,8 +222,9 @@ function hiddenDiagonal(term: ProductTerm, linalg: Linalg, scratch: TileScratch,
   const pView = { data: P, rows: h, cols: w };
   linalg.syrk(s2, rowsOf(term.inputs, r0, r1), 0, pView);
   // G·Gᵀ's syrk overwrites the diagonal: s2·A·Aᵀ's is kept first. Where it overflowed float32, it is
-  // summed again in double: an input far out on a saturating activation has s2·‖a‖² past 3.4e38
-  // and gradients of 0, whose product is 0, not Inf·0 = NaN.
+  // summed again in double, as the diagonal always was before it was kept: with a small enough
+  // gradient product the term is back in float32's range (with one of exactly 0, hiddenTermValue
+  // makes it 0 either way).
   const aDiagonal = new Float64Array(h);
   for (let i = 0; i < h; i++) {
     const kept = P[i * w + i]!;
