@@ -5,7 +5,7 @@
       "sources": ["ntk_native.c"],
       "cflags": ["-O3", "-Wall", "-Wextra", "-ffp-contract=off", "-pthread"],
       "ldflags": ["-pthread"],
-      "libraries": ["-llapacke", "-lm"]
+      "libraries": ["-lz", "-lm", "-ldl"]
     }
   ]
 }

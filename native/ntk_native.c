@@ -70,11 +70,11 @@
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
-#include <lapacke.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -82,6 +82,12 @@
 #include <stdlib.h>
 #include <uv.h>
 #include <pthread.h>
+#include <dlfcn.h>
+#include <zlib.h>
+#ifdef __linux__
+#include <elf.h>
+#include <link.h>
+#endif
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
@@ -114,6 +120,41 @@ static int typed_array(napi_env env, napi_value value, void **data, size_t *leng
   return 1;
 }
 
+/*
+ * LAPACKE, opened on first use rather than linked: loading it (with LAPACK and gfortran) would
+ * cost every run that loads this helper a millisecond, and it is needed only by eigensolvers.
+ * lapack_int is int in the LP64 builds distributions ship (liblapacke64 is the ILP64 one).
+ */
+typedef int (*ssyevd_fn)(int layout, char jobz, char uplo, int n, float *a, int lda, float *w);
+typedef int (*dsyevd_fn)(int layout, char jobz, char uplo, int n, double *a, int lda, double *w);
+#define LAPACK_COL_MAJOR 102
+static ssyevd_fn lapacke_ssyevd;
+static dsyevd_fn lapacke_dsyevd;
+
+/* Whether LAPACKE's ?syevd are resolved, opening the library the first time (JavaScript's thread only). */
+static int lapacke_loaded(void) {
+  static int tried = 0;
+  if (!tried) {
+    tried = 1;
+    static const char *names[] = {"liblapacke.so.3", "liblapacke.so", "liblapacke.dylib"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && !lapacke_dsyevd; i++) {
+      void *library = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+      if (!library) continue;
+      lapacke_ssyevd = (ssyevd_fn)dlsym(library, "LAPACKE_ssyevd");
+      lapacke_dsyevd = (dsyevd_fn)dlsym(library, "LAPACKE_dsyevd");
+      if (!lapacke_ssyevd || !lapacke_dsyevd) lapacke_ssyevd = NULL, lapacke_dsyevd = NULL;
+    }
+  }
+  return lapacke_dsyevd != NULL;
+}
+
+static napi_value lapack_available(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  napi_get_boolean(env, lapacke_loaded(), &result);
+  return result;
+}
+
 static napi_value syevd(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value args[4];
@@ -132,10 +173,11 @@ static napi_value syevd(napi_env env, napi_callback_info info) {
   if (n < 1 || n > INT32_MAX || (uint64_t)n * (uint64_t)n != a_length || (uint64_t)n != w_length) {
     return fail(env, "syevd: a must hold n*n elements and w n");
   }
+  if (!lapacke_loaded()) return fail(env, "syevd: LAPACKE (liblapacke.so.3) could not be loaded");
   /* A symmetric row-major matrix is the same matrix column-major; 'L' there is 'U' here. */
   const char job = vectors ? 'V' : 'N';
-  lapack_int info_code = a_size == 4 ? LAPACKE_ssyevd(LAPACK_COL_MAJOR, job, 'L', (lapack_int)n, (float *)a, (lapack_int)n, (float *)w)
-                                     : LAPACKE_dsyevd(LAPACK_COL_MAJOR, job, 'L', (lapack_int)n, (double *)a, (lapack_int)n, (double *)w);
+  int info_code = a_size == 4 ? lapacke_ssyevd(LAPACK_COL_MAJOR, job, 'L', (int)n, (float *)a, (int)n, (float *)w)
+                              : lapacke_dsyevd(LAPACK_COL_MAJOR, job, 'L', (int)n, (double *)a, (int)n, (double *)w);
   napi_value result;
   napi_create_int32(env, (int32_t)info_code, &result);
   return result;
@@ -871,9 +913,440 @@ static napi_value write_rows(napi_env env, napi_callback_info info) {
   return fail(env, "writeRows: the job could not be queued");
 }
 
+/*
+ * Preloading: a run that will draw a picture spends about ten milliseconds in the dynamic loader
+ * mapping cairo, pango and their fifty libraries, and a few more in OpenBLAS's start and
+ * fontconfig's configuration. One thread does that while JavaScript's thread loads and
+ * runs ntk-cli; the require() that comes later finds the libraries mapped. Nothing depends on it:
+ * a file that fails to open is left to that require() to report.
+ *
+ * An add-on that registers itself from a static constructor (nan's NODE_MODULE) must be opened by
+ * Node on its own thread, or Node finds it unregistered: for those only the libraries it needs
+ * (its ELF DT_NEEDED entries) are opened here.
+ */
+#define MAX_PRELOADS 16
+struct preload_job {
+  int count;
+  char *files[MAX_PRELOADS];
+  /* 1: open the file's needed libraries only. */
+  int needed_only[MAX_PRELOADS];
+  int init_count;
+  char *init[MAX_PRELOADS];
+};
+
+#ifdef __linux__
+/* Open each library `file` names as DT_NEEDED (64-bit ELF of this machine's byte order; anything else is skipped). */
+static void open_needed(const char *file) {
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  struct stat st;
+  void *map = fstat(fd, &st) == 0 && st.st_size >= (off_t)sizeof(ElfW(Ehdr)) ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+  close(fd);
+  if (map == MAP_FAILED) return;
+  const unsigned char *base = map;
+  size_t size = (size_t)st.st_size;
+  const ElfW(Ehdr) *header = map;
+  const ElfW(Phdr) *segments = (const ElfW(Phdr) *)(base + header->e_phoff);
+  int usable = memcmp(header->e_ident, ELFMAG, SELFMAG) == 0 && header->e_ident[EI_CLASS] == (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) &&
+               header->e_phentsize == sizeof(ElfW(Phdr)) && header->e_phoff < size && header->e_phnum <= (size - header->e_phoff) / sizeof(ElfW(Phdr));
+  const ElfW(Dyn) *dynamic = NULL;
+  size_t dynamic_count = 0;
+  for (int i = 0; usable && i < header->e_phnum; i++) {
+    if (segments[i].p_type == PT_DYNAMIC && segments[i].p_offset < size && segments[i].p_filesz <= size - segments[i].p_offset) {
+      dynamic = (const ElfW(Dyn) *)(base + segments[i].p_offset);
+      dynamic_count = segments[i].p_filesz / sizeof(ElfW(Dyn));
+    }
+  }
+  /* DT_STRTAB is an address: the loadable segment holding it gives its place in the file. */
+  size_t strtab = SIZE_MAX, strtab_size = 0;
+  for (size_t d = 0; d < dynamic_count && dynamic[d].d_tag != DT_NULL; d++) {
+    if (dynamic[d].d_tag == DT_STRSZ) strtab_size = dynamic[d].d_un.d_val;
+    if (dynamic[d].d_tag != DT_STRTAB) continue;
+    ElfW(Addr) address = dynamic[d].d_un.d_ptr;
+    for (int i = 0; i < header->e_phnum; i++) {
+      const ElfW(Phdr) *s = &segments[i];
+      if (s->p_type == PT_LOAD && address >= s->p_vaddr && address - s->p_vaddr < s->p_filesz) strtab = s->p_offset + (address - s->p_vaddr);
+    }
+  }
+  if (strtab < size && strtab_size <= size - strtab) {
+    for (size_t d = 0; d < dynamic_count && dynamic[d].d_tag != DT_NULL; d++) {
+      if (dynamic[d].d_tag != DT_NEEDED || dynamic[d].d_un.d_val >= strtab_size) continue;
+      const char *name = (const char *)base + strtab + dynamic[d].d_un.d_val;
+      if (memchr(name, 0, strtab_size - dynamic[d].d_un.d_val)) dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    }
+  }
+  munmap(map, size);
+}
+#else
+static void open_needed(const char *file) { (void)file; }
+#endif
+
+static void *preload_thread(void *arg) {
+  struct preload_job *job = arg;
+  void *handles[MAX_PRELOADS] = {0};
+  for (int i = 0; i < job->count; i++) {
+    if (job->needed_only[i]) {
+      open_needed(job->files[i]);
+      continue;
+    }
+    /* Binding every symbol here spares JavaScript's thread doing it call by call; a symbol this
+       Node lacks fails RTLD_NOW, and then the lazy binding Node itself uses decides. */
+    handles[i] = dlopen(job->files[i], RTLD_NOW | RTLD_LOCAL);
+    if (!handles[i]) handles[i] = dlopen(job->files[i], RTLD_LAZY | RTLD_LOCAL);
+  }
+  /* A library's own initialisation (fontconfig's FcInit reads its configuration), found among the opened files' libraries. */
+  for (int k = 0; k < job->init_count; k++) {
+    for (int i = 0; i < job->count; i++) {
+      void *function = handles[i] ? dlsym(handles[i], job->init[k]) : NULL;
+      if (function) {
+        ((void (*)(void))function)();
+        break;
+      }
+    }
+  }
+  for (int i = 0; i < job->count; i++) free(job->files[i]);
+  for (int k = 0; k < job->init_count; k++) free(job->init[k]);
+  free(job);
+  return NULL;
+}
+
+/* A JavaScript array of at most MAX_PRELOADS strings, copied into out; the count, or -1. */
+static int string_list(napi_env env, napi_value array, char **out) {
+  uint32_t length;
+  if (napi_get_array_length(env, array, &length) != napi_ok || length > MAX_PRELOADS) return -1;
+  for (uint32_t i = 0; i < length; i++) {
+    napi_value item;
+    size_t bytes;
+    out[i] = NULL;
+    if (napi_get_element(env, array, i, &item) != napi_ok || napi_get_value_string_utf8(env, item, NULL, 0, &bytes) != napi_ok || !(out[i] = malloc(bytes + 1))) {
+      for (uint32_t j = 0; j <= i; j++) free(out[j]);
+      return -1;
+    }
+    napi_get_value_string_utf8(env, item, out[i], bytes + 1, &bytes);
+  }
+  return (int)length;
+}
+
+/* The one preload thread a process runs, joined by preloadJoin (JavaScript's thread only). */
+static pthread_t preload_thread_id;
+static int preload_state; /* 0: none yet; 1: running or done, not joined; 2: joined, or failed to start */
+
+static napi_value preload(napi_env env, napi_callback_info info) {
+  napi_value started_value;
+  size_t argc = 3;
+  napi_value args[3];
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 3) return fail(env, "preload(addons, neededOf, init): three arrays");
+  struct preload_job *job = calloc(1, sizeof *job);
+  char *addons[MAX_PRELOADS], *needed[MAX_PRELOADS];
+  int addon_count = job ? string_list(env, args[0], addons) : -1;
+  int needed_count = addon_count >= 0 ? string_list(env, args[1], needed) : -1;
+  if (needed_count >= 0 && addon_count + needed_count <= MAX_PRELOADS) job->init_count = string_list(env, args[2], job->init);
+  if (needed_count < 0 || addon_count + needed_count > MAX_PRELOADS || job->init_count < 0) {
+    for (int i = 0; i < addon_count; i++) free(addons[i]);
+    for (int i = 0; i < needed_count; i++) free(needed[i]);
+    free(job);
+    return fail(env, "preload: arrays of at most 16 strings, 16 files in all");
+  }
+  if (preload_state != 0) {
+    for (int i = 0; i < addon_count; i++) free(addons[i]);
+    for (int i = 0; i < needed_count; i++) free(needed[i]);
+    for (int k = 0; k < job->init_count; k++) free(job->init[k]);
+    free(job);
+    napi_get_boolean(env, false, &started_value);
+    return started_value;
+  }
+  /* The libraries other add-ons need first: they are what JavaScript's thread asks for first. */
+  for (int i = 0; i < needed_count; i++) job->files[job->count] = needed[i], job->needed_only[job->count++] = 1;
+  for (int i = 0; i < addon_count; i++) job->files[job->count++] = addons[i];
+  int started = pthread_create(&preload_thread_id, NULL, preload_thread, job) == 0;
+  preload_state = started ? 1 : 2;
+  if (!started) {
+    for (int i = 0; i < job->count; i++) free(job->files[i]);
+    for (int k = 0; k < job->init_count; k++) free(job->init[k]);
+    free(job);
+  }
+  napi_get_boolean(env, started, &started_value);
+  return started_value;
+}
+
+/* A process that exits while the loader runs constructors on another thread can crash in the
+   libraries' destructors: exit waits for the preload thread (cli/startup.ts). */
+static napi_value preload_join(napi_env env, napi_callback_info info) {
+  (void)env, (void)info;
+  if (preload_state == 1) {
+    pthread_join(preload_thread_id, NULL);
+    preload_state = 2;
+  }
+  return NULL;
+}
+
+/*
+ * CRC-32 (zlib's crc32) of a buffer or of a string's UTF-8 bytes, continuing from value: the code
+ * cache's checksums (cli/compileCache.ts) without loading node:zlib, a millisecond of every run's start.
+ */
+static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n) {
+  for (; n > 0x40000000; n -= 0x40000000, p += 0x40000000) crc = (uint32_t)crc32(crc, p, 0x40000000);
+  return (uint32_t)crc32(crc, p, (uInt)n);
+}
+
+static napi_value crc32_value(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 1) return fail(env, "crc32(data[, value]): data");
+  uint32_t value = 0;
+  if (argc == 2 && napi_get_value_uint32(env, args[1], &value) != napi_ok) return fail(env, "crc32: value must be a number");
+  napi_valuetype type;
+  napi_typeof(env, args[0], &type);
+  uint32_t crc;
+  if (type == napi_string) {
+    size_t bytes;
+    if (napi_get_value_string_utf8(env, args[0], NULL, 0, &bytes) != napi_ok) return fail(env, "crc32: data must be a string or a buffer");
+    char *text = malloc(bytes + 1);
+    if (!text) return fail(env, "crc32: out of memory");
+    napi_get_value_string_utf8(env, args[0], text, bytes + 1, &bytes);
+    crc = crc32_update(value, (const unsigned char *)text, bytes);
+    free(text);
+  } else {
+    bool is_typed = false;
+    void *data;
+    size_t length;
+    napi_typedarray_type kind;
+    napi_value buffer;
+    size_t offset;
+    if (napi_is_typedarray(env, args[0], &is_typed) != napi_ok || !is_typed || napi_get_typedarray_info(env, args[0], &kind, &length, &data, &buffer, &offset) != napi_ok || kind != napi_uint8_array) {
+      return fail(env, "crc32: data must be a string or a buffer");
+    }
+    crc = crc32_update(value, data, length);
+  }
+  napi_value result;
+  napi_create_uint32(env, crc, &result);
+  return result;
+}
+
+/*
+ * PNG encoding of a canvas's pixels (cairo's ARGB32, premultiplied, native-endian words, as
+ * canvas.toBuffer('raw') gives them): RGB where every pixel is opaque, else RGBA unpremultiplied
+ * as cairo's and node-canvas's own writers round it; rows unfiltered (the pictures are flat
+ * colours, where filters cost time and bytes). The zlib stream is deflated in parts on threads:
+ * each part but the last ends in a sync flush, on a byte boundary, and starts from the 32 kB of
+ * input before it as its dictionary, so the parts join into one stream (pigz's scheme) of about
+ * the size one deflate makes; the Adler-32s are combined. Same pixels as canvas's encoder (tested).
+ */
+#define PNG_MAX_PARTS 16
+#define PNG_PART ((size_t)256 << 10)
+#define PNG_WINDOW 32768
+
+struct png_part {
+  const unsigned char *in;
+  size_t in_length, dictionary_length;
+  int last, level, status;
+  unsigned char *out;
+  size_t out_length;
+  uLong adler;
+};
+
+static void *png_deflate_part(void *arg) {
+  struct png_part *part = arg;
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  part->status = -1;
+  if (deflateInit2(&z, part->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
+  /* deflateBound assumes one Z_FINISH; a sync flush adds at most an empty stored block. */
+  size_t capacity = deflateBound(&z, (uLong)part->in_length) + 16;
+  part->out = malloc(capacity);
+  int ok = part->out && (part->dictionary_length == 0 || deflateSetDictionary(&z, part->in - part->dictionary_length, (uInt)part->dictionary_length) == Z_OK);
+  z.next_in = (Bytef *)part->in;
+  z.next_out = part->out;
+  z.avail_out = (uInt)capacity;
+  const unsigned char *in = part->in;
+  size_t left = part->in_length;
+  while (ok) {
+    size_t step = left < 0x40000000 ? left : 0x40000000;
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)step;
+    left -= step, in += step;
+    int flush = left > 0 ? Z_NO_FLUSH : part->last ? Z_FINISH : Z_SYNC_FLUSH;
+    int code = deflate(&z, flush);
+    if (left > 0) ok = code == Z_OK && z.avail_in == 0;
+    else {
+      ok = z.avail_in == 0 && (part->last ? code == Z_STREAM_END : code == Z_OK);
+      break;
+    }
+  }
+  part->out_length = capacity - z.avail_out;
+  deflateEnd(&z);
+  if (!ok) return NULL;
+  uLong adler = adler32(0L, Z_NULL, 0);
+  for (size_t done = 0; done < part->in_length; done += 0x40000000) {
+    size_t step = part->in_length - done < 0x40000000 ? part->in_length - done : 0x40000000;
+    adler = adler32(adler, part->in + done, (uInt)step);
+  }
+  part->adler = adler;
+  part->status = 0;
+  return NULL;
+}
+
+/* Threads taking the next part until none is left. */
+struct png_crew {
+  struct png_part *parts;
+  size_t count, next;
+};
+
+static void *png_crew_work(void *arg) {
+  struct png_crew *crew = arg;
+  for (;;) {
+    size_t i = __atomic_fetch_add(&crew->next, 1, __ATOMIC_RELAXED);
+    if (i >= crew->count) return NULL;
+    png_deflate_part(&crew->parts[i]);
+  }
+}
+
+static void put_u32(unsigned char *p, uint32_t v) {
+  p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16), p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
+}
+
+/* One chunk at out: length, type, data, CRC; returns the bytes written. */
+static size_t png_chunk(unsigned char *out, const char *type, const unsigned char *data, size_t length) {
+  put_u32(out, (uint32_t)length);
+  memcpy(out + 4, type, 4);
+  if (length) memcpy(out + 8, data, length);
+  put_u32(out + 8 + length, crc32_update(0, out + 4, length + 4));
+  return length + 12;
+}
+
+static napi_value encode_png(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 5) return fail(env, "encodePng(raw, width, height, level, threads): five arguments");
+  bool is_typed = false;
+  napi_typedarray_type kind;
+  size_t length, offset;
+  void *data;
+  napi_value buffer;
+  if (napi_is_typedarray(env, args[0], &is_typed) != napi_ok || !is_typed || napi_get_typedarray_info(env, args[0], &kind, &length, &data, &buffer, &offset) != napi_ok || kind != napi_uint8_array) {
+    return fail(env, "encodePng: raw must be a Uint8Array");
+  }
+  int64_t width, height, level, threads;
+  if (!int_arg(env, args[1], &width) || !int_arg(env, args[2], &height) || !int_arg(env, args[3], &level) || !int_arg(env, args[4], &threads)) {
+    return fail(env, "encodePng: width, height, level and threads must be integers");
+  }
+  if (width < 1 || height < 1 || width > INT32_MAX || height > INT32_MAX || (uint64_t)width * (uint64_t)height * 4 != length) return fail(env, "encodePng: raw must hold width*height 32-bit pixels");
+  if (level < 0 || level > 9 || threads < 1) return fail(env, "encodePng: level 0-9, threads at least 1");
+  const unsigned char *pixels = data; /* words read with memcpy: a Buffer need not be aligned */
+  size_t count = (size_t)width * (size_t)height;
+  int opaque = 1;
+  for (size_t i = 0; i < count && opaque; i++) {
+    uint32_t v;
+    memcpy(&v, pixels + 4 * i, 4);
+    opaque = v >> 24 == 0xff;
+  }
+  size_t channels = opaque ? 3 : 4, row_bytes = 1 + (size_t)width * channels;
+  unsigned char *rows = malloc(row_bytes * (size_t)height);
+  if (!rows) return fail(env, "encodePng: out of memory");
+  for (int64_t y = 0; y < height; y++) {
+    unsigned char *o = rows + (size_t)y * row_bytes;
+    const unsigned char *p = pixels + (size_t)y * (size_t)width * 4;
+    *o++ = 0; /* filter: none */
+    if (opaque) {
+      for (int64_t x = 0; x < width; x++, o += 3) {
+        uint32_t v;
+        memcpy(&v, p + 4 * x, 4);
+        o[0] = (unsigned char)(v >> 16), o[1] = (unsigned char)(v >> 8), o[2] = (unsigned char)v;
+      }
+    } else {
+      for (int64_t x = 0; x < width; x++, o += 4) {
+        uint32_t v, a;
+        memcpy(&v, p + 4 * x, 4);
+        a = v >> 24;
+        if (a == 0) o[0] = o[1] = o[2] = o[3] = 0;
+        else o[0] = (unsigned char)((((v >> 16) & 0xff) * 255 + a / 2) / a), o[1] = (unsigned char)((((v >> 8) & 0xff) * 255 + a / 2) / a),
+        o[2] = (unsigned char)(((v & 0xff) * 255 + a / 2) / a), o[3] = (unsigned char)a;
+      }
+    }
+  }
+  /* Parts of 256 kB or more, their number set by the picture alone, so the bytes do not depend on
+     the machine's cores; `threads` threads take them in turn. */
+  size_t filtered = row_bytes * (size_t)height;
+  size_t parts_count = (filtered + PNG_PART - 1) / PNG_PART;
+  if (parts_count > PNG_MAX_PARTS) parts_count = PNG_MAX_PARTS;
+  if (parts_count > (size_t)height) parts_count = (size_t)height;
+  if (parts_count < 1) parts_count = 1;
+  struct png_part parts[PNG_MAX_PARTS];
+  for (size_t i = 0; i < parts_count; i++) {
+    size_t first = (size_t)height * i / parts_count, end = (size_t)height * (i + 1) / parts_count;
+    parts[i] = (struct png_part){rows + first * row_bytes, (end - first) * row_bytes, first * row_bytes < PNG_WINDOW ? first * row_bytes : PNG_WINDOW, i == parts_count - 1, (int)level, -1, NULL, 0, 0};
+  }
+  struct png_crew crew = {parts, parts_count, 0};
+  size_t crew_size = (size_t)threads < parts_count ? (size_t)threads : parts_count;
+  pthread_t thread_ids[PNG_MAX_PARTS];
+  int started[PNG_MAX_PARTS] = {0};
+  for (size_t i = 1; i < crew_size; i++) started[i] = pthread_create(&thread_ids[i], NULL, png_crew_work, &crew) == 0;
+  png_crew_work(&crew); /* this thread takes parts too, and any a thread that did not start leaves */
+  for (size_t i = 1; i < crew_size; i++) if (started[i]) pthread_join(thread_ids[i], NULL);
+  free(rows);
+  int ok = 1;
+  size_t stream_length = 2 + 4;
+  for (size_t i = 0; i < parts_count; i++) ok = ok && parts[i].status == 0, stream_length += parts[i].out_length;
+  unsigned char *stream = ok ? malloc(stream_length) : NULL;
+  if (stream) {
+    /* The zlib header (deflate, 32 kB window, level's flag as zlib writes it), the parts, the Adler-32. */
+    int flag = level < 2 ? 0 : level < 6 ? 1 : level == 6 ? 2 : 3;
+    unsigned header = (0x78 << 8) | (unsigned)(flag << 6);
+    header += 31 - header % 31;
+    stream[0] = (unsigned char)(header >> 8), stream[1] = (unsigned char)header;
+    size_t at = 2;
+    uLong adler = parts[0].adler;
+    for (size_t i = 0; i < parts_count; i++) {
+      memcpy(stream + at, parts[i].out, parts[i].out_length);
+      at += parts[i].out_length;
+      if (i > 0) adler = adler32_combine(adler, parts[i].adler, (z_off_t)parts[i].in_length);
+    }
+    put_u32(stream + at, (uint32_t)adler);
+  }
+  for (size_t i = 0; i < parts_count; i++) free(parts[i].out);
+  if (!stream) return fail(env, ok ? "encodePng: out of memory" : "encodePng: deflate failed");
+  /* Signature, IHDR, the stream in IDAT chunks of at most 1 GiB, IEND. */
+  const size_t idat_max = (size_t)1 << 30;
+  size_t idat_count = (stream_length + idat_max - 1) / idat_max;
+  size_t total = 8 + 25 + stream_length + 12 * idat_count + 12;
+  napi_value result;
+  unsigned char *out;
+  if (napi_create_buffer(env, total, (void **)&out, &result) != napi_ok) {
+    free(stream);
+    return fail(env, "encodePng: out of memory");
+  }
+  static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  memcpy(out, signature, 8);
+  unsigned char ihdr[13];
+  put_u32(ihdr, (uint32_t)width), put_u32(ihdr + 4, (uint32_t)height);
+  ihdr[8] = 8, ihdr[9] = opaque ? 2 : 6, ihdr[10] = ihdr[11] = ihdr[12] = 0;
+  size_t at = 8 + png_chunk(out + 8, "IHDR", ihdr, 13);
+  for (size_t done = 0; done < stream_length; done += idat_max) at += png_chunk(out + at, "IDAT", stream + done, stream_length - done < idat_max ? stream_length - done : idat_max);
+  at += png_chunk(out + at, "IEND", NULL, 0);
+  free(stream);
+  return result;
+}
+
+/* isatty(fd): whether stderr is a terminal, without making process.stderr (a stream: a millisecond). */
+static napi_value is_terminal(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  int64_t fd;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 1 || !int_arg(env, args[0], &fd)) return fail(env, "isTerminal(fd): one number");
+  napi_value result;
+  napi_get_boolean(env, fd >= 0 && fd <= INT32_MAX && isatty((int)fd) == 1, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
       {"syevd", NULL, syevd, NULL, NULL, NULL, napi_default, NULL},
+      {"lapackAvailable", NULL, lapack_available, NULL, NULL, NULL, napi_default, NULL},
+      {"preload", NULL, preload, NULL, NULL, NULL, napi_default, NULL},
+      {"preloadJoin", NULL, preload_join, NULL, NULL, NULL, napi_default, NULL},
+      {"crc32", NULL, crc32_value, NULL, NULL, NULL, napi_default, NULL},
+      {"encodePng", NULL, encode_png, NULL, NULL, NULL, napi_default, NULL},
+      {"isTerminal", NULL, is_terminal, NULL, NULL, NULL, napi_default, NULL},
       {"hugeBuffer", NULL, huge_buffer, NULL, NULL, NULL, napi_default, NULL},
       {"quietStderr", NULL, quiet_stderr, NULL, NULL, NULL, napi_default, NULL},
       {"im2col", NULL, im2col, NULL, NULL, NULL, napi_default, NULL},

@@ -4,7 +4,9 @@
  */
 
 export interface NativeHelpers {
-  /** LAPACK ?syevd in place; returns LAPACK's info (0 = converged). */
+  /** Whether LAPACKE could be opened (on first call): syevd needs it. */
+  lapackAvailable(): boolean;
+  /** LAPACK ?syevd in place; returns LAPACK's info (0 = converged). Throws where LAPACKE could not be opened. */
   syevd(a: Float32Array | Float64Array, w: Float32Array | Float64Array, n: number, vectors: boolean): number;
   /** A zeroed buffer of anonymous memory advised for transparent huge pages. */
   hugeBuffer(bytes: number): ArrayBuffer;
@@ -31,6 +33,23 @@ export interface NativeHelpers {
   combineTile(mode: number, t: Float32Array, ld: number, h: number, w: number, p: Float32Array | null, q: Float32Array | Float64Array | null, constants: Float64Array, range: Float64Array): void;
   /** A diagonal tile's upper triangle copied onto its lower one, on `threads` threads. */
   mirrorTile(t: Float32Array, ld: number, h: number, threads: number): void;
+  /**
+   * On a thread of its own: open `addons` (Node-API add-ons) and the libraries each of `neededOf`
+   * needs (nan add-ons, which Node must open itself), then call the no-argument functions `init`
+   * names that those libraries define. Returns false where a preload already ran or the thread did not start.
+   */
+  preload(addons: string[], neededOf: string[], init: string[]): boolean;
+  /** Wait for the preload thread, if one runs. */
+  preloadJoin(): void;
+  /**
+   * A PNG file of cairo ARGB32 pixels (premultiplied, native-endian words: canvas.toBuffer('raw')),
+   * zlib `level`, deflated in parts on up to `threads` threads; RGB where every pixel is opaque.
+   */
+  encodePng(raw: Uint8Array, width: number, height: number, level: number, threads: number): Buffer;
+  /** isatty(fd). */
+  isTerminal(fd: number): boolean;
+  /** zlib's CRC-32 of the bytes (a string's UTF-8), continuing from value. */
+  crc32(data: string | Uint8Array, value?: number): number;
 }
 
 /**
@@ -49,28 +68,33 @@ export async function withNativeStderrSilenced<T>(work: () => Promise<T>): Promi
   }
 }
 
-let loaded: NativeHelpers | null | undefined;
+/**
+ * The helper once loaded (or null: not built), process-wide: start-up loads it from the modules
+ * before the bundle, which holds a copy of this file.
+ */
+const LOADED = Symbol.for('ntk-cli native helpers');
+const slot = process as unknown as Record<symbol, NativeHelpers | null | undefined>;
 
 /** Below this many values a loop runs in JavaScript unless the helper is loaded already. */
 export const NATIVE_MIN_ELEMENTS = 1 << 14;
 
 /**
- * The helper for a loop over `elements` values, or null: small loops do not
- * load it (its dlopen pulls in LAPACKE, milliseconds that a 100 × 100 kernel
- * does not need). Either way the bits are the same (tested).
+ * The helper for a loop over `elements` values, or null: small loops do not load it (milliseconds
+ * that a 100 × 100 kernel does not need) unless a run loaded it already, as start-up does for the
+ * commands that preload (cli/startup.ts). Either way the bits are the same (tested).
  */
 export function nativeFor(elements: number): NativeHelpers | null {
-  return elements >= NATIVE_MIN_ELEMENTS || loaded ? nativeHelpers() : null;
+  return elements >= NATIVE_MIN_ELEMENTS || slot[LOADED] ? nativeHelpers() : null;
 }
 
 export function nativeHelpers(): NativeHelpers | null {
-  if (loaded === undefined) {
+  if (slot[LOADED] === undefined) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      loaded = require('../../native/build/Release/ntk_native.node') as NativeHelpers;
+      slot[LOADED] = require('../../native/build/Release/ntk_native.node') as NativeHelpers;
     } catch {
-      loaded = null;
+      slot[LOADED] = null;
     }
   }
-  return loaded;
+  return slot[LOADED] ?? null;
 }

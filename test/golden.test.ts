@@ -2,8 +2,9 @@
  * The README's pictures: each `![COMMAND](fixtures/render/FILE.png)` whose
  * alt text is an ntk-cli command is run from the repository root, with its
  * outputs sent to a temporary directory, and must reproduce FILE (node-canvas
- * 3.2, cairo and zlib from Debian 12, DejaVu Sans from npm). The command must
- * also be shown as a caption (in backticks) in the README.
+ * 3.2, cairo and zlib from Debian 12, DejaVu Sans from npm, PNG written by
+ * ntk-cli's native helper). The command must also be shown as a caption (in
+ * backticks) in the README.
  *
  * A picture drawn from committed numbers (`render` of a fixture matrix) must
  * be the same bytes. A picture whose numbers are computed here goes through

@@ -1,7 +1,7 @@
 /**
  * The eigendecomposition of a symmetric matrix: LAPACK's divide-and-conquer
  * dsyevd through ntk-cli's native helper (in float64, whatever the input's
- * precision), or, where that was not built, ml-matrix's JavaScript
+ * precision), or, where that was not built or LAPACKE is missing, ml-matrix's JavaScript
  * tridiagonal QL (the same O(n³) algorithm, about a hundred times slower).
  */
 import { nativeHelpers } from '../native';
@@ -21,7 +21,7 @@ export class EigenError extends Error {}
 export function symmetricEigen(matrix: ArrayLike<number>, n: number, vectors: boolean): SymmetricEigen {
   if (!Number.isSafeInteger(n) || n < 1 || matrix.length !== n * n) throw new EigenError(`expected an n × n matrix, got ${matrix.length} values for n = ${n}`);
   const native = nativeHelpers();
-  return native ? lapackEigen(native.syevd, matrix, n, vectors) : javascriptEigen(matrix, n, vectors);
+  return native?.lapackAvailable() ? lapackEigen(native.syevd, matrix, n, vectors) : javascriptEigen(matrix, n, vectors);
 }
 
 function lapackEigen(syevd: NonNullable<ReturnType<typeof nativeHelpers>>['syevd'], matrix: ArrayLike<number>, n: number, vectors: boolean): SymmetricEigen {

@@ -1,6 +1,7 @@
 /** Heatmaps side by side on one colour scale: K at the narrowest width, the widest, and ∞ (`converge --strip`). */
 import { Image, createCanvas } from 'canvas';
 import { finiteRange } from '../math/scan';
+import { encode } from './encode';
 import { renderHeatmap } from './heatmap';
 
 export function renderHeatmapStrip(panels: { title: string; values: ArrayLike<number> }[], n: number): Buffer {
@@ -23,5 +24,5 @@ export function renderHeatmapStrip(panels: { title: string; values: ArrayLike<nu
     ctx.drawImage(image, x, 0);
     x += image.width;
   }
-  return canvas.toBuffer('image/png');
+  return encode(canvas, 'png');
 }
