@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import type * as CompileCache from './cli/compileCache';
 import type * as Gates from './cli/gates';
 import type * as Outputs from './cli/outputs';
-import { COMMAND_NAMES, commandRan, invokedCommand, markCommandRan, type CommandName } from './cli/startup';
+import { COMMAND_NAMES, commandRan, invokedCommand, markCommandRan, stdoutStream, type CommandName } from './cli/startup';
 import { exitCodeOf } from './errors';
 import type * as AtomicWrite from './io/atomicWrite';
 
@@ -43,7 +43,7 @@ export function buildProgram(argv: string[] = process.argv): Command {
     )
     .option('--debug', "print stack traces on errors, and the GPU driver's own messages")
     .exitOverride()
-    .configureOutput({ outputError: writeOneLineError })
+    .configureOutput(OUTPUT)
     .hook('preAction', (_program, action) => {
       markCommandRan();
       // Loaded here, not at start-up: only a command that runs needs it.
@@ -54,10 +54,13 @@ export function buildProgram(argv: string[] = process.argv): Command {
   for (const name of COMMAND_NAMES) {
     const command = name === invoked ? COMMANDS[name].load() : new Command(name).usage('[options]');
     command.description(COMMANDS[name].summary);
-    program.addCommand(command.exitOverride().configureOutput({ outputError: writeOneLineError }).configureHelp({ showGlobalOptions: true }));
+    program.addCommand(command.exitOverride().configureOutput(OUTPUT).configureHelp({ showGlobalOptions: true }));
   }
   return program;
 }
+
+/** Help on stdout, where a closed pipe is not a crash (stdoutStream), and errors in one line. */
+const OUTPUT = { writeOut: (text: string) => void stdoutStream().write(text), outputError: writeOneLineError };
 
 /** commander's messages ("error: …\n(Did you mean …?)") as one prefixed line. */
 function writeOneLineError(message: string, write: (text: string) => void): void {
@@ -94,8 +97,6 @@ function cleanUpOnSignals(): void {
 const atomicWrite = () => require('./io/atomicWrite') as typeof AtomicWrite;
 
 export async function main(argv: string[]): Promise<number> {
-  // A failed write to stdout is reported by the write's own callback (cli/outputs.ts), in one line.
-  process.stdout.on('error', () => undefined);
   const invoked = invokedCommand(argv);
   if (invoked) {
     // Where start-up has not turned it on (the modules run, not the bundle): a command loads about

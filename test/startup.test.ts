@@ -36,8 +36,9 @@ test('a subcommand (its help included) runs from the bundle, --help and --versio
     const modules: string[] = JSON.parse(run.stderr.toString());
     return { stdout: run.stdout.toString(), modules, own: modules.filter((m) => m.startsWith(own('src'))) };
   };
-  // Start-up's own file, and the compile cache it turns on before the bundle loads.
-  const fromBundle = [own('src', 'cli', 'compileCache.js'), own('src', 'cli', 'startup.js')];
+  // Start-up's own file, the compile cache it turns on before the bundle loads, and the native
+  // helper's module (the cache's CRC-32, and the preload).
+  const fromBundle = [own('src', 'cli', 'compileCache.js'), own('src', 'cli', 'startup.js'), own('src', 'native.js')];
   const kernel = loaded(['kernel', '--samples', '5', '--out', path.join(dir, 'k.npy'), '--json']);
   assert.ok(kernel.modules.includes(own('bundle', 'cli.js')));
   assert.deepEqual(kernel.own.sort(), fromBundle);

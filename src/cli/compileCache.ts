@@ -23,7 +23,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
-import * as zlib from 'node:zlib';
+import type * as Native from '../native';
 
 /** The parts of node:module's CommonJS loader this replaces one method of (lib/internal/modules/cjs/loader.js). */
 interface CjsModule {
@@ -57,11 +57,22 @@ export const compileCacheStats = { hits: 0, misses: 0 };
 
 /**
  * A checksum against edits and damage, not against an attacker (the directory is this user's
- * alone): zlib's CRC-32, which costs 1.6 ms less a run than SHA-1 did (node:crypto's load, and
- * hashing the 660 kB bundle). Node before 20.15 has none, and runs uncached.
+ * alone): CRC-32, from the native helper where it is built (loading node:zlib for its crc32 costs
+ * a millisecond more, and SHA-1, node:crypto's, two), else from zlib: the same function, so either
+ * reads what the other wrote. Node before 20.15 has no zlib.crc32; without the helper it runs uncached.
  */
-const crc32 = (zlib as { crc32?: (data: string | Buffer) => number }).crc32;
-const checksum = (data: string | Buffer) => crc32!(data);
+type Checksum = (data: string | Buffer) => number;
+function crc32(): Checksum | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const native = (require('../native') as typeof Native).nativeHelpers();
+    if (typeof native?.crc32 === 'function') return native.crc32;
+  } catch {
+    // a tree without the modules: zlib's
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:zlib') as { crc32?: Checksum }).crc32;
+}
 
 /** $NODE_COMPILE_CACHE, else ntk-cli's directory under the user's cache directory; null without a home. */
 function compileCacheDirectory(env: NodeJS.ProcessEnv = process.env): string | null {
@@ -106,7 +117,8 @@ export function enableCompileCache(command: string, env: NodeJS.ProcessEnv = pro
     return;
   }
   const file = compileCacheFile(command, env);
-  if (!file || !crc32) return;
+  const checksum = file ? crc32() : undefined;
+  if (!file || !checksum) return;
   const entries = readCompileCache(file);
   const produced = new Map<string, { script: vm.Script; source: number }>();
   const compileUncached = Module.prototype._compile;
@@ -159,7 +171,7 @@ export function enableCompileCache(command: string, env: NodeJS.ProcessEnv = pro
 
   // Made at exit, so the data holds the functions this run compiled too, not only the top level.
   process.once('exit', (code) => {
-    if (code === 0 && produced.size > 0 && worthKeeping()) writeCompileCache(file, entries, produced);
+    if (code === 0 && produced.size > 0 && worthKeeping()) writeCompileCache(file, entries, produced, checksum);
   });
 }
 
@@ -205,7 +217,7 @@ export function readCompileCache(file: string): Map<string, Entry> {
  * This run's entries and the earlier ones whose files still exist, written to a temporary file of
  * its own renamed over the cache (of parallel runs, the last one's stands).
  */
-function writeCompileCache(file: string, entries: Map<string, Entry>, produced: Map<string, { script: vm.Script; source: number }>): void {
+function writeCompileCache(file: string, entries: Map<string, Entry>, produced: Map<string, { script: vm.Script; source: number }>, checksum: Checksum): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const temp = `${file}.${process.pid}-${(require('node:crypto') as typeof import('node:crypto')).randomBytes(6).toString('hex')}.tmp`;
   try {

@@ -3,7 +3,6 @@
  * commands take them in. A command asks for a group (or single flags) and may
  * override a default; the parsers and --help text stay the same everywhere.
  */
-import * as os from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ACTIVATION_NAMES, isActivation } from '../activations';
 import { UsageError } from '../errors';
@@ -17,8 +16,9 @@ import { PARAMETERIZATIONS, type Parameterization } from '../model/mlp';
 import { METHODS, type Method, type NetworkSpec, type RunConfig } from '../pipeline';
 import { BACKEND_CHOICES, wasmRefusal, type BackendChoice } from '../tfjs/backend';
 import { finiteNumber, LIMITS, nonNegativeNumber, parseSeed, parseWidth, widthList, wholeNumber } from './parsers';
+import { DEFAULT_THREADS } from './startup';
 
-const cores = os.availableParallelism();
+const cores = DEFAULT_THREADS;
 
 function parseActivation(value: string): string {
   if (isActivation(value)) return value;

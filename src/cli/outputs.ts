@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, UsageError } from '../errors';
+import { stdioOpened, stdoutStream } from './startup';
 import { discardTemporary, isSpecialFile, isStandardOutput, outputsStart, renameStaged, resolveTarget, temporaryPathFor, writeChunksStaged, writeFileStaged, type StagedFile } from '../io/atomicWrite';
 
 interface Noted {
@@ -289,12 +290,32 @@ function writable(file: string): boolean {
 /**
  * Write to stdout and wait until the data has gone: a closed pipe (EPIPE) or a
  * full disk becomes one line naming stdout, not a crash with a stack trace.
+ * Written to file descriptor 1 directly while process.stdout has not been made
+ * (cli/startup.ts): a summary line does not cost the stream's start. What a
+ * non-blocking descriptor refuses (EAGAIN) goes through the stream, in order.
  */
 export async function writeStdout(data: Uint8Array | string | Iterable<Uint8Array>): Promise<void> {
   const chunks = typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
   for (const chunk of chunks) {
+    let rest: Uint8Array = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (!stdioOpened('stdout')) rest = writeUntilBlocked(rest);
+    if (rest.length === 0) continue;
     await new Promise<void>((resolve, reject) => {
-      process.stdout.write(chunk, (error) => (error ? reject(new InputError(`cannot write to stdout: ${writeFailure(error)}`)) : resolve()));
+      stdoutStream().write(rest, (error) => (error ? reject(new InputError(`cannot write to stdout: ${writeFailure(error)}`)) : resolve()));
     });
   }
+}
+
+/** What of `bytes` file descriptor 1 did not take before it would block. */
+function writeUntilBlocked(bytes: Uint8Array): Uint8Array {
+  let at = 0;
+  while (at < bytes.length) {
+    try {
+      at += fs.writeSync(1, bytes, at, bytes.length - at);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') break;
+      throw new InputError(`cannot write to stdout: ${writeFailure(error)}`);
+    }
+  }
+  return bytes.subarray(at);
 }

@@ -9,6 +9,7 @@ import type { SingleBar } from 'cli-progress';
 import { InputError } from '../errors';
 import { outputsStart } from '../io/atomicWrite';
 import { DivergenceError } from '../model/train';
+import { nativeHelpers } from '../native';
 import { linalgNameFor, type LinalgChoice } from '../linalg';
 import type { MemoryEstimate } from '../pipeline';
 import { BackendUnavailableError, type BackendChoice } from '../tfjs/backend';
@@ -103,7 +104,13 @@ export type ProgressMode = 'asked' | 'terminal' | 'off';
 
 export function wantsProgress(flag: boolean | undefined, quiet = false): ProgressMode {
   if (flag) return 'asked';
-  return process.stderr.isTTY && !quiet ? 'terminal' : 'off';
+  return !quiet && stderrIsTerminal() ? 'terminal' : 'off';
+}
+
+/** Asked of the native helper where it is built: process.stderr.isTTY makes the stream, a millisecond of a run that may never write to it. */
+function stderrIsTerminal(): boolean {
+  const native = nativeHelpers();
+  return typeof native?.isTerminal === 'function' ? native.isTerminal(2) : process.stderr.isTTY === true;
 }
 
 /** Training that diverged, as one line naming the learning rate's flag (other errors pass through). */

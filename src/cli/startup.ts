@@ -3,21 +3,27 @@
  * what it adds to Node's own start-up (measured, interleaved: 57.4 ms, against 59.6 without
  * cli.help.js and `node -e 0`'s 49.7).
  *
- * - A subcommand runs from the bundle `npm run build` makes of ntk-cli's own modules
- *   (dist/bundle/cli.js, esbuild): one file to find, read and take from the code cache in place of
- *   about 120, which took 8 ms of a default heatmap's 127 (interleaved runs). `--help` and
- *   `--version` load a handful of modules, cheaper than the 660 kB bundle, and run from cli.js with
- *   commander in it (loadCli). All are the same code, which the tests run through this file.
+ * - A subcommand runs from the bundle `npm run build` makes of ntk-cli's own modules and
+ *   commander's (dist/bundle/cli.js, esbuild): one file to find, read and take from the code cache
+ *   in place of about 130 (ntk-cli's alone took 8 ms of a default heatmap's 127, interleaved runs;
+ *   commander's seven 3.9 ms, timed inside the process). `--help` and `--version` load a handful
+ *   of modules, cheaper than the 560 kB bundle, and run from cli.js with commander in it
+ *   (loadCli). All are the same code, which the tests run through this file.
  * - commander loads node:child_process when it loads, for executable subcommands, which ntk-cli
  *   has none of. Loading it compiles Node's child_process module and those it brings (dgram, and
  *   net where stdout is not a pipe): 1.7 ms timed inside the process. It is handed a stand-in that
  *   loads the real module on first use instead.
+ * - A command that will load canvas or OpenBLAS has them opened on another thread while this one
+ *   loads the CLI (preload).
+ * - process.stdout and process.stderr are made only where something uses them (watchStdio).
  * - At a natural exit Node tears its heap down page by page; a run whose work is done and whose
  *   output is written exits at once instead.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as CompileCache from './compileCache';
+import type * as Native from '../native';
 
 /**
  * The subcommands' names, in the order `--help` lists them: here, so that start-up can tell which
@@ -38,16 +44,18 @@ interface Cli {
 
 /**
  * The CLI for `argv`, from one of two builds of the same code (`npm run bundle`):
- * - a subcommand: dist/bundle/cli.js, ntk-cli's own modules in one file, with the code cache on
- *   before it loads;
+ * - a subcommand: dist/bundle/cli.js, ntk-cli's own modules and commander's in one file, with the
+ *   code cache on before it loads;
  * - none (`--help`, `--version`): dist/src/cli.help.js, cli.js with commander's seven files in it
  *   (2 ms of the 10 that `--help` adds to Node's start, interleaved runs).
  * A build older than dist/src/cli.js (`tsc` has run since: current()) is passed over for the
  * modules themselves, as where there is none.
  */
 export function loadCli(argv: string[]): Cli {
+  watchStdio();
   const command = invokedCommand(argv);
-  const build = command === undefined ? HELP_BUILD : path.join(__dirname, '..', '..', 'bundle', 'cli.js');
+  if (command !== undefined) preload(command, argv);
+  const build = command === undefined ? HELP_BUILD : COMMANDS_BUILD;
   if (current(build)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (command !== undefined) (require('./compileCache') as typeof CompileCache).enableCompileCache(command, process.env, commandRan);
@@ -58,8 +66,64 @@ export function loadCli(argv: string[]): Cli {
   return require('../cli') as Cli;
 }
 
-/** cli.js with commander in it: its require of child_process is commander's. */
+/** --threads' default: OpenBLAS's threads, or TensorFlow.js's workers. */
+export const DEFAULT_THREADS = os.availableParallelism();
+
+/**
+ * What a command's run loads that the native helper can open on a thread of its own while this
+ * one loads and starts the CLI: canvas (the dynamic loader maps cairo, pango and some fifty
+ * libraries: 8–10 ms on this project's machine) with fontconfig's configuration, and the
+ * libraries nblas needs (OpenBLAS, which starts its threads as it loads: 3–5 ms).
+ */
+const PRELOADS: Partial<Record<CommandName, readonly ('canvas' | 'blas')[]>> = {
+  heatmap: ['canvas', 'blas'],
+  render: ['canvas'],
+  kernel: ['blas'],
+};
+
+/**
+ * Start the preload for `command`, where the helper is built. Skipped: for help, and OpenBLAS
+ * where --threads or --linalg is given (OpenBLAS fixes its thread count as it loads: loadBlas sets
+ * OPENBLAS_NUM_THREADS to --threads first, and the preload to the default, the same value).
+ */
+function preload(command: CommandName, argv: string[]): void {
+  const wanted = PRELOADS[command];
+  const args = argv.slice(2);
+  if (!wanted || args.some((arg) => arg === '--help' || arg === '-h' || arg === 'help')) return;
+  let native: Native.NativeHelpers | null;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    native = (require('../native') as typeof Native).nativeHelpers();
+  } catch {
+    return; // a tree without the modules (start-up's tests run this file alone)
+  }
+  if (typeof native?.preload !== 'function') return; // not built, or built by an older ntk-cli
+  const addons: string[] = [];
+  const neededOf: string[] = [];
+  // Where the packages load their add-ons from (canvas's lib/bindings.js, nblas's dist/index.js).
+  const resolved = (request: string, addon: string) => {
+    try {
+      return path.join(path.dirname(require.resolve(request)), addon);
+    } catch {
+      return null; // not installed: the command reports it, or does without
+    }
+  };
+  const canvas = wanted.includes('canvas') ? resolved('canvas', 'build/Release/canvas.node') : null;
+  if (canvas) addons.push(canvas);
+  const blas = wanted.includes('blas') && !args.some((arg) => /^--(threads|linalg)(=|$)/.test(arg)) ? resolved('nblas', '../build/Release/nblas.node') : null;
+  if (blas) {
+    neededOf.push(blas);
+    // Set before the thread starts, which reads it as OpenBLAS loads: loadBlas's later setting
+    // of the same variable replaces a value and does not grow the environment under it.
+    process.env.OPENBLAS_NUM_THREADS = String(DEFAULT_THREADS);
+  }
+  if (addons.length + neededOf.length === 0) return;
+  if (native.preload(addons, neededOf, canvas ? ['FcInit'] : [])) process.once('exit', () => native.preloadJoin());
+}
+
+/** The builds with commander in them: their require of child_process is commander's. */
 const HELP_BUILD = path.join(__dirname, '..', 'cli.help.js');
+const COMMANDS_BUILD = path.join(__dirname, '..', '..', 'bundle', 'cli.js');
 
 /**
  * Whether `build` exists and is no older than the modules, give or take STALE_MS: npm unpacks a
@@ -104,7 +168,7 @@ export function deferCommanderChildProcess(): () => void {
   const load = loader._load;
   const commanderFiles = `${path.sep}commander${path.sep}`;
   loader._load = function loadDeferringChildProcess(request, parent, isMain) {
-    const fromCommander = parent?.filename !== undefined && (parent.filename.includes(commanderFiles) || parent.filename === HELP_BUILD);
+    const fromCommander = parent?.filename !== undefined && (parent.filename.includes(commanderFiles) || parent.filename === HELP_BUILD || parent.filename === COMMANDS_BUILD);
     if ((request === 'node:child_process' || request === 'child_process') && fromCommander) {
       let real: Record<string | symbol, unknown> | undefined;
       return new Proxy({}, { get: (_target, key) => (real ??= load.call(loader, request, parent, false) as Record<string | symbol, unknown>)[key] });
@@ -117,6 +181,50 @@ export function deferCommanderChildProcess(): () => void {
 }
 
 /**
+ * Node makes process.stdout and process.stderr on first use: a stream, and the tty or net module
+ * behind it (1–2 ms each). Start-up watches for that (watchStdio), so that a run can write its
+ * summary line to file descriptor 1 itself (cli/outputs.ts's writeStdout) and exit without making
+ * either. Process-wide: the bundle holds a copy of this file.
+ */
+const STDIO_OPENED = Symbol.for('ntk-cli stdio opened');
+type StdioName = 'stdout' | 'stderr';
+const stdioSlot = process as unknown as Record<symbol, Set<StdioName> | undefined>;
+
+export function watchStdio(): void {
+  if (stdioSlot[STDIO_OPENED]) return;
+  const names = ['stdout', 'stderr'] as const;
+  const getters = names.map((name) => Object.getOwnPropertyDescriptor(process, name));
+  if (getters.some((descriptor) => !descriptor?.get || !descriptor.configurable)) return; // not Node's lazy getters: left alone
+  const opened = new Set<StdioName>();
+  names.forEach((name, i) => {
+    const { get, enumerable } = getters[i]!;
+    Object.defineProperty(process, name, {
+      configurable: true,
+      enumerable,
+      get() {
+        opened.add(name);
+        return get!.call(process);
+      },
+    });
+  });
+  stdioSlot[STDIO_OPENED] = opened;
+}
+
+/** Whether process[name] may exist: made, or not watched (the modules run without start-up). */
+export function stdioOpened(name: StdioName): boolean {
+  return stdioSlot[STDIO_OPENED]?.has(name) ?? true;
+}
+
+/** process.stdout with a listener for its 'error' events (a closed pipe): each write reports its failure through its own callback, in one line. */
+export function stdoutStream(): NodeJS.WriteStream {
+  const stream = process.stdout;
+  if (!stream.listeners('error').includes(ignoreError)) stream.on('error', ignoreError);
+  return stream;
+}
+
+function ignoreError(): void {}
+
+/**
  * End the process with `code`: once the event loop has turned (a failed write to stderr, EPIPE,
  * reports itself then, and ends the run with 1 as it always did), at once if nothing is left to
  * write on stdout or stderr (pipes are written asynchronously on macOS), else when Node finishes
@@ -125,6 +233,7 @@ export function deferCommanderChildProcess(): () => void {
 export function exitWhenWritten(code: number): void {
   process.exitCode = code;
   setImmediate(() => {
-    if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(process.exitCode);
+    const pending = (['stdout', 'stderr'] as const).some((name) => stdioOpened(name) && process[name].writableLength > 0);
+    if (!pending) process.exit(process.exitCode);
   });
 }

@@ -74,7 +74,7 @@ export function formatArchSpec(layers: readonly ArchitectureEntry[]): string {
 
 /** `CxHxW` (or `d` for a vector): one sample's shape. */
 export function parseShape(text: string): number[] {
-  const parts = text.trim().split(/[x×]/);
+  const parts = text.trim().split(/[x\u00d7]/); // × escaped: one non-ASCII character makes the bundle a two-byte string
   if (!(parts.length === 3 || parts.length === 1) || parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 1_000_000)) {
     throw new ArchSpecError(`expected CxHxW (channels, height, width; e.g. 3x32x32), got '${text}'`);
   }
