@@ -7,7 +7,7 @@
  * Node itself.
  */
 import { Command, CommanderError, Option } from 'commander';
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import type * as CompileCache from './cli/compileCache';
 import type * as Gates from './cli/gates';
 import type * as Outputs from './cli/outputs';

@@ -61,7 +61,9 @@ function gaussLegendre(m: number): { x: Float64Array; w: Float64Array } {
   return { x, w };
 }
 
-const PANEL = gaussLegendre(10);
+/** The 10-node rule each panel uses, made on first use: most runs never integrate. */
+let panel: { x: Float64Array; w: Float64Array } | undefined;
+const panelRule = () => (panel ??= gaussLegendre(10));
 
 /** A 1-D rule for ∫ h(t)·N(t) dt: nodes and weights (the density folded in) written into `out`; returns the count. */
 class Rule {
@@ -101,6 +103,7 @@ class Rule {
     const edges = [-L, ...breaks.filter((b) => b > -L && b < L).sort((p, q) => p - q), L];
     const width = Math.min(1, (2 * THETA) / scale);
     this.count = 0;
+    const PANEL = panelRule();
     for (let e = 0; e + 1 < edges.length; e++) {
       const [lo, hi] = [edges[e], edges[e + 1]];
       const panels = Math.max(1, Math.ceil((hi - lo) / width));

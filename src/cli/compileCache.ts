@@ -19,10 +19,10 @@
  *   this one does not, so the cache is off.
  * Whatever fails to read or write leaves the run uncached, never failed.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import * as vm from 'node:vm';
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import vm = require('node:vm');
 import type * as Native from '../native';
 
 /** The parts of node:module's CommonJS loader this replaces one method of (lib/internal/modules/cjs/loader.js). */

@@ -3,7 +3,7 @@
  * message that names the flag when a file name asks for another. A new output
  * format is a line here (and its writer in io/ or render/).
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { UsageError } from '../errors';
 import { writtenInPlace } from '../io/atomicWrite';
 

@@ -3,8 +3,8 @@
  * (io/onnx.ts reads it, onnx/network.ts makes it a network), in place of
  * the flags that would describe or draw one.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import type { Command } from 'commander';
 import { InputError, readFailure, UsageError } from '../errors';
 import type * as OnnxFile from '../io/onnx';

@@ -8,8 +8,8 @@
  * followed), so an output that would replace an input, or another output, is
  * refused before anything is written.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { InputError, UsageError } from '../errors';
 import { stdioOpened, stdoutStream } from './startup';
 import { discardTemporary, isSpecialFile, isStandardOutput, outputsStart, renameStaged, resolveTarget, temporaryPathFor, writeChunksStaged, writeFileStaged, type StagedFile } from '../io/atomicWrite';

@@ -4,7 +4,7 @@
  * (stderr only, for runs longer than about a second, when stderr is a
  * terminal or --progress asks for it).
  */
-import * as os from 'node:os';
+import os = require('node:os');
 import type { SingleBar } from 'cli-progress';
 import { InputError } from '../errors';
 import { outputsStart } from '../io/atomicWrite';

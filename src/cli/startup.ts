@@ -19,9 +19,9 @@
  * - At a natural exit Node tears its heap down page by page; a run whose work is done and whose
  *   output is written exits at once instead.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
 import type * as CompileCache from './compileCache';
 import type * as Native from '../native';
 

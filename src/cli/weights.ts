@@ -6,7 +6,7 @@
  * the tensors cannot (the activation must be given). A flag typed on the
  * command line that contradicts the file is a usage error.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import type { Command } from 'commander';
 import { ACTIVATION_NAMES, isActivation } from '../activations';
 import { InputError, readFailure, UsageError } from '../errors';

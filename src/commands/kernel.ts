@@ -1,7 +1,7 @@
 /** `ntk-cli kernel`: compute Θ(X, X) (or Θ(X, Y)) and write the matrix (.npy, .csv or .json; '-' for stdout). */
 import { Command, Option } from 'commander';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { runFingerprint, selectBlock, slurmTask } from '../cli/blocks';
 import { extensionList, formatWithFlag } from '../cli/formats';
 import { computeKernel, finishKernelJob, startKernelJob, type KernelJob, type KernelJobFlags } from '../cli/kernelJob';

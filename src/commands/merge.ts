@@ -1,6 +1,6 @@
 /** `ntk-cli merge BLOCK.npy…`: assemble blocks from `kernel --rows --cols` into one .npy, one block in memory at a time. */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { Command } from 'commander';
 import { outputFormat } from '../cli/formats';
 import { checkFreeSpace, checkWritableTarget, noteInput, stageOutput, writeFailure } from '../cli/outputs';

@@ -1,5 +1,5 @@
 /** `ntk-cli render MATRIX`: draw any 2-D matrix from .npy or .csv the way `heatmap` draws a kernel. */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { Command, Option } from 'commander';
 import { checkWritableTarget, noteInput } from '../cli/outputs';
 import { describePicture, drawPicture, everyBlock, writePicture } from '../cli/picture';

@@ -10,7 +10,7 @@
  *   digits    handwritten digits from MNIST (the mnist package): 28 × 28 =
  *             784 pixel features of about 1000 images per digit, 10 classes.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { standardizeColumns } from './standardize';
 import { stratifiedRows } from './stratified';
 import type { LabelledSamples } from './types';

@@ -9,8 +9,8 @@
  * A target that is not a regular file (/dev/null, a named pipe, a shell's
  * `>(…)`) cannot be replaced and is written in place.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 
 /** Temporaries being written now: an interrupted run removes them (cli.ts's signal handlers). */
 export const pendingTemporaries = new Set<string>();

@@ -4,7 +4,7 @@
  * megabytes of rows at a time, so a matrix of any size can be written (one
  * string of a 8000² kernel as CSV would pass V8's limit on string length).
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { formatCsv, formatFloat32 } from './csv';
 import { encodeNpy, type NpyDtype } from './npy';
 

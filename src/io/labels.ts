@@ -9,8 +9,8 @@
  * when the first fields count 0, 1, 2, …. The first line is a header when the
  * file has one line more than there are samples.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { npyHeaderFields, NpyFormatError } from './npy';
 
 export class LabelsFormatError extends Error {}

@@ -3,8 +3,8 @@
  * JSON `kernel` writes ({"shape": [rows, cols], "data": [[…], …]}). Files that
  * are something else (a picture, a PyTorch checkpoint) are named as such.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { readFailure } from '../errors';
 import { CsvFormatError, parseCsvBytes } from './csv';
 import { recognisedKind } from './fileKind';

@@ -2,7 +2,7 @@
  * A C-ordered .npy matrix read by chunks of rows, for matrices larger than
  * memory should hold: every pass over the file holds one chunk at a time.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import type { RowChunks } from '../types';
 import { decodeValues, NpyFormatError, parseNpyHeader, type NpyHeader } from './npy';
 

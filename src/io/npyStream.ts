@@ -5,7 +5,7 @@
  * fsync: `seal` stages the temporary, for the caller to rename over the
  * target (atomicWrite.ts). The target is untouched until then.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { FileSink } from '../kernel/sink';
 import type { MatrixView } from '../types';
 import { discardTemporary, openTemporary, resolveTarget, sealTemporary, writtenInPlace, type StagedFile } from './atomicWrite';

@@ -6,8 +6,8 @@
  * that is not a model, or a graph ntk-cli cannot hold (another domain's ops,
  * sparse or string tensors), is an OnnxFileError naming what.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { bfloat16ToNumber, halfToNumber } from './halfFloat';
 import type { AttributeValue, ElementType, OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo } from '../onnx/model';
 

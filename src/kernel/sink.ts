@@ -5,7 +5,7 @@
  * descriptor it is handed (io/npyStream.ts opens the .npy around it).
  * `openSharedSink` reopens either on a worker thread from its description.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { floatArray } from '../linalg/memory';
 import { nativeFor, type NativeHelpers } from '../native';
 import { checkPlacement, type KernelSink, type MatrixView, type SharedSink } from '../types';

@@ -7,7 +7,7 @@
  * binding passes pointers and leading dimensions straight to C, where a wrong
  * size is memory corruption rather than an exception.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { gemmShape, ldOf, syrkShape, type Linalg, type MatrixView } from './types';
 
 /** The part of nblas this module calls (CBLAS argument order, row-major). */

@@ -41,9 +41,10 @@ export function cellImage(matrix: Matrix, colour: ReturnType<typeof colourLookup
 export function paintCells(ctx: CanvasRenderingContext2D, cells: Canvas, box: Box): void {
   const source = cells.getContext('2d').getImageData(0, 0, cells.width, cells.height).data;
   const image = ctx.createImageData(box.w, box.h);
-  // One RGBA pixel is one 32-bit word: copied whole, without a view per pixel.
-  const from = new Uint32Array(source.buffer, source.byteOffset, source.length >> 2);
-  const to = new Uint32Array(image.data.buffer, image.data.byteOffset, image.data.length >> 2);
+  // One RGBA pixel is one 32-bit word: copied whole, without a view per pixel. Signed: an opaque
+  // pixel's word is above 2³¹, which the interpreter would box as a heap number at every copy.
+  const from = new Int32Array(source.buffer, source.byteOffset, source.length >> 2);
+  const to = new Int32Array(image.data.buffer, image.data.byteOffset, image.data.length >> 2);
   const columnOf = Int32Array.from({ length: box.w }, (_, px) => Math.min(cells.width - 1, Math.floor(((px + 0.5) * cells.width) / box.w)));
   let previousRow = -1;
   for (let py = 0; py < box.h; py++) {

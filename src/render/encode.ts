@@ -1,5 +1,5 @@
 /** A canvas to PNG, SVG or PDF bytes. */
-import * as os from 'node:os';
+import os = require('node:os');
 import { Canvas } from 'canvas';
 import { nativeHelpers } from '../native';
 

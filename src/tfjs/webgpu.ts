@@ -12,7 +12,7 @@
  * A software adapter (Mesa's lavapipe, SwiftShader) reports itself as a
  * fallback adapter: it is used when asked for by name, never by `auto`.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import type * as TF from '@tensorflow/tfjs';
 import { withNativeStderrSilenced } from '../native';
 

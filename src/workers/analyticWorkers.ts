@@ -5,7 +5,7 @@
  * a shared counter and write them into shared memory, with no other
  * communication.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { Worker } from 'node:worker_threads';
 import { analyticPlan, finishAnalytic, mirrorUpper, type AnalyticSpec, type InfiniteSpec } from '../kernel/analytic';
 import type { Samples } from '../types';

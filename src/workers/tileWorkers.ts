@@ -8,7 +8,7 @@
  * buffers. Phase 2: they claim tiles (tiles.ts) and write each, with its
  * mirror image, to the sink: a shared matrix, or the open .npy file.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { Worker } from 'node:worker_threads';
 import { termShapesOf, type KernelTerm } from '../layers';
 import { outputDimOf, type Network } from '../model/network';
