@@ -1,9 +1,11 @@
 /*
- * ntk-cli's native helpers, built by node-gyp at install time when a C
- * compiler and LAPACKE are present (Debian: liblapacke-dev, which runs on the
- * system's LAPACK, OpenBLAS where libopenblas-dev is installed). Everything
- * here is optional: ntk-cli falls back to JavaScript where the build failed.
+ * ntk-cli's native helpers, built by node-gyp at install time where a C
+ * compiler and zlib's headers are present. LAPACKE (Debian: liblapacke-dev,
+ * which runs on the system's LAPACK, OpenBLAS where libopenblas-dev is
+ * installed) is opened when syevd first runs. Everything here is optional:
+ * ntk-cli falls back to JavaScript where the build failed.
  *
+ *   lapackAvailable()        whether LAPACKE could be opened (tried once).
  *   syevd(a, w, n, vectors)  LAPACK's divide-and-conquer symmetric eigensolver
  *                            (ssyevd / dsyevd) on an n×n float32 or float64
  *                            matrix in place: eigenvalues ascending into w,
@@ -65,6 +67,16 @@
  *   mirrorTile(t, ld, h, threads)
  *                            a diagonal tile's upper triangle copied onto its
  *                            lower one, by blocks that stay in cache.
+ *   preload(addons, neededOf, init) / preloadJoin()
+ *                            on one thread of its own: Node-API add-ons and
+ *                            the libraries nan add-ons need opened, and init
+ *                            functions they define called, while JavaScript's
+ *                            thread loads the CLI; and waiting for it.
+ *   crc32(data[, value])     zlib's CRC-32 of a buffer or a string's UTF-8.
+ *   encodePng(raw, width, height, level, threads)
+ *                            a PNG file of cairo's ARGB32 pixels, deflated in
+ *                            parts on threads.
+ *   isTerminal(fd)           isatty(fd).
  *
  * Every size is checked against the arrays here as well as in JavaScript.
  */
@@ -74,6 +86,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
@@ -173,7 +186,7 @@ static napi_value syevd(napi_env env, napi_callback_info info) {
   if (n < 1 || n > INT32_MAX || (uint64_t)n * (uint64_t)n != a_length || (uint64_t)n != w_length) {
     return fail(env, "syevd: a must hold n*n elements and w n");
   }
-  if (!lapacke_loaded()) return fail(env, "syevd: LAPACKE (liblapacke.so.3) could not be loaded");
+  if (!lapacke_loaded()) return fail(env, "syevd: LAPACKE could not be opened (liblapacke.so.3, liblapacke.so or liblapacke.dylib)");
   /* A symmetric row-major matrix is the same matrix column-major; 'L' there is 'U' here. */
   const char job = vectors ? 'V' : 'N';
   int info_code = a_size == 4 ? lapacke_ssyevd(LAPACK_COL_MAJOR, job, 'L', (int)n, (float *)a, (int)n, (float *)w)
@@ -935,7 +948,11 @@ struct preload_job {
 };
 
 #ifdef __linux__
-/* Open each library `file` names as DT_NEEDED (64-bit ELF of this machine's byte order; anything else is skipped). */
+/*
+ * Open each library `file` names as DT_NEEDED: an ELF file of this machine's class and byte order,
+ * without a run path of its own (DT_RPATH, DT_RUNPATH: where it finds its libraries this thread's
+ * dlopen would not look, and the name would then bind it to another copy). Anything else is left alone.
+ */
 static void open_needed(const char *file) {
   int fd = open(file, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
@@ -946,20 +963,24 @@ static void open_needed(const char *file) {
   const unsigned char *base = map;
   size_t size = (size_t)st.st_size;
   const ElfW(Ehdr) *header = map;
-  const ElfW(Phdr) *segments = (const ElfW(Phdr) *)(base + header->e_phoff);
+  const union { uint16_t word; unsigned char bytes[2]; } order = {1};
   int usable = memcmp(header->e_ident, ELFMAG, SELFMAG) == 0 && header->e_ident[EI_CLASS] == (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) &&
-               header->e_phentsize == sizeof(ElfW(Phdr)) && header->e_phoff < size && header->e_phnum <= (size - header->e_phoff) / sizeof(ElfW(Phdr));
+               header->e_ident[EI_DATA] == (order.bytes[0] ? ELFDATA2LSB : ELFDATA2MSB) && header->e_phentsize == sizeof(ElfW(Phdr)) &&
+               header->e_phoff % sizeof(ElfW(Addr)) == 0 && header->e_phoff < size && header->e_phnum <= (size - header->e_phoff) / sizeof(ElfW(Phdr));
+  const ElfW(Phdr) *segments = usable ? (const ElfW(Phdr) *)(base + header->e_phoff) : NULL;
   const ElfW(Dyn) *dynamic = NULL;
   size_t dynamic_count = 0;
   for (int i = 0; usable && i < header->e_phnum; i++) {
-    if (segments[i].p_type == PT_DYNAMIC && segments[i].p_offset < size && segments[i].p_filesz <= size - segments[i].p_offset) {
-      dynamic = (const ElfW(Dyn) *)(base + segments[i].p_offset);
-      dynamic_count = segments[i].p_filesz / sizeof(ElfW(Dyn));
+    const ElfW(Phdr) *segment = &segments[i];
+    if (segment->p_type == PT_DYNAMIC && segment->p_offset % sizeof(ElfW(Addr)) == 0 && segment->p_offset < size && segment->p_filesz <= size - segment->p_offset) {
+      dynamic = (const ElfW(Dyn) *)(base + segment->p_offset);
+      dynamic_count = segment->p_filesz / sizeof(ElfW(Dyn));
     }
   }
   /* DT_STRTAB is an address: the loadable segment holding it gives its place in the file. */
   size_t strtab = SIZE_MAX, strtab_size = 0;
   for (size_t d = 0; d < dynamic_count && dynamic[d].d_tag != DT_NULL; d++) {
+    if (dynamic[d].d_tag == DT_RPATH || dynamic[d].d_tag == DT_RUNPATH) strtab = SIZE_MAX, dynamic_count = 0;
     if (dynamic[d].d_tag == DT_STRSZ) strtab_size = dynamic[d].d_un.d_val;
     if (dynamic[d].d_tag != DT_STRTAB) continue;
     ElfW(Addr) address = dynamic[d].d_un.d_ptr;
@@ -968,7 +989,7 @@ static void open_needed(const char *file) {
       if (s->p_type == PT_LOAD && address >= s->p_vaddr && address - s->p_vaddr < s->p_filesz) strtab = s->p_offset + (address - s->p_vaddr);
     }
   }
-  if (strtab < size && strtab_size <= size - strtab) {
+  if (dynamic_count > 0 && strtab < size && strtab_size <= size - strtab) {
     for (size_t d = 0; d < dynamic_count && dynamic[d].d_tag != DT_NULL; d++) {
       if (dynamic[d].d_tag != DT_NEEDED || dynamic[d].d_un.d_val >= strtab_size) continue;
       const char *name = (const char *)base + strtab + dynamic[d].d_un.d_val;
@@ -994,12 +1015,13 @@ static void *preload_thread(void *arg) {
     handles[i] = dlopen(job->files[i], RTLD_NOW | RTLD_LOCAL);
     if (!handles[i]) handles[i] = dlopen(job->files[i], RTLD_LAZY | RTLD_LOCAL);
   }
-  /* A library's own initialisation (fontconfig's FcInit reads its configuration), found among the opened files' libraries. */
+  /* A library's own initialisation, an int function of no arguments whose result is not needed
+     (fontconfig's FcInit reads its configuration), found among the opened files' libraries. */
   for (int k = 0; k < job->init_count; k++) {
     for (int i = 0; i < job->count; i++) {
       void *function = handles[i] ? dlsym(handles[i], job->init[k]) : NULL;
       if (function) {
-        ((void (*)(void))function)();
+        ((int (*)(void))function)();
         break;
       }
     }
@@ -1058,7 +1080,14 @@ static napi_value preload(napi_env env, napi_callback_info info) {
   /* The libraries other add-ons need first: they are what JavaScript's thread asks for first. */
   for (int i = 0; i < needed_count; i++) job->files[job->count] = needed[i], job->needed_only[job->count++] = 1;
   for (int i = 0; i < addon_count; i++) job->files[job->count++] = addons[i];
-  int started = pthread_create(&preload_thread_id, NULL, preload_thread, job) == 0;
+  /* Library constructors and fontconfig's parser run on it: glibc's default stack, not musl's 128 kB. */
+  pthread_attr_t attributes;
+  int started = pthread_attr_init(&attributes) == 0;
+  if (started) {
+    pthread_attr_setstacksize(&attributes, (size_t)8 << 20);
+    started = pthread_create(&preload_thread_id, &attributes, preload_thread, job) == 0;
+    pthread_attr_destroy(&attributes);
+  }
   preload_state = started ? 1 : 2;
   if (!started) {
     for (int i = 0; i < job->count; i++) free(job->files[i]);
@@ -1131,59 +1160,83 @@ static napi_value crc32_value(napi_env env, napi_callback_info info) {
  * each part but the last ends in a sync flush, on a byte boundary, and starts from the 32 kB of
  * input before it as its dictionary, so the parts join into one stream (pigz's scheme) of about
  * the size one deflate makes; the Adler-32s are combined. Same pixels as canvas's encoder (tested).
+ * The parts are set by the picture alone, so the bytes do not depend on the thread count; they
+ * are zlib's, the zlib this process binds (Node's own, where Node exports it).
+ * Each part converts its own rows (and those of its dictionary), so the memory beyond the raw
+ * pixels is a part's rows per thread and the compressed stream.
  */
 #define PNG_MAX_PARTS 16
 #define PNG_PART ((size_t)256 << 10)
 #define PNG_WINDOW 32768
+/* The largest picture taken (bytes of raw pixels): one IDAT chunk holds its stream. */
+#define PNG_MAX_RAW ((size_t)1 << 30)
+
+struct png_picture {
+  const unsigned char *raw; /* 4 bytes a pixel */
+  size_t width, height, channels, row_bytes;
+  int level;
+};
 
 struct png_part {
-  const unsigned char *in;
-  size_t in_length, dictionary_length;
-  int last, level, status;
+  const struct png_picture *picture;
+  size_t first_row, end_row;
+  int last, status;
   unsigned char *out;
   size_t out_length;
   uLong adler;
 };
 
-static void *png_deflate_part(void *arg) {
-  struct png_part *part = arg;
-  z_stream z;
-  memset(&z, 0, sizeof z);
-  part->status = -1;
-  if (deflateInit2(&z, part->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
-  /* deflateBound assumes one Z_FINISH; a sync flush adds at most an empty stored block. */
-  size_t capacity = deflateBound(&z, (uLong)part->in_length) + 16;
-  part->out = malloc(capacity);
-  int ok = part->out && (part->dictionary_length == 0 || deflateSetDictionary(&z, part->in - part->dictionary_length, (uInt)part->dictionary_length) == Z_OK);
-  z.next_in = (Bytef *)part->in;
-  z.next_out = part->out;
-  z.avail_out = (uInt)capacity;
-  const unsigned char *in = part->in;
-  size_t left = part->in_length;
-  while (ok) {
-    size_t step = left < 0x40000000 ? left : 0x40000000;
-    z.next_in = (Bytef *)in;
-    z.avail_in = (uInt)step;
-    left -= step, in += step;
-    int flush = left > 0 ? Z_NO_FLUSH : part->last ? Z_FINISH : Z_SYNC_FLUSH;
-    int code = deflate(&z, flush);
-    if (left > 0) ok = code == Z_OK && z.avail_in == 0;
-    else {
-      ok = z.avail_in == 0 && (part->last ? code == Z_STREAM_END : code == Z_OK);
-      break;
+/* Rows [first, end) of the picture as PNG rows (filter byte 0, then RGB or RGBA) into out. */
+static void png_rows(const struct png_picture *picture, size_t first, size_t end, unsigned char *out) {
+  for (size_t y = first; y < end; y++) {
+    const unsigned char *p = picture->raw + y * picture->width * 4;
+    *out++ = 0;
+    for (size_t x = 0; x < picture->width; x++, p += 4) {
+      uint32_t v, a;
+      memcpy(&v, p, 4); /* a Buffer need not be aligned */
+      a = v >> 24;
+      if (picture->channels == 3) out[0] = (unsigned char)(v >> 16), out[1] = (unsigned char)(v >> 8), out[2] = (unsigned char)v;
+      else if (a == 0) out[0] = out[1] = out[2] = out[3] = 0;
+      else out[0] = (unsigned char)((((v >> 16) & 0xff) * 255 + a / 2) / a), out[1] = (unsigned char)((((v >> 8) & 0xff) * 255 + a / 2) / a),
+      out[2] = (unsigned char)(((v & 0xff) * 255 + a / 2) / a), out[3] = (unsigned char)a;
+      out += picture->channels;
     }
   }
-  part->out_length = capacity - z.avail_out;
-  deflateEnd(&z);
-  if (!ok) return NULL;
-  uLong adler = adler32(0L, Z_NULL, 0);
-  for (size_t done = 0; done < part->in_length; done += 0x40000000) {
-    size_t step = part->in_length - done < 0x40000000 ? part->in_length - done : 0x40000000;
-    adler = adler32(adler, part->in + done, (uInt)step);
+}
+
+static void png_deflate_part(struct png_part *part) {
+  const struct png_picture *picture = part->picture;
+  part->status = -1;
+  /* The rows before this part that hold its dictionary, converted here with its own. */
+  size_t row_bytes = picture->row_bytes;
+  size_t before = (PNG_WINDOW + row_bytes - 1) / row_bytes;
+  size_t from = part->first_row > before ? part->first_row - before : 0;
+  size_t in_length = (part->end_row - part->first_row) * row_bytes, context = (part->first_row - from) * row_bytes;
+  unsigned char *rows = malloc(context + in_length);
+  if (!rows) return;
+  png_rows(picture, from, part->end_row, rows);
+  const unsigned char *in = rows + context;
+  size_t dictionary = context < PNG_WINDOW ? context : PNG_WINDOW;
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  int ok = deflateInit2(&z, picture->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+  /* deflateBound assumes one Z_FINISH; a sync flush adds at most an empty stored block. */
+  size_t capacity = ok ? deflateBound(&z, (uLong)in_length) + 16 : 0;
+  part->out = ok && capacity <= UINT_MAX ? malloc(capacity) : NULL;
+  ok = ok && part->out && (dictionary == 0 || deflateSetDictionary(&z, in - dictionary, (uInt)dictionary) == Z_OK);
+  if (ok) {
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)in_length;
+    z.next_out = part->out;
+    z.avail_out = (uInt)capacity;
+    int code = deflate(&z, part->last ? Z_FINISH : Z_SYNC_FLUSH);
+    /* All taken, and for a sync flush room left over: else the flush may be incomplete. */
+    ok = z.avail_in == 0 && (part->last ? code == Z_STREAM_END : code == Z_OK && z.avail_out > 0);
+    part->out_length = capacity - z.avail_out;
+    deflateEnd(&z);
   }
-  part->adler = adler;
-  part->status = 0;
-  return NULL;
+  if (ok) part->adler = adler32(adler32(0L, Z_NULL, 0), in, (uInt)in_length), part->status = 0;
+  free(rows);
 }
 
 /* Threads taking the next part until none is left. */
@@ -1205,11 +1258,13 @@ static void put_u32(unsigned char *p, uint32_t v) {
   p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16), p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
 }
 
-/* One chunk at out: length, type, data, CRC; returns the bytes written. */
-static size_t png_chunk(unsigned char *out, const char *type, const unsigned char *data, size_t length) {
+/* A chunk's length and type at out; its data follows, then its CRC, which png_chunk_end writes. */
+static void png_chunk_start(unsigned char *out, const char *type, size_t length) {
   put_u32(out, (uint32_t)length);
   memcpy(out + 4, type, 4);
-  if (length) memcpy(out + 8, data, length);
+}
+
+static size_t png_chunk_end(unsigned char *out, size_t length) {
   put_u32(out + 8 + length, crc32_update(0, out + 4, length + 4));
   return length + 12;
 }
@@ -1231,8 +1286,9 @@ static napi_value encode_png(napi_env env, napi_callback_info info) {
     return fail(env, "encodePng: width, height, level and threads must be integers");
   }
   if (width < 1 || height < 1 || width > INT32_MAX || height > INT32_MAX || (uint64_t)width * (uint64_t)height * 4 != length) return fail(env, "encodePng: raw must hold width*height 32-bit pixels");
+  if (length > PNG_MAX_RAW) return fail(env, "encodePng: at most 2^28 pixels");
   if (level < 0 || level > 9 || threads < 1) return fail(env, "encodePng: level 0-9, threads at least 1");
-  const unsigned char *pixels = data; /* words read with memcpy: a Buffer need not be aligned */
+  const unsigned char *pixels = data;
   size_t count = (size_t)width * (size_t)height;
   int opaque = 1;
   for (size_t i = 0; i < count && opaque; i++) {
@@ -1240,41 +1296,16 @@ static napi_value encode_png(napi_env env, napi_callback_info info) {
     memcpy(&v, pixels + 4 * i, 4);
     opaque = v >> 24 == 0xff;
   }
-  size_t channels = opaque ? 3 : 4, row_bytes = 1 + (size_t)width * channels;
-  unsigned char *rows = malloc(row_bytes * (size_t)height);
-  if (!rows) return fail(env, "encodePng: out of memory");
-  for (int64_t y = 0; y < height; y++) {
-    unsigned char *o = rows + (size_t)y * row_bytes;
-    const unsigned char *p = pixels + (size_t)y * (size_t)width * 4;
-    *o++ = 0; /* filter: none */
-    if (opaque) {
-      for (int64_t x = 0; x < width; x++, o += 3) {
-        uint32_t v;
-        memcpy(&v, p + 4 * x, 4);
-        o[0] = (unsigned char)(v >> 16), o[1] = (unsigned char)(v >> 8), o[2] = (unsigned char)v;
-      }
-    } else {
-      for (int64_t x = 0; x < width; x++, o += 4) {
-        uint32_t v, a;
-        memcpy(&v, p + 4 * x, 4);
-        a = v >> 24;
-        if (a == 0) o[0] = o[1] = o[2] = o[3] = 0;
-        else o[0] = (unsigned char)((((v >> 16) & 0xff) * 255 + a / 2) / a), o[1] = (unsigned char)((((v >> 8) & 0xff) * 255 + a / 2) / a),
-        o[2] = (unsigned char)(((v & 0xff) * 255 + a / 2) / a), o[3] = (unsigned char)a;
-      }
-    }
-  }
-  /* Parts of 256 kB or more, their number set by the picture alone, so the bytes do not depend on
-     the machine's cores; `threads` threads take them in turn. */
-  size_t filtered = row_bytes * (size_t)height;
-  size_t parts_count = (filtered + PNG_PART - 1) / PNG_PART;
+  size_t channels = opaque ? 3 : 4;
+  struct png_picture picture = {pixels, (size_t)width, (size_t)height, channels, 1 + (size_t)width * channels, (int)level};
+  /* Parts of 256 kB or more, their number set by the picture alone; `threads` threads take them in turn. */
+  size_t parts_count = (picture.row_bytes * picture.height + PNG_PART - 1) / PNG_PART;
   if (parts_count > PNG_MAX_PARTS) parts_count = PNG_MAX_PARTS;
-  if (parts_count > (size_t)height) parts_count = (size_t)height;
+  if (parts_count > picture.height) parts_count = picture.height;
   if (parts_count < 1) parts_count = 1;
   struct png_part parts[PNG_MAX_PARTS];
   for (size_t i = 0; i < parts_count; i++) {
-    size_t first = (size_t)height * i / parts_count, end = (size_t)height * (i + 1) / parts_count;
-    parts[i] = (struct png_part){rows + first * row_bytes, (end - first) * row_bytes, first * row_bytes < PNG_WINDOW ? first * row_bytes : PNG_WINDOW, i == parts_count - 1, (int)level, -1, NULL, 0, 0};
+    parts[i] = (struct png_part){&picture, picture.height * i / parts_count, picture.height * (i + 1) / parts_count, i == parts_count - 1, -1, NULL, 0, 0};
   }
   struct png_crew crew = {parts, parts_count, 0};
   size_t crew_size = (size_t)threads < parts_count ? (size_t)threads : parts_count;
@@ -1282,48 +1313,45 @@ static napi_value encode_png(napi_env env, napi_callback_info info) {
   int started[PNG_MAX_PARTS] = {0};
   for (size_t i = 1; i < crew_size; i++) started[i] = pthread_create(&thread_ids[i], NULL, png_crew_work, &crew) == 0;
   png_crew_work(&crew); /* this thread takes parts too, and any a thread that did not start leaves */
-  for (size_t i = 1; i < crew_size; i++) if (started[i]) pthread_join(thread_ids[i], NULL);
-  free(rows);
+  for (size_t i = 1; i < crew_size; i++)
+    if (started[i]) pthread_join(thread_ids[i], NULL);
   int ok = 1;
   size_t stream_length = 2 + 4;
   for (size_t i = 0; i < parts_count; i++) ok = ok && parts[i].status == 0, stream_length += parts[i].out_length;
-  unsigned char *stream = ok ? malloc(stream_length) : NULL;
-  if (stream) {
-    /* The zlib header (deflate, 32 kB window, level's flag as zlib writes it), the parts, the Adler-32. */
+  /* Signature, IHDR, the stream in one IDAT, IEND. */
+  napi_value result;
+  unsigned char *out = NULL;
+  size_t total = 8 + 25 + 12 + stream_length + 12;
+  if (ok && napi_create_buffer(env, total, (void **)&out, &result) != napi_ok) out = NULL;
+  if (out) {
+    static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    memcpy(out, signature, 8);
+    size_t at = 8;
+    png_chunk_start(out + at, "IHDR", 13);
+    put_u32(out + at + 8, (uint32_t)width), put_u32(out + at + 12, (uint32_t)height);
+    out[at + 16] = 8, out[at + 17] = opaque ? 2 : 6, out[at + 18] = out[at + 19] = out[at + 20] = 0;
+    at += png_chunk_end(out + at, 13);
+    /* The zlib header (deflate, 32 kB window, the level's flag as zlib writes it), the parts, the Adler-32. */
+    png_chunk_start(out + at, "IDAT", stream_length);
+    unsigned char *stream = out + at + 8;
     int flag = level < 2 ? 0 : level < 6 ? 1 : level == 6 ? 2 : 3;
     unsigned header = (0x78 << 8) | (unsigned)(flag << 6);
     header += 31 - header % 31;
     stream[0] = (unsigned char)(header >> 8), stream[1] = (unsigned char)header;
-    size_t at = 2;
+    size_t in_stream = 2;
     uLong adler = parts[0].adler;
     for (size_t i = 0; i < parts_count; i++) {
-      memcpy(stream + at, parts[i].out, parts[i].out_length);
-      at += parts[i].out_length;
-      if (i > 0) adler = adler32_combine(adler, parts[i].adler, (z_off_t)parts[i].in_length);
+      memcpy(stream + in_stream, parts[i].out, parts[i].out_length);
+      in_stream += parts[i].out_length;
+      if (i > 0) adler = adler32_combine(adler, parts[i].adler, (z_off_t)((parts[i].end_row - parts[i].first_row) * picture.row_bytes));
     }
-    put_u32(stream + at, (uint32_t)adler);
+    put_u32(stream + in_stream, (uint32_t)adler);
+    at += png_chunk_end(out + at, stream_length);
+    png_chunk_start(out + at, "IEND", 0);
+    png_chunk_end(out + at, 0);
   }
   for (size_t i = 0; i < parts_count; i++) free(parts[i].out);
-  if (!stream) return fail(env, ok ? "encodePng: out of memory" : "encodePng: deflate failed");
-  /* Signature, IHDR, the stream in IDAT chunks of at most 1 GiB, IEND. */
-  const size_t idat_max = (size_t)1 << 30;
-  size_t idat_count = (stream_length + idat_max - 1) / idat_max;
-  size_t total = 8 + 25 + stream_length + 12 * idat_count + 12;
-  napi_value result;
-  unsigned char *out;
-  if (napi_create_buffer(env, total, (void **)&out, &result) != napi_ok) {
-    free(stream);
-    return fail(env, "encodePng: out of memory");
-  }
-  static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  memcpy(out, signature, 8);
-  unsigned char ihdr[13];
-  put_u32(ihdr, (uint32_t)width), put_u32(ihdr + 4, (uint32_t)height);
-  ihdr[8] = 8, ihdr[9] = opaque ? 2 : 6, ihdr[10] = ihdr[11] = ihdr[12] = 0;
-  size_t at = 8 + png_chunk(out + 8, "IHDR", ihdr, 13);
-  for (size_t done = 0; done < stream_length; done += idat_max) at += png_chunk(out + at, "IDAT", stream + done, stream_length - done < idat_max ? stream_length - done : idat_max);
-  at += png_chunk(out + at, "IEND", NULL, 0);
-  free(stream);
+  if (!out) return fail(env, ok ? "encodePng: out of memory" : "encodePng: deflate failed (out of memory?)");
   return result;
 }
 

@@ -84,6 +84,36 @@ test('preload opens Node-API add-ons and the libraries a nan add-on needs, on it
   assert.throws(() => native!.preload(Array(17).fill(text), [], []), /at most 16/);
 });
 
+test('preload leaves alone a library with a run path of its own, which its thread would resolve elsewhere', { skip: skipWithout('preload') }, (t) => {
+  // Two copies of one library, and two users of it: one finds it by its RUNPATH, one by the search path.
+  const dir = tempDir();
+  const cc = (args: string[]) => spawnSync('cc', args, { cwd: dir, encoding: 'utf8' });
+  for (const copy of ['good', 'bad']) {
+    fs.mkdirSync(path.join(dir, copy));
+    fs.writeFileSync(path.join(dir, copy, 'x.c'), `int which(void) { return ${copy === 'good' ? 1 : 2}; }\n`);
+    const built = cc(['-shared', '-fPIC', '-Wl,-soname,libntkx.so.1', '-o', path.join(copy, 'libntkx.so.1'), path.join(copy, 'x.c')]);
+    if (built.error || built.status !== 0) return t.skip('no C compiler here');
+    fs.symlinkSync('libntkx.so.1', path.join(dir, copy, 'libntkx.so'));
+  }
+  fs.writeFileSync(path.join(dir, 'user.c'), 'int which(void);\nint user(void) { return which(); }\n');
+  assert.equal(cc(['-shared', '-fPIC', '-o', 'with-runpath.so', 'user.c', '-Lgood', '-lntkx', `-Wl,-rpath,${path.join(dir, 'good')}`, '-Wl,--enable-new-dtags']).status, 0);
+  assert.equal(cc(['-shared', '-fPIC', '-o', 'plain.so', 'user.c', '-Lgood', '-lntkx']).status, 0);
+  const mapped = (user: string) => {
+    const script = `const native = require(${JSON.stringify(HELPER)});
+      native.preload([], [${JSON.stringify(path.join(dir, user))}], []);
+      native.preloadJoin();
+      const maps = require('node:fs').readFileSync('/proc/self/maps', 'utf8');
+      console.log(JSON.stringify({ good: maps.includes(${JSON.stringify(path.join(dir, 'good'))}), bad: maps.includes(${JSON.stringify(path.join(dir, 'bad'))}) }));`;
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: path.join(dir, 'bad') } });
+    assert.equal(run.status, 0, run.stderr);
+    return JSON.parse(run.stdout);
+  };
+  // Without a run path the thread opens what the add-on's own loading would (the search path's copy)...
+  assert.deepEqual(mapped('plain.so'), { good: false, bad: true });
+  // ...with one, nothing: the add-on's loading finds its own copy later.
+  assert.deepEqual(mapped('with-runpath.so'), { good: false, bad: false });
+});
+
 test("the helper's CRC-32 is zlib's, on buffers and on strings' UTF-8, continued from a value", { skip: skipWithout('crc32') }, () => {
   const crc32 = (zlib as unknown as { crc32?: (data: string | Buffer, value?: number) => number }).crc32;
   if (!crc32) return; // Node before 20.15: the helper's alone is checked below
@@ -210,6 +240,38 @@ test('output a non-blocking pipe refuses for a while (EAGAIN) goes through the s
   const expected = fs.readFileSync(reference);
   assert.ok(expected.length > 1 << 20, 'more than a pipe holds');
   assert.ok(Buffer.concat(chunks).equals(expected));
+});
+
+test('SIGTERM ends a run whose large output waits on a blocking pipe that is never read', async (t) => {
+  // sh makes the pipe (blocking, as a shell's are) and a reader that never reads; only ntk-cli is signalled.
+  const shell = spawn('sh', ['-c', '"$0" "$@" | sleep 60', process.execPath, BIN, 'kernel', '--samples', '1500', '--format', 'csv', '--out', '-', '--progress'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  let stderr = '';
+  shell.stderr.on('data', (d) => (stderr += d));
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const found = spawnSync('pgrep', ['-P', String(shell.pid), '-f', 'ntk-cli'], { encoding: 'utf8' });
+    if (found.error) return t.skip('no pgrep here');
+    const pid = Number(found.stdout.trim().split('\n')[0]);
+    assert.ok(pid > 0, `ntk-cli's process under sh: ${found.stdout}`);
+    process.kill(pid, 'SIGTERM');
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let waited = 0; alive() && waited < 20000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(alive(), false, 'still writing 20 s after SIGTERM');
+    for (let waited = 0; !/interrupted by SIGTERM/.test(stderr) && waited < 2000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.match(stderr, /interrupted by SIGTERM/);
+  } finally {
+    process.kill(-shell.pid!, 'SIGKILL');
+  }
 });
 
 test('a run that fails at once, while the preload thread is still opening libraries, exits with its one-line error every time', () => {

@@ -290,21 +290,31 @@ function writable(file: string): boolean {
 /**
  * Write to stdout and wait until the data has gone: a closed pipe (EPIPE) or a
  * full disk becomes one line naming stdout, not a crash with a stack trace.
- * Written to file descriptor 1 directly while process.stdout has not been made
- * (cli/startup.ts): a summary line does not cost the stream's start. What a
- * non-blocking descriptor refuses (EAGAIN) goes through the stream, in order.
+ * A line or two (at most DIRECT_BYTES) is written to file descriptor 1 directly
+ * while process.stdout has not been made (cli/startup.ts): a summary line does
+ * not cost the stream's start. What a non-blocking descriptor refuses (EAGAIN)
+ * goes through the stream, in order. Larger data always does: a write that
+ * blocks on a slow reader would hold off SIGINT's clean-up until it returned.
  */
 export async function writeStdout(data: Uint8Array | string | Iterable<Uint8Array>): Promise<void> {
-  const chunks = typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
+  let chunks = typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
+  if ((typeof data === 'string' || data instanceof Uint8Array) && !stdioOpened('stdout')) {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    if (bytes.length <= DIRECT_BYTES) {
+      const rest = writeUntilBlocked(bytes);
+      if (rest.length === 0) return;
+      chunks = [rest];
+    }
+  }
   for (const chunk of chunks) {
-    let rest: Uint8Array = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    if (!stdioOpened('stdout')) rest = writeUntilBlocked(rest);
-    if (rest.length === 0) continue;
     await new Promise<void>((resolve, reject) => {
-      stdoutStream().write(rest, (error) => (error ? reject(new InputError(`cannot write to stdout: ${writeFailure(error)}`)) : resolve()));
+      stdoutStream().write(chunk, (error) => (error ? reject(new InputError(`cannot write to stdout: ${writeFailure(error)}`)) : resolve()));
     });
   }
 }
+
+/** At most what an empty pipe takes without blocking (Linux's default pipe buffer). */
+const DIRECT_BYTES = 1 << 16;
 
 /** What of `bytes` file descriptor 1 did not take before it would block. */
 function writeUntilBlocked(bytes: Uint8Array): Uint8Array {

@@ -82,9 +82,12 @@ const PRELOADS: Partial<Record<CommandName, readonly ('canvas' | 'blas')[]>> = {
 };
 
 /**
- * Start the preload for `command`, where the helper is built. Skipped: for help, and OpenBLAS
- * where --threads or --linalg is given (OpenBLAS fixes its thread count as it loads: loadBlas sets
- * OPENBLAS_NUM_THREADS to --threads first, and the preload to the default, the same value).
+ * Start the preload for `command`, where the helper is built. Skipped: for help; and OpenBLAS where
+ * --threads is given (OpenBLAS fixes its thread count as it loads: loadBlas sets
+ * OPENBLAS_NUM_THREADS to --threads first, and the preload to the default, the same value), or a
+ * flag that may take the products elsewhere (--linalg, --backend, --method, --width inf), where
+ * OpenBLAS's threads would start for nothing.
+ * A run that ends early waits for the thread (at most the libraries' loading) before it exits.
  */
 function preload(command: CommandName, argv: string[]): void {
   const wanted = PRELOADS[command];
@@ -110,7 +113,8 @@ function preload(command: CommandName, argv: string[]): void {
   };
   const canvas = wanted.includes('canvas') ? resolved('canvas', 'build/Release/canvas.node') : null;
   if (canvas) addons.push(canvas);
-  const blas = wanted.includes('blas') && !args.some((arg) => /^--(threads|linalg)(=|$)/.test(arg)) ? resolved('nblas', '../build/Release/nblas.node') : null;
+  const elsewhere = args.some((arg, i) => /^--(threads|linalg|backend|method)(=|$)/.test(arg) || arg === '--width=inf' || (arg === '--width' && args[i + 1] === 'inf'));
+  const blas = wanted.includes('blas') && !elsewhere ? resolved('nblas', '../build/Release/nblas.node') : null;
   if (blas) {
     neededOf.push(blas);
     // Set before the thread starts, which reads it as OpenBLAS loads: loadBlas's later setting
@@ -118,7 +122,8 @@ function preload(command: CommandName, argv: string[]): void {
     process.env.OPENBLAS_NUM_THREADS = String(DEFAULT_THREADS);
   }
   if (addons.length + neededOf.length === 0) return;
-  if (native.preload(addons, neededOf, canvas ? ['FcInit'] : [])) process.once('exit', () => native.preloadJoin());
+  // First of the 'exit' listeners: one that throws would leave the rest unrun.
+  if (native.preload(addons, neededOf, canvas ? ['FcInit'] : [])) process.prependOnceListener('exit', () => native.preloadJoin());
 }
 
 /** The builds with commander in them: their require of child_process is commander's. */
@@ -170,8 +175,21 @@ export function deferCommanderChildProcess(): () => void {
   loader._load = function loadDeferringChildProcess(request, parent, isMain) {
     const fromCommander = parent?.filename !== undefined && (parent.filename.includes(commanderFiles) || parent.filename === HELP_BUILD || parent.filename === COMMANDS_BUILD);
     if ((request === 'node:child_process' || request === 'child_process') && fromCommander) {
-      let real: Record<string | symbol, unknown> | undefined;
-      return new Proxy({}, { get: (_target, key) => (real ??= load.call(loader, request, parent, false) as Record<string | symbol, unknown>)[key] });
+      let loaded: Record<string | symbol, unknown> | undefined;
+      const real = () => (loaded ??= load.call(loader, request, parent, false) as Record<string | symbol, unknown>);
+      // Whatever asks (a property, its keys, a descriptor) is answered by the real module, loaded then.
+      return new Proxy(
+        {},
+        {
+          get: (_target, key) => real()[key],
+          has: (_target, key) => key in real(),
+          ownKeys: () => Reflect.ownKeys(real()),
+          getOwnPropertyDescriptor: (_target, key) => {
+            const descriptor = Reflect.getOwnPropertyDescriptor(real(), key);
+            return descriptor && { ...descriptor, configurable: true };
+          },
+        },
+      );
     }
     return load.call(loader, request, parent, isMain);
   };
@@ -192,6 +210,8 @@ const stdioSlot = process as unknown as Record<symbol, Set<StdioName> | undefine
 
 export function watchStdio(): void {
   if (stdioSlot[STDIO_OPENED]) return;
+  // A stream made before this runs (a -r or --import hook) cannot be seen: left unwatched, as opened.
+  if ((process as unknown as { moduleLoadList: string[] }).moduleLoadList.includes('NativeModule internal/streams/writable')) return;
   const names = ['stdout', 'stderr'] as const;
   const getters = names.map((name) => Object.getOwnPropertyDescriptor(process, name));
   if (getters.some((descriptor) => !descriptor?.get || !descriptor.configurable)) return; // not Node's lazy getters: left alone

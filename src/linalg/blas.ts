@@ -64,7 +64,9 @@ export function blasLinalg(nblas: Nblas, threads: number): Linalg {
  * so it is set just before the first require.
  */
 export function loadBlas(threads: number): { linalg: Linalg } | { reason: string } {
-  process.env.OPENBLAS_NUM_THREADS = String(threads);
+  // Set only where it differs: start-up's preload may be loading OpenBLAS, which reads it, on
+  // another thread (and musl frees a value that setenv replaces).
+  if (process.env.OPENBLAS_NUM_THREADS !== String(threads)) process.env.OPENBLAS_NUM_THREADS = String(threads);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return { linalg: blasLinalg(require('nblas') as Nblas, threads) };

@@ -21,7 +21,9 @@ export class EigenError extends Error {}
 export function symmetricEigen(matrix: ArrayLike<number>, n: number, vectors: boolean): SymmetricEigen {
   if (!Number.isSafeInteger(n) || n < 1 || matrix.length !== n * n) throw new EigenError(`expected an n × n matrix, got ${matrix.length} values for n = ${n}`);
   const native = nativeHelpers();
-  return native?.lapackAvailable() ? lapackEigen(native.syevd, matrix, n, vectors) : javascriptEigen(matrix, n, vectors);
+  // A helper built before lapackAvailable existed links LAPACKE: its syevd is there.
+  const lapack = typeof native?.lapackAvailable === 'function' ? native.lapackAvailable() : native !== null;
+  return lapack ? lapackEigen(native!.syevd, matrix, n, vectors) : javascriptEigen(matrix, n, vectors);
 }
 
 function lapackEigen(syevd: NonNullable<ReturnType<typeof nativeHelpers>>['syevd'], matrix: ArrayLike<number>, n: number, vectors: boolean): SymmetricEigen {

@@ -28,6 +28,15 @@ export function encode(canvas: Canvas, format: ImageFormat): Buffer {
  */
 function encodePng(canvas: Canvas): Buffer {
   const native = nativeHelpers();
-  if (typeof native?.encodePng === 'function') return native.encodePng(canvas.toBuffer('raw'), canvas.width, canvas.height, PNG_LEVEL, os.availableParallelism());
+  // availableParallelism counts the cores this process may run on (a Slurm job's cpuset).
+  if (typeof native?.encodePng === 'function' && canvas.width * canvas.height <= NATIVE_PNG_MAX_PIXELS) {
+    return native.encodePng(canvas.toBuffer('raw'), canvas.width, canvas.height, PNG_LEVEL, os.availableParallelism());
+  }
   return canvas.toBuffer('image/png', { compressionLevel: PNG_LEVEL, filters: Canvas.PNG_FILTER_NONE });
 }
+
+/**
+ * The native encoder takes a copy of the pixels (4 bytes each) beside cairo's own; above 8192²
+ * pixels (256 MB) node-canvas's encoder, which streams them, is used instead.
+ */
+const NATIVE_PNG_MAX_PIXELS = 8192 * 8192;
