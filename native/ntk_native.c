@@ -1221,11 +1221,11 @@ static void png_deflate_part(struct png_part *part) {
   size_t dictionary = context < PNG_WINDOW ? context : PNG_WINDOW;
   z_stream z;
   memset(&z, 0, sizeof z);
-  int ok = deflateInit2(&z, picture->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+  int initialised = deflateInit2(&z, picture->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
   /* deflateBound assumes one Z_FINISH; a sync flush adds at most an empty stored block. */
-  size_t capacity = ok ? deflateBound(&z, (uLong)in_length) + 16 : 0;
-  part->out = ok && capacity <= UINT_MAX ? malloc(capacity) : NULL;
-  ok = ok && part->out && (dictionary == 0 || deflateSetDictionary(&z, in - dictionary, (uInt)dictionary) == Z_OK);
+  size_t capacity = initialised ? deflateBound(&z, (uLong)in_length) + 16 : 0;
+  part->out = initialised && capacity <= UINT_MAX ? malloc(capacity) : NULL;
+  int ok = part->out && (dictionary == 0 || deflateSetDictionary(&z, in - dictionary, (uInt)dictionary) == Z_OK);
   if (ok) {
     z.next_in = (Bytef *)in;
     z.avail_in = (uInt)in_length;
@@ -1235,8 +1235,8 @@ static void png_deflate_part(struct png_part *part) {
     /* All taken, and for a sync flush room left over: else the flush may be incomplete. */
     ok = z.avail_in == 0 && (part->last ? code == Z_STREAM_END : code == Z_OK && z.avail_out > 0);
     part->out_length = capacity - z.avail_out;
-    deflateEnd(&z);
   }
+  if (initialised) deflateEnd(&z);
   if (ok) part->adler = adler32(adler32(0L, Z_NULL, 0), in, (uInt)in_length), part->status = 0;
   free(rows);
 }

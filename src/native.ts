@@ -1,6 +1,7 @@
 /**
  * ntk-cli's optional native helpers (native/ntk_native.c, built at install
- * time where a C compiler and LAPACKE are present), loaded on first use.
+ * time where a C compiler and zlib's headers are present; LAPACKE is opened
+ * when an eigensolver first runs), loaded on first use.
  */
 
 export interface NativeHelpers {

@@ -290,15 +290,15 @@ function writable(file: string): boolean {
 /**
  * Write to stdout and wait until the data has gone: a closed pipe (EPIPE) or a
  * full disk becomes one line naming stdout, not a crash with a stack trace.
- * A line or two (at most DIRECT_BYTES) is written to file descriptor 1 directly
- * while process.stdout has not been made (cli/startup.ts): a summary line does
- * not cost the stream's start. What a non-blocking descriptor refuses (EAGAIN)
- * goes through the stream, in order. Larger data always does: a write that
- * blocks on a slow reader would hold off SIGINT's clean-up until it returned.
+ * A line or two (at most DIRECT_BYTES) goes to file descriptor 1 directly where
+ * that is a file or a terminal (or /dev/null) and process.stdout has not been
+ * made (cli/startup.ts): a summary line does not cost the stream's start. A pipe
+ * or socket always takes the stream: one already full would block a direct
+ * write, and with it the signal handlers' clean-up, until its reader read.
  */
 export async function writeStdout(data: Uint8Array | string | Iterable<Uint8Array>): Promise<void> {
   let chunks = typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
-  if ((typeof data === 'string' || data instanceof Uint8Array) && !stdioOpened('stdout')) {
+  if ((typeof data === 'string' || data instanceof Uint8Array) && directStdout()) {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     if (bytes.length <= DIRECT_BYTES) {
       const rest = writeUntilBlocked(bytes);
@@ -313,10 +313,21 @@ export async function writeStdout(data: Uint8Array | string | Iterable<Uint8Arra
   }
 }
 
-/** At most what an empty pipe takes without blocking (Linux's default pipe buffer). */
+/** At most what a direct write may hold up the run for. */
 const DIRECT_BYTES = 1 << 16;
 
-/** What of `bytes` file descriptor 1 did not take before it would block. */
+/** Whether file descriptor 1 may be written directly: no stream made yet, and a file or a character device. */
+function directStdout(): boolean {
+  if (stdioOpened('stdout')) return false;
+  try {
+    const stat = fs.fstatSync(1);
+    return stat.isFile() || stat.isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
+/** What of `bytes` file descriptor 1 did not take before it would block (a terminal left non-blocking by another program). */
 function writeUntilBlocked(bytes: Uint8Array): Uint8Array {
   let at = 0;
   while (at < bytes.length) {
