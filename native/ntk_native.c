@@ -133,6 +133,16 @@ static int typed_array(napi_env env, napi_value value, void **data, size_t *leng
   return 1;
 }
 
+/* The bytes and length of a Uint8Array (a Buffer) argument. */
+static int uint8_arg(napi_env env, napi_value value, unsigned char **data, size_t *length) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  return napi_is_typedarray(env, value, &is_typed) == napi_ok && is_typed &&
+         napi_get_typedarray_info(env, value, &type, length, (void **)data, &buffer, &offset) == napi_ok && type == napi_uint8_array;
+}
+
 /*
  * LAPACKE, opened on first use rather than linked: loading it (with LAPACK and gfortran) would
  * cost every run that loads this helper a millisecond, and it is needed only by eigensolvers.
@@ -1002,6 +1012,12 @@ static void open_needed(const char *file) {
 static void open_needed(const char *file) { (void)file; }
 #endif
 
+static void free_job(struct preload_job *job) {
+  for (int i = 0; i < job->count; i++) free(job->files[i]);
+  for (int k = 0; k < job->init_count; k++) free(job->init[k]);
+  free(job);
+}
+
 static void *preload_thread(void *arg) {
   struct preload_job *job = arg;
   void *handles[MAX_PRELOADS] = {0};
@@ -1026,9 +1042,7 @@ static void *preload_thread(void *arg) {
       }
     }
   }
-  for (int i = 0; i < job->count; i++) free(job->files[i]);
-  for (int k = 0; k < job->init_count; k++) free(job->init[k]);
-  free(job);
+  free_job(job);
   return NULL;
 }
 
@@ -1069,19 +1083,16 @@ static napi_value preload(napi_env env, napi_callback_info info) {
     free(job);
     return fail(env, "preload: arrays of at most 16 strings, 16 files in all");
   }
-  if (preload_state != 0) {
-    for (int i = 0; i < addon_count; i++) free(addons[i]);
-    for (int i = 0; i < needed_count; i++) free(needed[i]);
-    for (int k = 0; k < job->init_count; k++) free(job->init[k]);
-    free(job);
-    napi_get_boolean(env, false, &started_value);
-    return started_value;
-  }
   /* The add-ons first, the libraries nan add-ons need after: OpenBLAS's threads, which spin for a
      while once started, then compete with the longest part of the work for less of it (a default
      heatmap 1–2 ms sooner done, interleaved runs). */
   for (int i = 0; i < addon_count; i++) job->files[job->count++] = addons[i];
   for (int i = 0; i < needed_count; i++) job->files[job->count] = needed[i], job->needed_only[job->count++] = 1;
+  if (preload_state != 0) {
+    free_job(job);
+    napi_get_boolean(env, false, &started_value);
+    return started_value;
+  }
   /* Library constructors and fontconfig's parser run on it: glibc's default stack, not musl's 128 kB. */
   pthread_attr_t attributes;
   int started = pthread_attr_init(&attributes) == 0;
@@ -1091,11 +1102,7 @@ static napi_value preload(napi_env env, napi_callback_info info) {
     pthread_attr_destroy(&attributes);
   }
   preload_state = started ? 1 : 2;
-  if (!started) {
-    for (int i = 0; i < job->count; i++) free(job->files[i]);
-    for (int k = 0; k < job->init_count; k++) free(job->init[k]);
-    free(job);
-  }
+  if (!started) free_job(job);
   napi_get_boolean(env, started, &started_value);
   return started_value;
 }
@@ -1138,15 +1145,9 @@ static napi_value crc32_value(napi_env env, napi_callback_info info) {
     crc = crc32_update(value, (const unsigned char *)text, bytes);
     free(text);
   } else {
-    bool is_typed = false;
-    void *data;
+    unsigned char *data;
     size_t length;
-    napi_typedarray_type kind;
-    napi_value buffer;
-    size_t offset;
-    if (napi_is_typedarray(env, args[0], &is_typed) != napi_ok || !is_typed || napi_get_typedarray_info(env, args[0], &kind, &length, &data, &buffer, &offset) != napi_ok || kind != napi_uint8_array) {
-      return fail(env, "crc32: data must be a string or a buffer");
-    }
+    if (!uint8_arg(env, args[0], &data, &length)) return fail(env, "crc32: data must be a string or a buffer");
     crc = crc32_update(value, data, length);
   }
   napi_value result;
@@ -1275,14 +1276,9 @@ static napi_value encode_png(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value args[5];
   if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 5) return fail(env, "encodePng(raw, width, height, level, threads): five arguments");
-  bool is_typed = false;
-  napi_typedarray_type kind;
-  size_t length, offset;
-  void *data;
-  napi_value buffer;
-  if (napi_is_typedarray(env, args[0], &is_typed) != napi_ok || !is_typed || napi_get_typedarray_info(env, args[0], &kind, &length, &data, &buffer, &offset) != napi_ok || kind != napi_uint8_array) {
-    return fail(env, "encodePng: raw must be a Uint8Array");
-  }
+  unsigned char *pixels;
+  size_t length;
+  if (!uint8_arg(env, args[0], &pixels, &length)) return fail(env, "encodePng: raw must be a Uint8Array");
   int64_t width, height, level, threads;
   if (!int_arg(env, args[1], &width) || !int_arg(env, args[2], &height) || !int_arg(env, args[3], &level) || !int_arg(env, args[4], &threads)) {
     return fail(env, "encodePng: width, height, level and threads must be integers");
@@ -1290,7 +1286,6 @@ static napi_value encode_png(napi_env env, napi_callback_info info) {
   if (width < 1 || height < 1 || width > INT32_MAX || height > INT32_MAX || (uint64_t)width * (uint64_t)height * 4 != length) return fail(env, "encodePng: raw must hold width*height 32-bit pixels");
   if (length > PNG_MAX_RAW) return fail(env, "encodePng: at most 2^28 pixels");
   if (level < 0 || level > 9 || threads < 1) return fail(env, "encodePng: level 0-9, threads at least 1");
-  const unsigned char *pixels = data;
   size_t count = (size_t)width * (size_t)height;
   int opaque = 1;
   for (size_t i = 0; i < count && opaque; i++) {

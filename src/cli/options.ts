@@ -18,8 +18,6 @@ import { BACKEND_CHOICES, wasmRefusal, type BackendChoice } from '../tfjs/backen
 import { finiteNumber, LIMITS, nonNegativeNumber, parseSeed, parseWidth, widthList, wholeNumber } from './parsers';
 import { DEFAULT_THREADS } from './startup';
 
-const cores = DEFAULT_THREADS;
-
 function parseActivation(value: string): string {
   if (isActivation(value)) return value;
   // A leaky_relu slope out of range says its range; any other name, the choices.
@@ -84,7 +82,7 @@ const DECLARATIONS = {
       .default('auto'),
   threads: () =>
     new Option('--threads <n>', 'OpenBLAS threads, or worker threads for TensorFlow.js wasm/cpu')
-      .default(cores, `${cores}, the number of cores`)
+      .default(DEFAULT_THREADS, `${DEFAULT_THREADS}, the number of cores`)
       .argParser(wholeNumber(1, LIMITS.threads)),
   maxMemory: () => new Option('--max-memory <GB>', 'refuse runs estimated to need more (default: 80% of available memory)').argParser(finiteNumber(0)),
   progress: () => new Option('--progress', 'show a progress bar on stderr even when it is not a terminal'),
